@@ -1,0 +1,2 @@
+// Placeholder: the PKCS#11 object model lands here.
+import CofferCrypto

@@ -1,0 +1,2 @@
+// Placeholder: the replicated state machine lands here.
+import CofferModel

@@ -1,0 +1,2 @@
+// Placeholder: the in-memory StateStore lands here.
+import CofferState

@@ -1,0 +1,3 @@
+// Placeholder: the SQLite StateStore lands here.
+import CofferState
+import GRDB

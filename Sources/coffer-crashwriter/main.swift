@@ -1,0 +1,2 @@
+// Placeholder: the crash-test writer lands here.
+print("coffer-crashwriter")
