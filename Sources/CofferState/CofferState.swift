@@ -1,2 +1,0 @@
-// Placeholder: the replicated state machine lands here.
-import CofferModel
