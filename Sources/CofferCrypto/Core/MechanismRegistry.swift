@@ -12,11 +12,13 @@ public struct MechanismRegistry: Sendable {
     }
 
     /// Every mechanism Coffer implements.
-    public static let standard = MechanismRegistry([
+    public static let standard = MechanismRegistry(digestMechanisms + symmetricMechanisms + asymmetricMechanisms)
+
+    static let digestMechanisms: [any Mechanism] = [
         SHA2Digest(.sha256),
         SHA2Digest(.sha384),
         SHA2Digest(.sha512),
-    ])
+    ]
 
     /// All registered mechanism types, sorted by value (for C_GetMechanismList).
     public var types: [MechanismType] { table.keys.sorted { $0.rawValue < $1.rawValue } }
