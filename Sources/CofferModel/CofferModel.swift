@@ -1,2 +1,0 @@
-// Placeholder: the PKCS#11 object model lands here.
-import CofferCrypto
