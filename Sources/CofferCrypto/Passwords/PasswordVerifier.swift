@@ -13,7 +13,7 @@ import Foundation
 /// A scrypt verifier for one password: salt, cost and the derived digest.
 ///
 /// Encoding, version 1: `version(1) || algorithm(1) = 1 (scrypt) || log2N(1) || r(1) || p(1) ||
-/// saltLength(1) || salt || digest(32)`.
+/// saltLength(1) || salt || digest(32)`, where `digest = scrypt(uint32be(length) || password, salt)`.
 public struct PasswordVerifier: Sendable {
     /// scrypt's cost parameters.
     public struct Cost: Sendable, Hashable, CustomStringConvertible {
@@ -121,8 +121,15 @@ public struct PasswordVerifier: Sendable {
     }
 
     private static func derive(password: SecretBytes, salt: [UInt8], cost: Cost) throws(CryptoError) -> SymmetricKey {
+        // scrypt's inner HMAC zero-pads its key, so "pin" and "pin\0" would share a verifier;
+        // a 4-byte length prefix keeps every password distinct.
+        var framed = [UInt8]()
+        framed.reserveCapacity(4 + password.count)
+        framed += [24, 16, 8, 0].map { UInt8(truncatingIfNeeded: password.count >> $0) }
+        password.withUnsafeBytes { framed.append(contentsOf: $0) }
+        let input = SecretBytes(consuming: &framed)
         do {
-            return try password.withUnsafeBytes { passwordBytes in
+            return try input.withUnsafeBytes { passwordBytes in
                 try KDF.Scrypt.deriveKey(
                     from: passwordBytes,
                     salt: salt,

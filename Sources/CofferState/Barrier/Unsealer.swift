@@ -55,7 +55,7 @@ public final class Unsealer: Sendable {
             let given = state.shares
             state.shares = []
             let secret: SecretBytes
-            do {
+            do throws(ShamirError) {
                 secret = try Shamir.combine(given)
             } catch {
                 throw .shareMalformed(error)

@@ -1,6 +1,6 @@
 // Sealed records: round trips, and every way a stored value can be tampered with, moved or cut short.
 
-import CofferCrypto
+@testable import CofferCrypto
 import Testing
 @testable import CofferState
 

@@ -1,6 +1,6 @@
 // The stored seal configuration: deterministic encoding, hostile encodings, and no secrets inside.
 
-import CofferCrypto
+@testable import CofferCrypto
 import Testing
 @testable import CofferState
 

@@ -1,6 +1,6 @@
 // The sealed-state machine: too few shares, wrong, duplicate and foreign shares, and recovery after them.
 
-import CofferCrypto
+@testable import CofferCrypto
 import Testing
 @testable import CofferState
 
