@@ -86,6 +86,9 @@ public enum StoreError: Error, Equatable, Sendable {
     case futureRevision(requested: Int64, current: Int64)
     /// The store is closed.
     case closed
+    /// The transaction is malformed: an empty key, or one key written twice in one branch
+    /// (etcd rejects both, with "key is not provided" and "duplicate key given in txn request").
+    case invalidTransaction(String)
     /// The backend failed (I/O, corruption). The message never holds record values.
     case backend(String)
 }
@@ -103,11 +106,15 @@ public protocol StateStore: Sendable {
     func get(_ key: [UInt8], at revision: Int64?) async throws -> KeyValue?
 
     /// Reads keys with `prefix` in byte order, starting at `startKey` (inclusive) when given, at
-    /// `revision` or the latest when nil, at most `limit` of them when given.
+    /// `revision` or the latest when nil, at most `limit` of them when given (0 or less: no limit,
+    /// as etcd's 0). The prefix's range ends at `StoreKeyRange.prefixEnd(prefix)`; an empty
+    /// prefix selects every key. Page by passing the last key read plus a 0x00 byte as `startKey`.
     func range(prefix: [UInt8], startKey: [UInt8]?, at revision: Int64?, limit: Int?) async throws -> RangeResult
 
     /// Applies `success` atomically if every compare holds, else `failure`. Returns only once the
-    /// write is durable: a crash after return loses nothing.
+    /// write is durable: a crash after return loses nothing. A branch may name each key once, and
+    /// never the empty key (`StoreError.invalidTransaction`). Deleting an absent key changes
+    /// nothing; the revision grows only when the applied branch changed something, as in etcd.
     func transact(
         compare: [StoreCompare],
         success: [StoreOperation],
@@ -115,11 +122,15 @@ public protocol StateStore: Sendable {
     ) async throws -> TransactionResult
 
     /// Streams every change to keys with `prefix`, starting with revision `fromRevision`
-    /// (inclusive), grouped by revision and in revision order. The stream ends when the store closes.
+    /// (inclusive; 0 or less: from the next revision, as etcd's 0), grouped by revision (one
+    /// array per revision) and in revision order. The stream ends when the store closes; it fails
+    /// with `StoreError.compacted` when `fromRevision` is older than the compaction point.
     func watch(prefix: [UInt8], fromRevision: Int64) -> AsyncThrowingStream<[WatchEvent], Error>
 
     /// Forgets history before `revision`. Reads and watches at older revisions then fail with
-    /// `StoreError.compacted`.
+    /// `StoreError.compacted`; reads at `revision` and later are unchanged. As in etcd, compacting
+    /// at or before the current compaction point throws `compacted`, past the current revision
+    /// throws `futureRevision`.
     func compact(before revision: Int64) async throws
 
     /// Closes the store; open watches finish.
