@@ -2,37 +2,37 @@
 // truncated bytes end in ModelError.recordCorrupt and never in a trap.
 
 /// A cursor over untrusted record bytes.
-struct BinaryReader {
+public struct BinaryReader {
     private let bytes: [UInt8]
     private var offset = 0
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    public init(_ bytes: [UInt8]) { self.bytes = bytes }
 
-    var remaining: Int { bytes.count - offset }
+    public var remaining: Int { bytes.count - offset }
 
-    mutating func take(_ n: Int) throws(ModelError) -> ArraySlice<UInt8> {
+    public mutating func take(_ n: Int) throws(ModelError) -> ArraySlice<UInt8> {
         guard n >= 0, n <= remaining else { throw .recordCorrupt("truncated: wanted \(n) bytes, \(remaining) left") }
         defer { offset += n }
         return bytes[offset..<(offset + n)]
     }
 
-    mutating func u8() throws(ModelError) -> UInt8 { try take(1).first ?? 0 }
+    public mutating func u8() throws(ModelError) -> UInt8 { try take(1).first ?? 0 }
 
-    mutating func u32() throws(ModelError) -> UInt32 {
+    public mutating func u32() throws(ModelError) -> UInt32 {
         try take(4).reduce(0) { $0 << 8 | UInt32($1) }
     }
 
-    mutating func u64() throws(ModelError) -> UInt64 {
+    public mutating func u64() throws(ModelError) -> UInt64 {
         try take(8).reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    mutating func lengthPrefixed() throws(ModelError) -> [UInt8] {
+    public mutating func lengthPrefixed() throws(ModelError) -> [UInt8] {
         let n = try u32()
         return Array(try take(Int(n)))
     }
 
     /// Checks that every byte was consumed.
-    func finish() throws(ModelError) {
+    public func finish() throws(ModelError) {
         guard remaining == 0 else { throw .recordCorrupt("\(remaining) trailing bytes") }
     }
 }

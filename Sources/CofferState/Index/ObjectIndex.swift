@@ -1,0 +1,76 @@
+// The in-memory index over users and objects: by handle, label, id and owner, and users by id and
+// name. Every lookup is a hash lookup; nothing scans all objects.
+
+import CofferModel
+
+/// The index's maps. Not thread-safe by itself; `StateMachine` guards it with a mutex.
+struct ObjectIndex {
+    private(set) var objects: [ObjectHandle: IndexedObject] = [:]
+    private var byLabel: [String: Set<ObjectHandle>] = [:]
+    private var byID: [[UInt8]: Set<ObjectHandle>] = [:]
+    private var byOwner: [UserID: Set<ObjectHandle>] = [:]
+    private var sharedWith: [UserID: Set<ObjectHandle>] = [:]
+    private(set) var users: [UserID: (user: User, modRevision: Int64)] = [:]
+    private var userNames: [String: UserID] = [:]
+    /// The store revision the index reflects.
+    var revision: Int64 = 0
+
+    var objectCount: Int { objects.count }
+
+    mutating func put(_ entry: IndexedObject) {
+        remove(object: entry.object.handle)
+        let object = entry.object
+        objects[object.handle] = entry
+        byLabel[object.label, default: []].insert(object.handle)
+        byID[object.id, default: []].insert(object.handle)
+        byOwner[object.owner, default: []].insert(object.handle)
+        for user in object.sharedWith { sharedWith[user, default: []].insert(object.handle) }
+    }
+
+    mutating func remove(object handle: ObjectHandle) {
+        guard let old = objects.removeValue(forKey: handle)?.object else { return }
+        Self.drop(handle, from: &byLabel, at: old.label)
+        Self.drop(handle, from: &byID, at: old.id)
+        Self.drop(handle, from: &byOwner, at: old.owner)
+        for user in old.sharedWith { Self.drop(handle, from: &sharedWith, at: user) }
+    }
+
+    mutating func put(user: User, modRevision: Int64) {
+        remove(user: user.id)
+        users[user.id] = (user, modRevision)
+        userNames[user.name] = user.id
+    }
+
+    mutating func remove(user id: UserID) {
+        guard let old = users.removeValue(forKey: id) else { return }
+        if userNames[old.user.name] == id { userNames[old.user.name] = nil }
+    }
+
+    func user(named name: String) -> (user: User, modRevision: Int64)? {
+        userNames[name].flatMap { users[$0] }
+    }
+
+    func objectCount(ownedBy owner: UserID) -> Int { byOwner[owner]?.count ?? 0 }
+
+    /// Candidate handles for a search: the narrowest of the label, id and visibility sets.
+    /// The caller still filters the candidates by the whole template and by access.
+    func candidates(label: String?, id: [UInt8]?, visibleTo user: User) -> Set<ObjectHandle> {
+        var sets: [Set<ObjectHandle>] = []
+        if let label { sets.append(byLabel[label] ?? []) }
+        if let id { sets.append(byID[id] ?? []) }
+        if user.role == .cryptoUser {
+            sets.append((byOwner[user.id] ?? []).union(sharedWith[user.id] ?? []))
+        }
+        guard let smallest = sets.min(by: { $0.count < $1.count }) else {
+            // An admin searching without label or id: every object is a candidate (admin tooling, not a hot path).
+            return Set(objects.keys)
+        }
+        // Filter the smallest set so the cost follows the narrowest criterion, not the largest.
+        return smallest.filter { handle in sets.allSatisfy { $0.contains(handle) } }
+    }
+
+    private static func drop<K: Hashable>(_ handle: ObjectHandle, from map: inout [K: Set<ObjectHandle>], at key: K) {
+        map[key]?.remove(handle)
+        if map[key]?.isEmpty == true { map[key] = nil }
+    }
+}

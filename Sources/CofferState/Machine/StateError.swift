@@ -1,0 +1,93 @@
+// The errors the state machine throws. Each carries its PKCS#11 return code; the mapping lives here only.
+
+import CofferCrypto
+import CofferModel
+
+/// A command or query that failed.
+public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A template, policy or access rule refused it.
+    case model(ModelError)
+    /// A mechanism refused it.
+    case crypto(CryptoError)
+    /// Sealing, unsealing or opening a record failed.
+    case barrier(BarrierError)
+    /// The store failed.
+    case store(String)
+    /// The node has no seal configuration yet.
+    case notInitialized
+    /// `initialize` was called on an initialized store.
+    case alreadyInitialized
+    /// The state is sealed: nothing is served until enough shares are given.
+    case sealed
+    /// No such user.
+    case userNotFound
+    /// A user with that name exists already.
+    case userExists(String)
+    /// The user may not be deleted while it owns objects.
+    case userOwnsObjects(Int)
+    /// Wrong password.
+    case pinIncorrect
+    /// The account is locked after too many failed logins.
+    case pinLocked
+    /// No object with that handle is visible to the caller.
+    case objectHandleInvalid
+    /// A concurrent writer kept winning; the command was not applied.
+    case conflict
+    /// The index did not reach the revision in time.
+    case timedOut(Int64)
+
+    /// The PKCS#11 `CK_RV` value for this error.
+    public var returnCode: ReturnCode {
+        switch self {
+        case .model(let e): e.returnCode
+        case .crypto(let e): e.returnCode
+        case .barrier(let e): e.returnCode
+        case .store: .deviceError
+        case .notInitialized: .userPINNotInitialized
+        case .alreadyInitialized: .actionProhibited
+        case .sealed: .deviceError
+        case .userNotFound: .argumentsBad
+        case .userExists: .argumentsBad
+        case .userOwnsObjects: .actionProhibited
+        case .pinIncorrect: .pinIncorrect
+        case .pinLocked: .pinLocked
+        case .objectHandleInvalid: .objectHandleInvalid
+        case .conflict: .functionFailed
+        case .timedOut: .deviceError
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .model(let e): e.description
+        case .crypto(let e): e.description
+        case .barrier(let e): e.description
+        case .store(let s): "store failure: \(s)"
+        case .notInitialized: "the cluster is not initialized"
+        case .alreadyInitialized: "the cluster is already initialized"
+        case .sealed: "the node is sealed; unseal it with the key shares"
+        case .userNotFound: "no such user"
+        case .userExists(let name): "a user named \(name) already exists"
+        case .userOwnsObjects(let n): "the user owns \(n) objects; destroy or hand them over first"
+        case .pinIncorrect: "wrong user name or password"
+        case .pinLocked: "the account is locked after too many failed logins; an admin must unlock it"
+        case .objectHandleInvalid: "no such object"
+        case .conflict: "the record changed concurrently; try again"
+        case .timedOut(let r): "timed out waiting for revision \(r)"
+        }
+    }
+}
+
+extension StateError {
+    /// Wraps any error from the layers below.
+    init(_ error: any Error) {
+        switch error {
+        case let e as StateError: self = e
+        case let e as ModelError: self = e == .objectNotVisible ? .objectHandleInvalid : .model(e)
+        case let e as CryptoError: self = .crypto(e)
+        case let e as BarrierError: self = .barrier(e)
+        case let e as StoreError: self = .store("\(e)")
+        default: self = .store(String(describing: type(of: error)))
+        }
+    }
+}

@@ -1,0 +1,159 @@
+// The state machine: it turns commands into sealed records written through a `StateStore`, and
+// keeps an in-memory index of users and objects current from the store's watch. Nothing is
+// served while sealed. Writes return only once the index reflects them (read-your-writes).
+
+import CofferCrypto
+import CofferModel
+import Synchronization
+
+/// Coffer's replicated state, as one node sees it.
+public final class StateMachine: Sendable {
+    /// Where the seal stands.
+    public enum Status: Sendable, Equatable {
+        case uninitialized
+        case sealed(given: Int, threshold: Int)
+        case unsealed
+    }
+
+    let store: any StateStore
+    let crypto: CryptoModule
+    let passwordCost: PasswordVerifier.Cost
+    /// How long a write waits for the index to apply it.
+    let indexTimeout: Duration
+    let state = Mutex(MutableState())
+
+    struct MutableState: ~Copyable {
+        var configuration: SealConfiguration?
+        var unsealer: Unsealer?
+        var barrier: Barrier?
+        var index = ObjectIndex()
+        /// Keys of records that failed to open or decode (tampering or corruption); never their values.
+        var corruptRecords: Set<[UInt8]> = []
+        var waiters: [UInt64: (revision: Int64, continuation: CheckedContinuation<Void, any Error>)] = [:]
+        var nextWaiterID: UInt64 = 0
+        var watchTask: Task<Void, Never>?
+    }
+
+    /// Opens the state over `store`. It starts sealed (or uninitialized); call `unseal` or `initialize`.
+    /// - Parameter passwordCost: the scrypt cost of new password verifiers (tests pass a cheap one).
+    public init(
+        store: any StateStore,
+        crypto: CryptoModule,
+        passwordCost: PasswordVerifier.Cost = .standard,
+        indexTimeout: Duration = .seconds(10)
+    ) async throws(StateError) {
+        self.store = store
+        self.crypto = crypto
+        self.passwordCost = passwordCost
+        self.indexTimeout = indexTimeout
+        let stored: KeyValue?
+        do { stored = try await store.get(RecordKey.sealConfiguration, at: nil) } catch { throw StateError(error) }
+        if let stored {
+            let configuration: SealConfiguration
+            do { configuration = try SealConfiguration(encoded: stored.value) } catch { throw .barrier(error) }
+            state.withLock {
+                $0.configuration = configuration
+                $0.unsealer = Unsealer(configuration: configuration)
+            }
+        }
+    }
+
+    /// The seal status.
+    public var status: Status {
+        state.withLock { s in
+            if s.barrier != nil { return .unsealed }
+            guard let unsealer = s.unsealer else { return .uninitialized }
+            switch unsealer.progress {
+            case .sealed(let given, let threshold): return .sealed(given: given, threshold: threshold)
+            case .unsealed: return .unsealed
+            }
+        }
+    }
+
+    /// The store revision the index reflects.
+    public var revision: Int64 { state.withLock { $0.index.revision } }
+
+    /// Keys of records that failed to open: evidence of tampering or corruption.
+    public var corruptRecordKeys: Set<[UInt8]> { state.withLock { $0.corruptRecords } }
+
+    /// Makes the domain key, splits it `threshold`-of-`shares`, writes the seal configuration and the first
+    /// admin, and leaves the state unsealed. Returns the shares: their only copy.
+    public func initialize(
+        threshold: Int, shares: Int, adminName: String, adminPassword: SecretBytes
+    ) async throws(StateError) -> [ShamirShare] {
+        guard state.withLock({ $0.configuration == nil }) else { throw .alreadyInitialized }
+        let made: (configuration: SealConfiguration, shares: [ShamirShare], barrier: Barrier)
+        do { made = try Initializer.initialize(threshold: threshold, shares: shares) } catch { throw .barrier(error) }
+        let admin = try makeUser(name: adminName, role: .admin, password: adminPassword)
+        var operations = [StoreOperation.put(key: RecordKey.sealConfiguration, value: made.configuration.encoded())]
+        operations += try userRecords(admin, barrier: made.barrier)
+        let result: TransactionResult
+        do {
+            result = try await store.transact(
+                compare: [.version(key: RecordKey.sealConfiguration, equals: 0)], success: operations, failure: [])
+        } catch { throw StateError(error) }
+        guard result.succeeded else { throw .alreadyInitialized }
+        state.withLock {
+            $0.configuration = made.configuration
+            $0.unsealer = Unsealer(configuration: made.configuration)
+        }
+        try await open(with: made.barrier)
+        return made.shares
+    }
+
+    /// Gives one unseal share (its text form). Once enough valid shares are in, loads the index and serves.
+    /// A wrong share throws and leaves the shares already given in place.
+    @discardableResult
+    public func unseal(shareText: String) async throws(StateError) -> Status {
+        guard let unsealer = state.withLock({ $0.unsealer }) else { throw .notInitialized }
+        if state.withLock({ $0.barrier != nil }) { return .unsealed }
+        let progress: UnsealProgress
+        do { progress = try unsealer.submit(shareText: shareText) } catch { throw .barrier(error) }
+        switch progress {
+        case .sealed(let given, let threshold):
+            return .sealed(given: given, threshold: threshold)
+        case .unsealed:
+            let barrier: Barrier
+            do { barrier = try unsealer.requireBarrier() } catch { throw .barrier(error) }
+            do {
+                try await open(with: barrier)
+            } catch {
+                unsealer.seal()
+                throw error
+            }
+            return .unsealed
+        }
+    }
+
+    /// Drops the domain key and the index; the state serves nothing until unsealed again.
+    public func seal() {
+        let task = state.withLock { s -> Task<Void, Never>? in
+            s.barrier = nil
+            s.unsealer?.seal()
+            s.index = ObjectIndex()
+            let task = s.watchTask
+            s.watchTask = nil
+            for (_, waiter) in s.waiters { waiter.continuation.resume(throwing: StateError.sealed) }
+            s.waiters = [:]
+            return task
+        }
+        task?.cancel()
+    }
+
+    /// The barrier, or `.sealed`.
+    func requireBarrier() throws(StateError) -> Barrier {
+        guard let barrier = state.withLock({ $0.barrier }) else { throw .sealed }
+        return barrier
+    }
+
+    /// The mechanisms, or `.crypto(.libraryFailed)` after a failed self-test.
+    var mechanisms: MechanismRegistry {
+        get throws(StateError) {
+            do { return try crypto.mechanisms() } catch { throw .crypto(error) }
+        }
+    }
+
+    deinit {
+        state.withLock { $0.watchTask?.cancel() }
+    }
+}

@@ -1,0 +1,49 @@
+// The store key layout. The seal configuration sits outside the data prefix because it is read
+// (in the clear) before the barrier opens; everything under the data prefix is sealed.
+
+import CofferModel
+
+/// Store keys for Coffer's records.
+public enum RecordKey {
+    /// The seal configuration (threshold, share checks, sentinel); stored in the clear.
+    public static let sealConfiguration: [UInt8] = Array("coffer/v1/seal".utf8)
+    /// Every sealed record lives under this prefix; the index watches it.
+    public static let dataPrefix: [UInt8] = Array("coffer/v1/d/".utf8)
+
+    static let userPrefix: [UInt8] = dataPrefix + Array("u/".utf8)
+    static let userNamePrefix: [UInt8] = dataPrefix + Array("n/".utf8)
+    static let objectPrefix: [UInt8] = dataPrefix + Array("o/".utf8)
+
+    /// A user record.
+    public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
+    /// The record that reserves a user name (its value is the owner's id), so names stay unique.
+    public static func userName(_ name: String) -> [UInt8] { userNamePrefix + Array(name.utf8) }
+    /// An object record.
+    public static func object(_ handle: ObjectHandle) -> [UInt8] { objectPrefix + fixedHex(handle) }
+
+    /// What a data key names.
+    enum Kind: Equatable {
+        case user(UserID)
+        case userName
+        case object(ObjectHandle)
+        case unknown
+    }
+
+    static func kind(of key: [UInt8]) -> Kind {
+        if let id = parseID(key, prefix: userPrefix) { return .user(UserID(id)) }
+        if let handle = parseID(key, prefix: objectPrefix) { return .object(handle) }
+        if key.starts(with: userNamePrefix) { return .userName }
+        return .unknown
+    }
+
+    /// Sixteen lower-case hex digits, so keys sort by id.
+    private static func fixedHex(_ value: UInt64) -> [UInt8] {
+        let digits = Array("0123456789abcdef".utf8)
+        return (0..<16).map { i in digits[Int((value >> UInt64(60 - 4 * i)) & 0xF)] }
+    }
+
+    private static func parseID(_ key: [UInt8], prefix: [UInt8]) -> UInt64? {
+        guard key.count == prefix.count + 16, key.starts(with: prefix) else { return nil }
+        return UInt64(String(decoding: key[prefix.count...], as: UTF8.self), radix: 16)
+    }
+}
