@@ -35,7 +35,10 @@ let package = Package(
             resources: [.copy("Resources/Vectors")]
         ),
         .target(name: "CofferModel", dependencies: ["CofferCrypto"]),
-        .target(name: "CofferState", dependencies: ["CofferModel", "CofferCrypto"]),
+        .target(
+            name: "CofferState",
+            dependencies: ["CofferModel", "CofferCrypto", .product(name: "Crypto", package: "swift-crypto")]
+        ),
         .target(name: "CofferStoreMemory", dependencies: ["CofferState"]),
         .target(
             name: "CofferStoreSQLite",

@@ -27,6 +27,8 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case userOwnsObjects(Int)
     /// Wrong password.
     case pinIncorrect
+    /// A new password is too short or too long.
+    case pinLenRange
     /// The account is locked after too many failed logins.
     case pinLocked
     /// No object with that handle is visible to the caller.
@@ -50,6 +52,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .userExists: .argumentsBad
         case .userOwnsObjects: .actionProhibited
         case .pinIncorrect: .pinIncorrect
+        case .pinLenRange: .pinLenRange
         case .pinLocked: .pinLocked
         case .objectHandleInvalid: .objectHandleInvalid
         case .conflict: .functionFailed
@@ -70,6 +73,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .userExists(let name): "a user named \(name) already exists"
         case .userOwnsObjects(let n): "the user owns \(n) objects; destroy or hand them over first"
         case .pinIncorrect: "wrong user name or password"
+        case .pinLenRange: "a password must be 8 to 128 bytes"
         case .pinLocked: "the account is locked after too many failed logins; an admin must unlock it"
         case .objectHandleInvalid: "no such object"
         case .conflict: "the record changed concurrently; try again"

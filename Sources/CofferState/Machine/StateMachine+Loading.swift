@@ -2,6 +2,7 @@
 // Start-up reads the data prefix once, in pages, at one revision; then the watch continues from there.
 
 import CofferCrypto
+import Crypto
 import CofferModel
 
 extension StateMachine {
@@ -152,7 +153,7 @@ extension IndexedObject {
         if let blob = record.keyBlob {
             material = try blob.keyMaterial()
         } else if record.object.objectClass == .secretKey, let value = record.secretAttributes.bytes(.value) {
-            material = .secret(SymmetricKeyFactory.make(value))
+            material = .secret(SymmetricKey(data: value))
         } else if record.object.objectClass == .publicKey {
             material = try PublicKeyImport.material(for: record.object.attributes)
         }

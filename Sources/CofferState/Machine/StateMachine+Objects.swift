@@ -1,0 +1,258 @@
+// Object commands (generate, create, set attributes, share, unshare, destroy) and the queries the
+// node serves from the index (find, read attributes, take a key for an operation).
+
+import CofferCrypto
+import CofferModel
+import Crypto
+
+extension StateMachine {
+    // MARK: - Queries
+
+    /// The object `handle` if `user` may see it; otherwise `.objectHandleInvalid`, as if it did not exist.
+    public func object(_ handle: ObjectHandle, for user: User) throws(StateError) -> IndexedObject {
+        _ = try requireBarrier()
+        guard let entry = state.withLock({ $0.index.objects[handle] }), Access.canSee(entry.object, by: user) else {
+            throw .objectHandleInvalid
+        }
+        return entry
+    }
+
+    /// The key `handle` for `operation` with `mechanism`: checks access, usage attributes and key type,
+    /// and returns the key parsed at load time. This is the hot path: a lookup, no store access.
+    public func key(
+        _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User
+    ) throws(StateError) -> KeyMaterial {
+        let entry = try object(handle, for: user)
+        try check { () throws(ModelError) in
+            try Access.checkUse(entry.object, by: user)
+            try KeyPolicy.checkUse(entry.object.attributes, for: operation, mechanism: mechanism)
+        }
+        guard let material = entry.material else {
+            throw .model(.keyTypeInconsistent(mechanism, entry.object.keyType ?? .genericSecret))
+        }
+        return material
+    }
+
+    /// Handles of the objects `user` can see that match every attribute in `template`.
+    public func find(_ template: AttributeSet, for user: User) throws(StateError) -> [ObjectHandle] {
+        _ = try requireBarrier()
+        let matches = state.withLock { s in
+            s.index.candidates(label: template.string(.label), id: template.bytes(.id), visibleTo: user)
+                .compactMap { s.index.objects[$0] }
+        }
+        return matches.filter { entry in
+            Access.canSee(entry.object, by: user)
+                && template.allSatisfy { entry.object.attributes[$0.type] == $0.value || ($0.type == .objectClass && entry.object.objectClass.rawValue == $0.value.ulongValue) }
+        }.map(\.object.handle).sorted()
+    }
+
+    /// One attribute's value as C_GetAttributeValue may report it. Secret components come back only for
+    /// keys that are neither sensitive nor unextractable; otherwise `.model(.attributeSensitive)`.
+    public func attributeValue(_ type: AttributeType, of handle: ObjectHandle, for user: User) throws(StateError) -> AttributeValue {
+        let entry = try object(handle, for: user)
+        let reveal: AttributeReveal
+        do { reveal = try KeyPolicy.reveal(type, of: entry.object) } catch { throw StateError(error) }
+        switch reveal {
+        case .value(let value): return value
+        case .sealed:
+            guard let value = entry.secretAttributes[type] else { throw .model(.attributeSensitive(type)) }
+            return value
+        }
+    }
+
+    // MARK: - Commands
+
+    /// C_GenerateKey: a secret key owned by `user`.
+    public func generateKey(mechanism: MechanismType, template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+        let barrier = try requireBarrier()
+        let plan: SecretKeyGeneration
+        do {
+            try Access.checkCreateObjects(by: user)
+            plan = try TemplateRules.generateKey(mechanism: mechanism, template: template, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        let key: SymmetricKey
+        do { key = try mechanisms.keyGeneration(mechanism).generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
+        let value = key.withUnsafeBytes { Array($0) }
+        let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: plan.attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
+        try await insert([record], barrier: barrier)
+        return object.handle
+    }
+
+    /// C_GenerateKeyPair: a public and a private key owned by `user`, written in one transaction.
+    public func generateKeyPair(
+        mechanism: MechanismType, publicTemplate: AttributeSet, privateTemplate: AttributeSet, by user: User
+    ) async throws(StateError) -> (publicKey: ObjectHandle, privateKey: ObjectHandle) {
+        let barrier = try requireBarrier()
+        let plan: KeyPairGeneration
+        do {
+            try Access.checkCreateObjects(by: user)
+            plan = try TemplateRules.generateKeyPair(
+                mechanism: mechanism, publicTemplate: publicTemplate, privateTemplate: privateTemplate, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        let privateKey: any PrivateKeyMaterial
+        do { privateKey = try mechanisms.keyPairGeneration(mechanism).generateKeyPair(plan.parameters) } catch {
+            throw .crypto(error)
+        }
+        let publicValues = try Self.publicAttributes(of: privateKey.publicKey)
+        let publicObject = StoredObject(
+            handle: newHandle(), objectClass: .publicKey, attributes: plan.publicAttributes.merging(publicValues), owner: user.id)
+        let privateObject = StoredObject(
+            handle: newHandle(), objectClass: .privateKey, attributes: plan.privateAttributes.merging(publicValues.removing([.value])),
+            owner: user.id)
+        let records = [
+            ObjectRecord(
+                object: publicObject, secretAttributes: AttributeSet(),
+                keyBlob: KeyBlob(half: .publicKey, algorithm: privateKey.algorithm, bytes: SecretBytes(privateKey.publicKey.serialized))),
+            ObjectRecord(
+                object: privateObject, secretAttributes: AttributeSet(),
+                keyBlob: KeyBlob(half: .privateKey, algorithm: privateKey.algorithm, bytes: privateKey.serialized())),
+        ]
+        try await insert(records, barrier: barrier)
+        return (publicObject.handle, privateObject.handle)
+    }
+
+    /// C_CreateObject: data objects, certificates, secret keys and public keys. Private keys enter
+    /// Coffer by generation (and, with the node issue, by unwrapping), not as plain attributes.
+    public func createObject(_ template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+        let barrier = try requireBarrier()
+        let plan: NewObject
+        do {
+            try Access.checkCreateObjects(by: user)
+            plan = try TemplateRules.create(template, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        guard let objectClass = plan.objectClass else { throw .model(.templateIncomplete(.objectClass)) }
+        if objectClass == .privateKey {
+            throw .model(.templateInconsistent(.objectClass, "private keys are generated or unwrapped inside Coffer"))
+        }
+        let object = StoredObject(handle: newHandle(), objectClass: objectClass, attributes: plan.attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: nil)
+        // Parse now so that a key the index could not use is refused here, not at load time.
+        do { _ = try IndexedObject(record, modRevision: 0) } catch { throw StateError(error) }
+        try await insert([record], barrier: barrier)
+        return object.handle
+    }
+
+    /// C_SetAttributeValue.
+    public func setAttributes(_ handle: ObjectHandle, _ changes: AttributeSet, by user: User) async throws(StateError) {
+        try await update(handle, by: user) { entry throws(StateError) in
+            var object = entry.object
+            do {
+                try Access.checkManage(object, by: user)
+                object.attributes = try TemplateRules.setAttributes(object.attributes, changes: changes, by: user.role)
+            } catch {
+                throw StateError(error)
+            }
+            return object
+        }
+    }
+
+    /// Shares `handle` with the crypto-user `target`. Only the owner shares.
+    public func share(_ handle: ObjectHandle, with target: UserID, by user: User) async throws(StateError) {
+        let targetUser = try self.user(target)
+        try await update(handle, by: user) { entry throws(StateError) in
+            try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
+            var object = entry.object
+            object.sharedWith.insert(target)
+            return object
+        }
+    }
+
+    /// Withdraws a share.
+    public func unshare(_ handle: ObjectHandle, from target: UserID, by user: User) async throws(StateError) {
+        let targetUser = try self.user(target)
+        try await update(handle, by: user) { entry throws(StateError) in
+            try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
+            var object = entry.object
+            object.sharedWith.remove(target)
+            return object
+        }
+    }
+
+    /// C_DestroyObject.
+    public func destroy(_ handle: ObjectHandle, by user: User) async throws(StateError) {
+        _ = try requireBarrier()
+        let entry = try object(handle, for: user)
+        try check { () throws(ModelError) in
+            try Access.checkManage(entry.object, by: user)
+            try KeyPolicy.checkDestroy(entry.object.attributes)
+        }
+        let key = RecordKey.object(handle)
+        let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.delete(key: key)])
+        guard result.succeeded else { throw .conflict }
+        try await waitForIndex(result.revision)
+    }
+
+    // MARK: - Writing
+
+    private func newHandle() -> ObjectHandle {
+        // Random 63-bit handles: unique across nodes without coordination (the insert's compare makes sure),
+        // and never CK_INVALID_HANDLE (0).
+        UInt64.random(in: 1...UInt64(Int64.max))
+    }
+
+    private func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
+        var compares: [StoreCompare] = []
+        var operations: [StoreOperation] = []
+        for record in records {
+            let key = RecordKey.object(record.object.handle)
+            compares.append(.version(key: key, equals: 0))
+            do { operations.append(.put(key: key, value: try barrier.seal(record.encoded(), recordKey: key))) } catch {
+                throw .barrier(error)
+            }
+        }
+        let result = try await transact(compares, operations)
+        guard result.succeeded else { throw .conflict }
+        try await waitForIndex(result.revision)
+    }
+
+    /// Read, check, write with compare-and-swap on the record's revision.
+    private func update(
+        _ handle: ObjectHandle, by user: User, _ change: (IndexedObject) throws(StateError) -> StoredObject
+    ) async throws(StateError) {
+        let barrier = try requireBarrier()
+        let entry = try object(handle, for: user)
+        let object = try change(entry)
+        let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
+        let key = RecordKey.object(handle)
+        let sealed: [UInt8]
+        do { sealed = try barrier.seal(record.encoded(), recordKey: key) } catch { throw .barrier(error) }
+        let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.put(key: key, value: sealed)])
+        guard result.succeeded else { throw .conflict }
+        try await waitForIndex(result.revision)
+    }
+
+    /// The public values PKCS#11 shows on both halves of a generated pair.
+    static func publicAttributes(of key: any PublicKeyMaterial) throws(StateError) -> AttributeSet {
+        var attributes = AttributeSet()
+        switch key {
+        case let rsa as RSAPublicKey:
+            do {
+                let numbers = try rsa.publicNumbers()
+                attributes[.modulus] = .bytes(numbers.modulus)
+                attributes[.publicExponent] = .bytes(numbers.publicExponent)
+                attributes[.modulusBits] = .ulong(UInt64(rsa.keySizeInBits))
+            } catch {
+                throw .crypto(error)
+            }
+            attributes[.publicKeyInfo] = .bytes(key.serialized)
+        case let ec as ECPublicKey:
+            attributes[.ecPoint] = .bytes(PublicKeyImport.octetString(ec.uncompressedPoint))
+            attributes[.publicKeyInfo] = .bytes(key.serialized)
+        case is Ed25519PublicKey, is X25519PublicKey:
+            // RFC 8410 SubjectPublicKeyInfo ends with the 32-byte point.
+            attributes[.ecPoint] = .bytes(PublicKeyImport.octetString(Array(key.serialized.suffix(32))))
+            attributes[.publicKeyInfo] = .bytes(key.serialized)
+        default:
+            // ML-DSA and ML-KEM: CKA_VALUE is the FIPS 203/204 public key (PKCS#11 3.2).
+            attributes[.value] = .bytes(key.serialized)
+        }
+        return attributes
+    }
+}
