@@ -42,7 +42,7 @@ extension StateMachine {
         }
         return matches.filter { entry in
             Access.canSee(entry.object, by: user)
-                && template.allSatisfy { entry.object.attributes[$0.type] == $0.value || ($0.type == .objectClass && entry.object.objectClass.rawValue == $0.value.ulongValue) }
+                && template.allSatisfy { Self.value($0.type, of: entry.object) == $0.value }
         }.map(\.object.handle).sorted()
     }
 
@@ -60,6 +60,11 @@ extension StateMachine {
         }
     }
 
+    /// An attribute's value for matching, with CKA_CLASS taken from the object itself.
+    private static func value(_ type: AttributeType, of object: StoredObject) -> AttributeValue? {
+        type == .objectClass ? .ulong(object.objectClass.rawValue) : object.attributes[type]
+    }
+
     // MARK: - Commands
 
     /// C_GenerateKey: a secret key owned by `user`.
@@ -72,8 +77,9 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
+        let registry = try mechanisms
         let key: SymmetricKey
-        do { key = try mechanisms.keyGeneration(mechanism).generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
+        do { key = try registry.keyGeneration(mechanism).generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
         let value = key.withUnsafeBytes { Array($0) }
         let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: plan.attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
@@ -94,8 +100,9 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
+        let registry = try mechanisms
         let privateKey: any PrivateKeyMaterial
-        do { privateKey = try mechanisms.keyPairGeneration(mechanism).generateKeyPair(plan.parameters) } catch {
+        do { privateKey = try registry.keyPairGeneration(mechanism).generateKeyPair(plan.parameters) } catch {
             throw .crypto(error)
         }
         let publicValues = try Self.publicAttributes(of: privateKey.publicKey)
