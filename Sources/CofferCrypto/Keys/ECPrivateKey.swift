@@ -111,8 +111,11 @@ public struct ECPrivateKey: PrivateKeyMaterial {
     }
 
     /// The ECDH shared x-coordinate with `peer` (an uncompressed point or SubjectPublicKeyInfo DER).
+    /// A peer value that is not a point on this key's curve is a bad mechanism parameter.
     func sharedSecret(with peer: [UInt8]) throws(CryptoError) -> SecretBytes {
-        let peerKey = try ECPublicKey(curve: curve, encoded: peer)
+        guard let peerKey = try? ECPublicKey(curve: curve, encoded: peer) else {
+            throw .mechanismParamInvalid("ECDH public data is not a \(curve.rawValue) point")
+        }
         do {
             switch (storage, peerKey.storage) {
             case (.p256(_, let key), .p256(let other)):
@@ -125,12 +128,12 @@ public struct ECPrivateKey: PrivateKeyMaterial {
                 let shared = try key.sharedSecretFromKeyAgreement(with: .init(x963Representation: other.x963Representation))
                 return shared.withUnsafeBytes { SecretBytes($0) }
             default:
-                throw CryptoError.keyEncodingInvalid("peer point is on another curve")
+                throw CryptoError.mechanismParamInvalid("peer point is on another curve")
             }
         } catch let error as CryptoError {
             throw error
         } catch {
-            throw .dataInvalid("ECDH with this peer point failed")
+            throw .mechanismParamInvalid("ECDH with this peer point failed")
         }
     }
 }

@@ -33,16 +33,17 @@ public struct X25519PrivateKey: PrivateKeyMaterial {
     public var publicKey: any PublicKeyMaterial { X25519PublicKey(key.publicKey) }
     public func serialized() -> SecretBytes { SecretBytes(key.derRepresentation) }
 
-    /// The X25519 shared secret with the peer's 32-byte u-coordinate.
+    /// The X25519 shared secret with the peer's 32-byte u-coordinate; a bad peer value is a bad
+    /// mechanism parameter (it arrives in CK_ECDH1_DERIVE_PARAMS.pPublicData).
     func sharedSecret(with peer: [UInt8]) throws(CryptoError) -> SecretBytes {
         guard peer.count == 32, let peerKey = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: peer) else {
-            throw .dataInvalid("X25519 peer key must be a 32-byte u-coordinate")
+            throw .mechanismParamInvalid("X25519 public data must be a 32-byte u-coordinate")
         }
         do {
             return try key.sharedSecretFromKeyAgreement(with: peerKey).withUnsafeBytes { SecretBytes($0) }
         } catch {
             // RFC 7748 section 6.1: an all-zero result (a low-order peer point) is refused.
-            throw .dataInvalid("X25519 with this peer key gives no usable secret")
+            throw .mechanismParamInvalid("X25519 with this public data gives no usable secret")
         }
     }
 }

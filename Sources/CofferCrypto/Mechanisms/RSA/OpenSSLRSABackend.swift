@@ -46,11 +46,14 @@ struct OpenSSLRSABackend: RSABackend {
         defer { OSSL_PARAM_BLD_free(builder) }
         var numbers: [OpaquePointer] = []
         defer { numbers.forEach { BN_clear_free($0) } }
-        for (name, value) in [("n", modulus), ("e", publicExponent), ("d", privateExponent)] {
+        // The builder keeps the name pointers until OSSL_PARAM_BLD_to_param, so they must be static.
+        let fields: [(StaticString, [UInt8])] = [("n", modulus), ("e", publicExponent), ("d", privateExponent)]
+        for (name, value) in fields {
             let bn = value.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
             guard let bn else { throw Self.failure("BN_bin2bn") }
             numbers.append(bn)
-            guard OSSL_PARAM_BLD_push_BN(builder, name, bn) == 1 else { throw Self.failure("OSSL_PARAM_BLD_push_BN") }
+            let cName = UnsafeRawPointer(name.utf8Start).assumingMemoryBound(to: CChar.self)
+            guard OSSL_PARAM_BLD_push_BN(builder, cName, bn) == 1 else { throw Self.failure("OSSL_PARAM_BLD_push_BN") }
         }
         guard let params = OSSL_PARAM_BLD_to_param(builder) else { throw Self.failure("OSSL_PARAM_BLD_to_param") }
         defer { OSSL_PARAM_free(params) }
