@@ -84,7 +84,7 @@ import _CryptoExtras
 
     @Test(arguments: [2048, 3072, 4096])
     func generatedKeysSignVerifyAndRoundTrip(bits: Int) throws {
-        let key = try (bits == 2048 ? TestKeys.rsa2048 : bits == 3072 ? TestKeys.rsa3072 : TestKeys.rsa4096).get()
+        let key = try (bits == 2048 ? GeneratedKeys.rsa2048 : bits == 3072 ? GeneratedKeys.rsa3072 : GeneratedKeys.rsa4096).get()
         #expect(key.keySizeInBits == bits)
         #expect(try key.rsaPublic.publicNumbers().publicExponent == [1, 0, 1])
         for (mechanism, parameters) in [
@@ -134,7 +134,7 @@ import _CryptoExtras
     // MARK: Raw forms and the independent cross-check
 
     @Test func rawPKCS1MatchesHashAndSignAndSwiftCrypto() throws {
-        let key = try TestKeys.rsa2048.get()
+        let key = try GeneratedKeys.rsa2048.get()
         let message: [UInt8] = Array("raw DigestInfo".utf8)
         // RFC 8017 section 9.2 note 1: DigestInfo prefix for SHA-256.
         let prefix = Hex.decode("3031300d060960864801650304020105000420") ?? []
@@ -164,7 +164,7 @@ import _CryptoExtras
     // MARK: Negative cases
 
     @Test func errorsCarryTheRightReturnCodes() throws {
-        let key = try TestKeys.rsa2048.get()
+        let key = try GeneratedKeys.rsa2048.get()
         let publicKey = KeyMaterial.publicKey(key.publicKey)
         let pss = MechanismParameters.pss(hash: .sha256, mgf: .sha256, saltLength: 32)
         let pkcs = try registry.signature(.sha256RSAPKCS)

@@ -3,7 +3,7 @@
 
 @testable import CofferCrypto
 
-enum TestKeys {
+enum GeneratedKeys {
     static let rsa2048: Result<RSAPrivateKey, CryptoError> = generateRSA(2048)
     static let rsa3072: Result<RSAPrivateKey, CryptoError> = generateRSA(3072)
     static let rsa4096: Result<RSAPrivateKey, CryptoError> = generateRSA(4096)
