@@ -60,6 +60,7 @@ public enum Shamir {
             guard seen.insert(share.x).inserted else { throw .duplicateShare(x: share.x) }
         }
         let threshold = first.threshold
+        guard threshold >= 1 else { throw .malformedShare("threshold 0") }
         guard shares.count >= threshold else { throw .tooFewShares(given: shares.count, threshold: threshold) }
 
         let chosen = Array(shares.prefix(threshold))

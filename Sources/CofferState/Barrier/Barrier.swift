@@ -6,9 +6,9 @@ import CofferCrypto
 import Crypto
 
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The unsealed barrier between the state machine and the raw store.

@@ -4,6 +4,12 @@
 import CofferCrypto
 import Crypto
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 /// The public half of an initialization: threshold, share count, per-share check digests and the sentinel.
 ///
 /// Encoding, version 1 (integers big-endian): `version(1) || M(1) || N(1) || setID(8) || salt(32) ||
@@ -28,7 +34,10 @@ public struct SealConfiguration: Sendable, Equatable {
     /// The sentinel record sealed under the domain key (`Barrier.sealSentinel()`).
     public let sealedSentinel: [UInt8]
 
-    init(threshold: Int, shareCount: Int, setID: [UInt8], checkSalt: [UInt8], shareDigests: [[UInt8]], sealedSentinel: [UInt8]) {
+    init(
+        threshold: Int, shareCount: Int, setID: [UInt8], checkSalt: [UInt8], shareDigests: [[UInt8]],
+        sealedSentinel: [UInt8]
+    ) {
         self.threshold = threshold
         self.shareCount = shareCount
         self.setID = setID
@@ -56,24 +65,18 @@ public struct SealConfiguration: Sendable, Equatable {
     /// - Throws: `.shareFromAnotherInitialization`, `.shareOutOfRange` or `.shareCheckFailed`.
     public func check(_ share: ShamirShare) throws(BarrierError) {
         guard share.setID == setID, share.threshold == threshold else { throw .shareFromAnotherInitialization }
-        guard Int(share.x) <= shareCount else { throw .shareOutOfRange(x: share.x) }
+        guard share.x >= 1, Int(share.x) <= shareCount else { throw .shareOutOfRange(x: share.x) }
         let expected = shareDigests[Int(share.x) - 1]
-        let authenticated = share.encoded().withUnsafeBytes { encoding in
-            HMAC<SHA256>.isValidAuthenticationCode(
-                expected,
-                authenticating: Self.digestLabel + Array(encoding),
-                using: SymmetricKey(data: checkSalt)
-            )
-        }
+        let authenticated = SecretBytes.constantTimeEqual(Self.digest(of: share, salt: checkSalt), expected)
         guard authenticated else { throw .shareCheckFailed(x: share.x) }
     }
 
     static func digest(of share: ShamirShare, salt: [UInt8]) -> [UInt8] {
-        share.encoded().withUnsafeBytes { encoding in
-            var message = digestLabel + Array(encoding)
-            defer { message.withUnsafeMutableBytes { SecretBytes.zeroise($0) } }
-            return Array(HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: salt)))
-        }
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: salt))
+        hmac.update(data: digestLabel)
+        // Fed straight from the zeroising buffer, so no copy of the share is left behind.
+        share.encoded().withUnsafeBytes { hmac.update(data: $0) }
+        return Array(hmac.finalize())
     }
 
     /// The deterministic encoding to store.
@@ -82,7 +85,9 @@ public struct SealConfiguration: Sendable, Equatable {
         bytes += setID
         bytes += checkSalt
         for digest in shareDigests { bytes += digest }
-        bytes += [UInt8(truncatingIfNeeded: sealedSentinel.count >> 8), UInt8(truncatingIfNeeded: sealedSentinel.count)]
+        bytes += [
+            UInt8(truncatingIfNeeded: sealedSentinel.count >> 8), UInt8(truncatingIfNeeded: sealedSentinel.count),
+        ]
         bytes += sealedSentinel
         return bytes
     }

@@ -43,7 +43,9 @@ import Testing
     @Test func malformedEncodingsAreRefused() throws {
         let encoding = try PasswordVerifier.make(password: Self.password, cost: Self.cheap).encoded()
         for length in 0..<encoding.count {
-            #expect(throws: CryptoError.self, "length \(length)") { try PasswordVerifier(encoded: encoding.prefix(length)) }
+            #expect(throws: CryptoError.self, "length \(length)") {
+                try PasswordVerifier(encoded: encoding.prefix(length))
+            }
         }
         #expect(throws: CryptoError.self) { try PasswordVerifier(encoded: encoding + [0]) }
         for (index, value) in [(0, UInt8(2)), (1, 2), (2, 0), (2, 40), (3, 0), (4, 0), (4, 200), (5, 8), (5, 255)] {

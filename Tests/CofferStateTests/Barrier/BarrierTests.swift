@@ -17,7 +17,9 @@ import Testing
             #expect(try barrier.open(sealed, recordKey: recordKey).unsafeCopy == plaintext)
         }
         let secret = SecretBytes(value)
-        #expect(try barrier.open(barrier.seal(secret, recordKey: recordKey), recordKey: recordKey).constantTimeEqual(secret))
+        #expect(
+            try barrier.open(barrier.seal(secret, recordKey: recordKey), recordKey: recordKey).constantTimeEqual(secret)
+        )
     }
 
     @Test func sealingTwiceUsesFreshNonces() throws {

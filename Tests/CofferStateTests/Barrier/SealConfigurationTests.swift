@@ -7,7 +7,9 @@ import Testing
 @Suite struct SealConfigurationTests {
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
-        return (0...(haystack.count - needle.count)).contains { haystack[$0..<($0 + needle.count)].elementsEqual(needle) }
+        return (0...(haystack.count - needle.count)).contains {
+            haystack[$0..<($0 + needle.count)].elementsEqual(needle)
+        }
     }
 
     @Test func encodingRoundTripsAndIsDeterministic() throws {
@@ -36,7 +38,9 @@ import Testing
     @Test func malformedEncodingsAreRejected() throws {
         let encoded = try Initializer.initialize(threshold: 2, shares: 3).configuration.encoded()
         for length in 0..<encoded.count {
-            #expect(throws: BarrierError.self, "length \(length)") { try SealConfiguration(encoded: encoded.prefix(length)) }
+            #expect(throws: BarrierError.self, "length \(length)") {
+                try SealConfiguration(encoded: encoded.prefix(length))
+            }
         }
         #expect(throws: BarrierError.self) { try SealConfiguration(encoded: encoded + [0]) }
         for (index, value) in [(0, UInt8(2)), (1, 0), (1, 4), (2, 1), (2, 0)] {
