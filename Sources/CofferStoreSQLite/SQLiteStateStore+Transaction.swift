@@ -33,29 +33,30 @@ extension SQLiteStateStore {
         var events: [WatchEvent] = []
         events.reserveCapacity(operations.count)
         for operation in operations {
-            let existing = try latest(operation.key, in: db)
             switch operation {
             case .put(let key, let value):
+                // One statement reads the old bookkeeping and writes the new: a new key starts
+                // at (next, 1), an existing one keeps its create revision and counts a version.
+                let row = try Row.fetchOne(
+                    db.cachedStatement(sql: """
+                        INSERT INTO current (key, value, create_revision, mod_revision, version)
+                        VALUES (?, coalesce(?, x''), ?, ?, 1)
+                        ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                            mod_revision = excluded.mod_revision, version = current.version + 1
+                        RETURNING create_revision, version
+                        """),
+                    arguments: [Data(key), Data(value), next, next])
+                guard let row else { throw StoreError.backend("put: the upsert returned no row") }
                 let written = KeyValue(
-                    key: key, value: value,
-                    createRevision: existing?.createRevision ?? next,
-                    modRevision: next,
-                    version: (existing?.version ?? 0) + 1)
-                try db.cachedStatement(sql: """
-                    INSERT INTO current (key, value, create_revision, mod_revision, version)
-                    VALUES (?, coalesce(?, x''), ?, ?, ?)
-                    ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-                        mod_revision = excluded.mod_revision, version = excluded.version
-                    """
-                ).execute(arguments: [
-                    Data(key), Data(value), written.createRevision, written.modRevision, written.version,
-                ])
+                    key: key, value: value, createRevision: row[0], modRevision: next, version: row[1])
                 try insertHistory(written, deleted: false, in: db)
                 events.append(WatchEvent(kind: .put, keyValue: written))
             case .delete(let key):
                 // Deleting an absent key is no change, as in etcd.
-                guard existing != nil else { continue }
-                try db.cachedStatement(sql: "DELETE FROM current WHERE key = ?").execute(arguments: [Data(key)])
+                let deleted = try Row.fetchOne(
+                    db.cachedStatement(sql: "DELETE FROM current WHERE key = ? RETURNING 1"),
+                    arguments: [Data(key)])
+                guard deleted != nil else { continue }
                 let tombstone = KeyValue(key: key, value: [], createRevision: 0, modRevision: next, version: 0)
                 try insertHistory(tombstone, deleted: true, in: db)
                 events.append(WatchEvent(kind: .delete, keyValue: tombstone))
