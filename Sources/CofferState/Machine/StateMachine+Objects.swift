@@ -162,22 +162,20 @@ extension StateMachine {
 
     /// Shares `handle` with the crypto-user `target`. Only the owner shares.
     public func share(_ handle: ObjectHandle, with target: UserID, by user: User) async throws(StateError) {
-        let targetUser = try self.user(target)
-        try await update(handle, by: user) { entry throws(StateError) in
-            try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
-            var object = entry.object
-            object.sharedWith.insert(target)
-            return object
-        }
+        try await setShared(handle, with: target, shared: true, by: user)
     }
 
     /// Withdraws a share.
     public func unshare(_ handle: ObjectHandle, from target: UserID, by user: User) async throws(StateError) {
+        try await setShared(handle, with: target, shared: false, by: user)
+    }
+
+    private func setShared(_ handle: ObjectHandle, with target: UserID, shared: Bool, by user: User) async throws(StateError) {
         let targetUser = try self.user(target)
         try await update(handle, by: user) { entry throws(StateError) in
             try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
             var object = entry.object
-            object.sharedWith.remove(target)
+            if shared { object.sharedWith.insert(target) } else { object.sharedWith.remove(target) }
             return object
         }
     }
