@@ -38,13 +38,14 @@ extension SQLiteStateStore {
                 // One statement reads the old bookkeeping and writes the new: a new key starts
                 // at (next, 1), an existing one keeps its create revision and counts a version.
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: """
-                        INSERT INTO current (key, value, create_revision, mod_revision, version)
-                        VALUES (?, coalesce(?, x''), ?, ?, 1)
-                        ON CONFLICT (key) DO UPDATE SET value = excluded.value,
-                            mod_revision = excluded.mod_revision, version = current.version + 1
-                        RETURNING create_revision, version
-                        """),
+                    db.cachedStatement(
+                        sql: """
+                            INSERT INTO current (key, value, create_revision, mod_revision, version)
+                            VALUES (?, coalesce(?, x''), ?, ?, 1)
+                            ON CONFLICT (key) DO UPDATE SET value = excluded.value,
+                                mod_revision = excluded.mod_revision, version = current.version + 1
+                            RETURNING create_revision, version
+                            """),
                     arguments: [Data(key), Data(value), next, next])
                 guard let row else { throw StoreError.backend("put: the upsert returned no row") }
                 let written = KeyValue(
@@ -72,19 +73,21 @@ extension SQLiteStateStore {
 
     private static func latest(_ key: [UInt8], in db: Database) throws -> KeyValue? {
         let row = try Row.fetchOne(
-            db.cachedStatement(sql: """
-                SELECT key, value, create_revision, mod_revision, version FROM current
-                WHERE key = coalesce(?, x'')
-                """),
+            db.cachedStatement(
+                sql: """
+                    SELECT key, value, create_revision, mod_revision, version FROM current
+                    WHERE key = coalesce(?, x'')
+                    """),
             arguments: [Data(key)])
         return row.map(keyValue)
     }
 
     private static func insertHistory(_ keyValue: KeyValue, deleted: Bool, in db: Database) throws {
-        try db.cachedStatement(sql: """
-            INSERT INTO history (revision, key, value, create_revision, version, deleted)
-            VALUES (?, ?, coalesce(?, x''), ?, ?, ?)
-            """
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO history (revision, key, value, create_revision, version, deleted)
+                VALUES (?, ?, coalesce(?, x''), ?, ?, ?)
+                """
         ).execute(arguments: [
             keyValue.modRevision, Data(keyValue.key), Data(keyValue.value),
             keyValue.createRevision, keyValue.version, deleted ? 1 : 0,

@@ -34,11 +34,12 @@ extension SQLiteStateStore {
                 if let end = range.end { arguments += [Data(end)] }
                 arguments += [Self.replayPageSize]
                 let rows = try Row.fetchAll(
-                    db.cachedStatement(sql: """
-                        SELECT revision, key, value, create_revision, version, deleted FROM history
-                        WHERE \(position) AND revision <= ? AND key >= coalesce(?, x'') \(upper)
-                        ORDER BY revision, key LIMIT ?
-                        """),
+                    db.cachedStatement(
+                        sql: """
+                            SELECT revision, key, value, create_revision, version, deleted FROM history
+                            WHERE \(position) AND revision <= ? AND key >= coalesce(?, x'') \(upper)
+                            ORDER BY revision, key LIMIT ?
+                            """),
                     arguments: arguments)
                 return (revisions, rows.map(Self.watchEvent))
             }

@@ -72,19 +72,21 @@ public final class SQLiteStateStore: StateStore {
             let at = try Self.readRevision(revision, in: db)
             if at.isLatest {
                 let row = try Row.fetchOne(
-                    db.cachedStatement(sql: """
-                        SELECT key, value, create_revision, mod_revision, version
-                        FROM current WHERE key = coalesce(?, x'')
-                        """),
+                    db.cachedStatement(
+                        sql: """
+                            SELECT key, value, create_revision, mod_revision, version
+                            FROM current WHERE key = coalesce(?, x'')
+                            """),
                     arguments: [Data(key)])
                 return row.map(Self.keyValue)
             }
             let row = try Row.fetchOne(
-                db.cachedStatement(sql: """
-                    SELECT key, value, create_revision, revision, version, deleted
-                    FROM history WHERE key = coalesce(?, x'') AND revision <= ?
-                    ORDER BY revision DESC LIMIT 1
-                    """),
+                db.cachedStatement(
+                    sql: """
+                        SELECT key, value, create_revision, revision, version, deleted
+                        FROM history WHERE key = coalesce(?, x'') AND revision <= ?
+                        ORDER BY revision DESC LIMIT 1
+                        """),
                 arguments: [Data(key), at.revision])
             guard let row, row[5] as Int64 == 0 else { return nil }
             return Self.keyValue(row)
@@ -105,20 +107,22 @@ public final class SQLiteStateStore: StateStore {
             if let end = range.end { arguments += [Data(end)] }
             let statement: Statement
             if at.isLatest {
-                statement = try db.cachedStatement(sql: """
-                    SELECT key, value, create_revision, mod_revision, version FROM current
-                    WHERE key >= coalesce(?, x'') \(upper) ORDER BY key LIMIT ?
-                    """)
+                statement = try db.cachedStatement(
+                    sql: """
+                        SELECT key, value, create_revision, mod_revision, version FROM current
+                        WHERE key >= coalesce(?, x'') \(upper) ORDER BY key LIMIT ?
+                        """)
                 arguments += [fetchLimit]
             } else {
                 // The newest version at or before the revision of each key in the range, if live.
-                statement = try db.cachedStatement(sql: """
-                    SELECT key, value, create_revision, revision, version FROM history AS h
-                    WHERE key >= coalesce(?, x'') \(upper) AND revision <= ? AND deleted = 0
-                      AND revision = (SELECT max(revision) FROM history
-                                      WHERE key = h.key AND revision <= ?)
-                    ORDER BY key LIMIT ?
-                    """)
+                statement = try db.cachedStatement(
+                    sql: """
+                        SELECT key, value, create_revision, revision, version FROM history AS h
+                        WHERE key >= coalesce(?, x'') \(upper) AND revision <= ? AND deleted = 0
+                          AND revision = (SELECT max(revision) FROM history
+                                          WHERE key = h.key AND revision <= ?)
+                        ORDER BY key LIMIT ?
+                        """)
                 arguments += [at.revision, at.revision, fetchLimit]
             }
             var keyValues = try Row.fetchAll(statement, arguments: arguments).map(Self.keyValue)

@@ -21,8 +21,9 @@ import Testing
 
             let second = try SQLiteStateStore.open(path: path)
             #expect(try await second.currentRevision() == 5)
-            #expect(try await second.get(bytes("k/a"), at: nil)
-                == KeyValue(key: bytes("k/a"), value: bytes("a2"), createRevision: 1, modRevision: 3, version: 2))
+            #expect(
+                try await second.get(bytes("k/a"), at: nil)
+                    == KeyValue(key: bytes("k/a"), value: bytes("a2"), createRevision: 1, modRevision: 3, version: 2))
             #expect(try await second.get(bytes("k/b"), at: 3)?.value == [0x00, 0xFF])
             #expect(try await second.get(bytes("k/c"), at: nil)?.value == [])
             #expect(try await second.all(prefix: bytes("k/")).map(\.key) == [bytes("k/a"), bytes("k/c")])
@@ -61,7 +62,14 @@ import Testing
         try await withTemporaryFolder { folder in
             let path = folder.appendingPathComponent("not-a-database").path
             try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
-            #expect(throws: StoreError.self) { try SQLiteStateStore.open(path: path) }
+            let error = #expect(throws: StoreError.self) { try SQLiteStateStore.open(path: path) }
+            guard case .backend(let message) = error else {
+                Issue.record("expected a backend error, got \(String(describing: error))")
+                return
+            }
+            // SQLite's own words (SQLITE_NOTADB is 26), nothing of the file's content.
+            #expect(message.contains("26"))
+            #expect(!message.contains("AAAA"))
         }
     }
 }

@@ -15,29 +15,48 @@ extension StateStoreConformanceTests {
 
             var watch = store.watch(prefix: bytes("w/"), fromRevision: 2).makeAsyncIterator()
             let replayedB = try #require(try await watch.next())
-            #expect(replayedB == [WatchEvent(kind: .put, keyValue: KeyValue(
-                key: bytes("w/b"), value: bytes("b1"), createRevision: 2, modRevision: 2, version: 1))])
+            #expect(
+                replayedB == [
+                    WatchEvent(
+                        kind: .put,
+                        keyValue: KeyValue(
+                            key: bytes("w/b"), value: bytes("b1"), createRevision: 2, modRevision: 2, version: 1))
+                ])
             let replayedA = try #require(try await watch.next())
-            #expect(replayedA == [WatchEvent(kind: .put, keyValue: KeyValue(
-                key: bytes("w/a"), value: bytes("a2"), createRevision: 1, modRevision: 4, version: 2))])
+            #expect(
+                replayedA == [
+                    WatchEvent(
+                        kind: .put,
+                        keyValue: KeyValue(
+                            key: bytes("w/a"), value: bytes("a2"), createRevision: 1, modRevision: 4, version: 2))
+                ])
 
             // Live: one group per revision, only keys under the prefix, deletes included.
             _ = try await store.transact(
                 compare: [],
-                success: [.put(key: bytes("w/c"), value: bytes("c1")), .put(key: bytes("x/other"), value: bytes("o")),
-                          .delete(key: bytes("w/b"))],
+                success: [
+                    .put(key: bytes("w/c"), value: bytes("c1")), .put(key: bytes("x/other"), value: bytes("o")),
+                    .delete(key: bytes("w/b")),
+                ],
                 failure: [])  // 5
             let live = try #require(try await watch.next())
             #expect(live.count == 2)
             #expect(live.allSatisfy { $0.keyValue.modRevision == 5 })
             #expect(Set(live.map(\.keyValue.key)) == [bytes("w/b"), bytes("w/c")])
             let deleted = try #require(live.first { $0.kind == .delete })
-            #expect(deleted.keyValue == KeyValue(key: bytes("w/b"), value: [], createRevision: 0, modRevision: 5, version: 0))
+            #expect(
+                deleted.keyValue
+                    == KeyValue(key: bytes("w/b"), value: [], createRevision: 0, modRevision: 5, version: 0))
 
             try await store.put(bytes("x/again"), bytes("o"))  // 6: not under the prefix
             try await store.delete(bytes("w/a"))  // 7
-            #expect(try await watch.next() == [WatchEvent(kind: .delete, keyValue: KeyValue(
-                key: bytes("w/a"), value: [], createRevision: 0, modRevision: 7, version: 0))])
+            #expect(
+                try await watch.next() == [
+                    WatchEvent(
+                        kind: .delete,
+                        keyValue: KeyValue(
+                            key: bytes("w/a"), value: [], createRevision: 0, modRevision: 7, version: 0))
+                ])
         }
     }
 

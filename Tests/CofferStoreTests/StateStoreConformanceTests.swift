@@ -23,7 +23,8 @@ import Testing
                 compare: [], success: [.put(key: bytes("a"), value: bytes("one"))], failure: [])
             #expect(result == TransactionResult(succeeded: true, revision: 1))
             let read = try await store.get(bytes("a"), at: nil)
-            #expect(read == KeyValue(key: bytes("a"), value: bytes("one"), createRevision: 1, modRevision: 1, version: 1))
+            #expect(
+                read == KeyValue(key: bytes("a"), value: bytes("one"), createRevision: 1, modRevision: 1, version: 1))
             #expect(try await store.get(bytes("b"), at: nil) == nil)
         }
     }
@@ -33,8 +34,10 @@ import Testing
         try await backend.withStore { store in
             let first = try await store.transact(
                 compare: [],
-                success: [.put(key: bytes("a"), value: bytes("1")), .put(key: bytes("b"), value: bytes("2")),
-                          .put(key: bytes("c"), value: bytes("3"))],
+                success: [
+                    .put(key: bytes("a"), value: bytes("1")), .put(key: bytes("b"), value: bytes("2")),
+                    .put(key: bytes("c"), value: bytes("3")),
+                ],
                 failure: [])
             #expect(first.revision == 1)
             for key in ["a", "b", "c"] {
@@ -51,16 +54,19 @@ import Testing
             let key = bytes("k")
             try await store.put(bytes("other"), bytes("x"))  // revision 1
             try await store.put(key, bytes("v1"))  // 2
-            #expect(try await store.get(key, at: nil)
-                == KeyValue(key: key, value: bytes("v1"), createRevision: 2, modRevision: 2, version: 1))
+            #expect(
+                try await store.get(key, at: nil)
+                    == KeyValue(key: key, value: bytes("v1"), createRevision: 2, modRevision: 2, version: 1))
             try await store.put(key, bytes("v2"))  // 3
-            #expect(try await store.get(key, at: nil)
-                == KeyValue(key: key, value: bytes("v2"), createRevision: 2, modRevision: 3, version: 2))
+            #expect(
+                try await store.get(key, at: nil)
+                    == KeyValue(key: key, value: bytes("v2"), createRevision: 2, modRevision: 3, version: 2))
             #expect(try await store.delete(key) == 4)
             #expect(try await store.get(key, at: nil) == nil)
             try await store.put(key, bytes("v3"))  // 5
-            #expect(try await store.get(key, at: nil)
-                == KeyValue(key: key, value: bytes("v3"), createRevision: 5, modRevision: 5, version: 1))
+            #expect(
+                try await store.get(key, at: nil)
+                    == KeyValue(key: key, value: bytes("v3"), createRevision: 5, modRevision: 5, version: 1))
         }
     }
 
@@ -109,21 +115,27 @@ import Testing
     func compareOnVersion(backend: StoreBackend) async throws {
         try await backend.withStore { store in
             let key = bytes("k")
-            #expect(try await store.transact(
-                compare: [.version(key: key, equals: 0)], success: [.put(key: key, value: bytes("a"))],
-                failure: []).succeeded)
-            #expect(try await store.transact(
-                compare: [.version(key: key, equals: 1)], success: [.put(key: key, value: bytes("b"))],
-                failure: []).succeeded)
+            #expect(
+                try await store.transact(
+                    compare: [.version(key: key, equals: 0)], success: [.put(key: key, value: bytes("a"))],
+                    failure: []
+                ).succeeded)
+            #expect(
+                try await store.transact(
+                    compare: [.version(key: key, equals: 1)], success: [.put(key: key, value: bytes("b"))],
+                    failure: []
+                ).succeeded)
             let stale = try await store.transact(
                 compare: [.version(key: key, equals: 1)], success: [.put(key: key, value: bytes("c"))],
                 failure: [])
             #expect(stale == TransactionResult(succeeded: false, revision: 2))
             #expect(try await store.get(key, at: nil)?.version == 2)
             try await store.delete(key)
-            #expect(try await store.transact(
-                compare: [.version(key: key, equals: 0)], success: [.put(key: key, value: bytes("d"))],
-                failure: []).succeeded)
+            #expect(
+                try await store.transact(
+                    compare: [.version(key: key, equals: 0)], success: [.put(key: key, value: bytes("d"))],
+                    failure: []
+                ).succeeded)
         }
     }
 
@@ -152,8 +164,10 @@ import Testing
             await #expect(throws: StoreError.self) {
                 try await store.transact(
                     compare: [],
-                    success: [.put(key: bytes("b"), value: bytes("2")), .delete(key: bytes("a")),
-                              .put(key: bytes("b"), value: bytes("3"))],
+                    success: [
+                        .put(key: bytes("b"), value: bytes("2")), .delete(key: bytes("a")),
+                        .put(key: bytes("b"), value: bytes("3")),
+                    ],
                     failure: [])
             }
             await #expect(throws: StoreError.self) {
@@ -189,8 +203,10 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func rangeByPrefixInByteOrderWithPaging(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            let inPrefix: [[UInt8]] = [bytes("p/b"), bytes("p/a"), bytes("p/"), bytes("p/a/1"), bytes("p/\u{7F}"),
-                                       [0x70, 0x2F, 0xFF], [0x70, 0x2F, 0xFF, 0x00], bytes("p/0")]
+            let inPrefix: [[UInt8]] = [
+                bytes("p/b"), bytes("p/a"), bytes("p/"), bytes("p/a/1"), bytes("p/\u{7F}"),
+                [0x70, 0x2F, 0xFF], [0x70, 0x2F, 0xFF, 0x00], bytes("p/0"),
+            ]
             let outside: [[UInt8]] = [bytes("p"), bytes("p0"), bytes("o/z"), bytes("q/a"), [0x70, 0x2E]]
             for key in inPrefix + outside { try await store.put(key, key) }
             let expected = inPrefix.sorted { $0.lexicographicallyPrecedes($1) }
@@ -225,7 +241,9 @@ import Testing
     @Test(arguments: StoreBackend.allCases)
     func prefixEndingInFFBytes(backend: StoreBackend) async throws {
         try await backend.withStore { store in
-            let keys: [[UInt8]] = [[0x61, 0xFF], [0x61, 0xFF, 0x00], [0x61, 0xFF, 0xFF, 0x01], [0x62], [0x61, 0xFE]]
+            let keys: [[UInt8]] = [
+                [0x61, 0xFF], [0x61, 0xFF, 0x00], [0x61, 0xFF, 0xFF, 0x01], [0x62], [0x61, 0xFE],
+            ]
             for key in keys { try await store.put(key, [0x01]) }
             let found = try await store.range(prefix: [0x61, 0xFF], startKey: nil, at: nil, limit: nil)
             #expect(found.keyValues.map(\.key) == [[0x61, 0xFF], [0x61, 0xFF, 0x00], [0x61, 0xFF, 0xFF, 0x01]])
@@ -245,8 +263,9 @@ import Testing
 
             #expect(try await store.get(bytes("k/a"), at: 1)?.value == bytes("a1"))
             #expect(try await store.get(bytes("k/a"), at: 2)?.value == bytes("a1"))
-            #expect(try await store.get(bytes("k/a"), at: 3)
-                == KeyValue(key: bytes("k/a"), value: bytes("a2"), createRevision: 1, modRevision: 3, version: 2))
+            #expect(
+                try await store.get(bytes("k/a"), at: 3)
+                    == KeyValue(key: bytes("k/a"), value: bytes("a2"), createRevision: 1, modRevision: 3, version: 2))
             #expect(try await store.get(bytes("k/b"), at: 3)?.value == bytes("b1"))
             #expect(try await store.get(bytes("k/b"), at: 4) == nil)
             #expect(try await store.get(bytes("k/c"), at: 4) == nil)
@@ -364,8 +383,10 @@ import Testing
             let zeros = try await store.range(prefix: [0x00], startKey: nil, at: nil, limit: nil)
             #expect(zeros.keyValues.map(\.key) == [[0x00], [0x00, 0x00], [0x00, 0xFF, 0x00]])
             // The empty value is a value, not an absent key.
-            #expect(try await store.transact(
-                compare: [.version(key: [0x00], equals: 1)], success: [], failure: []).succeeded)
+            #expect(
+                try await store.transact(
+                    compare: [.version(key: [0x00], equals: 1)], success: [], failure: []
+                ).succeeded)
         }
     }
 

@@ -16,9 +16,10 @@ public final class WatchRegistry: Sendable {
     /// Reads history for a new watch: calls `emit` with each revision's events for keys in
     /// `range`, from `fromRevision` in revision order, and returns the revision it replayed
     /// through (its snapshot). Throws `StoreError.compacted` when `fromRevision` is compacted.
-    public typealias Replay = @Sendable (
-        _ range: StoreKeyRange, _ fromRevision: Int64, _ emit: @Sendable ([WatchEvent]) -> Void
-    ) async throws -> Int64
+    public typealias Replay =
+        @Sendable (
+            _ range: StoreKeyRange, _ fromRevision: Int64, _ emit: @Sendable ([WatchEvent]) -> Void
+        ) async throws -> Int64
 
     private typealias Continuation = AsyncThrowingStream<[WatchEvent], Error>.Continuation
 
