@@ -12,10 +12,24 @@ let package = Package(
         .library(name: "CofferState", targets: ["CofferState"]),
         .library(name: "CofferStoreSQLite", targets: ["CofferStoreSQLite"]),
         .library(name: "CofferStoreMemory", targets: ["CofferStoreMemory"]),
+        .library(name: "CofferProtocol", targets: ["CofferProtocol"]),
+        .library(name: "CofferServer", targets: ["CofferServer"]),
+        .library(name: "CofferClient", targets: ["CofferClient"]),
+        .executable(name: "cofferd", targets: ["cofferd"]),
+        .executable(name: "coffer", targets: ["coffer"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         // The system's OpenSSL 3 libcrypto, used only as the RSA backend (see docs/crypto-backends.md).
@@ -44,6 +58,52 @@ let package = Package(
             name: "CofferStoreSQLite",
             dependencies: ["CofferState", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The wire protocol: Protos/coffer/v1/*.proto and the generated code (scripts/generate-protos).
+        .target(
+            name: "CofferProtocol",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        .target(
+            name: "CofferServer",
+            dependencies: [
+                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "CofferClient",
+            dependencies: [
+                "CofferProtocol",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        .executableTarget(
+            name: "cofferd",
+            dependencies: [
+                "CofferServer", "CofferStoreSQLite", "CofferState", "CofferCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "coffer",
+            dependencies: [
+                "CofferClient", "CofferProtocol",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
         // Test support: writes to a SQLite store and reports each acknowledged write,
         // so that the crash test can kill -9 it mid-burst.
         .executableTarget(name: "coffer-crashwriter", dependencies: ["CofferStoreSQLite", "CofferState"]),
@@ -57,6 +117,10 @@ let package = Package(
         .testTarget(
             name: "CofferStoreTests",
             dependencies: ["CofferState", "CofferStoreMemory", "CofferStoreSQLite", "coffer-crashwriter"]
+        ),
+        .testTarget(
+            name: "CofferServerTests",
+            dependencies: ["CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer"]
         ),
     ]
 )

@@ -1,0 +1,2 @@
+// Placeholder: the client lands here.
+import CofferProtocol

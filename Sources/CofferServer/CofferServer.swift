@@ -1,0 +1,2 @@
+// Placeholder: the node services land here.
+import CofferProtocol

@@ -1,0 +1,2 @@
+// Placeholder: the admin CLI lands here.
+print("coffer: not built yet")

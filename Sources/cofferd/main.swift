@@ -1,0 +1,2 @@
+// Placeholder: the node daemon lands here.
+print("cofferd: not built yet")
