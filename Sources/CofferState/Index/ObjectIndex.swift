@@ -1,6 +1,7 @@
 // The in-memory index over users and objects: by handle, label, id and owner, and users by id and
 // name. Every lookup is a hash lookup; nothing scans all objects.
 
+import CofferCrypto
 import CofferModel
 
 /// The index's maps. Not thread-safe by itself; `StateMachine` guards it with a mutex.
@@ -12,6 +13,8 @@ struct ObjectIndex {
     private var sharedWith: [UserID: Set<ObjectHandle>] = [:]
     private(set) var users: [UserID: (user: User, modRevision: Int64)] = [:]
     private var userNames: [String: UserID] = [:]
+    /// Node-internal records by name, opened (they are few and small).
+    var systemRecords: [String: (value: SecretBytes, modRevision: Int64)] = [:]
     /// The store revision the index reflects.
     var revision: Int64 = 0
 

@@ -79,6 +79,7 @@ extension StateMachine {
             switch recordKind {
             case .user(let id): index.remove(user: id)
             case .object(let handle): index.remove(object: handle)
+            case .system(let name): index.systemRecords[name] = nil
             case .userName, .unknown: break
             }
             return true
@@ -95,6 +96,8 @@ extension StateMachine {
                 let record = try ObjectRecord(decoding: plaintext)
                 guard record.object.handle == handle else { return false }
                 index.put(try IndexedObject(record, modRevision: keyValue.modRevision))
+            case .system(let name):
+                index.systemRecords[name] = (try barrier.open(keyValue.value, recordKey: keyValue.key), keyValue.modRevision)
             case .userName, .unknown:
                 break
             }

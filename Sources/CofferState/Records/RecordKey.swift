@@ -13,6 +13,7 @@ public enum RecordKey {
     static let userPrefix: [UInt8] = dataPrefix + Array("u/".utf8)
     static let userNamePrefix: [UInt8] = dataPrefix + Array("n/".utf8)
     static let objectPrefix: [UInt8] = dataPrefix + Array("o/".utf8)
+    static let systemPrefix: [UInt8] = dataPrefix + Array("s/".utf8)
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
@@ -20,12 +21,15 @@ public enum RecordKey {
     public static func userName(_ name: String) -> [UInt8] { userNamePrefix + Array(name.utf8) }
     /// An object record.
     public static func object(_ handle: ObjectHandle) -> [UInt8] { objectPrefix + fixedHex(handle) }
+    /// A node-internal record (for example the cluster CA's key and certificate).
+    public static func system(_ name: String) -> [UInt8] { systemPrefix + Array(name.utf8) }
 
     /// What a data key names.
     enum Kind: Equatable {
         case user(UserID)
         case userName
         case object(ObjectHandle)
+        case system(String)
         case unknown
     }
 
@@ -33,6 +37,7 @@ public enum RecordKey {
         if let id = parseID(key, prefix: userPrefix) { return .user(UserID(id)) }
         if let handle = parseID(key, prefix: objectPrefix) { return .object(handle) }
         if key.starts(with: userNamePrefix) { return .userName }
+        if key.starts(with: systemPrefix) { return .system(String(decoding: key[systemPrefix.count...], as: UTF8.self)) }
         return .unknown
     }
 

@@ -223,3 +223,21 @@ import Testing
         #expect(try peer.object(aes, for: alice).object.label == "w")
     }
 }
+
+@Suite struct SystemRecordTests {
+    @Test(arguments: StateBackend.allCases)
+    func systemRecordsAreSealedReplicatedAndCreatedOnce(_ backend: StateBackend) async throws {
+        let f = try await StateFixture.make(backend)
+        defer { f.cleanUp() }
+        #expect(try f.machine.systemRecord("ca") == nil)
+        #expect(try await f.machine.putSystemRecord("ca", value: SecretBytes(Array("first".utf8)), onlyIfAbsent: true))
+        #expect(try await f.machine.putSystemRecord("ca", value: SecretBytes(Array("second".utf8)), onlyIfAbsent: true) == false)
+        #expect(try f.machine.systemRecord("ca")?.unsafeCopy == Array("first".utf8))
+        f.machine.seal()
+        #expect(throws: StateError.sealed) { try f.machine.systemRecord("ca") }
+        let restarted = try await StateMachine(store: f.store, crypto: StateFixture.crypto, passwordCost: StateFixture.cheapCost)
+        try await restarted.unseal(shareText: f.shares[1].text())
+        try await restarted.unseal(shareText: f.shares[2].text())
+        #expect(try restarted.systemRecord("ca")?.unsafeCopy == Array("first".utf8))
+    }
+}
