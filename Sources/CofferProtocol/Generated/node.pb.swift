@@ -111,6 +111,47 @@ public nonisolated enum Coffer_V1_Role: SwiftProtobuf.Enum, Swift.CaseIterable {
 
 }
 
+/// What a login token is bound to.
+public nonisolated enum Coffer_V1_LoginScope: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// The connection it was made on (the PKCS#11 library: a login lasts as long as the application's
+  /// connection, as C_Login does).
+  case connection // = 0
+
+  /// The client certificate it was made with, across connections, until it has been idle for the
+  /// node's idle timeout or is logged out (the CLI, whose every command is a new connection).
+  case certificate // = 1
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .connection
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .connection
+    case 1: self = .certificate
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .connection: return 0
+    case .certificate: return 1
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Coffer_V1_LoginScope] = [
+    .connection,
+    .certificate,
+  ]
+
+}
+
 public nonisolated struct Coffer_V1_GetStatusRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -201,6 +242,8 @@ public nonisolated struct Coffer_V1_LoginRequest: Sendable {
   public var userName: String = String()
 
   public var password: Data = Data()
+
+  public var scope: Coffer_V1_LoginScope = .connection
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -546,6 +589,10 @@ nonisolated extension Coffer_V1_Role: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROLE_UNSPECIFIED\0\u{1}ROLE_ADMIN\0\u{1}ROLE_CRYPTO_USER\0\u{1}ROLE_AUDITOR\0")
 }
 
+nonisolated extension Coffer_V1_LoginScope: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0LOGIN_SCOPE_CONNECTION\0\u{1}LOGIN_SCOPE_CERTIFICATE\0")
+}
+
 nonisolated extension Coffer_V1_GetStatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetStatusRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
@@ -710,7 +757,7 @@ nonisolated extension Coffer_V1_UnsealResponse: SwiftProtobuf.Message, SwiftProt
 
 nonisolated extension Coffer_V1_LoginRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".LoginRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_name\0\u{1}password\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}user_name\0\u{1}password\0\u{1}scope\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -720,6 +767,7 @@ nonisolated extension Coffer_V1_LoginRequest: SwiftProtobuf.Message, SwiftProtob
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.userName) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.password) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.scope) }()
       default: break
       }
     }
@@ -732,12 +780,16 @@ nonisolated extension Coffer_V1_LoginRequest: SwiftProtobuf.Message, SwiftProtob
     if !self.password.isEmpty {
       try visitor.visitSingularBytesField(value: self.password, fieldNumber: 2)
     }
+    if self.scope != .connection {
+      try visitor.visitSingularEnumField(value: self.scope, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coffer_V1_LoginRequest, rhs: Coffer_V1_LoginRequest) -> Bool {
     if lhs.userName != rhs.userName {return false}
     if lhs.password != rhs.password {return false}
+    if lhs.scope != rhs.scope {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

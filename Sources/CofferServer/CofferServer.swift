@@ -1,2 +1,0 @@
-// Placeholder: the node services land here.
-import CofferProtocol
