@@ -2054,3 +2054,333 @@ extension Coffer_V1_UserService.ClientProtocol {
         )
     }
 }
+
+// MARK: - coffer.v1.BootstrapService
+
+/// Namespace containing generated types for the "coffer.v1.BootstrapService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_BootstrapService: Sendable {
+    /// Service descriptor for the "coffer.v1.BootstrapService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BootstrapService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "Initialize" metadata.
+        public enum Initialize: Sendable {
+            /// Request type for "Initialize".
+            public typealias Input = Coffer_V1_InitializeRequest
+            /// Response type for "Initialize".
+            public typealias Output = Coffer_V1_InitializeResponse
+            /// Descriptor for "Initialize".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BootstrapService"),
+                method: "Initialize",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.BootstrapService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            Initialize.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.BootstrapService" service.
+    public static let coffer_v1_BootstrapService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BootstrapService")
+}
+
+// MARK: coffer.v1.BootstrapService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService {
+    /// Streaming variant of the service protocol for the "coffer.v1.BootstrapService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served only by a node that has never been initialized, on its bootstrap listener: TLS with a
+    /// > self-signed bootstrap certificate (the operator pins it) and no client certificate, because no
+    /// > cluster CA exists yet. After Initialize the node serves only mTLS.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "Initialize" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_InitializeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_InitializeResponse` messages.
+        func initialize(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_InitializeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_InitializeResponse>
+    }
+
+    /// Service protocol for the "coffer.v1.BootstrapService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served only by a node that has never been initialized, on its bootstrap listener: TLS with a
+    /// > self-signed bootstrap certificate (the operator pins it) and no client certificate, because no
+    /// > cluster CA exists yet. After Initialize the node serves only mTLS.
+    public protocol ServiceProtocol: Coffer_V1_BootstrapService.StreamingServiceProtocol {
+        /// Handle the "Initialize" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_InitializeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_InitializeResponse` message.
+        func initialize(
+            request: GRPCCore.ServerRequest<Coffer_V1_InitializeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_InitializeResponse>
+    }
+
+    /// Simple service protocol for the "coffer.v1.BootstrapService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served only by a node that has never been initialized, on its bootstrap listener: TLS with a
+    /// > self-signed bootstrap certificate (the operator pins it) and no client certificate, because no
+    /// > cluster CA exists yet. After Initialize the node serves only mTLS.
+    public protocol SimpleServiceProtocol: Coffer_V1_BootstrapService.ServiceProtocol {
+        /// Handle the "Initialize" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_InitializeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_InitializeResponse` to respond with.
+        func initialize(
+            request: Coffer_V1_InitializeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_InitializeResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_BootstrapService.Method.Initialize.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_InitializeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_InitializeResponse>(),
+            handler: { request, context in
+                try await self.initialize(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService.ServiceProtocol {
+    public func initialize(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_InitializeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_InitializeResponse> {
+        let response = try await self.initialize(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService.SimpleServiceProtocol {
+    public func initialize(
+        request: GRPCCore.ServerRequest<Coffer_V1_InitializeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_InitializeResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_InitializeResponse>(
+            message: try await self.initialize(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: coffer.v1.BootstrapService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService {
+    /// Generated client protocol for the "coffer.v1.BootstrapService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served only by a node that has never been initialized, on its bootstrap listener: TLS with a
+    /// > self-signed bootstrap certificate (the operator pins it) and no client certificate, because no
+    /// > cluster CA exists yet. After Initialize the node serves only mTLS.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "Initialize" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_InitializeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_InitializeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_InitializeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func initialize<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_InitializeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_InitializeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_InitializeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_InitializeResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.BootstrapService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Served only by a node that has never been initialized, on its bootstrap listener: TLS with a
+    /// > self-signed bootstrap certificate (the operator pins it) and no client certificate, because no
+    /// > cluster CA exists yet. After Initialize the node serves only mTLS.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "Initialize" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_InitializeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_InitializeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_InitializeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func initialize<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_InitializeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_InitializeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_InitializeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_InitializeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_BootstrapService.Method.Initialize.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService.ClientProtocol {
+    /// Call the "Initialize" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_InitializeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func initialize<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_InitializeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_InitializeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.initialize(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_InitializeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_InitializeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BootstrapService.ClientProtocol {
+    /// Call the "Initialize" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func initialize<Result>(
+        _ message: Coffer_V1_InitializeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_InitializeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_InitializeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.initialize(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

@@ -577,6 +577,58 @@ public nonisolated struct Coffer_V1_UnlockUserResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+public nonisolated struct Coffer_V1_InitializeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// M of N unseal shares.
+  public var threshold: UInt32 = 0
+
+  public var shares: UInt32 = 0
+
+  public var adminName: String = String()
+
+  public var adminPassword: Data = Data()
+
+  public var clusterName: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Coffer_V1_InitializeResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_ResponseHeader {
+    get {_header ?? Coffer_V1_ResponseHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// The unseal shares: their only copy. Hand one to each key custodian.
+  public var shares: [String] = []
+
+  /// The cluster CA certificate to trust, and a client certificate and key for the admin's workstation.
+  public var caCertificatePem: String = String()
+
+  public var clientCertificatePem: String = String()
+
+  public var clientPrivateKeyPem: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "coffer.v1"
@@ -1342,6 +1394,110 @@ nonisolated extension Coffer_V1_UnlockUserResponse: SwiftProtobuf.Message, Swift
 
   public static func ==(lhs: Coffer_V1_UnlockUserResponse, rhs: Coffer_V1_UnlockUserResponse) -> Bool {
     if lhs._header != rhs._header {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_InitializeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InitializeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}threshold\0\u{1}shares\0\u{3}admin_name\0\u{3}admin_password\0\u{3}cluster_name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt32Field(value: &self.threshold) }()
+      case 2: try { try decoder.decodeSingularUInt32Field(value: &self.shares) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.adminName) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.adminPassword) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.clusterName) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.threshold != 0 {
+      try visitor.visitSingularUInt32Field(value: self.threshold, fieldNumber: 1)
+    }
+    if self.shares != 0 {
+      try visitor.visitSingularUInt32Field(value: self.shares, fieldNumber: 2)
+    }
+    if !self.adminName.isEmpty {
+      try visitor.visitSingularStringField(value: self.adminName, fieldNumber: 3)
+    }
+    if !self.adminPassword.isEmpty {
+      try visitor.visitSingularBytesField(value: self.adminPassword, fieldNumber: 4)
+    }
+    if !self.clusterName.isEmpty {
+      try visitor.visitSingularStringField(value: self.clusterName, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_InitializeRequest, rhs: Coffer_V1_InitializeRequest) -> Bool {
+    if lhs.threshold != rhs.threshold {return false}
+    if lhs.shares != rhs.shares {return false}
+    if lhs.adminName != rhs.adminName {return false}
+    if lhs.adminPassword != rhs.adminPassword {return false}
+    if lhs.clusterName != rhs.clusterName {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_InitializeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".InitializeResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}shares\0\u{3}ca_certificate_pem\0\u{3}client_certificate_pem\0\u{3}client_private_key_pem\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.shares) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.caCertificatePem) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.clientCertificatePem) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.clientPrivateKeyPem) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.shares.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.shares, fieldNumber: 2)
+    }
+    if !self.caCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.caCertificatePem, fieldNumber: 3)
+    }
+    if !self.clientCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientCertificatePem, fieldNumber: 4)
+    }
+    if !self.clientPrivateKeyPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.clientPrivateKeyPem, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_InitializeResponse, rhs: Coffer_V1_InitializeResponse) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.shares != rhs.shares {return false}
+    if lhs.caCertificatePem != rhs.caCertificatePem {return false}
+    if lhs.clientCertificatePem != rhs.clientCertificatePem {return false}
+    if lhs.clientPrivateKeyPem != rhs.clientPrivateKeyPem {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
