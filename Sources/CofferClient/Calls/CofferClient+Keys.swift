@@ -1,0 +1,73 @@
+// TokenService key lifecycle calls: generate, wrap, unwrap, derive.
+
+import CofferProtocol
+import Foundation
+
+extension CofferClient {
+    /// Generates a secret key; returns its handle.
+    public func generateKey(
+        mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], session: UInt64 = 0
+    ) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_GenerateKeyRequest()
+        request.mechanism = mechanism
+        request.template = template
+        let response: Coffer_V1_GenerateKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.GenerateKey.descriptor, request, session: session)
+        return response.handle
+    }
+
+    /// Generates a key pair; returns both handles.
+    public func generateKeyPair(
+        mechanism: Coffer_V1_Mechanism, publicTemplate: [Coffer_V1_Attribute], privateTemplate: [Coffer_V1_Attribute],
+        session: UInt64 = 0
+    ) async throws(CofferClientError) -> (publicKey: UInt64, privateKey: UInt64) {
+        var request = Coffer_V1_GenerateKeyPairRequest()
+        request.mechanism = mechanism
+        request.publicTemplate = publicTemplate
+        request.privateTemplate = privateTemplate
+        let response: Coffer_V1_GenerateKeyPairResponse = try await call(
+            Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor, request, session: session)
+        return (response.publicHandle, response.privateHandle)
+    }
+
+    /// Wraps `key` under `wrappingKey`; returns the wrapped bytes.
+    public func wrapKey(
+        mechanism: Coffer_V1_Mechanism, wrappingKey: UInt64, key: UInt64, session: UInt64 = 0
+    ) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_WrapKeyRequest()
+        request.mechanism = mechanism
+        request.wrappingKey = wrappingKey
+        request.key = key
+        let response: Coffer_V1_WrapKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.WrapKey.descriptor, request, session: session)
+        return response.wrappedKey
+    }
+
+    /// Unwraps `wrappedKey` into a new object described by `template`; returns its handle.
+    public func unwrapKey(
+        mechanism: Coffer_V1_Mechanism, unwrappingKey: UInt64, wrappedKey: Data, template: [Coffer_V1_Attribute],
+        session: UInt64 = 0
+    ) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_UnwrapKeyRequest()
+        request.mechanism = mechanism
+        request.unwrappingKey = unwrappingKey
+        request.wrappedKey = wrappedKey
+        request.template = template
+        let response: Coffer_V1_UnwrapKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.UnwrapKey.descriptor, request, session: session)
+        return response.handle
+    }
+
+    /// Derives a key from `baseKey` (ECDH, HKDF); returns its handle.
+    public func deriveKey(
+        mechanism: Coffer_V1_Mechanism, baseKey: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0
+    ) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_DeriveKeyRequest()
+        request.mechanism = mechanism
+        request.baseKey = baseKey
+        request.template = template
+        let response: Coffer_V1_DeriveKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.DeriveKey.descriptor, request, session: session)
+        return response.handle
+    }
+}

@@ -1,0 +1,82 @@
+// NodeService and UserService calls: status, unseal, login and logout, and user administration.
+
+import CofferProtocol
+import Foundation
+
+extension CofferClient {
+    /// The node's seal state and identity. Idempotent; retried on other endpoints.
+    public func status() async throws(CofferClientError) -> Coffer_V1_GetStatusResponse {
+        try await callWithoutHeader(Coffer_V1_NodeService.Method.GetStatus.descriptor, Coffer_V1_GetStatusRequest())
+    }
+
+    /// Gives one unseal share to the current endpoint.
+    public func unseal(share: String) async throws(CofferClientError) -> Coffer_V1_UnsealResponse {
+        var request = Coffer_V1_UnsealRequest()
+        request.share = share
+        return try await callWithoutHeader(Coffer_V1_NodeService.Method.Unseal.descriptor, request)
+    }
+
+    /// Logs in and keeps the token for later calls (see `loginToken`).
+    /// - Parameter scope: `.connection` for the PKCS#11 library, `.certificate` for the CLI.
+    @discardableResult
+    public func login(
+        user: String, password: [UInt8], scope: Coffer_V1_LoginScope = .connection
+    ) async throws(CofferClientError) -> Coffer_V1_LoginResponse {
+        var request = Coffer_V1_LoginRequest()
+        request.userName = user
+        request.password = Data(password)
+        request.scope = scope
+        let response: Coffer_V1_LoginResponse = try await callWithoutHeader(
+            Coffer_V1_NodeService.Method.Login.descriptor, request)
+        loginToken = response.loginToken
+        return response
+    }
+
+    /// Revokes the current login token and forgets it.
+    public func logout() async throws(CofferClientError) {
+        let _: Coffer_V1_LogoutResponse = try await call(
+            Coffer_V1_NodeService.Method.Logout.descriptor, Coffer_V1_LogoutRequest())
+        loginToken = ""
+    }
+
+    /// Creates a user (admin only).
+    public func createUser(name: String, role: Coffer_V1_Role, password: [UInt8]) async throws(CofferClientError) -> Coffer_V1_User {
+        var request = Coffer_V1_CreateUserRequest()
+        request.name = name
+        request.role = role
+        request.password = Data(password)
+        let response: Coffer_V1_CreateUserResponse = try await call(
+            Coffer_V1_UserService.Method.CreateUser.descriptor, request)
+        return response.user
+    }
+
+    /// Deletes a user (admin only).
+    public func deleteUser(name: String) async throws(CofferClientError) {
+        var request = Coffer_V1_DeleteUserRequest()
+        request.name = name
+        let _: Coffer_V1_DeleteUserResponse = try await call(Coffer_V1_UserService.Method.DeleteUser.descriptor, request)
+    }
+
+    /// Lists the users.
+    public func listUsers() async throws(CofferClientError) -> [Coffer_V1_User] {
+        let response: Coffer_V1_ListUsersResponse = try await call(
+            Coffer_V1_UserService.Method.ListUsers.descriptor, Coffer_V1_ListUsersRequest())
+        return response.users
+    }
+
+    /// Changes a password; `name` nil changes the logged-in user's own.
+    public func changePassword(name: String? = nil, newPassword: [UInt8]) async throws(CofferClientError) {
+        var request = Coffer_V1_ChangePasswordRequest()
+        request.name = name ?? ""
+        request.newPassword = Data(newPassword)
+        let _: Coffer_V1_ChangePasswordResponse = try await call(
+            Coffer_V1_UserService.Method.ChangePassword.descriptor, request)
+    }
+
+    /// Unlocks a user locked out by failed logins (admin only).
+    public func unlockUser(name: String) async throws(CofferClientError) {
+        var request = Coffer_V1_UnlockUserRequest()
+        request.name = name
+        let _: Coffer_V1_UnlockUserResponse = try await call(Coffer_V1_UserService.Method.UnlockUser.descriptor, request)
+    }
+}

@@ -1,0 +1,114 @@
+// TokenService calls on sessions, mechanisms and objects. `session` is 0 for calls outside a
+// session (the CLI's); the PKCS#11 library passes the session it opened.
+
+import CofferProtocol
+import Foundation
+
+extension CofferClient {
+    /// Opens a session on the current endpoint.
+    public func openSession(readWrite: Bool = true) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_OpenSessionRequest()
+        request.readWrite = readWrite
+        let response: Coffer_V1_OpenSessionResponse = try await call(
+            Coffer_V1_TokenService.Method.OpenSession.descriptor, request)
+        return response.session
+    }
+
+    /// Closes a session (and destroys its session objects).
+    public func closeSession(_ session: UInt64) async throws(CofferClientError) {
+        let _: Coffer_V1_CloseSessionResponse = try await call(
+            Coffer_V1_TokenService.Method.CloseSession.descriptor, Coffer_V1_CloseSessionRequest(), session: session)
+    }
+
+    /// The mechanisms the node supports.
+    public func listMechanisms() async throws(CofferClientError) -> [Coffer_V1_MechanismInfo] {
+        let response: Coffer_V1_ListMechanismsResponse = try await call(
+            Coffer_V1_TokenService.Method.ListMechanisms.descriptor, Coffer_V1_ListMechanismsRequest())
+        return response.mechanisms
+    }
+
+    /// One mechanism's key sizes and flags.
+    public func mechanismInfo(_ type: UInt64) async throws(CofferClientError) -> Coffer_V1_MechanismInfo {
+        var request = Coffer_V1_GetMechanismInfoRequest()
+        request.type = type
+        let response: Coffer_V1_GetMechanismInfoResponse = try await call(
+            Coffer_V1_TokenService.Method.GetMechanismInfo.descriptor, request)
+        return response.info
+    }
+
+    /// Creates an object from a template; returns its handle.
+    public func createObject(template: [Coffer_V1_Attribute], session: UInt64 = 0) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_CreateObjectRequest()
+        request.template = template
+        let response: Coffer_V1_CreateObjectResponse = try await call(
+            Coffer_V1_TokenService.Method.CreateObject.descriptor, request, session: session)
+        return response.handle
+    }
+
+    /// Copies an object, changing the attributes in `template`; returns the copy's handle.
+    public func copyObject(
+        _ handle: UInt64, template: [Coffer_V1_Attribute] = [], session: UInt64 = 0
+    ) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_CopyObjectRequest()
+        request.handle = handle
+        request.template = template
+        let response: Coffer_V1_CopyObjectResponse = try await call(
+            Coffer_V1_TokenService.Method.CopyObject.descriptor, request, session: session)
+        return response.handle
+    }
+
+    /// Destroys an object.
+    public func destroyObject(_ handle: UInt64, session: UInt64 = 0) async throws(CofferClientError) {
+        var request = Coffer_V1_DestroyObjectRequest()
+        request.handle = handle
+        let _: Coffer_V1_DestroyObjectResponse = try await call(
+            Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session)
+    }
+
+    /// Handles of the objects the caller may see that match every attribute of `template`.
+    public func findObjects(
+        template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0
+    ) async throws(CofferClientError) -> [UInt64] {
+        var request = Coffer_V1_FindObjectsRequest()
+        request.template = template
+        request.limit = limit
+        let response: Coffer_V1_FindObjectsResponse = try await call(
+            Coffer_V1_TokenService.Method.FindObjects.descriptor, request, session: session)
+        return response.handles
+    }
+
+    /// Reads attributes; each result is the value or the per-attribute CKR (sensitive, invalid type).
+    public func getAttributes(
+        _ handle: UInt64, types: [UInt64], session: UInt64 = 0
+    ) async throws(CofferClientError) -> [Coffer_V1_AttributeResult] {
+        var request = Coffer_V1_GetAttributesRequest()
+        request.handle = handle
+        request.types = types
+        let response: Coffer_V1_GetAttributesResponse = try await call(
+            Coffer_V1_TokenService.Method.GetAttributes.descriptor, request, session: session)
+        return response.attributes
+    }
+
+    /// Changes attributes of an object.
+    public func setAttributes(
+        _ handle: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0
+    ) async throws(CofferClientError) {
+        var request = Coffer_V1_SetAttributesRequest()
+        request.handle = handle
+        request.template = template
+        let _: Coffer_V1_SetAttributesResponse = try await call(
+            Coffer_V1_TokenService.Method.SetAttributes.descriptor, request, session: session)
+    }
+
+    /// Shares an object with another user (`shared` false withdraws the share).
+    public func shareObject(
+        _ handle: UInt64, with user: String, shared: Bool = true, session: UInt64 = 0
+    ) async throws(CofferClientError) {
+        var request = Coffer_V1_ShareObjectRequest()
+        request.handle = handle
+        request.userName = user
+        request.shared = shared
+        let _: Coffer_V1_ShareObjectResponse = try await call(
+            Coffer_V1_TokenService.Method.ShareObject.descriptor, request, session: session)
+    }
+}

@@ -1,0 +1,116 @@
+// TokenService cryptographic operations: single-part (one call, no node state) and multi-part
+// (Init, Update..., Final on one session), plus digest and random.
+
+import CofferProtocol
+import Foundation
+import GRPCCore
+
+extension CofferClient {
+    /// Signs `data` in one call.
+    public func sign(
+        mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
+    ) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_SignRequest()
+        request.mechanism = mechanism
+        request.key = key
+        request.data = data
+        let response: Coffer_V1_SignResponse = try await call(
+            Coffer_V1_TokenService.Method.Sign.descriptor, request, session: session)
+        return response.signature
+    }
+
+    /// Verifies a signature; returns normally when it is valid and throws CKR_SIGNATURE_INVALID
+    /// (or CKR_SIGNATURE_LEN_RANGE) when it is not.
+    public func verify(
+        mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, signature: Data, session: UInt64 = 0
+    ) async throws(CofferClientError) {
+        var request = Coffer_V1_VerifyRequest()
+        request.mechanism = mechanism
+        request.key = key
+        request.data = data
+        request.signature = signature
+        let _: Coffer_V1_VerifyResponse = try await call(
+            Coffer_V1_TokenService.Method.Verify.descriptor, request, session: session)
+    }
+
+    /// Encrypts `data` in one call.
+    public func encrypt(
+        mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
+    ) async throws(CofferClientError) -> Data {
+        try await cipher(Coffer_V1_TokenService.Method.Encrypt.descriptor, mechanism, key, data, session)
+    }
+
+    /// Decrypts `data` in one call.
+    public func decrypt(
+        mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
+    ) async throws(CofferClientError) -> Data {
+        try await cipher(Coffer_V1_TokenService.Method.Decrypt.descriptor, mechanism, key, data, session)
+    }
+
+    private func cipher(
+        _ method: GRPCCore.MethodDescriptor, _ mechanism: Coffer_V1_Mechanism, _ key: UInt64, _ data: Data,
+        _ session: UInt64
+    ) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_CipherRequest()
+        request.mechanism = mechanism
+        request.key = key
+        request.data = data
+        let response: Coffer_V1_CipherResponse = try await call(method, request, session: session)
+        return response.data
+    }
+
+    /// Digests `data` in one call.
+    public func digest(mechanism: Coffer_V1_Mechanism, data: Data, session: UInt64 = 0) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_DigestRequest()
+        request.mechanism = mechanism
+        request.data = data
+        let response: Coffer_V1_DigestResponse = try await call(
+            Coffer_V1_TokenService.Method.Digest.descriptor, request, session: session)
+        return response.digest
+    }
+
+    /// `length` random bytes from the node.
+    public func generateRandom(length: UInt32, session: UInt64 = 0) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_GenerateRandomRequest()
+        request.length = length
+        let response: Coffer_V1_GenerateRandomResponse = try await call(
+            Coffer_V1_TokenService.Method.GenerateRandom.descriptor, request, session: session)
+        return response.data
+    }
+
+    /// Starts a multi-part operation on `session` (`key` is ignored for digests).
+    public func operationInit(
+        _ kind: Coffer_V1_OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64 = 0, session: UInt64
+    ) async throws(CofferClientError) {
+        var request = Coffer_V1_OperationInitRequest()
+        request.kind = kind
+        request.mechanism = mechanism
+        request.key = key
+        let _: Coffer_V1_OperationInitResponse = try await call(
+            Coffer_V1_TokenService.Method.OperationInit.descriptor, request, session: session)
+    }
+
+    /// Feeds data to the session's operation of `kind`; returns any output released so far.
+    public func operationUpdate(
+        _ kind: Coffer_V1_OperationKind, data: Data, session: UInt64
+    ) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_OperationUpdateRequest()
+        request.kind = kind
+        request.data = data
+        let response: Coffer_V1_OperationUpdateResponse = try await call(
+            Coffer_V1_TokenService.Method.OperationUpdate.descriptor, request, session: session)
+        return response.data
+    }
+
+    /// Finishes the session's operation of `kind`; for verify, pass the signature to check.
+    public func operationFinal(
+        _ kind: Coffer_V1_OperationKind, signature: Data = Data(), session: UInt64
+    ) async throws(CofferClientError) -> Data {
+        var request = Coffer_V1_OperationFinalRequest()
+        request.kind = kind
+        request.signature = signature
+        let response: Coffer_V1_OperationFinalResponse = try await call(
+            Coffer_V1_TokenService.Method.OperationFinal.descriptor, request, session: session)
+        return response.data
+    }
+}

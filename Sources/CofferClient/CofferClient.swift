@@ -1,2 +1,0 @@
-// Placeholder: the client lands here.
-import CofferProtocol

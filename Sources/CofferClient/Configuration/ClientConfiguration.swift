@@ -1,0 +1,109 @@
+// What a client needs to reach a cluster: its endpoints, the cluster CA to trust, the client's
+// certificate and key, and the per-call deadline. Loaded from a profile file or built in code.
+
+import Foundation
+import NIOSSL
+
+/// Connection settings for `CofferClient`.
+public struct ClientConfiguration: Sendable {
+    /// Every node the client may use, in order of preference. Never assume there is only one.
+    public var endpoints: [Endpoint]
+    /// The cluster CA certificate, PEM. The only trust root for the nodes' certificates.
+    public var caCertificatePEM: String
+    /// The client certificate (PEM) presented to the node.
+    public var clientCertificatePEM: String
+    /// The client certificate's private key (PEM).
+    public var clientKeyPEM: String
+    /// The deadline of each call.
+    public var deadline: Duration
+    /// Whether the node's certificate must name the endpoint's host (see `CofferClient`).
+    public var verifiesHostname: Bool
+    /// The cluster's name, for display.
+    public var clusterName: String?
+
+    public init(
+        endpoints: [Endpoint], caCertificatePEM: String, clientCertificatePEM: String, clientKeyPEM: String,
+        deadline: Duration = .seconds(10), verifiesHostname: Bool = true, clusterName: String? = nil
+    ) {
+        self.endpoints = endpoints
+        self.caCertificatePEM = caCertificatePEM
+        self.clientCertificatePEM = clientCertificatePEM
+        self.clientKeyPEM = clientKeyPEM
+        self.deadline = deadline
+        self.verifiesHostname = verifiesHostname
+        self.clusterName = clusterName
+    }
+
+    /// Loads a profile (profile.json or coffer-pkcs11.conf) and the files it names. Relative paths
+    /// resolve against the profile's folder. The certificates and key are parsed here, so a broken
+    /// bundle is reported now, naming the file.
+    public static func load(profileAt path: String) throws(ClientConfigurationError) -> ClientConfiguration {
+        let data = try readFile(path)
+        let profile: Profile
+        do {
+            profile = try JSONDecoder().decode(Profile.self, from: data)
+        } catch {
+            throw .badJSON(path: path, reason: Self.describe(error))
+        }
+        guard !profile.endpoints.isEmpty else { throw .noEndpoints }
+        var endpoints: [Endpoint] = []
+        for text in profile.endpoints { endpoints.append(try Endpoint(parsing: text)) }
+
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ file: String) -> String {
+            file.hasPrefix("/") ? file : folder.appendingPathComponent(file).path
+        }
+        let caPath = resolve(profile.ca)
+        let certificatePath = resolve(profile.certificate)
+        let keyPath = resolve(profile.key)
+        let ca = try readText(caPath)
+        let certificate = try readText(certificatePath)
+        let key = try readText(keyPath)
+        guard (try? NIOSSLCertificate.fromPEMBytes(Array(ca.utf8)))?.isEmpty == false else {
+            throw .badCertificate(path: caPath)
+        }
+        guard (try? NIOSSLCertificate.fromPEMBytes(Array(certificate.utf8)))?.isEmpty == false else {
+            throw .badCertificate(path: certificatePath)
+        }
+        guard (try? NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem)) != nil else {
+            throw .badPrivateKey(path: keyPath)
+        }
+        let deadline: Duration = profile.deadlineSeconds.map { .milliseconds(Int64(max($0, 0.001) * 1000)) } ?? .seconds(10)
+        return ClientConfiguration(
+            endpoints: endpoints, caCertificatePEM: ca, clientCertificatePEM: certificate, clientKeyPEM: key,
+            deadline: deadline, clusterName: profile.cluster)
+    }
+
+    static func readFile(_ path: String) throws(ClientConfigurationError) -> Data {
+        guard FileManager.default.fileExists(atPath: path) else { throw .fileMissing(path: path) }
+        do {
+            return try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw .unreadable(path: path, reason: describe(error))
+        }
+    }
+
+    static func readText(_ path: String) throws(ClientConfigurationError) -> String {
+        let data = try readFile(path)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadable(path: path, reason: "not UTF-8 text")
+        }
+        return text
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        switch error {
+        case DecodingError.keyNotFound(let key, _): "missing \"\(key.stringValue)\""
+        case DecodingError.typeMismatch(_, let context): "wrong type at \(path(context))"
+        case DecodingError.valueNotFound(_, let context): "null at \(path(context))"
+        case DecodingError.dataCorrupted(let context):
+            context.codingPath.isEmpty ? "not JSON" : "invalid value at \(path(context))"
+        default: (error as NSError).localizedDescription
+        }
+    }
+
+    private static func path(_ context: DecodingError.Context) -> String {
+        let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
+        return keys.isEmpty ? "the top level" : "\"" + keys.joined(separator: ".") + "\""
+    }
+}

@@ -1,0 +1,35 @@
+// The profile file's JSON schema, shared by the CLI's profile.json and the PKCS#11 library's
+// coffer-pkcs11.conf. Paths in it are relative to the folder that holds the file.
+
+/// The on-disk form of a client profile.
+public struct Profile: Codable, Sendable, Equatable {
+    /// The cluster's name, for display.
+    public var cluster: String?
+    /// "host:port" of every node the client may use.
+    public var endpoints: [String]
+    /// The cluster CA certificate (PEM) path.
+    public var ca: String
+    /// The client certificate (PEM) path.
+    public var certificate: String
+    /// The client private key (PEM) path.
+    public var key: String
+    /// Per-call deadline in seconds (optional; default 10).
+    public var deadlineSeconds: Double?
+
+    public init(
+        cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
+        deadlineSeconds: Double? = nil
+    ) {
+        self.cluster = cluster
+        self.endpoints = endpoints
+        self.ca = ca
+        self.certificate = certificate
+        self.key = key
+        self.deadlineSeconds = deadlineSeconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case cluster, endpoints, ca, certificate, key
+        case deadlineSeconds = "deadline_seconds"
+    }
+}

@@ -1,0 +1,146 @@
+// The Swift client of a Coffer cluster, used by the coffer CLI and the PKCS#11 library. It holds one
+// lazily started gRPC client per endpoint, sends each call to the current endpoint and fails over on
+// `unavailable`, and keeps what every request carries: login token and highest revision seen.
+
+import CofferProtocol
+import Foundation
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import SwiftProtobuf
+import Synchronization
+
+/// An async client of a Coffer cluster.
+///
+/// **TLS.** mTLS with the configured client certificate and key. The only trust root is the cluster
+/// CA. The node's certificate must also name the endpoint's host (DNS name or IP address, checked
+/// against its subjectAltName) unless `ClientConfiguration.verifiesHostname` is false: the cluster
+/// CA issues client certificates too, so without the name check any holder of a client
+/// certificate could pose as a node.
+///
+/// **Endpoint selection.** First healthy, sticky: calls go to one endpoint until it fails with
+/// `unavailable`, then to the next. Idempotent calls outside a session (see `RetryPolicy`) are
+/// retried on the next endpoints at once; other calls fail with CKR_DEVICE_REMOVED and the next call
+/// goes to the next endpoint. A login of `LOGIN_SCOPE_CONNECTION` and all sessions belong to the node
+/// they were made on; after a failover the caller logs in and opens sessions again.
+///
+/// **Read-your-writes.** The highest `ResponseHeader.revision` seen is sent as
+/// `RequestHeader.min_revision` on every call, so any node answers only once it has the caller's writes.
+public final class CofferClient: Sendable {
+    /// The configuration this client was made with.
+    public let configuration: ClientConfiguration
+    private let connections: [EndpointConnection]
+    private let selection: EndpointSelection
+    private let state = Mutex(CallState())
+
+    private struct CallState: Sendable {
+        var revision: Int64 = 0
+        var loginToken = ""
+    }
+
+    /// Makes a client. No connection is opened until the first call.
+    public init(configuration: ClientConfiguration) throws(ClientConfigurationError) {
+        guard !configuration.endpoints.isEmpty else { throw .noEndpoints }
+        self.configuration = configuration
+        let security = HTTP2ClientTransport.Posix.TransportSecurity.mTLS(
+            certificateChain: [.bytes(Array(configuration.clientCertificatePEM.utf8), format: .pem)],
+            privateKey: .bytes(Array(configuration.clientKeyPEM.utf8), format: .pem)
+        ) { tls in
+            tls.trustRoots = .certificates([.bytes(Array(configuration.caCertificatePEM.utf8), format: .pem)])
+            tls.serverCertificateVerification =
+                configuration.verifiesHostname ? .fullVerification : .noHostnameVerification
+        }
+        self.connections = configuration.endpoints.map { EndpointConnection(endpoint: $0, security: security) }
+        self.selection = EndpointSelection(count: configuration.endpoints.count)
+    }
+
+    /// Loads the profile at `path` and makes a client from it.
+    public convenience init(profileAt path: String) throws(ClientConfigurationError) {
+        try self.init(configuration: ClientConfiguration.load(profileAt: path))
+    }
+
+    /// Closes every connection, letting calls in flight finish.
+    public func close() async {
+        for connection in connections { await connection.close() }
+    }
+
+    /// The endpoint calls go to now.
+    public var currentEndpoint: Endpoint { connections[selection.index].endpoint }
+
+    /// The highest store revision any reply has carried.
+    public var highestRevision: Int64 { state.withLock { $0.revision } }
+
+    /// Raises the revision sent as min_revision (for a caller that kept one from an earlier process).
+    public func observe(revision: Int64) {
+        state.withLock { $0.revision = max($0.revision, revision) }
+    }
+
+    /// The login token sent with every call ("" when logged out). `login` sets it, `logout` clears
+    /// it; the CLI sets it from its session file.
+    public var loginToken: String {
+        get { state.withLock { $0.loginToken } }
+        set { state.withLock { $0.loginToken = newValue } }
+    }
+
+    // MARK: Calls
+
+    /// Sends a request that carries a RequestHeader: fills in token, session and min_revision.
+    func call<Request: HeaderedRequest & Sendable, Response: RevisionedResponse & Sendable>(
+        _ method: MethodDescriptor, _ request: Request, session: UInt64 = 0
+    ) async throws(CofferClientError) -> Response {
+        var request = request
+        let current = state.withLock { $0 }
+        request.header.loginToken = current.loginToken
+        request.header.session = session
+        request.header.minRevision = current.revision
+        return try await send(method, request, retry: RetryPolicy.mayRetry(method, session: session))
+    }
+
+    /// Sends a request without a RequestHeader (status, unseal, login).
+    func callWithoutHeader<Request: SwiftProtobuf.Message & Sendable, Response: RevisionedResponse & Sendable>(
+        _ method: MethodDescriptor, _ request: Request
+    ) async throws(CofferClientError) -> Response {
+        try await send(method, request, retry: RetryPolicy.mayRetry(method, session: 0))
+    }
+
+    private func send<Request: SwiftProtobuf.Message & Sendable, Response: RevisionedResponse & Sendable>(
+        _ method: MethodDescriptor, _ request: Request, retry: Bool
+    ) async throws(CofferClientError) -> Response {
+        let order = retry ? selection.attemptOrder() : [selection.index]
+        var lastError: CofferClientError?
+        for index in order {
+            let connection = connections[index]
+            do {
+                let response: Response = try await Self.unary(
+                    connection, method, request, deadline: configuration.deadline)
+                observe(revision: response.header.revision)
+                return response
+            } catch where error.kind == .unreachable {
+                selection.failed(index)
+                lastError = error
+            }
+        }
+        throw lastError ?? CofferClientError(
+            kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
+    }
+
+    static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(
+        _ connection: EndpointConnection, _ method: MethodDescriptor, _ request: Request, deadline: Duration
+    ) async throws(CofferClientError) -> Response {
+        let client = try connection.client()
+        var options = CallOptions.defaults
+        options.timeout = deadline
+        options.waitForReady = false
+        do {
+            return try await client.unary(
+                request: ClientRequest(message: request),
+                descriptor: method,
+                serializer: ProtobufSerializer<Request>(),
+                deserializer: ProtobufDeserializer<Response>(),
+                options: options
+            ) { response in try response.message }
+        } catch {
+            throw CofferClientError.mapping(error, endpoint: connection.endpoint)
+        }
+    }
+}

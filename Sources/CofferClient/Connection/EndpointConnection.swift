@@ -1,0 +1,66 @@
+// One node's gRPC client, made and started on first use and kept for the life of the CofferClient,
+// so that connection-bound logins and sessions stay on one HTTP/2 connection.
+
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import Synchronization
+
+/// The lazily started `GRPCClient` for one endpoint.
+final class EndpointConnection: Sendable {
+    typealias Transport = HTTP2ClientTransport.Posix
+
+    let endpoint: Endpoint
+    private let security: Transport.TransportSecurity
+    private let running: Mutex<Running?> = Mutex(nil)
+    private let closed = Atomic<Bool>(false)
+
+    private struct Running: Sendable {
+        let client: GRPCClient<Transport>
+        let task: Task<Void, Never>
+    }
+
+    init(endpoint: Endpoint, security: Transport.TransportSecurity) {
+        self.endpoint = endpoint
+        self.security = security
+    }
+
+    /// The running client, started now if this is the first call.
+    func client() throws(CofferClientError) -> GRPCClient<Transport> {
+        if closed.load(ordering: .acquiring) {
+            throw CofferClientError(
+                kind: .transport, returnCode: CofferReturnCode.deviceError, message: "the client is closed",
+                endpoint: endpoint)
+        }
+        let result: Result<GRPCClient<Transport>, CofferClientError> = running.withLock { running in
+            if let running { return .success(running.client) }
+            do {
+                let transport = try Transport(target: Self.target(endpoint), transportSecurity: security)
+                let client = GRPCClient(transport: transport)
+                let task = Task { try? await client.runConnections() }
+                running = Running(client: client, task: task)
+                return .success(client)
+            } catch {
+                return .failure(CofferClientError.mapping(error, endpoint: endpoint))
+            }
+        }
+        return try result.get()
+    }
+
+    /// Stops the client, letting calls in flight finish.
+    func close() async {
+        closed.store(true, ordering: .releasing)
+        let current = running.withLock { running in
+            defer { running = nil }
+            return running
+        }
+        guard let current else { return }
+        current.client.beginGracefulShutdown()
+        await current.task.value
+    }
+
+    private static func target(_ endpoint: Endpoint) -> any ResolvableTarget {
+        if endpoint.isIPv4 { return .ipv4(address: endpoint.host, port: endpoint.port) }
+        if endpoint.isIPv6 { return .ipv6(address: endpoint.host, port: endpoint.port) }
+        return .dns(host: endpoint.host, port: endpoint.port)
+    }
+}

@@ -1,0 +1,30 @@
+// Which endpoint a call goes to: the first healthy one, sticky. Not round-robin, because logins of
+// LOGIN_SCOPE_CONNECTION and sessions live on one node's connection; moving calls between nodes
+// would strand them. A node that fails is skipped until the others have failed too.
+
+import Synchronization
+
+/// The current endpoint and failover order.
+final class EndpointSelection: Sendable {
+    let count: Int
+    private let current = Atomic<Int>(0)
+
+    init(count: Int) {
+        precondition(count > 0, "no endpoints")
+        self.count = count
+    }
+
+    /// The endpoint calls go to now.
+    var index: Int { current.load(ordering: .relaxed) }
+
+    /// Moves on from `failed` to the next endpoint, unless another call already did.
+    func failed(_ failed: Int) {
+        _ = current.compareExchange(expected: failed, desired: (failed + 1) % count, ordering: .relaxed)
+    }
+
+    /// The order to try for one call: the current endpoint, then the others in turn.
+    func attemptOrder() -> [Int] {
+        let start = index
+        return (0..<count).map { (start + $0) % count }
+    }
+}

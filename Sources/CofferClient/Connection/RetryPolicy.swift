@@ -1,0 +1,30 @@
+// Which calls may be sent again to another node after a transport failure: only those that change
+// nothing, so a retry cannot do a thing twice. Generate, create, destroy, login (it counts failed
+// attempts), unseal (it counts shares) and the rest are never retried. This is the one list.
+
+import CofferProtocol
+import GRPCCore
+
+/// The idempotent RPCs.
+enum RetryPolicy {
+    static let idempotent: Set<MethodDescriptor> = [
+        Coffer_V1_NodeService.Method.GetStatus.descriptor,
+        Coffer_V1_UserService.Method.ListUsers.descriptor,
+        Coffer_V1_TokenService.Method.ListMechanisms.descriptor,
+        Coffer_V1_TokenService.Method.GetMechanismInfo.descriptor,
+        Coffer_V1_TokenService.Method.FindObjects.descriptor,
+        Coffer_V1_TokenService.Method.GetAttributes.descriptor,
+        Coffer_V1_TokenService.Method.Sign.descriptor,
+        Coffer_V1_TokenService.Method.Verify.descriptor,
+        Coffer_V1_TokenService.Method.Encrypt.descriptor,
+        Coffer_V1_TokenService.Method.Decrypt.descriptor,
+        Coffer_V1_TokenService.Method.Digest.descriptor,
+        Coffer_V1_TokenService.Method.GenerateRandom.descriptor,
+    ]
+
+    /// Whether `method` may be retried on another endpoint. Calls inside a session never are:
+    /// the session exists only on the node that opened it.
+    static func mayRetry(_ method: MethodDescriptor, session: UInt64) -> Bool {
+        session == 0 && idempotent.contains(method)
+    }
+}

@@ -1,0 +1,39 @@
+// The entry point. Parses and runs a command; any failure becomes one line on stderr and a non-zero
+// exit, never a stack trace (help and --version still print in full).
+
+import ArgumentParser
+import CofferClient
+import Foundation
+
+@main
+enum CofferMain {
+    static func main() async {
+        do {
+            var command = try CofferCommand.parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            fail(error)
+        }
+    }
+
+    static func fail(_ error: any Error) -> Never {
+        let code = CofferCommand.exitCode(for: error)
+        if code == .success { CofferCommand.exit(withError: error) }
+        let message: String
+        let status: Int32
+        switch error {
+        case let error as CofferClientError: (message, status) = (error.description, 1)
+        case let error as ClientConfigurationError: (message, status) = (error.description, 1)
+        case let error as CLIError: (message, status) = (error.message, 1)
+        case let error as AttributeNames.ParseError: (message, status) = (error.description, 1)
+        default: (message, status) = (CofferCommand.message(for: error), code.rawValue)
+        }
+        let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "failed"
+        FileHandle.standardError.write(Data("coffer: \(line.trimmingCharacters(in: .whitespaces))\n".utf8))
+        exit(status == 0 ? 1 : status)
+    }
+}

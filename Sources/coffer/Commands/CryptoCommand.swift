@@ -1,0 +1,153 @@
+// `coffer crypto sign|verify|encrypt|decrypt`: one-shot operations on files, for scripts.
+
+import ArgumentParser
+import CofferClient
+import CofferProtocol
+import Foundation
+
+/// The crypto command group.
+struct CryptoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "crypto", abstract: "Sign, verify, encrypt and decrypt files with keys in the cluster.",
+        discussion: """
+            Default mechanisms by key type: RSA sha256-rsa-pkcs (sign) and rsa-pkcs-oaep with SHA-256 \
+            (encrypt); EC ecdsa-sha256; Ed25519 eddsa; ML-DSA ml-dsa; AES aes-gcm (encrypt) and \
+            aes-cmac (sign); HMAC keys sha256-hmac.
+            """,
+        subcommands: [Sign.self, Verify.self, Encrypt.self, Decrypt.self])
+
+    static let privateClasses: [UInt64] = [0x3, 0x4]  // private-key, secret-key
+    static let publicClasses: [UInt64] = [0x2, 0x4]  // public-key, secret-key
+
+    /// The key handle and mechanism name for an operation.
+    static func resolve(
+        _ client: CofferClient, key: String, mechanism: String?, operation: OperationMechanism.Operation
+    ) async throws -> (handle: UInt64, mechanism: String) {
+        let classes = operation == .sign || operation == .decrypt ? privateClasses : publicClasses
+        let role = operation == .sign || operation == .decrypt ? "private or secret" : "public or secret"
+        let handle = try await KeyLookup.one(client, key, classes: classes, role: role)
+        if let mechanism {
+            _ = try OperationMechanism.value(mechanism)
+            return (handle, mechanism)
+        }
+        let kind = try await KeyLookup.kind(client, handle)
+        return (handle, try OperationMechanism.defaultName(keyType: kind.keyType, operation: operation))
+    }
+
+    /// Writes output to `path`, or to stdout (raw bytes) when there is none and --json is off.
+    static func deliver(_ data: Data, to path: String?, field: String, options: CommonOptions) throws {
+        if let path { try SecretFile.writePublic(data, to: path) }
+        if options.json {
+            var json: [String: Any] = ["length": data.count]
+            if let path { json["out"] = path } else { json[field] = data.base64EncodedString() }
+            try Output.emit(options, json: json, human: "")
+        } else if path == nil {
+            FileHandle.standardOutput.write(data)
+        }
+    }
+}
+
+extension CryptoCommand {
+    /// `coffer crypto sign`.
+    struct Sign: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Sign a file with a private or secret key.",
+            discussion: "Writes the raw signature to --out, else to stdout (base64 in \"signature\" with --json).")
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The key: a handle or a label.") var key: String
+        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(name: .customLong("in"), help: "The file to sign.") var input: String
+        @Option(help: "Where to write the signature.") var out: String?
+
+        func run() async throws {
+            let data = try SecretFile.read(input)
+            let signature = try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .sign)
+                return try await client.sign(mechanism: try OperationMechanism.mechanism(name), key: handle, data: data)
+            }
+            try CryptoCommand.deliver(signature, to: out, field: "signature", options: options)
+        }
+    }
+
+    /// `coffer crypto verify`.
+    struct Verify: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Verify a file's signature with a public or secret key.",
+            discussion: "Exits 0 and prints \"valid\" when the signature is valid; else prints CKR_SIGNATURE_INVALID and exits 1.")
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The key: a handle or a label.") var key: String
+        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(name: .customLong("in"), help: "The signed file.") var input: String
+        @Option(help: "The signature file (raw bytes).") var signature: String
+
+        func run() async throws {
+            let data = try SecretFile.read(input)
+            let signatureBytes = try SecretFile.read(signature)
+            try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .verify)
+                try await client.verify(
+                    mechanism: try OperationMechanism.mechanism(name), key: handle, data: data, signature: signatureBytes)
+            }
+            try Output.emit(options, json: ["valid": true], human: "valid")
+        }
+    }
+
+    /// `coffer crypto encrypt`.
+    struct Encrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Encrypt a file with a secret or public key.",
+            discussion: """
+                Output file format: for aes-gcm, a random 12-byte IV, then the ciphertext, then the 16-byte \
+                tag; for aes-cbc, aes-cbc-pad and aes-ctr, a random 16-byte IV (counter block) then the \
+                ciphertext; for RSA mechanisms, the ciphertext alone. `coffer crypto decrypt` reads the same \
+                layout. Written to --out, else stdout (base64 in "data" with --json).
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The key: a handle or a label.") var key: String
+        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(name: .customLong("in"), help: "The file to encrypt.") var input: String
+        @Option(help: "Where to write the result.") var out: String?
+
+        func run() async throws {
+            let data = try SecretFile.read(input)
+            let output = try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .encrypt)
+                let iv = OperationMechanism.randomIV(OperationMechanism.ivLength(name))
+                let ciphertext = try await client.encrypt(
+                    mechanism: try OperationMechanism.mechanism(name, iv: iv), key: handle, data: data)
+                return iv + ciphertext
+            }
+            try CryptoCommand.deliver(output, to: out, field: "data", options: options)
+        }
+    }
+
+    /// `coffer crypto decrypt`.
+    struct Decrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decrypt a file made by `coffer crypto encrypt` (see its --help for the layout).",
+            discussion: "Writes the plaintext to --out, else stdout (base64 in \"data\" with --json).")
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The key: a handle or a label.") var key: String
+        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(name: .customLong("in"), help: "The file to decrypt.") var input: String
+        @Option(help: "Where to write the plaintext.") var out: String?
+
+        func run() async throws {
+            let data = try SecretFile.read(input)
+            let plaintext = try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .decrypt)
+                let ivLength = OperationMechanism.ivLength(name)
+                guard data.count >= ivLength else { throw CLIError("\(input) is too short to hold an IV") }
+                let iv = data.prefix(ivLength)
+                return try await client.decrypt(
+                    mechanism: try OperationMechanism.mechanism(name, iv: Data(iv)), key: handle,
+                    data: Data(data.dropFirst(ivLength)))
+            }
+            try CryptoCommand.deliver(plaintext, to: out, field: "data", options: options)
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// `coffer key wrap` and `coffer key unwrap`: move an extractable key out under a wrapping key, and
+// back in as a new token key.
+
+import ArgumentParser
+import CofferClient
+import CofferProtocol
+import Foundation
+
+extension KeyCommand {
+    /// `coffer key wrap`.
+    struct Wrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Wrap an extractable key under a wrapping key and write the wrapped bytes to a file.")
+
+        @OptionGroup var options: CommonOptions
+        @Option(name: .customLong("wrapping-key"), help: "The wrapping key: a handle or a label.") var wrappingKey: String
+        @Option(help: "The key to wrap: a handle or a label.") var key: String
+        @Option(help: "aes-kwp (default), aes-kw, rsa-pkcs-oaep, ...") var mechanism = "aes-kwp"
+        @Option(help: "Where to write the wrapped key.") var out: String
+
+        func run() async throws {
+            let mechanism = try OperationMechanism.mechanism(mechanism)
+            let wrapped = try await Connection.with(options) { client in
+                let wrapping = try await KeyLookup.one(client, wrappingKey, classes: [0x4, 0x2], role: "wrapping")
+                let target = try await KeyLookup.one(client, key, classes: [0x4, 0x3], role: "secret or private")
+                return try await client.wrapKey(mechanism: mechanism, wrappingKey: wrapping, key: target)
+            }
+            try SecretFile.write(wrapped, to: out)
+            try Output.emit(options, json: ["out": out, "length": wrapped.count], human: "wrote \(wrapped.count) bytes to \(out)")
+        }
+    }
+
+    /// `coffer key unwrap`.
+    struct Unwrap: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unwrap a wrapped key from a file into a new token key.")
+
+        @OptionGroup var options: CommonOptions
+        @Option(name: .customLong("unwrapping-key"), help: "The unwrapping key: a handle or a label.") var unwrappingKey: String
+        @Option(name: .customLong("in"), help: "The wrapped key file.") var input: String
+        @Option(help: "The new key's label.") var label: String
+        @Option(help: "aes-kwp (default), aes-kw, rsa-pkcs-oaep, ...") var mechanism = "aes-kwp"
+        @Option(name: .customLong("class"), help: "The wrapped key's class: secret-key or private-key.") var objectClass = "secret-key"
+        @Option(name: .customLong("key-type"), help: "The wrapped key's type (aes, rsa, ec, ...).") var keyType = "aes"
+        @Flag(help: "Let the new key be wrapped out again.") var extractable = false
+
+        func run() async throws {
+            guard let classValue = AttributeNames.objectClasses.first(where: { $0.name == objectClass })?.value else {
+                throw CLIError("unknown --class \"\(objectClass)\"")
+            }
+            guard let typeValue = AttributeNames.keyTypes.first(where: { $0.name == keyType })?.value else {
+                throw CLIError("unknown --key-type \"\(keyType)\"")
+            }
+            let mechanism = try OperationMechanism.mechanism(mechanism)
+            let wrapped = try SecretFile.read(input)
+            let template: [Coffer_V1_Attribute] = [
+                .ulong(attribute("class"), classValue), .ulong(attribute("key-type"), typeValue),
+                .bool(attribute("token"), true), .bool(attribute("private"), true),
+                .bool(attribute("sensitive"), true), .bool(attribute("extractable"), extractable),
+                .string(attribute("label"), label), .bytes(attribute("id"), newID()),
+            ]
+            let handle = try await Connection.with(options) { client in
+                let unwrapping = try await KeyLookup.one(client, unwrappingKey, classes: [0x4, 0x3], role: "unwrapping")
+                return try await client.unwrapKey(
+                    mechanism: mechanism, unwrappingKey: unwrapping, wrappedKey: wrapped, template: template)
+            }
+            try Output.emit(options, json: ["handle": handle, "label": label], human: "unwrapped \"\(label)\": handle \(handle)")
+        }
+    }
+}

@@ -1,0 +1,36 @@
+// Opens a client for one command from the profile, with the saved login token when the command
+// acts as a user.
+
+import CofferClient
+import Foundation
+
+/// Builds the command's `CofferClient`.
+enum Connection {
+    /// A client from the profile; with `login`, carrying the saved login token (or failing with a
+    /// hint to log in).
+    static func open(_ options: CommonOptions, login: Bool = true) throws -> CofferClient {
+        let client = try CofferClient(profileAt: ConfigDirectory.profilePath(options.profile))
+        if login {
+            guard let session = try SessionFile.load() else {
+                throw CLIError("not logged in: run `coffer login --user NAME` first")
+            }
+            client.loginToken = session.token
+        }
+        return client
+    }
+
+    /// Runs `body` with a client and closes it afterwards, success or not.
+    static func with<T>(
+        _ options: CommonOptions, login: Bool = true, _ body: (CofferClient) async throws -> T
+    ) async throws -> T {
+        let client = try open(options, login: login)
+        do {
+            let result = try await body(client)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+}

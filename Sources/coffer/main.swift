@@ -1,2 +1,0 @@
-// Placeholder: the admin CLI lands here.
-print("coffer: not built yet")
