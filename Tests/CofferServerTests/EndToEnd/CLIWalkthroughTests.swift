@@ -1,0 +1,86 @@
+// Issue 3's "Done when" through the real CLI against a real `cofferd --dev`: create a crypto-user,
+// generate RSA-3072, EC P-256, ML-DSA-65 and AES-256 keys, sign/verify and encrypt/decrypt files,
+// restart the node over the same folder, and do it all again with the same keys.
+
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CLIWalkthroughTests {
+    static let signers = ["rsa": "rsa-3072", "ec": "ec-p256", "mldsa": "ml-dsa-65"]
+
+    /// Signs and verifies `file` with each signing key, checks a tampered file fails, and
+    /// round-trips the file through AES-GCM.
+    func exercise(_ cli: CofferCLI, folder: String, round: Int) throws {
+        let file = folder + "/message-\(round).txt"
+        let message = "message for round \(round): " + UUID().uuidString
+        try message.write(toFile: file, atomically: true, encoding: .utf8)
+        let tampered = folder + "/tampered-\(round).txt"
+        try (message + "!").write(toFile: tampered, atomically: true, encoding: .utf8)
+
+        for label in Self.signers.keys.sorted() {
+            let signature = folder + "/\(label)-\(round).sig"
+            try cli.ok(["crypto", "sign", "--key", label, "--in", file, "--out", signature])
+            #expect((try? Data(contentsOf: URL(fileURLWithPath: signature)))?.isEmpty == false)
+            let verified = try cli.ok(["crypto", "verify", "--key", label, "--in", file, "--signature", signature, "--json"])
+            #expect(verified.json?["valid"] as? Bool == true)
+            let rejected = try cli.fails(["crypto", "verify", "--key", label, "--in", tampered, "--signature", signature])
+            #expect(rejected.stderr.contains("CKR_SIGNATURE_INVALID"), "\(label): \(rejected.stderr)")
+        }
+
+        let encrypted = folder + "/message-\(round).enc"
+        let decrypted = folder + "/message-\(round).dec"
+        try cli.ok(["crypto", "encrypt", "--key", "aes", "--in", file, "--out", encrypted])
+        let ciphertext = try Data(contentsOf: URL(fileURLWithPath: encrypted))
+        #expect(ciphertext.count == message.utf8.count + 12 + 16)
+        #expect(ciphertext.range(of: Data(message.utf8)) == nil)
+        try cli.ok(["crypto", "decrypt", "--key", "aes", "--in", encrypted, "--out", decrypted])
+        #expect(try String(contentsOfFile: decrypted, encoding: .utf8) == message)
+    }
+
+    func keyLabels(_ cli: CofferCLI) throws -> [String: [String]] {
+        let listed = try cli.ok(["key", "list", "--json"])
+        let keys = listed.json?["keys"] as? [[String: Any]] ?? []
+        var labels: [String: [String]] = [:]
+        for key in keys {
+            labels[key["label"] as? String ?? "", default: []].append("\(key["handle"] ?? "")/\(key["class"] ?? "")")
+        }
+        return labels.mapValues { $0.sorted() }
+    }
+
+    @Test func walkthroughSurvivesARestart() throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        let admin = node.cli(config: "admin")
+        let alice = node.cli(config: "alice")
+        let password = node.folder + "/alice-password"
+        try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
+
+        try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
+        let created = try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password, "--json"])
+        #expect(created.json?["role"] as? String == "crypto-user")
+
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+        let session = try FileManager.default.attributesOfItem(atPath: alice.configDirectory + "/session.json")
+        #expect((session[.posixPermissions] as? Int) == 0o600)
+        for (label, type) in Self.signers {
+            let generated = try alice.ok(["key", "generate-asymmetric", "--label", label, "--type", type, "--json"])
+            #expect(generated.json?["private_handle"] != nil)
+        }
+        try alice.ok(["key", "generate-symmetric", "--label", "aes", "--bits", "256"])
+        let before = try keyLabels(alice)
+        #expect(Set(before.keys) == ["rsa", "ec", "mldsa", "aes"])
+        #expect(before["rsa"]?.count == 2 && before["aes"]?.count == 1)
+
+        try exercise(alice, folder: node.folder, round: 1)
+
+        try node.restart()
+        // Logins do not outlive the node process; log in again.
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+        #expect(try keyLabels(alice) == before)
+        try exercise(alice, folder: node.folder, round: 2)
+
+        try alice.ok(["logout"])
+        #expect(!FileManager.default.fileExists(atPath: alice.configDirectory + "/session.json"))
+        try alice.fails(["key", "list"])
+    }
+}
