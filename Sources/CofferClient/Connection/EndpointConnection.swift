@@ -36,7 +36,7 @@ final class EndpointConnection: Sendable {
             do {
                 let transport = try Transport(target: Self.target(endpoint), transportSecurity: security)
                 let client = GRPCClient(transport: transport)
-                let task = Task { try? await client.runConnections() }
+                let task = Task { _ = try? await client.runConnections() }
                 running = Running(client: client, task: task)
                 return .success(client)
             } catch {
@@ -59,8 +59,15 @@ final class EndpointConnection: Sendable {
     }
 
     private static func target(_ endpoint: Endpoint) -> any ResolvableTarget {
-        if endpoint.isIPv4 { return .ipv4(address: endpoint.host, port: endpoint.port) }
-        if endpoint.isIPv6 { return .ipv6(address: endpoint.host, port: endpoint.port) }
-        return .dns(host: endpoint.host, port: endpoint.port)
+        if endpoint.isIPv4 {
+            let target: ResolvableTargets.IPv4 = .ipv4(address: endpoint.host, port: endpoint.port)
+            return target
+        }
+        if endpoint.isIPv6 {
+            let target: ResolvableTargets.IPv6 = .ipv6(address: endpoint.host, port: endpoint.port)
+            return target
+        }
+        let target: ResolvableTargets.DNS = .dns(host: endpoint.host, port: endpoint.port)
+        return target
     }
 }

@@ -53,7 +53,7 @@ extension ClusterCommand {
         }
 
         func run() async throws {
-            let endpoint = try Endpoint(parsing: endpoint)
+            let endpoint = try Endpoint(parsing: self.endpoint)
             let ca = String(decoding: try SecretFile.read(bootstrapCA), as: UTF8.self)
             let password = try PasswordSource.read(
                 file: passwordFile, environment: "COFFER_PASSWORD", prompt: "Password for \(admin): ")
@@ -100,7 +100,7 @@ extension ClusterCommand {
         @Option(help: "The share (prefer stdin: a command line is visible to other users).") var share: String?
 
         func run() async throws {
-            let share = try share ?? String(decoding: PasswordSource.promptLine("Unseal share: "), as: UTF8.self)
+            let share = try self.share ?? String(decoding: PasswordSource.promptLine("Unseal share: "), as: UTF8.self)
             let response = try await Connection.with(options, login: false) { try await $0.unseal(share: share) }
             let state = ClusterCommand.stateName(response.sealState)
             try Output.emit(

@@ -19,7 +19,7 @@ extension KeyCommand {
         @Option(help: "Where to write the wrapped key.") var out: String
 
         func run() async throws {
-            let mechanism = try OperationMechanism.mechanism(mechanism)
+            let mechanism = try OperationMechanism.mechanism(self.mechanism)
             let wrapped = try await Connection.with(options) { client in
                 let wrapping = try await KeyLookup.one(client, wrappingKey, classes: [0x4, 0x2], role: "wrapping")
                 let target = try await KeyLookup.one(client, key, classes: [0x4, 0x3], role: "secret or private")
@@ -51,7 +51,7 @@ extension KeyCommand {
             guard let typeValue = AttributeNames.keyTypes.first(where: { $0.name == keyType })?.value else {
                 throw CLIError("unknown --key-type \"\(keyType)\"")
             }
-            let mechanism = try OperationMechanism.mechanism(mechanism)
+            let mechanism = try OperationMechanism.mechanism(self.mechanism)
             let wrapped = try SecretFile.read(input)
             let template: [Coffer_V1_Attribute] = [
                 .ulong(attribute("class"), classValue), .ulong(attribute("key-type"), typeValue),

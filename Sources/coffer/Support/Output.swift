@@ -5,7 +5,7 @@ import Foundation
 /// A command's output.
 enum Output {
     /// Prints `json` as JSON when --json was given, else `human`.
-    static func emit(_ options: CommonOptions, json: Any, human: @autoclosure () -> String) throws {
+    static func emit(_ options: CommonOptions, json: [String: Any], human: @autoclosure () -> String) throws {
         if options.json {
             let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .prettyPrinted])
             print(String(decoding: data, as: UTF8.self))

@@ -10,8 +10,11 @@ enum SecretFile {
         guard descriptor >= 0 else { throw CLIError("cannot write \(path): \(String(cString: strerror(errno)))") }
         defer { close(descriptor) }
         guard fchmod(descriptor, 0o600) == 0 else { throw CLIError("cannot restrict \(path) to 0600") }
-        let written = data.withUnsafeBytes { Foundation.write(descriptor, $0.baseAddress, $0.count) }
-        guard written == data.count else { throw CLIError("cannot write \(path): short write") }
+        do {
+            try FileHandle(fileDescriptor: descriptor, closeOnDealloc: false).write(contentsOf: data)
+        } catch {
+            throw CLIError("cannot write \(path): \(error.localizedDescription)")
+        }
     }
 
     /// Writes a public file (0644).

@@ -143,8 +143,13 @@ struct CofferCLI {
         environment["COFFER_NEW_PASSWORD"] = nil
         for (key, value) in extra { environment[key] = value }
         process.environment = environment
-        let output = Pipe()
-        let errors = Pipe()
+        // Output goes to files, read after exit: nothing can block on a full pipe.
+        let outputPath = configDirectory + "/last-stdout"
+        let errorPath = configDirectory + "/last-stderr"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         let input = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -152,16 +157,13 @@ struct CofferCLI {
         try process.run()
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
-        // Read both pipes to the end before waiting, so a full pipe cannot block the child.
-        let errorData = PipeContents()
-        let reader = Thread { errorData.value = errors.fileHandleForReading.readDataToEndOfFile() }
-        reader.start()
-        let outputData = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        while !errorData.done { Thread.sleep(forTimeInterval: 0.01) }
+        try output.close()
+        try errors.close()
         return Result(
-            status: process.terminationStatus, stdout: String(decoding: outputData, as: UTF8.self),
-            stderr: String(decoding: errorData.value, as: UTF8.self))
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
     /// Runs and requires exit status 0 (recording stderr otherwise).
@@ -187,16 +189,4 @@ struct CofferCLI {
         #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         return result
     }
-}
-
-/// Data handed from the stderr reader thread.
-final class PipeContents: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored = Data()
-    private var finished = false
-    var value: Data {
-        get { lock.withLock { stored } }
-        set { lock.withLock { stored = newValue; finished = true } }
-    }
-    var done: Bool { lock.withLock { finished } }
 }
