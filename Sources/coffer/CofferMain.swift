@@ -32,8 +32,9 @@ enum CofferMain {
         case let error as AttributeNames.ParseError: (message, status) = (error.description, 1)
         default: (message, status) = (CofferCommand.message(for: error), code.rawValue)
         }
-        let line = message.split(whereSeparator: \.isNewline).first.map(String.init) ?? "failed"
-        FileHandle.standardError.write(Data("coffer: \(line.trimmingCharacters(in: .whitespaces))\n".utf8))
+        // One line: ArgumentParser's messages may span several (e.g. the list of valid values).
+        let line = message.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        FileHandle.standardError.write(Data("coffer: \(line.isEmpty ? "failed" : line)\n".utf8))
         exit(status == 0 ? 1 : status)
     }
 }

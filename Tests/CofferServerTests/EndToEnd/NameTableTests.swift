@@ -4,6 +4,7 @@
 import CofferClient
 import CofferCrypto
 import CofferModel
+import CofferProtocol
 import Foundation
 import Testing
 
