@@ -351,7 +351,8 @@ import Testing
             var list = Coffer_V1_ListUsersRequest()
             list.header = header(admin, minRevision: revision + 1)
             let token = c.users
-            let waiting = Task { try await token.listUsers(list) }
+            let waitingRequest = list
+            let waiting = Task { try await token.listUsers(waitingRequest) }
             _ = try await c.cryptoUser("alice", admin: admin)
             let reply = try await waiting.value
             #expect(reply.header.revision >= revision + 1)
