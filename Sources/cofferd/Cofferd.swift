@@ -69,7 +69,6 @@ struct Cofferd: AsyncParsableCommand {
     var certificateNames: [String] = []
 
     func run() async throws {
-        setvbuf(stdout, nil, _IOLBF, 0)
         var overrides = NodeConfiguration.Overrides()
         overrides.dev = dev
         overrides.listen = listen
@@ -82,6 +81,7 @@ struct Cofferd: AsyncParsableCommand {
             Self.fail(error.description)
         }
         configuration.dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let settings = configuration
 
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
@@ -123,7 +123,7 @@ struct Cofferd: AsyncParsableCommand {
         defer { signals.forEach { $0.cancel() } }
 
         do {
-            try await node.run { event in Self.show(event, configuration: configuration) }
+            try await node.run { event in Self.show(event, configuration: settings) }
         } catch {
             logger.error("node failed", metadata: ["error": "\(error)"])
             await store.close()
@@ -137,7 +137,7 @@ struct Cofferd: AsyncParsableCommand {
     /// One line on stderr, then exit 1.
     static func fail(_ message: String) -> Never {
         FileHandle.standardError.write(Data("cofferd: \(message)\n".utf8))
-        exit(1)
+        Foundation.exit(1)
     }
 
     /// Tells the operator what happened, on stdout.
@@ -176,7 +176,7 @@ struct Cofferd: AsyncParsableCommand {
         case .listening(let endpoint, let sealed):
             text = "cofferd: serving mutual TLS, endpoint: \(endpoint) (\(sealed ? "sealed" : "unsealed"))"
         }
-        print(text)
-        fflush(stdout)
+        // Unbuffered: whoever reads the pipe (an operator's log, a test) sees each event at once.
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
     }
 }

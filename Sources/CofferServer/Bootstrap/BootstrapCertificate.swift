@@ -25,9 +25,11 @@ public struct BootstrapCertificate: Sendable {
         for ip in ["127.0.0.1", "::1"] + configuration.certificateIPAddresses {
             if let bytes = IPAddressText.bytes(ip) { names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...]))) }
         }
+        // Its own issuer and trust anchor (as `openssl req -x509` makes them): TLS stacks accept a
+        // pinned self-signed certificate as a root only when it may sign certificates.
         let extensions = try Certificate.Extensions {
-            Critical(BasicConstraints.notCertificateAuthority)
-            Critical(KeyUsage(digitalSignature: true))
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(digitalSignature: true, keyCertSign: true))
             try ExtendedKeyUsage([.serverAuth])
             SubjectAlternativeNames(names)
         }

@@ -33,6 +33,7 @@ public final class CofferNode: Sendable {
 
     private struct Control {
         var shuttingDown = false
+        var initialized = false
         var stopCurrent: (@Sendable () -> Void)?
     }
 
@@ -48,13 +49,14 @@ public final class CofferNode: Sendable {
         try directory.create()
         let nodeID = try directory.loadOrCreateNodeID()
         let node = NodeInfo(nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName)
-        var logger = self.logger
-        logger[metadataKey: "node"] = "\(nodeID)"
-        var dev: DevCredentials?
-        if configuration.dev {
-            dev = try await DevMode.prepare(
+        var nodeLogger = self.logger
+        nodeLogger[metadataKey: "node"] = "\(nodeID)"
+        let logger = nodeLogger
+        let dev: DevCredentials? =
+            configuration.dev
+            ? try await DevMode.prepare(
                 state: state, configuration: configuration, directory: directory, nodeID: nodeID, logger: logger)
-        }
+            : nil
         var port = configuration.listen.port
 
         if state.status == .uninitialized {
@@ -62,11 +64,10 @@ public final class CofferNode: Sendable {
             let listener = try TLSListener(
                 host: configuration.listen.host, port: port, certificateChain: [certificate.certificate],
                 privateKey: certificate.privateKey, clientCertificates: .none)
-            let initialized = Atomic<Bool>(false)
             let bootstrap = BootstrapService(
                 state: state, configuration: configuration, directory: directory, nodeID: nodeID, logger: logger
             ) { [weak self] in
-                initialized.store(true, ordering: .sequentiallyConsistent)
+                self?.control.withLock { $0.initialized = true }
                 self?.stopCurrent()
             }
             let fingerprint = try certificate.certificate.sha256Fingerprint
@@ -78,7 +79,7 @@ public final class CofferNode: Sendable {
                         announce(.bootstrapListening(endpoint: endpoint, certificatePath: self.directory.bootstrapCertificate, fingerprint: fingerprint))
                     })
             else { return }
-            guard initialized.load(ordering: .sequentiallyConsistent) else { return }
+            guard control.withLock({ $0.initialized }) else { return }
             announce(.initialized)
             try? FileManager.default.removeItem(atPath: directory.bootstrap)
             port = bound
@@ -90,7 +91,11 @@ public final class CofferNode: Sendable {
         let listener = try TLSListener(
             host: configuration.listen.host, port: port, certificateChain: [credentials.certificate],
             privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca))
-        let services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout).services
+        var services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout).services
+        if services.isEmpty {
+            // Until the services exist, answer GetStatus at least, so that the node can be probed.
+            services = [BootstrapStatusService(state: state, node: node)]
+        }
         _ = try await serve(
             listener, services: services, logger: logger,
             onListening: { endpoint in

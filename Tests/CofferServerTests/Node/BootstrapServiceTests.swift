@@ -33,11 +33,11 @@ struct BootstrapServiceTests {
         let folder = try CofferdProcess.temporaryDirectory()
         var configuration = NodeConfiguration.defaults(dev: false)
         configuration.dataDirectory = folder
-        let calls = Atomic<Int>(0)
+        let calls = CallCount()
         let service = BootstrapService(
             state: state, configuration: configuration, directory: DataDirectory(path: folder), nodeID: "node-test",
             logger: Logger(label: "test")
-        ) { calls.add(1, ordering: .sequentiallyConsistent) }
+        ) { calls.value.add(1, ordering: .sequentiallyConsistent) }
 
         // Bad arguments change nothing.
         for bad in [Self.request(threshold: 2, shares: 1), Self.request(threshold: 0, shares: 1), Self.request(shares: 17), Self.request(admin: "")] {
@@ -49,7 +49,7 @@ struct BootstrapServiceTests {
 
         let reply = try await service.initialize(request: Self.request(threshold: 2, shares: 3), context: Self.context)
         #expect(reply.shares.count == 3)
-        #expect(calls.load(ordering: .sequentiallyConsistent) == 1)
+        #expect(calls.value.load(ordering: .sequentiallyConsistent) == 1)
         #expect(state.status == .sealed(given: 0, threshold: 2))
         #expect(FileManager.default.fileExists(atPath: folder + "/tls/server-key.pem"))
         #expect(try String(contentsOfFile: folder + "/tls/ca.pem", encoding: .utf8) == reply.caCertificatePem)
@@ -57,8 +57,13 @@ struct BootstrapServiceTests {
         let again = await rpcError { _ = try await service.initialize(request: Self.request(), context: Self.context) }
         #expect(again?.code == .failedPrecondition)
         #expect(again?.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true }) == "\(ReturnCode.actionProhibited.rawValue)")
-        #expect(calls.load(ordering: .sequentiallyConsistent) == 1)
+        #expect(calls.value.load(ordering: .sequentiallyConsistent) == 1)
         try await state.unseal(shareText: reply.shares[1])
         #expect(try await state.unseal(shareText: reply.shares[2]) == .unsealed)
     }
+}
+
+/// Counts calls of the initialized callback.
+final class CallCount: Sendable {
+    let value = Atomic<Int>(0)
 }

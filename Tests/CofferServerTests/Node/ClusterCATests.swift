@@ -15,7 +15,7 @@ import X509
 struct ClusterCATests {
     static func verify(_ leaf: Certificate, against ca: Certificate, usage: ExtendedKeyUsage.Usage) async -> Bool {
         var verifier = Verifier(rootCertificates: CertificateStore([ca])) {
-            RFC5280Policy(validationTime: Date())
+            RFC5280Policy()
         }
         let result = await verifier.validate(leaf: leaf, intermediates: CertificateStore())
         guard case .validCertificate = result else { return false }

@@ -5,7 +5,7 @@ import Foundation
 import Synchronization
 
 /// A running `cofferd`.
-final class CofferdProcess: Sendable {
+final class CofferdProcess: @unchecked Sendable {
     enum Failure: Error, CustomStringConvertible {
         case exited(Int32, output: String)
         case gaveUp(String)
@@ -31,8 +31,13 @@ final class CofferdProcess: Sendable {
     }
 
     private let process: Process
-    private let output = Mutex("")
-    private let drained = Atomic<Bool>(false)
+    private let buffer = OutputBuffer()
+
+    /// What the process printed; filled by a reader thread until end of file.
+    final class OutputBuffer: Sendable {
+        let text = Mutex("")
+        let drained = Atomic<Bool>(false)
+    }
 
     /// Starts cofferd with `arguments` (a loopback port 0 listen address is added unless given).
     init(_ arguments: [String]) throws {
@@ -44,21 +49,22 @@ final class CofferdProcess: Sendable {
         process.standardError = pipe
         self.process = process
         try process.run()
+        // Only the child writes: without closing our copy the reader would never see end of file.
+        try pipe.fileHandleForWriting.close()
         let handle = pipe.fileHandleForReading
-        let output = self.output
-        let drained = self.drained
+        let buffer = self.buffer
         Thread.detachNewThread {
             while true {
                 let data = handle.availableData
                 if data.isEmpty { break }
-                output.withLock { $0 += String(decoding: data, as: UTF8.self) }
+                buffer.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
             }
-            drained.store(true, ordering: .sequentiallyConsistent)
+            buffer.drained.store(true, ordering: .sequentiallyConsistent)
         }
     }
 
     /// Everything it printed so far (stdout and stderr).
-    var printed: String { output.withLock { $0 } }
+    var printed: String { buffer.text.withLock { $0 } }
 
     /// Waits for a printed line containing `marker` and returns it.
     func line(containing marker: String) async throws -> String {
@@ -101,7 +107,7 @@ final class CofferdProcess: Sendable {
     /// a signal killed it).
     func waitForExit() -> Int32 {
         process.waitUntilExit()
-        while !drained.load(ordering: .sequentiallyConsistent) { Thread.sleep(forTimeInterval: 0.01) }
+        while !buffer.drained.load(ordering: .sequentiallyConsistent) { Thread.sleep(forTimeInterval: 0.01) }
         return process.terminationReason == .exit ? process.terminationStatus : -1
     }
 
