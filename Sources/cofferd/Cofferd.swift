@@ -145,11 +145,12 @@ struct Cofferd: AsyncParsableCommand {
         let data = configuration.dataDirectory
         let text: String
         switch event {
-        case .dev(let dev):
+        case .dev(let dev, let endpoint):
             text = """
 
                 ==> Coffer dev node \(dev.firstStart ? "initialized" : "unsealed") (cluster \(configuration.clusterName))
 
+                  endpoint:        \(endpoint)
                   admin user:      \(dev.adminName)
                   admin password:  \(dev.adminPassword)
                   client bundle:   \(dev.bundlePath)

@@ -15,8 +15,8 @@ public final class CofferNode: Sendable {
 
     /// What the node tells its operator (cofferd prints these).
     public enum Event: Sendable {
-        /// Dev mode has initialized or unsealed the node.
-        case dev(DevCredentials)
+        /// Dev mode has initialized or unsealed the node, which listens on `endpoint`.
+        case dev(DevCredentials, endpoint: String)
         /// The bootstrap listener is up: pin `fingerprint` (SHA-256 of `certificatePath`) and call Initialize.
         case bootstrapListening(endpoint: String, certificatePath: String, fingerprint: String)
         /// Initialize succeeded; the node is moving to mTLS.
@@ -102,7 +102,7 @@ public final class CofferNode: Sendable {
                 if let dev {
                     // The bundle names the address actually bound (port 0 picks one at each start).
                     try? ClientBundle(path: dev.bundlePath).writeProfile(cluster: self.configuration.clusterName, endpoints: [endpoint])
-                    announce(.dev(dev))
+                    announce(.dev(dev, endpoint: endpoint))
                 }
                 let sealed = self.state.status != .unsealed
                 logger.notice("mTLS listener up", metadata: ["endpoint": "\(endpoint)", "sealed": "\(sealed)"])
