@@ -120,7 +120,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferServerTests",
-            dependencies: ["CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer"]
+            dependencies: [
+                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer",
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            ]
         ),
     ]
 )

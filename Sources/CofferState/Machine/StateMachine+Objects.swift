@@ -203,13 +203,13 @@ extension StateMachine {
 
     // MARK: - Writing
 
-    private func newHandle() -> ObjectHandle {
+    func newHandle() -> ObjectHandle {
         // Random 63-bit handles: unique across nodes without coordination (the insert's compare makes sure),
         // and never CK_INVALID_HANDLE (0).
         UInt64.random(in: 1...UInt64(Int64.max))
     }
 
-    private func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
+    func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
         var compares: [StoreCompare] = []
         var operations: [StoreOperation] = []
         for record in records {
