@@ -91,11 +91,7 @@ public final class CofferNode: Sendable {
         let listener = try TLSListener(
             host: configuration.listen.host, port: port, certificateChain: [credentials.certificate],
             privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca))
-        var services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout).services
-        if services.isEmpty {
-            // Until the services exist, answer GetStatus at least, so that the node can be probed.
-            services = [BootstrapStatusService(state: state, node: node)]
-        }
+        let services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout).services
         _ = try await serve(
             listener, services: services, logger: logger,
             onListening: { endpoint in
