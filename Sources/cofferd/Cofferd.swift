@@ -47,25 +47,34 @@ struct Cofferd: AsyncParsableCommand {
     @Option(name: .customLong("config"), help: ArgumentHelp("A JSON config file.", valueName: "file"))
     var configFile: String?
 
-    @Option(help: ArgumentHelp(
-        "Address to listen on, IP:PORT or [IPv6]:PORT; port 0 picks a free one. Default 127.0.0.1:9443.", valueName: "host:port"))
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on, IP:PORT or [IPv6]:PORT; port 0 picks a free one. Default 127.0.0.1:9443.",
+            valueName: "host:port"))
     var listen: String?
 
-    @Option(name: .customLong("data-dir"), help: ArgumentHelp(
-        "The data folder. Default ./coffer-dev with --dev, else ./coffer-data.", valueName: "dir"))
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The data folder. Default ./coffer-dev with --dev, else ./coffer-data.", valueName: "dir"))
     var dataDirectory: String?
 
-    @Option(name: .customLong("log-level"), help: ArgumentHelp(
-        "trace, debug, info, notice, warning, error or critical. Default info.", valueName: "level"))
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. Default info.", valueName: "level"))
     var logLevel: String?
 
-    @Option(name: .customLong("cluster-name"), help: ArgumentHelp(
-        "The cluster's name. Default coffer-dev with --dev, else coffer.", valueName: "name"))
+    @Option(
+        name: .customLong("cluster-name"),
+        help: ArgumentHelp(
+            "The cluster's name. Default coffer-dev with --dev, else coffer.", valueName: "name"))
     var clusterName: String?
 
     @Option(
         name: .customLong("certificate-name"),
-        help: ArgumentHelp("An extra DNS name or IP address for the node's server certificate (repeatable).", valueName: "name"))
+        help: ArgumentHelp(
+            "An extra DNS name or IP address for the node's server certificate (repeatable).", valueName: "name"))
     var certificateNames: [String] = []
 
     func run() async throws {
@@ -173,7 +182,8 @@ struct Cofferd: AsyncParsableCommand {
                   Check the fingerprint, then initialize the cluster (coffer cluster init).
                 """
         case .initialized:
-            text = "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
+            text =
+                "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
         case .listening(let endpoint, let sealed):
             text = "cofferd: serving mutual TLS, endpoint: \(endpoint) (\(sealed ? "sealed" : "unsealed"))"
         }

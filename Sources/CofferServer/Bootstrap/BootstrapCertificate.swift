@@ -14,7 +14,9 @@ public struct BootstrapCertificate: Sendable {
 
     /// Makes a new key and certificate (SAN localhost, 127.0.0.1, ::1 and the configured names, one
     /// year) and writes the certificate to `directory.bootstrapCertificate`. The key never touches disk.
-    public static func make(configuration: NodeConfiguration, in directory: DataDirectory, now: Date = Date()) throws -> BootstrapCertificate {
+    public static func make(configuration: NodeConfiguration, in directory: DataDirectory, now: Date = Date()) throws
+        -> BootstrapCertificate
+    {
         let key = P256.Signing.PrivateKey()
         let signingKey = Certificate.PrivateKey(key)
         let name = try DistinguishedName {
@@ -23,7 +25,9 @@ public struct BootstrapCertificate: Sendable {
         }
         var names: [GeneralName] = (["localhost"] + configuration.certificateDNSNames).map { .dnsName($0) }
         for ip in ["127.0.0.1", "::1"] + configuration.certificateIPAddresses {
-            if let bytes = IPAddressText.bytes(ip) { names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...]))) }
+            if let bytes = IPAddressText.bytes(ip) {
+                names.append(.ipAddress(ASN1OctetString(contentBytes: bytes[...])))
+            }
         }
         // Its own issuer and trust anchor (as `openssl req -x509` makes them): TLS stacks accept a
         // pinned self-signed certificate as a root only when it may sign certificates.

@@ -49,7 +49,8 @@ public final class BootstrapService: Coffer_V1_BootstrapService.SimpleServicePro
         }
         guard (1...64).contains(request.adminName.count), !request.adminName.contains(where: \.isNewline) else {
             throw RPCError.bootstrap(
-                .invalidArgument, "the admin name must be 1 to 64 characters", returnCode: ReturnCode.argumentsBad.rawValue)
+                .invalidArgument, "the admin name must be 1 to 64 characters",
+                returnCode: ReturnCode.argumentsBad.rawValue)
         }
         let clusterName = request.clusterName.isEmpty ? configuration.clusterName : request.clusterName
         do { try NodeConfiguration.validateClusterName(clusterName) } catch {
@@ -69,7 +70,9 @@ public final class BootstrapService: Coffer_V1_BootstrapService.SimpleServicePro
             if error != .alreadyInitialized { started.store(false, ordering: .sequentiallyConsistent) }
             throw RPCError.bootstrap(error)
         }
-        logger.notice("cluster initialized", metadata: ["threshold": "\(threshold)", "shares": "\(shares)", "cluster": "\(clusterName)"])
+        logger.notice(
+            "cluster initialized",
+            metadata: ["threshold": "\(threshold)", "shares": "\(shares)", "cluster": "\(clusterName)"])
         var response = Coffer_V1_InitializeResponse()
         do {
             let ca = try await ClusterCA.loadOrCreate(in: state, clusterName: clusterName)
@@ -81,8 +84,12 @@ public final class BootstrapService: Coffer_V1_BootstrapService.SimpleServicePro
             response.clientCertificatePem = client.certificatePEM
             response.clientPrivateKeyPem = client.privateKeyPEM
         } catch {
-            logger.error("initialized, but making the cluster CA or the node certificate failed", metadata: ["error": "\(error)"])
-            throw RPCError.bootstrap(.internalError, "the cluster CA or node certificate could not be made", returnCode: ReturnCode.deviceError.rawValue)
+            logger.error(
+                "initialized, but making the cluster CA or the node certificate failed", metadata: ["error": "\(error)"]
+            )
+            throw RPCError.bootstrap(
+                .internalError, "the cluster CA or node certificate could not be made",
+                returnCode: ReturnCode.deviceError.rawValue)
         }
         // The custodians prove their shares by unsealing: the node starts its mTLS life sealed.
         state.seal()

@@ -16,7 +16,9 @@ public struct BootstrapStatusService: Coffer_V1_NodeService.SimpleServiceProtoco
         self.node = node
     }
 
-    public func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws -> Coffer_V1_GetStatusResponse {
+    public func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws
+        -> Coffer_V1_GetStatusResponse
+    {
         var response = Coffer_V1_GetStatusResponse()
         response.header.revision = state.revision
         switch state.status {
@@ -33,7 +35,9 @@ public struct BootstrapStatusService: Coffer_V1_NodeService.SimpleServiceProtoco
         return response
     }
 
-    public func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {
+    public func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws
+        -> Coffer_V1_UnsealResponse
+    {
         throw Self.refused
     }
 
@@ -41,7 +45,9 @@ public struct BootstrapStatusService: Coffer_V1_NodeService.SimpleServiceProtoco
         throw Self.refused
     }
 
-    public func logout(request: Coffer_V1_LogoutRequest, context: ServerContext) async throws -> Coffer_V1_LogoutResponse {
+    public func logout(request: Coffer_V1_LogoutRequest, context: ServerContext) async throws
+        -> Coffer_V1_LogoutResponse
+    {
         throw Self.refused
     }
 

@@ -33,7 +33,8 @@ public struct ClientBundle: Sendable {
     /// Writes profile.json and coffer-pkcs11.conf (same schema), paths relative to the folder.
     public func writeProfile(cluster: String, endpoints: [String]) throws {
         let profile = try ClientProfile(
-            cluster: cluster, endpoints: endpoints, ca: Self.caFile, certificate: Self.certificateFile, key: Self.keyFile
+            cluster: cluster, endpoints: endpoints, ca: Self.caFile, certificate: Self.certificateFile,
+            key: Self.keyFile
         ).encoded()
         try DataDirectory.write(profile, to: file(Self.profileFile), mode: 0o644)
         try DataDirectory.write(profile, to: file(Self.pkcs11ConfigFile), mode: 0o644)

@@ -85,7 +85,9 @@ public struct ClusterCA: Sendable {
 
     /// Makes a key pair and a client certificate for it: the certificate and the PKCS#8 key, both PEM.
     /// The key PEM is a `String` (it goes to the client): keep it short-lived.
-    public func issueClientBundle(commonName: String, now: Date = Date()) throws -> (certificatePEM: String, privateKeyPEM: String) {
+    public func issueClientBundle(commonName: String, now: Date = Date()) throws -> (
+        certificatePEM: String, privateKeyPEM: String
+    ) {
         let key = P256.Signing.PrivateKey()
         let certificate = try issueClientCertificate(for: key.publicKey, commonName: commonName, now: now)
         return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
@@ -136,7 +138,9 @@ public struct ClusterCA: Sendable {
             let certificate = try Certificate(derEncoded: Array(bytes[33...]))
             return (key, certificate)
         }
-        guard parsed.1.publicKey == Certificate.PublicKey(parsed.0.publicKey) else { throw ClusterCAError.malformedRecord }
+        guard parsed.1.publicKey == Certificate.PublicKey(parsed.0.publicKey) else {
+            throw ClusterCAError.malformedRecord
+        }
         self.init(certificate: parsed.1, privateKey: parsed.0)
     }
 

@@ -75,8 +75,13 @@ public final class CofferNode: Sendable {
                 let bound = try await serve(
                     listener, services: [bootstrap, BootstrapStatusService(state: state, node: node)], logger: logger,
                     onListening: { endpoint in
-                        logger.notice("bootstrap listener up", metadata: ["endpoint": "\(endpoint)", "fingerprint": "\(fingerprint)"])
-                        announce(.bootstrapListening(endpoint: endpoint, certificatePath: self.directory.bootstrapCertificate, fingerprint: fingerprint))
+                        logger.notice(
+                            "bootstrap listener up",
+                            metadata: ["endpoint": "\(endpoint)", "fingerprint": "\(fingerprint)"])
+                        announce(
+                            .bootstrapListening(
+                                endpoint: endpoint, certificatePath: self.directory.bootstrapCertificate,
+                                fingerprint: fingerprint))
                     })
             else { return }
             guard control.withLock({ $0.initialized }) else { return }
@@ -91,13 +96,15 @@ public final class CofferNode: Sendable {
         let listener = try TLSListener(
             host: configuration.listen.host, port: port, certificateChain: [credentials.certificate],
             privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca))
-        let services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout).services
+        let services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout)
+            .services
         _ = try await serve(
             listener, services: services, logger: logger,
             onListening: { endpoint in
                 if let dev {
                     // The bundle names the address actually bound (port 0 picks one at each start).
-                    try? ClientBundle(path: dev.bundlePath).writeProfile(cluster: self.configuration.clusterName, endpoints: [endpoint])
+                    try? ClientBundle(path: dev.bundlePath).writeProfile(
+                        cluster: self.configuration.clusterName, endpoints: [endpoint])
                     announce(.dev(dev, endpoint: endpoint))
                 }
                 let sealed = self.state.status != .unsealed
@@ -127,7 +134,8 @@ public final class CofferNode: Sendable {
         onListening: @escaping @Sendable (String) -> Void
     ) async throws -> Int? {
         let transport = listener.transport()
-        let server = GRPCServer(transport: transport, services: services, interceptors: [PeerCertificateInterceptor(listener: listener)])
+        let server = GRPCServer(
+            transport: transport, services: services, interceptors: [PeerCertificateInterceptor(listener: listener)])
         let proceed = control.withLock { control -> Bool in
             guard !control.shuttingDown else { return false }
             control.stopCurrent = { server.beginGracefulShutdown() }

@@ -4,11 +4,11 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The files of one node's data folder.
@@ -68,7 +68,8 @@ public struct DataDirectory: Sendable {
     /// The contents of `file`, or nil when it does not exist.
     static func read(_ file: String) throws -> String? {
         guard FileManager.default.fileExists(atPath: file) else { return nil }
-        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8)
+        else {
             throw DataDirectoryError.cannotRead(file)
         }
         return text
@@ -76,9 +77,13 @@ public struct DataDirectory: Sendable {
 
     /// This node's identifier, made (random) on first start.
     public func loadOrCreateNodeID() throws -> String {
-        if let text = try Self.read(nodeID)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty { return text }
+        if let text = try Self.read(nodeID)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty {
+            return text
+        }
         var generator = SystemRandomNumberGenerator()
-        let id = "node-" + (0..<8).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
+        let id =
+            "node-"
+            + (0..<8).map { _ in String(UInt8.random(in: 0...255, using: &generator), radix: 16) }
             .map { $0.count == 1 ? "0" + $0 : $0 }.joined()
         try Self.write(id + "\n", to: nodeID, mode: 0o644)
         return id

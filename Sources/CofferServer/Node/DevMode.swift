@@ -40,7 +40,9 @@ public enum DevMode {
             try DataDirectory.write(shares[0].text() + "\n", to: directory.devUnsealShare, mode: 0o600)
             try DataDirectory.makeFolder(bundle.path)
             try DataDirectory.write(password + "\n", to: passwordFile, mode: 0o600)
-            logger.warning("dev mode initialized the node 1-of-1 and keeps the unseal share on disk", metadata: ["path": "\(directory.devUnsealShare)"])
+            logger.warning(
+                "dev mode initialized the node 1-of-1 and keeps the unseal share on disk",
+                metadata: ["path": "\(directory.devUnsealShare)"])
         case .sealed:
             guard let share = try DataDirectory.read(directory.devUnsealShare) else {
                 throw DevModeError.noShare(directory.devUnsealShare)
@@ -60,12 +62,15 @@ public enum DevMode {
             let client = try ca.issueClientBundle(commonName: adminName)
             try bundle.write(
                 cluster: configuration.clusterName, endpoints: [configuration.listen.description],
-                caPEM: try ca.certificatePEM, certificatePEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM)
+                caPEM: try ca.certificatePEM, certificatePEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM
+            )
         }
-        guard let password = try DataDirectory.read(passwordFile)?.trimmingCharacters(in: .whitespacesAndNewlines) else {
+        guard let password = try DataDirectory.read(passwordFile)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        else {
             throw DataDirectoryError.missing(passwordFile)
         }
-        return DevCredentials(adminName: adminName, adminPassword: password, bundlePath: bundle.path, firstStart: firstStart)
+        return DevCredentials(
+            adminName: adminName, adminPassword: password, bundlePath: bundle.path, firstStart: firstStart)
     }
 
     /// 24 characters from an unambiguous alphabet: about 137 bits.

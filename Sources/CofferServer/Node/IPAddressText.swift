@@ -1,11 +1,11 @@
 // Textual IP addresses to their network bytes, for certificate SANs and listen addresses.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// IPv4 and IPv6 addresses in text form.

@@ -104,21 +104,28 @@ public struct NodeConfiguration: Sendable, Equatable {
     }
 
     static func parse(_ data: Data, path: String) throws(ConfigurationError) -> File {
-        guard let object = try? JSONSerialization.jsonObject(with: data), let dictionary = object as? [String: Any] else {
+        guard let object = try? JSONSerialization.jsonObject(with: data), let dictionary = object as? [String: Any]
+        else {
             throw .init("config file \(path) is not a JSON object")
         }
         if let unknown = dictionary.keys.sorted().first(where: { !File.keys.contains($0) }) {
-            throw .init("config file \(path): unknown setting \"\(unknown)\" (known: \(File.keys.sorted().joined(separator: ", ")))")
+            throw .init(
+                "config file \(path): unknown setting \"\(unknown)\" (known: \(File.keys.sorted().joined(separator: ", ")))"
+            )
         }
         do { return try JSONDecoder().decode(File.self, from: data) } catch let DecodingError.typeMismatch(_, context) {
-            throw .init("config file \(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type")
+            throw .init(
+                "config file \(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"
+            )
         } catch {
             throw .init("config file \(path) does not parse")
         }
     }
 
     static func validateClusterName(_ name: String) throws(ConfigurationError) {
-        let allowed = name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0)) }
+        let allowed = name.unicodeScalars.allSatisfy {
+            $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "-_.".unicodeScalars.contains($0))
+        }
         guard (1...64).contains(name.count), allowed else {
             throw .init("cluster name \"\(name)\" must be 1 to 64 letters, digits, '-', '_' or '.'")
         }
@@ -127,10 +134,14 @@ public struct NodeConfiguration: Sendable, Equatable {
     static func validateCertificateName(_ name: String) throws(ConfigurationError) {
         if IPAddressText.isAddress(name) { return }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let valid = (1...253).contains(name.count) && labels.allSatisfy { label in
-            (1...63).contains(label.count) && label.first != "-" && label.last != "-"
-                && label.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-") }
-        }
+        let valid =
+            (1...253).contains(name.count)
+            && labels.allSatisfy { label in
+                (1...63).contains(label.count) && label.first != "-" && label.last != "-"
+                    && label.unicodeScalars.allSatisfy {
+                        $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "-")
+                    }
+            }
         guard valid else { throw .init("certificate name \"\(name)\" is neither a DNS name nor an IP address") }
     }
 }

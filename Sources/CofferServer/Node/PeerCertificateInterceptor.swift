@@ -26,7 +26,8 @@ public struct PeerCertificateInterceptor: ServerInterceptor {
         if context.transportSpecific == nil, let channel = connections.channel(forPeer: context.remotePeer) {
             var specific = HTTP2ServerTransport.Posix.Context()
             if let peer = try? await channel.nioSSL_peerCertificate().get(),
-               let certificate = try? Certificate(derEncoded: peer.toDERBytes()) {
+                let certificate = try? Certificate(derEncoded: peer.toDERBytes())
+            {
                 specific.peerCertificate = certificate
             }
             context.transportSpecific = specific

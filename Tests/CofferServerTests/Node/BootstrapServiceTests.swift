@@ -17,7 +17,9 @@ struct BootstrapServiceTests {
         descriptor: MethodDescriptor(fullyQualifiedService: "coffer.v1.BootstrapService", method: "Initialize"),
         remotePeer: "ipv4:127.0.0.1:1", localPeer: "ipv4:127.0.0.1:2", cancellation: .init())
 
-    static func request(threshold: UInt32 = 1, shares: UInt32 = 1, admin: String = "root") -> Coffer_V1_InitializeRequest {
+    static func request(threshold: UInt32 = 1, shares: UInt32 = 1, admin: String = "root")
+        -> Coffer_V1_InitializeRequest
+    {
         var request = Coffer_V1_InitializeRequest()
         request.threshold = threshold
         request.shares = shares
@@ -40,7 +42,10 @@ struct BootstrapServiceTests {
         ) { calls.value.add(1, ordering: .sequentiallyConsistent) }
 
         // Bad arguments change nothing.
-        for bad in [Self.request(threshold: 2, shares: 1), Self.request(threshold: 0, shares: 1), Self.request(shares: 17), Self.request(admin: "")] {
+        for bad in [
+            Self.request(threshold: 2, shares: 1), Self.request(threshold: 0, shares: 1), Self.request(shares: 17),
+            Self.request(admin: ""),
+        ] {
             let error = await rpcError { _ = try await service.initialize(request: bad, context: Self.context) }
             #expect(error?.code == .invalidArgument)
             #expect(error?.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true }) == "7")
@@ -56,7 +61,9 @@ struct BootstrapServiceTests {
 
         let again = await rpcError { _ = try await service.initialize(request: Self.request(), context: Self.context) }
         #expect(again?.code == .failedPrecondition)
-        #expect(again?.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true }) == "\(ReturnCode.actionProhibited.rawValue)")
+        #expect(
+            again?.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true })
+                == "\(ReturnCode.actionProhibited.rawValue)")
         #expect(calls.value.load(ordering: .sequentiallyConsistent) == 1)
         try await state.unseal(shareText: reply.shares[1])
         #expect(try await state.unseal(shareText: reply.shares[2]) == .unsealed)

@@ -32,7 +32,10 @@ struct ClusterCATests {
         let names = try #require(try server.extensions.subjectAlternativeNames)
         #expect(names.contains(.dnsName("localhost")))
         #expect(names.contains(.dnsName("hsm.example.org")))
-        for ip: [UInt8] in [[127, 0, 0, 1], [10, 0, 0, 7], Array(repeating: 0, count: 15) + [1], [0xfd] + Array(repeating: 0, count: 14) + [7]] {
+        for ip: [UInt8] in [
+            [127, 0, 0, 1], [10, 0, 0, 7], Array(repeating: 0, count: 15) + [1],
+            [0xfd] + Array(repeating: 0, count: 14) + [7],
+        ] {
             #expect(names.contains(.ipAddress(ASN1OctetString(contentBytes: ip[...]))), "\(ip)")
         }
         #expect(try server.extensions.basicConstraints == .notCertificateAuthority)
@@ -63,7 +66,8 @@ struct ClusterCATests {
         let store = MemoryStateStore()
         let cost = PasswordVerifier.Cost(log2Rounds: 4, blockSize: 1, parallelism: 1)
         let state = try await StateMachine(store: store, crypto: crypto, passwordCost: cost)
-        let shares = try await state.initialize(threshold: 1, shares: 1, adminName: "admin", adminPassword: SecretBytes(Array("password123".utf8)))
+        let shares = try await state.initialize(
+            threshold: 1, shares: 1, adminName: "admin", adminPassword: SecretBytes(Array("password123".utf8)))
 
         let ca = try await ClusterCA.loadOrCreate(in: state, clusterName: "unit")
         let again = try await ClusterCA.loadOrCreate(in: state, clusterName: "ignored")
@@ -71,7 +75,9 @@ struct ClusterCATests {
 
         // After a restart and unseal the same CA comes back, and it still signs verifiable certificates.
         let restarted = try await StateMachine(store: store, crypto: crypto, passwordCost: cost)
-        await #expect(throws: StateError.sealed) { _ = try await ClusterCA.loadOrCreate(in: restarted, clusterName: "unit") }
+        await #expect(throws: StateError.sealed) {
+            _ = try await ClusterCA.loadOrCreate(in: restarted, clusterName: "unit")
+        }
         try await restarted.unseal(shareText: shares[0].text())
         let loaded = try await ClusterCA.loadOrCreate(in: restarted, clusterName: "unit")
         #expect(loaded.certificate == ca.certificate)

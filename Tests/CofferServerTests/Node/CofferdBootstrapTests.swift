@@ -24,7 +24,8 @@ struct CofferdBootstrapTests {
 
         let pinned = ClientIdentity(caPEM: bootstrapPEM)
         let (before, reply) = try await withNode(bootstrapEndpoint, as: pinned) { client in
-            let status = try await Coffer_V1_NodeService.Client(wrapping: client).getStatus(Coffer_V1_GetStatusRequest())
+            let status = try await Coffer_V1_NodeService.Client(wrapping: client).getStatus(
+                Coffer_V1_GetStatusRequest())
             var request = Coffer_V1_InitializeRequest()
             request.threshold = 2
             request.shares = 3
@@ -47,7 +48,9 @@ struct CofferdBootstrapTests {
         // The node now serves mutual TLS on the same address.
         let endpoint = try await node.endpoint()
         #expect(endpoint.port == bootstrapEndpoint.port)
-        let admin = ClientIdentity(caPEM: reply.caCertificatePem, certificatePEM: reply.clientCertificatePem, keyPEM: reply.clientPrivateKeyPem)
+        let admin = ClientIdentity(
+            caPEM: reply.caCertificatePem, certificatePEM: reply.clientCertificatePem, keyPEM: reply.clientPrivateKeyPem
+        )
         try await withNode(endpoint, as: admin) { client in
             let nodeService = Coffer_V1_NodeService.Client(wrapping: client)
             let sealed = try await nodeService.getStatus(Coffer_V1_GetStatusRequest())
@@ -66,7 +69,9 @@ struct CofferdBootstrapTests {
             again.shares = 1
             again.adminName = "mallory"
             again.adminPassword = Data("another password".utf8)
-            let refused = await rpcError { _ = try await Coffer_V1_BootstrapService.Client(wrapping: client).initialize(again) }
+            let refused = await rpcError {
+                _ = try await Coffer_V1_BootstrapService.Client(wrapping: client).initialize(again)
+            }
             #expect(refused != nil)
         }
         // The bootstrap certificate no longer opens anything.

@@ -19,7 +19,8 @@ struct CofferdDevModeTests {
     /// The bundle's identity, from profile.json with its paths resolved against the bundle folder.
     static func bundleIdentity(_ data: String) throws -> (ClientProfile, ClientIdentity) {
         let folder = data + "/client"
-        let profile = try JSONDecoder().decode(ClientProfile.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/profile.json")))
+        let profile = try JSONDecoder().decode(
+            ClientProfile.self, from: Data(contentsOf: URL(fileURLWithPath: folder + "/profile.json")))
         let resolve = { (path: String) in path.hasPrefix("/") ? path : folder + "/" + path }
         let identity = ClientIdentity(
             caPEM: try read(resolve(profile.ca)), certificatePEM: try read(resolve(profile.certificate)),
@@ -34,7 +35,8 @@ struct CofferdDevModeTests {
         let banner = node.printed
         #expect(banner.contains("WARNING: DEV MODE"))
         #expect(banner.contains("admin user:      admin"))
-        let password = try Self.read(data + "/client/dev-admin-password").trimmingCharacters(in: .whitespacesAndNewlines)
+        let password = try Self.read(data + "/client/dev-admin-password").trimmingCharacters(
+            in: .whitespacesAndNewlines)
         #expect(password.count >= 16)
         #expect(banner.contains(password))
 
@@ -53,8 +55,11 @@ struct CofferdDevModeTests {
         let (profile, _) = try Self.bundleIdentity(data)
         #expect(profile.cluster == "coffer-dev")
         #expect(profile.endpoints == [endpoint.description])
-        #expect(profile == (try JSONDecoder().decode(
-            ClientProfile.self, from: Data(contentsOf: URL(fileURLWithPath: data + "/client/coffer-pkcs11.conf")))))
+        #expect(
+            profile
+                == (try JSONDecoder().decode(
+                    ClientProfile.self,
+                    from: Data(contentsOf: URL(fileURLWithPath: data + "/client/coffer-pkcs11.conf")))))
         #expect(try Self.read(data + "/client/ca.pem") == Self.read(data + "/tls/ca.pem"))
         // The password and share are never logged.
         let share = try Self.read(data + "/dev-unseal-share").trimmingCharacters(in: .whitespacesAndNewlines)
@@ -85,7 +90,8 @@ struct CofferdDevModeTests {
 
         // A certificate from another CA: refused at the handshake.
         let other = try ClusterCA.make(clusterName: "other").issueClientBundle(commonName: "intruder")
-        let stranger = ClientIdentity(caPEM: identity.caPEM, certificatePEM: other.certificatePEM, keyPEM: other.privateKeyPEM)
+        let stranger = ClientIdentity(
+            caPEM: identity.caPEM, certificatePEM: other.certificatePEM, keyPEM: other.privateKeyPEM)
         let otherCA = await rpcError {
             _ = try await withNode(endpoint, as: stranger) { client in
                 try await Coffer_V1_NodeService.Client(wrapping: client).getStatus(Coffer_V1_GetStatusRequest())
@@ -118,7 +124,9 @@ struct CofferdDevModeTests {
     }
 
     @Test func badConfigurationIsOneLine() async throws {
-        let node = try CofferdProcess(["--dev", "--listen", "localhost:http", "--data-dir", try CofferdProcess.temporaryDirectory()])
+        let node = try CofferdProcess([
+            "--dev", "--listen", "localhost:http", "--data-dir", try CofferdProcess.temporaryDirectory(),
+        ])
         let status = node.waitForExit()
         #expect(status == 1)
         let lines = node.printed.split(separator: "\n")

@@ -20,12 +20,14 @@ final class CofferdProcess: @unchecked Sendable {
     /// `cofferd` next to the test bundle (or $COFFERD).
     static var binary: URL {
         if let path = ProcessInfo.processInfo.environment["COFFERD"] { return URL(fileURLWithPath: path) }
-        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("cofferd")
+        return URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+            "cofferd")
     }
 
     /// A new empty temporary data folder.
     static func temporaryDirectory() throws -> String {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cofferd-test-\(UUID().uuidString)").path
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cofferd-test-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
@@ -73,7 +75,9 @@ final class CofferdProcess: @unchecked Sendable {
             if let line = printed.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
             if !process.isRunning {
                 try await Task.sleep(for: .milliseconds(100))
-                if let line = printed.split(separator: "\n").first(where: { $0.contains(marker) }) { return String(line) }
+                if let line = printed.split(separator: "\n").first(where: { $0.contains(marker) }) {
+                    return String(line)
+                }
                 throw Failure.exited(process.terminationStatus, output: printed)
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -13,7 +13,11 @@ struct NodeConfigurationTests {
     }
 
     @Test func defaults() throws {
-        let dev = try NodeConfiguration.load(file: nil, overrides: { var o = NodeConfiguration.Overrides(); o.dev = true; return o }())
+        let dev = try NodeConfiguration.load(
+            file: nil,
+            overrides: {
+                var o = NodeConfiguration.Overrides(); o.dev = true; return o
+            }())
         #expect(dev.listen == ListenAddress(host: "127.0.0.1", port: 9443))
         #expect(dev.dataDirectory == "./coffer-dev")
         #expect(dev.clusterName == "coffer-dev")
@@ -23,7 +27,8 @@ struct NodeConfigurationTests {
     }
 
     @Test func fileThenFlags() throws {
-        let path = try Self.file("""
+        let path = try Self.file(
+            """
             {"listen": "[::1]:7000", "dataDir": "/var/lib/coffer", "logLevel": "debug", "clusterName": "prod",
              "certificateNames": ["hsm.example.org", "10.1.2.3"], "loginIdleTimeoutSeconds": 60}
             """)

@@ -36,7 +36,9 @@ struct TLSVersionTests {
     static func handshake(to endpoint: Endpoint, identity: ClientIdentity, maximum: TLSVersion) async throws -> Bool {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.maximumTLSVersion = maximum
-        configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM!.utf8)).map { .certificate($0) }
+        configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM!.utf8)).map {
+            .certificate($0)
+        }
         configuration.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(identity.keyPEM!.utf8), format: .pem))
         configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(identity.caPEM.utf8)))
         configuration.applicationProtocols = ["h2"]
@@ -46,7 +48,8 @@ struct TLSVersionTests {
         let channel = try await ClientBootstrap(group: group)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: context, serverHostname: "localhost"))
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOSSLClientHandler(context: context, serverHostname: "localhost"))
                     try channel.pipeline.syncOperations.addHandler(HandshakeObserver(promise: promise))
                 }
             }
