@@ -40,7 +40,9 @@ extension CofferClient {
     }
 
     /// Creates a user (admin only).
-    public func createUser(name: String, role: Coffer_V1_Role, password: [UInt8]) async throws(CofferClientError) -> Coffer_V1_User {
+    public func createUser(name: String, role: Coffer_V1_Role, password: [UInt8]) async throws(CofferClientError)
+        -> Coffer_V1_User
+    {
         var request = Coffer_V1_CreateUserRequest()
         request.name = name
         request.role = role
@@ -54,7 +56,8 @@ extension CofferClient {
     public func deleteUser(name: String) async throws(CofferClientError) {
         var request = Coffer_V1_DeleteUserRequest()
         request.name = name
-        let _: Coffer_V1_DeleteUserResponse = try await call(Coffer_V1_UserService.Method.DeleteUser.descriptor, request)
+        let _: Coffer_V1_DeleteUserResponse = try await call(
+            Coffer_V1_UserService.Method.DeleteUser.descriptor, request)
     }
 
     /// Lists the users.
@@ -77,6 +80,7 @@ extension CofferClient {
     public func unlockUser(name: String) async throws(CofferClientError) {
         var request = Coffer_V1_UnlockUserRequest()
         request.name = name
-        let _: Coffer_V1_UnlockUserResponse = try await call(Coffer_V1_UserService.Method.UnlockUser.descriptor, request)
+        let _: Coffer_V1_UnlockUserResponse = try await call(
+            Coffer_V1_UserService.Method.UnlockUser.descriptor, request)
     }
 }

@@ -37,7 +37,9 @@ extension CofferClient {
     }
 
     /// Creates an object from a template; returns its handle.
-    public func createObject(template: [Coffer_V1_Attribute], session: UInt64 = 0) async throws(CofferClientError) -> UInt64 {
+    public func createObject(template: [Coffer_V1_Attribute], session: UInt64 = 0) async throws(CofferClientError)
+        -> UInt64
+    {
         var request = Coffer_V1_CreateObjectRequest()
         request.template = template
         let response: Coffer_V1_CreateObjectResponse = try await call(

@@ -60,7 +60,9 @@ extension CofferClient {
     }
 
     /// Digests `data` in one call.
-    public func digest(mechanism: Coffer_V1_Mechanism, data: Data, session: UInt64 = 0) async throws(CofferClientError) -> Data {
+    public func digest(mechanism: Coffer_V1_Mechanism, data: Data, session: UInt64 = 0) async throws(CofferClientError)
+        -> Data
+    {
         var request = Coffer_V1_DigestRequest()
         request.mechanism = mechanism
         request.data = data

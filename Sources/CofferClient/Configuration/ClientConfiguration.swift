@@ -68,7 +68,8 @@ public struct ClientConfiguration: Sendable {
         guard (try? NIOSSLPrivateKey(bytes: Array(key.utf8), format: .pem)) != nil else {
             throw .badPrivateKey(path: keyPath)
         }
-        let deadline: Duration = profile.deadlineSeconds.map { .milliseconds(Int64(max($0, 0.001) * 1000)) } ?? .seconds(10)
+        let deadline: Duration =
+            profile.deadlineSeconds.map { .milliseconds(Int64(max($0, 0.001) * 1000)) } ?? .seconds(10)
         return ClientConfiguration(
             endpoints: endpoints, caCertificatePEM: ca, clientCertificatePEM: certificate, clientKeyPEM: key,
             deadline: deadline, clusterName: profile.cluster)

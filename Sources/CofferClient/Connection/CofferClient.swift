@@ -115,13 +115,14 @@ public final class CofferClient: Sendable {
                     connection, method, request, deadline: configuration.deadline)
                 observe(revision: response.header.revision)
                 return response
-            } catch where error.kind == .unreachable {
+            } catch  where error.kind == .unreachable {
                 selection.failed(index)
                 lastError = error
             }
         }
-        throw lastError ?? CofferClientError(
-            kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
+        throw lastError
+            ?? CofferClientError(
+                kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
     }
 
     static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(

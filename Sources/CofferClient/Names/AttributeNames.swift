@@ -77,7 +77,8 @@ public enum AttributeNames {
             switch self {
             case .notAnAssignment(let text): "expected NAME=VALUE, got \"\(text)\""
             case .unknownAttribute(let name): "unknown attribute \"\(name)\""
-            case .badValue(let name, let value, let expected): "bad value \"\(value)\" for \(name): expected \(expected)"
+            case .badValue(let name, let value, let expected):
+                "bad value \"\(value)\" for \(name): expected \(expected)"
             }
         }
     }
@@ -98,7 +99,9 @@ public enum AttributeNames {
             }
         case .ulong:
             let names = entry.name == "class" ? objectClasses : entry.name == "key-type" ? keyTypes : []
-            if let named = names.first(where: { $0.name == value.lowercased() }) { return .ulong(entry.type, named.value) }
+            if let named = names.first(where: { $0.name == value.lowercased() }) {
+                return .ulong(entry.type, named.value)
+            }
             let lowered = value.lowercased()
             let number = lowered.hasPrefix("0x") ? UInt64(lowered.dropFirst(2), radix: 16) : UInt64(lowered)
             guard let number else { throw .badValue(name: entry.name, value: value, expected: "a number") }
@@ -106,7 +109,9 @@ public enum AttributeNames {
         case .string:
             return .string(entry.type, value)
         case .bytes:
-            guard let bytes = Hex.decode(value) else { throw .badValue(name: entry.name, value: value, expected: "hex bytes") }
+            guard let bytes = Hex.decode(value) else {
+                throw .badValue(name: entry.name, value: value, expected: "hex bytes")
+            }
             return .bytes(entry.type, bytes)
         }
     }

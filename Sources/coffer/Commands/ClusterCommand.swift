@@ -25,7 +25,8 @@ extension ClusterCommand {
     /// `coffer cluster init`.
     struct Init: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Initialize a new node: make the domain key, its unseal shares, the cluster CA and the first admin.",
+            abstract:
+                "Initialize a new node: make the domain key, its unseal shares, the cluster CA and the first admin.",
             discussion: """
                 Connects to the node's bootstrap listener over TLS, trusting only the bootstrap certificate \
                 given with --bootstrap-ca. Prints the unseal shares once: hand one to each key custodian; \
@@ -40,7 +41,9 @@ extension ClusterCommand {
         @Option(help: "Shares needed to unseal (M).") var threshold: UInt32
         @Option(help: "Shares to make (N).") var shares: UInt32
         @Option(help: "Name of the first admin user.") var admin: String
-        @Option(name: .customLong("password-file"), help: "File whose first line is the admin's password (else $COFFER_PASSWORD, else a prompt).")
+        @Option(
+            name: .customLong("password-file"),
+            help: "File whose first line is the admin's password (else $COFFER_PASSWORD, else a prompt).")
         var passwordFile: String?
         @Option(name: .customLong("cluster-name"), help: "The cluster's name.") var clusterName = "coffer"
         @Option(help: "Folder for the client bundle and profile (default: the config dir).") var out: String?
@@ -63,7 +66,8 @@ extension ClusterCommand {
             request.adminName = admin
             request.adminPassword = Data(password)
             request.clusterName = clusterName
-            let response = try await CofferBootstrap.initialize(endpoint: endpoint, bootstrapCAPEM: ca, request: request)
+            let response = try await CofferBootstrap.initialize(
+                endpoint: endpoint, bootstrapCAPEM: ca, request: request)
 
             let folder = out ?? ConfigDirectory.path
             try FileManager.default.createDirectory(

@@ -63,7 +63,8 @@ extension CryptoCommand {
         func run() async throws {
             let data = try SecretFile.read(input)
             let signature = try await Connection.with(options) { client in
-                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .sign)
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .sign)
                 return try await client.sign(mechanism: try OperationMechanism.mechanism(name), key: handle, data: data)
             }
             try CryptoCommand.deliver(signature, to: out, field: "signature", options: options)
@@ -74,7 +75,9 @@ extension CryptoCommand {
     struct Verify: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Verify a file's signature with a public or secret key.",
-            discussion: "Exits 0 and prints \"valid\" when the signature is valid; else prints CKR_SIGNATURE_INVALID and exits 1.")
+            discussion:
+                "Exits 0 and prints \"valid\" when the signature is valid; else prints CKR_SIGNATURE_INVALID and exits 1."
+        )
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
@@ -86,9 +89,11 @@ extension CryptoCommand {
             let data = try SecretFile.read(input)
             let signatureBytes = try SecretFile.read(signature)
             try await Connection.with(options) { client in
-                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .verify)
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .verify)
                 try await client.verify(
-                    mechanism: try OperationMechanism.mechanism(name), key: handle, data: data, signature: signatureBytes)
+                    mechanism: try OperationMechanism.mechanism(name), key: handle, data: data,
+                    signature: signatureBytes)
             }
             try Output.emit(options, json: ["valid": true], human: "valid")
         }
@@ -114,7 +119,8 @@ extension CryptoCommand {
         func run() async throws {
             let data = try SecretFile.read(input)
             let output = try await Connection.with(options) { client in
-                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .encrypt)
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .encrypt)
                 let iv = OperationMechanism.randomIV(OperationMechanism.ivLength(name))
                 let ciphertext = try await client.encrypt(
                     mechanism: try OperationMechanism.mechanism(name, iv: iv), key: handle, data: data)
@@ -139,7 +145,8 @@ extension CryptoCommand {
         func run() async throws {
             let data = try SecretFile.read(input)
             let plaintext = try await Connection.with(options) { client in
-                let (handle, name) = try await CryptoCommand.resolve(client, key: key, mechanism: mechanism, operation: .decrypt)
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .decrypt)
                 let ivLength = OperationMechanism.ivLength(name)
                 guard data.count >= ivLength else { throw CLIError("\(input) is too short to hold an IV") }
                 let iv = data.prefix(ivLength)

@@ -9,7 +9,8 @@ import Foundation
 extension KeyCommand {
     /// `coffer key list`.
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the keys you can see (yours and those shared with you).")
+        static let configuration = CommandConfiguration(
+            abstract: "List the keys you can see (yours and those shared with you).")
 
         @OptionGroup var options: CommonOptions
         @Option(help: "Only keys with this label.") var label: String?

@@ -22,7 +22,9 @@ extension KeyCommand {
                 for handle in handles { try await client.destroyObject(handle) }
                 return handles
             }
-            try Output.emit(options, json: ["deleted": handles], human: "deleted \(handles.map(String.init).joined(separator: ", "))")
+            try Output.emit(
+                options, json: ["deleted": handles],
+                human: "deleted \(handles.map(String.init).joined(separator: ", "))")
         }
     }
 
@@ -89,7 +91,9 @@ extension KeyCommand {
                 for handle in handles { try await client.setAttributes(handle, template: template) }
                 return handles
             }
-            try Output.emit(options, json: ["changed": handles], human: "changed \(handles.map(String.init).joined(separator: ", "))")
+            try Output.emit(
+                options, json: ["changed": handles],
+                human: "changed \(handles.map(String.init).joined(separator: ", "))")
         }
     }
 }

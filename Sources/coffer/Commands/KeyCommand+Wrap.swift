@@ -13,7 +13,8 @@ extension KeyCommand {
             abstract: "Wrap an extractable key under a wrapping key and write the wrapped bytes to a file.")
 
         @OptionGroup var options: CommonOptions
-        @Option(name: .customLong("wrapping-key"), help: "The wrapping key: a handle or a label.") var wrappingKey: String
+        @Option(name: .customLong("wrapping-key"), help: "The wrapping key: a handle or a label.") var wrappingKey:
+            String
         @Option(help: "The key to wrap: a handle or a label.") var key: String
         @Option(help: "aes-kwp (default), aes-kw, rsa-pkcs-oaep, ...") var mechanism = "aes-kwp"
         @Option(help: "Where to write the wrapped key.") var out: String
@@ -26,7 +27,8 @@ extension KeyCommand {
                 return try await client.wrapKey(mechanism: mechanism, wrappingKey: wrapping, key: target)
             }
             try SecretFile.write(wrapped, to: out)
-            try Output.emit(options, json: ["out": out, "length": wrapped.count], human: "wrote \(wrapped.count) bytes to \(out)")
+            try Output.emit(
+                options, json: ["out": out, "length": wrapped.count], human: "wrote \(wrapped.count) bytes to \(out)")
         }
     }
 
@@ -36,11 +38,13 @@ extension KeyCommand {
             abstract: "Unwrap a wrapped key from a file into a new token key.")
 
         @OptionGroup var options: CommonOptions
-        @Option(name: .customLong("unwrapping-key"), help: "The unwrapping key: a handle or a label.") var unwrappingKey: String
+        @Option(name: .customLong("unwrapping-key"), help: "The unwrapping key: a handle or a label.")
+        var unwrappingKey: String
         @Option(name: .customLong("in"), help: "The wrapped key file.") var input: String
         @Option(help: "The new key's label.") var label: String
         @Option(help: "aes-kwp (default), aes-kw, rsa-pkcs-oaep, ...") var mechanism = "aes-kwp"
-        @Option(name: .customLong("class"), help: "The wrapped key's class: secret-key or private-key.") var objectClass = "secret-key"
+        @Option(name: .customLong("class"), help: "The wrapped key's class: secret-key or private-key.")
+        var objectClass = "secret-key"
         @Option(name: .customLong("key-type"), help: "The wrapped key's type (aes, rsa, ec, ...).") var keyType = "aes"
         @Flag(help: "Let the new key be wrapped out again.") var extractable = false
 
@@ -60,11 +64,13 @@ extension KeyCommand {
                 .string(attribute("label"), label), .bytes(attribute("id"), newID()),
             ]
             let handle = try await Connection.with(options) { client in
-                let unwrapping = try await KeyLookup.one(client, unwrappingKey, classes: [0x4, 0x3], role: "unwrapping")
+                let unwrapping = try await KeyLookup.one(
+                    client, unwrappingKey, classes: [0x4, 0x3], role: "unwrapping")
                 return try await client.unwrapKey(
                     mechanism: mechanism, unwrappingKey: unwrapping, wrappedKey: wrapped, template: template)
             }
-            try Output.emit(options, json: ["handle": handle, "label": label], human: "unwrapped \"\(label)\": handle \(handle)")
+            try Output.emit(
+                options, json: ["handle": handle, "label": label], human: "unwrapped \"\(label)\": handle \(handle)")
         }
     }
 }

@@ -49,7 +49,9 @@ extension KeyCommand {
                 .bool(attribute("sensitive"), true), .bool(attribute("extractable"), extractable),
                 .string(attribute("label"), label), .bytes(attribute("id"), newID()),
             ]
-            let handle = try await Connection.with(options) { try await $0.generateKey(mechanism: mechanism, template: template) }
+            let handle = try await Connection.with(options) {
+                try await $0.generateKey(mechanism: mechanism, template: template)
+            }
             try Output.emit(
                 options, json: ["handle": handle, "label": label, "type": "aes-\(bits)"],
                 human: "generated aes-\(bits) key \"\(label)\": handle \(handle)")
@@ -76,18 +78,24 @@ extension KeyCommand {
                 .string(attribute("label"), label), .bytes(attribute("id"), id),
             ]
             let publicTemplate = common + [.ulong(attribute("class"), objectClass("public-key")), keyType.domain]
-            let privateTemplate = common + [
-                .ulong(attribute("class"), objectClass("private-key")), .bool(attribute("private"), true),
-                .bool(attribute("sensitive"), true), .bool(attribute("extractable"), extractable),
-            ]
+            let privateTemplate =
+                common + [
+                    .ulong(attribute("class"), objectClass("private-key")), .bool(attribute("private"), true),
+                    .bool(attribute("sensitive"), true), .bool(attribute("extractable"), extractable),
+                ]
             let pair = try await Connection.with(options) {
                 try await $0.generateKeyPair(
                     mechanism: mechanism, publicTemplate: publicTemplate, privateTemplate: privateTemplate)
             }
             try Output.emit(
                 options,
-                json: ["public_handle": pair.publicKey, "private_handle": pair.privateKey, "label": label, "type": keyType.rawValue],
-                human: "generated \(keyType.rawValue) key pair \"\(label)\": public \(pair.publicKey), private \(pair.privateKey)")
+                json: [
+                    "public_handle": pair.publicKey, "private_handle": pair.privateKey, "label": label,
+                    "type": keyType.rawValue,
+                ],
+                human:
+                    "generated \(keyType.rawValue) key pair \"\(label)\": public \(pair.publicKey), private \(pair.privateKey)"
+            )
         }
     }
 }

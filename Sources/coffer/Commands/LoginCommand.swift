@@ -17,10 +17,12 @@ struct LoginCommand: AsyncParsableCommand {
 
     @OptionGroup var options: CommonOptions
     @Option(help: "The user's name.") var user: String
-    @Option(name: .customLong("password-file"), help: "File whose first line is the password.") var passwordFile: String?
+    @Option(name: .customLong("password-file"), help: "File whose first line is the password.") var passwordFile:
+        String?
 
     func run() async throws {
-        let password = try PasswordSource.read(file: passwordFile, environment: "COFFER_PASSWORD", prompt: "Password for \(user): ")
+        let password = try PasswordSource.read(
+            file: passwordFile, environment: "COFFER_PASSWORD", prompt: "Password for \(user): ")
         let response = try await Connection.with(options, login: false) {
             try await $0.login(user: user, password: password, scope: .certificate)
         }

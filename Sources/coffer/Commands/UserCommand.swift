@@ -22,7 +22,10 @@ struct UserCommand: AsyncParsableCommand {
     }
 
     static func json(_ user: Coffer_V1_User) -> [String: Any] {
-        ["id": user.id, "name": user.name, "role": roleName(user.role), "locked": user.locked, "failed_logins": user.failedLogins]
+        [
+            "id": user.id, "name": user.name, "role": roleName(user.role), "locked": user.locked,
+            "failed_logins": user.failedLogins,
+        ]
     }
 
     /// A role given on the command line.
@@ -44,7 +47,8 @@ extension UserCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a user.",
-            discussion: "The password comes from --password-file, else $COFFER_NEW_PASSWORD, else a prompt without echo.")
+            discussion:
+                "The password comes from --password-file, else $COFFER_NEW_PASSWORD, else a prompt without echo.")
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The new user's name.") var name: String
@@ -58,7 +62,8 @@ extension UserCommand {
             let user = try await Connection.with(options) {
                 try await $0.createUser(name: name, role: role.wire, password: password)
             }
-            try Output.emit(options, json: UserCommand.json(user), human: "created \(role.rawValue) \(name) (id \(user.id))")
+            try Output.emit(
+                options, json: UserCommand.json(user), human: "created \(role.rawValue) \(name) (id \(user.id))")
         }
     }
 
@@ -95,7 +100,8 @@ extension UserCommand {
     struct ChangePassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "change-password", abstract: "Change your own password, or (as an admin) another user's.",
-            discussion: "The new password comes from --password-file, else $COFFER_NEW_PASSWORD, else a prompt without echo.")
+            discussion:
+                "The new password comes from --password-file, else $COFFER_NEW_PASSWORD, else a prompt without echo.")
 
         @OptionGroup var options: CommonOptions
         @Option(help: "Whose password (default: your own).") var name: String?
@@ -103,7 +109,8 @@ extension UserCommand {
         var passwordFile: String?
 
         func run() async throws {
-            let password = try PasswordSource.read(file: passwordFile, environment: "COFFER_NEW_PASSWORD", prompt: "New password: ")
+            let password = try PasswordSource.read(
+                file: passwordFile, environment: "COFFER_NEW_PASSWORD", prompt: "New password: ")
             try await Connection.with(options) { try await $0.changePassword(name: name, newPassword: password) }
             try Output.emit(options, json: ["changed": name ?? ""], human: "password changed")
         }

@@ -25,13 +25,14 @@ enum AsymmetricKeyType: String, ExpressibleByArgument, CaseIterable {
 
     /// The CKK_* value.
     var keyType: UInt64 {
-        let name: String = switch self {
-        case .rsa2048, .rsa3072, .rsa4096: "rsa"
-        case .ecP256, .ecP384, .ecP521: "ec"
-        case .ed25519: "ec-edwards"
-        case .mlDSA65, .mlDSA87: "ml-dsa"
-        case .mlKEM768, .mlKEM1024: "ml-kem"
-        }
+        let name: String =
+            switch self {
+            case .rsa2048, .rsa3072, .rsa4096: "rsa"
+            case .ecP256, .ecP384, .ecP521: "ec"
+            case .ed25519: "ec-edwards"
+            case .mlDSA65, .mlDSA87: "ml-dsa"
+            case .mlKEM768, .mlKEM1024: "ml-kem"
+            }
         return AttributeNames.keyTypes.first { $0.name == name }!.value
     }
 

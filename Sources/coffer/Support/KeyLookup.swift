@@ -25,7 +25,8 @@ enum KeyLookup {
     }
 
     /// The one key `reference` names among `classes`.
-    static func one(_ client: CofferClient, _ reference: String, classes: [UInt64], role: String) async throws -> UInt64 {
+    static func one(_ client: CofferClient, _ reference: String, classes: [UInt64], role: String) async throws -> UInt64
+    {
         let handles = try await all(client, reference, classes: classes)
         guard let handle = handles.first else { throw CLIError("no \(role) key \"\(reference)\" visible to you") }
         guard handles.count == 1 else {

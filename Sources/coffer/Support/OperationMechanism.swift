@@ -26,7 +26,8 @@ enum OperationMechanism {
         case ("sha384-hmac", true): return "sha384-hmac"
         case ("sha512-hmac", true): return "sha512-hmac"
         default:
-            throw CLIError("a \(type) key cannot \(signing ? "sign or verify" : "encrypt or decrypt"); give --mechanism")
+            throw CLIError(
+                "a \(type) key cannot \(signing ? "sign or verify" : "encrypt or decrypt"); give --mechanism")
         }
     }
 

@@ -9,7 +9,8 @@ enum PasswordSource {
     static func read(file: String?, environment: String? = nil, prompt: String) throws -> [UInt8] {
         if let file {
             let data = try SecretFile.read(file)
-            let line = data.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
+            let line =
+                data.split(separator: UInt8(ascii: "\n"), maxSplits: 1, omittingEmptySubsequences: false).first ?? []
             let password = Array(line.last == UInt8(ascii: "\r") ? line.dropLast() : line)
             guard !password.isEmpty else { throw CLIError("\(file) holds an empty password") }
             return password

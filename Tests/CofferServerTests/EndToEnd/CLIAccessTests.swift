@@ -43,12 +43,16 @@ import Testing
         let alice = try people.cryptoUser("alice")
         let bob = try people.cryptoUser("bob")
         let mine = try alice.ok(["key", "generate-asymmetric", "--label", "alice-only", "--type", "ec-p256", "--json"])
-        let shared = try alice.ok(["key", "generate-asymmetric", "--label", "alice-shared", "--type", "ed25519", "--json"])
+        let shared = try alice.ok([
+            "key", "generate-asymmetric", "--label", "alice-shared", "--type", "ed25519", "--json",
+        ])
         let file = people.node.folder + "/data.txt"
         try "data".write(toFile: file, atomically: true, encoding: .utf8)
 
         #expect(try handles(bob).isEmpty)
-        let denied = try bob.fails(["crypto", "sign", "--key", privateHandle(mine), "--in", file, "--out", file + ".sig"])
+        let denied = try bob.fails([
+            "crypto", "sign", "--key", privateHandle(mine), "--in", file, "--out", file + ".sig",
+        ])
         #expect(denied.stderr.contains("CKR_"))
         try bob.fails(["crypto", "sign", "--key", "alice-only", "--in", file])
 
@@ -77,7 +81,9 @@ import Testing
     @Test func fiveFailedLoginsLockAUserUntilUnlocked() throws {
         let people = try People()
         defer { people.node.remove() }
-        try people.admin.ok(["user", "create", "--name", "carol", "--role", "crypto-user", "--password-file", people.passwordFile])
+        try people.admin.ok([
+            "user", "create", "--name", "carol", "--role", "crypto-user", "--password-file", people.passwordFile,
+        ])
         let carol = people.node.cli(config: "carol")
         for _ in 0..<5 {
             let wrong = try carol.fails(["login", "--user", "carol"], environment: ["COFFER_PASSWORD": "wrong"])

@@ -21,9 +21,13 @@ import Testing
             let signature = folder + "/\(label)-\(round).sig"
             try cli.ok(["crypto", "sign", "--key", label, "--in", file, "--out", signature])
             #expect((try? Data(contentsOf: URL(fileURLWithPath: signature)))?.isEmpty == false)
-            let verified = try cli.ok(["crypto", "verify", "--key", label, "--in", file, "--signature", signature, "--json"])
+            let verified = try cli.ok([
+                "crypto", "verify", "--key", label, "--in", file, "--signature", signature, "--json",
+            ])
             #expect(verified.json?["valid"] as? Bool == true)
-            let rejected = try cli.fails(["crypto", "verify", "--key", label, "--in", tampered, "--signature", signature])
+            let rejected = try cli.fails([
+                "crypto", "verify", "--key", label, "--in", tampered, "--signature", signature,
+            ])
             #expect(rejected.stderr.contains("CKR_SIGNATURE_INVALID"), "\(label): \(rejected.stderr)")
         }
 
@@ -56,7 +60,9 @@ import Testing
         try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
 
         try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
-        let created = try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password, "--json"])
+        let created = try admin.ok([
+            "user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password, "--json",
+        ])
         #expect(created.json?["role"] as? String == "crypto-user")
 
         try alice.ok(["login", "--user", "alice", "--password-file", password])

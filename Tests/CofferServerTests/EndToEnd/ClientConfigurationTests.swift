@@ -20,7 +20,8 @@ import Testing
             try client.certificatePEM.write(toFile: folder + "/client.pem", atomically: true, encoding: .utf8)
             try client.keyPEM.write(toFile: folder + "/client-key.pem", atomically: true, encoding: .utf8)
             try writeProfile(
-                #"{"cluster": "coffer-dev", "endpoints": ["127.0.0.1:9443", "[::1]:9444", "node3.example:9445"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#)
+                #"{"cluster": "coffer-dev", "endpoints": ["127.0.0.1:9443", "[::1]:9444", "node3.example:9445"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#
+            )
         }
 
         func writeProfile(_ text: String) throws {
@@ -43,14 +44,17 @@ import Testing
         let bundle = try Bundle()
         defer { bundle.remove() }
         let configuration = try ClientConfiguration.load(profileAt: bundle.profilePath)
-        #expect(configuration.endpoints == [
-            Endpoint(host: "127.0.0.1", port: 9443), Endpoint(host: "::1", port: 9444),
-            Endpoint(host: "node3.example", port: 9445),
-        ])
+        #expect(
+            configuration.endpoints == [
+                Endpoint(host: "127.0.0.1", port: 9443), Endpoint(host: "::1", port: 9444),
+                Endpoint(host: "node3.example", port: 9445),
+            ])
         #expect(configuration.clusterName == "coffer-dev")
         #expect(configuration.deadline == .seconds(10))
         #expect(configuration.verifiesHostname)
-        #expect(configuration.caCertificatePEM == (try String(contentsOfFile: bundle.folder + "/certs/ca.pem", encoding: .utf8)))
+        #expect(
+            configuration.caCertificatePEM
+                == (try String(contentsOfFile: bundle.folder + "/certs/ca.pem", encoding: .utf8)))
         #expect(configuration.clientKeyPEM.contains("PRIVATE KEY"))
     }
 
@@ -58,7 +62,8 @@ import Testing
         let bundle = try Bundle()
         defer { bundle.remove() }
         try bundle.writeProfile(
-            #"{"endpoints": ["localhost:1"], "ca": "\#(bundle.folder)/certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem", "deadline_seconds": 2.5}"#)
+            #"{"endpoints": ["localhost:1"], "ca": "\#(bundle.folder)/certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem", "deadline_seconds": 2.5}"#
+        )
         let configuration = try ClientConfiguration.load(profileAt: bundle.profilePath)
         #expect(configuration.deadline == .milliseconds(2500))
         #expect(configuration.clusterName == nil)
@@ -110,9 +115,11 @@ import Testing
     @Test func endpointsMustBeHostColonPortAndPresent() throws {
         let bundle = try Bundle()
         defer { bundle.remove() }
-        try bundle.writeProfile(#"{"endpoints": ["nohost"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#)
+        try bundle.writeProfile(
+            #"{"endpoints": ["nohost"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#)
         #expect(loadError(bundle) == .badEndpoint("nohost"))
-        try bundle.writeProfile(#"{"endpoints": [], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#)
+        try bundle.writeProfile(
+            #"{"endpoints": [], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem"}"#)
         #expect(loadError(bundle) == .noEndpoints)
     }
 

@@ -34,8 +34,10 @@ import Testing
     }
 
     @Test func otherStatusesAndForeignErrorsAreDeviceError() {
-        #expect(CofferClientError.mapping(RPCError(code: .internalError, message: "x"), endpoint: nil).returnCode == 0x30)
-        #expect(CofferClientError.mapping(RPCError(code: .unimplemented, message: "x"), endpoint: nil).returnCode == 0x54)
+        #expect(
+            CofferClientError.mapping(RPCError(code: .internalError, message: "x"), endpoint: nil).returnCode == 0x30)
+        #expect(
+            CofferClientError.mapping(RPCError(code: .unimplemented, message: "x"), endpoint: nil).returnCode == 0x54)
         struct Foreign: Error {}
         let foreign = CofferClientError.mapping(Foreign(), endpoint: nil)
         #expect(foreign.kind == .transport && foreign.returnCode == CofferReturnCode.deviceError)
@@ -44,7 +46,8 @@ import Testing
     @Test func aBadCKRMetadataValueFallsBackToTheStatus() {
         var metadata = Metadata()
         metadata.addString("not-a-number", forKey: CofferWire.returnCodeMetadataKey)
-        let error = CofferClientError.mapping(RPCError(code: .unavailable, message: "", metadata: metadata), endpoint: nil)
+        let error = CofferClientError.mapping(
+            RPCError(code: .unavailable, message: "", metadata: metadata), endpoint: nil)
         #expect(error.returnCode == CofferReturnCode.deviceRemoved)
     }
 }

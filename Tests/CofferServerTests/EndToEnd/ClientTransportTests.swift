@@ -7,7 +7,9 @@ import Foundation
 import Testing
 
 @Suite struct ClientTransportTests {
-    func configuration(_ pki: TestPKI, ports: [Int], host: String = "127.0.0.1", clientCA: TestPKI? = nil) throws -> ClientConfiguration {
+    func configuration(_ pki: TestPKI, ports: [Int], host: String = "127.0.0.1", clientCA: TestPKI? = nil) throws
+        -> ClientConfiguration
+    {
         let client = try (clientCA ?? pki).issue(commonName: "workstation", server: false)
         return ClientConfiguration(
             endpoints: ports.map { Endpoint(host: host, port: $0) }, caCertificatePEM: try pki.caPEM,
@@ -23,7 +25,9 @@ import Testing
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         address.sin_port = 0
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
         }

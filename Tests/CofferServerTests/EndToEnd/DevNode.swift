@@ -173,7 +173,9 @@ struct CofferCLI {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Result {
         let result = try run(arguments, environment: environment, stdin: stdin)
-        #expect(result.status == 0, "coffer \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            result.status == 0, "coffer \(arguments.joined(separator: " ")): \(result.stderr)",
+            sourceLocation: sourceLocation)
         return result
     }
 
@@ -184,7 +186,8 @@ struct CofferCLI {
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Result {
         let result = try run(arguments, environment: environment, stdin: stdin)
-        #expect(result.status != 0, "coffer \(arguments.joined(separator: " ")) succeeded", sourceLocation: sourceLocation)
+        #expect(
+            result.status != 0, "coffer \(arguments.joined(separator: " ")) succeeded", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
         #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
         return result

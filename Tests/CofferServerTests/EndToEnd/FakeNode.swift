@@ -27,7 +27,9 @@ final class FakeNode: Sendable {
     /// NodeService over this fake's state.
     struct Node: Coffer_V1_NodeService.SimpleServiceProtocol {
         let fake: FakeNode
-        func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws -> Coffer_V1_GetStatusResponse {
+        func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws
+            -> Coffer_V1_GetStatusResponse
+        {
             try await fake.getStatus(request: request, context: context)
         }
         func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {
@@ -44,24 +46,36 @@ final class FakeNode: Sendable {
     /// UserService over this fake's state.
     struct Users: Coffer_V1_UserService.SimpleServiceProtocol {
         let fake: FakeNode
-        func createUser(request: Coffer_V1_CreateUserRequest, context: ServerContext) async throws -> Coffer_V1_CreateUserResponse {
+        func createUser(request: Coffer_V1_CreateUserRequest, context: ServerContext) async throws
+            -> Coffer_V1_CreateUserResponse
+        {
             try await fake.createUser(request: request, context: context)
         }
-        func deleteUser(request: Coffer_V1_DeleteUserRequest, context: ServerContext) async throws -> Coffer_V1_DeleteUserResponse {
+        func deleteUser(request: Coffer_V1_DeleteUserRequest, context: ServerContext) async throws
+            -> Coffer_V1_DeleteUserResponse
+        {
             try await fake.deleteUser(request: request, context: context)
         }
-        func listUsers(request: Coffer_V1_ListUsersRequest, context: ServerContext) async throws -> Coffer_V1_ListUsersResponse {
+        func listUsers(request: Coffer_V1_ListUsersRequest, context: ServerContext) async throws
+            -> Coffer_V1_ListUsersResponse
+        {
             try await fake.listUsers(request: request, context: context)
         }
-        func changePassword(request: Coffer_V1_ChangePasswordRequest, context: ServerContext) async throws -> Coffer_V1_ChangePasswordResponse {
+        func changePassword(request: Coffer_V1_ChangePasswordRequest, context: ServerContext) async throws
+            -> Coffer_V1_ChangePasswordResponse
+        {
             try await fake.changePassword(request: request, context: context)
         }
-        func unlockUser(request: Coffer_V1_UnlockUserRequest, context: ServerContext) async throws -> Coffer_V1_UnlockUserResponse {
+        func unlockUser(request: Coffer_V1_UnlockUserRequest, context: ServerContext) async throws
+            -> Coffer_V1_UnlockUserResponse
+        {
             try await fake.unlockUser(request: request, context: context)
         }
     }
 
-    func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws -> Coffer_V1_GetStatusResponse {
+    func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws
+        -> Coffer_V1_GetStatusResponse
+    {
         var response = Coffer_V1_GetStatusResponse()
         response.header = bump()
         response.sealState = .unsealed
@@ -88,7 +102,9 @@ final class FakeNode: Sendable {
         return Coffer_V1_LogoutResponse()
     }
 
-    func createUser(request: Coffer_V1_CreateUserRequest, context: ServerContext) async throws -> Coffer_V1_CreateUserResponse {
+    func createUser(request: Coffer_V1_CreateUserRequest, context: ServerContext) async throws
+        -> Coffer_V1_CreateUserResponse
+    {
         record(request.header)
         var response = Coffer_V1_CreateUserResponse()
         response.header = bump()
@@ -96,24 +112,32 @@ final class FakeNode: Sendable {
         return response
     }
 
-    func deleteUser(request: Coffer_V1_DeleteUserRequest, context: ServerContext) async throws -> Coffer_V1_DeleteUserResponse {
+    func deleteUser(request: Coffer_V1_DeleteUserRequest, context: ServerContext) async throws
+        -> Coffer_V1_DeleteUserResponse
+    {
         record(request.header)
         return Coffer_V1_DeleteUserResponse()
     }
 
-    func listUsers(request: Coffer_V1_ListUsersRequest, context: ServerContext) async throws -> Coffer_V1_ListUsersResponse {
+    func listUsers(request: Coffer_V1_ListUsersRequest, context: ServerContext) async throws
+        -> Coffer_V1_ListUsersResponse
+    {
         record(request.header)
         var response = Coffer_V1_ListUsersResponse()
         response.header = bump()
         return response
     }
 
-    func changePassword(request: Coffer_V1_ChangePasswordRequest, context: ServerContext) async throws -> Coffer_V1_ChangePasswordResponse {
+    func changePassword(request: Coffer_V1_ChangePasswordRequest, context: ServerContext) async throws
+        -> Coffer_V1_ChangePasswordResponse
+    {
         record(request.header)
         return Coffer_V1_ChangePasswordResponse()
     }
 
-    func unlockUser(request: Coffer_V1_UnlockUserRequest, context: ServerContext) async throws -> Coffer_V1_UnlockUserResponse {
+    func unlockUser(request: Coffer_V1_UnlockUserRequest, context: ServerContext) async throws
+        -> Coffer_V1_UnlockUserResponse
+    {
         record(request.header)
         return Coffer_V1_UnlockUserResponse()
     }

@@ -71,7 +71,9 @@ import Testing
         #expect(try AttributeNames.parse(assignment: "id=0xA1b2") == .bytes(0x102, Data([0xA1, 0xB2])))
         #expect(try AttributeNames.parse(assignment: "value-len=0x20") == .ulong(0x161, 32))
         #expect(try AttributeNames.parse(assignment: "key-type=aes") == .ulong(0x100, 0x1F))
-        #expect(throws: AttributeNames.ParseError.notAnAssignment("sign")) { try AttributeNames.parse(assignment: "sign") }
+        #expect(throws: AttributeNames.ParseError.notAnAssignment("sign")) {
+            try AttributeNames.parse(assignment: "sign")
+        }
         #expect(throws: AttributeNames.ParseError.unknownAttribute("colour")) {
             try AttributeNames.parse(assignment: "colour=red")
         }
@@ -98,7 +100,8 @@ import Testing
             (.pinIncorrect, "CKR_PIN_INCORRECT"), (.pinLocked, "CKR_PIN_LOCKED"), (.deviceError, "CKR_DEVICE_ERROR"),
             (.deviceRemoved, "CKR_DEVICE_REMOVED"), (.userNotLoggedIn, "CKR_USER_NOT_LOGGED_IN"),
             (.keyHandleInvalid, "CKR_KEY_HANDLE_INVALID"), (.signatureInvalid, "CKR_SIGNATURE_INVALID"),
-            (.objectHandleInvalid, "CKR_OBJECT_HANDLE_INVALID"), (.keyFunctionNotPermitted, "CKR_KEY_FUNCTION_NOT_PERMITTED"),
+            (.objectHandleInvalid, "CKR_OBJECT_HANDLE_INVALID"),
+            (.keyFunctionNotPermitted, "CKR_KEY_FUNCTION_NOT_PERMITTED"),
         ]
         for (code, name) in core {
             #expect(ReturnCodeNames.name(of: code.rawValue) == name)

@@ -40,7 +40,9 @@ struct TestPKI {
                 Critical(KeyUsage(digitalSignature: true))
                 try ExtendedKeyUsage([server ? .serverAuth : .clientAuth])
                 if server {
-                    SubjectAlternativeNames([.dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))])
+                    SubjectAlternativeNames([
+                        .dnsName("localhost"), .ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1])),
+                    ])
                 }
             },
             issuerPrivateKey: .init(caKey))
