@@ -13,7 +13,7 @@ import Testing
         let client = try (clientCA ?? pki).issue(commonName: "workstation", server: false)
         return ClientConfiguration(
             endpoints: ports.map { Endpoint(host: host, port: $0) }, caCertificatePEM: try pki.caPEM,
-            clientCertificatePEM: client.certificatePEM, clientKeyPEM: client.keyPEM, deadline: .seconds(5))
+            clientCertificatePEM: client.certificatePEM, clientKeyPEM: client.keyPEM, deadline: .seconds(60))
     }
 
     /// A loopback port with nothing listening (bound, then closed).
