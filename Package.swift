@@ -122,7 +122,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CofferServerTests",
-            dependencies: ["CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer"]
+            dependencies: [
+                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer",
+                .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
+            ]
         ),
     ]
 )

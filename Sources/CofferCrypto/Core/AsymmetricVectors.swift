@@ -5,12 +5,9 @@ import Foundation
 
 /// Loader for the asymmetric vector files bundled with CofferCrypto.
 enum AsymmetricVectors {
-    /// The bytes of `Vectors/<name>`.
+    /// The bytes of `Vectors/<name>`, through the one bundle reader the symmetric tests use too.
     static func data(_ name: String) throws(CryptoError) -> Data {
-        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Vectors"),
-            let data = try? Data(contentsOf: url)
-        else { throw .selfTestFailed("vector file \(name) is missing") }
-        return data
+        do { return try VectorFile.bundled.data(name) } catch { throw .selfTestFailed("vector file \(name) is missing") }
     }
 
     /// A Wycheproof file's test groups, as decoded JSON objects.

@@ -112,7 +112,7 @@ public enum TemplateRules {
     }
 
     /// Byte lengths a secret key of this type may have.
-    static func secretKeyLengths(_ keyType: KeyType) -> Set<Int> {
+    public static func secretKeyLengths(_ keyType: KeyType) -> Set<Int> {
         keyType == .aes ? [16, 24, 32] : Set(1...512)
     }
 

@@ -1,6 +1,7 @@
 // The gRPC services a node serves, built over one StateMachine. cofferd registers `services` with
 // its GRPCServer; tests can register them on an in-process transport.
 
+import CofferProtocol
 import CofferState
 import GRPCCore
 
@@ -17,19 +18,35 @@ public struct NodeInfo: Sendable {
     }
 }
 
-/// Coffer's gRPC services over one state machine.
+/// Coffer's gRPC services over one state machine: NodeService, UserService and TokenService, sharing
+/// one login table and one session table.
 public final class CofferServices: Sendable {
     public let state: StateMachine
     public let node: NodeInfo
     /// How long a certificate-scoped login (the CLI's) stays valid without use.
     public let loginIdleTimeout: Duration
+    /// The node's logins.
+    public let logins: LoginTable
+    /// The node's sessions.
+    public let sessions: SessionTable
+    let gate: RequestGate
 
     public init(state: StateMachine, node: NodeInfo, loginIdleTimeout: Duration = .seconds(900)) {
         self.state = state
         self.node = node
         self.loginIdleTimeout = loginIdleTimeout
+        self.logins = LoginTable(idleTimeout: loginIdleTimeout)
+        self.sessions = SessionTable()
+        self.gate = RequestGate(state: state, logins: logins, sessions: sessions)
     }
 
     /// The services to register with a `GRPCServer`.
-    public var services: [any RegistrableRPCService] { [] }
+    public var services: [any RegistrableRPCService] { [nodeService, userService, tokenService] }
+
+    /// NodeService (status, unseal, login, logout).
+    public var nodeService: some Coffer_V1_NodeService.SimpleServiceProtocol { NodeService(gate: gate, node: node) }
+    /// UserService (user administration).
+    public var userService: some Coffer_V1_UserService.SimpleServiceProtocol { UserService(gate: gate) }
+    /// TokenService (objects, keys and operations).
+    public var tokenService: some Coffer_V1_TokenService.SimpleServiceProtocol { TokenService(gate: gate) }
 }

@@ -109,7 +109,7 @@ extension StateMachine {
         let publicObject = StoredObject(
             handle: newHandle(), objectClass: .publicKey, attributes: plan.publicAttributes.merging(publicValues), owner: user.id)
         let privateObject = StoredObject(
-            handle: newHandle(), objectClass: .privateKey, attributes: plan.privateAttributes.merging(publicValues.removing([.value])),
+            handle: newHandle(), objectClass: .privateKey, attributes: plan.privateAttributes.merging(Self.privateShare(of: publicValues, keyType: plan.keyType)),
             owner: user.id)
         let records = [
             ObjectRecord(
@@ -123,8 +123,9 @@ extension StateMachine {
         return (publicObject.handle, privateObject.handle)
     }
 
-    /// C_CreateObject: data objects, certificates, secret keys and public keys. Private keys enter
-    /// Coffer by generation (and, with the node issue, by unwrapping), not as plain attributes.
+    /// C_CreateObject: data objects, certificates, secret keys, public keys, and private keys from their
+    /// components (RSA n, e, d, p, q; the EC, Ed25519 or X25519 private value). ML-DSA and ML-KEM private
+    /// keys are generated inside Coffer.
     public func createObject(_ template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
         let plan: NewObject
@@ -135,11 +136,17 @@ extension StateMachine {
             throw StateError(error)
         }
         guard let objectClass = plan.objectClass else { throw .model(.templateIncomplete(.objectClass)) }
+        var attributes = plan.attributes
+        var keyBlob: KeyBlob? = nil
         if objectClass == .privateKey {
-            throw .model(.templateInconsistent(.objectClass, "private keys are generated or unwrapped inside Coffer"))
+            let key = try PrivateKeyImport.key(attributes: plan.attributes, secrets: plan.secretAttributes)
+            // The public values come from the key itself, so they always match the private part.
+            let publicValues = try Self.publicAttributes(of: key.publicKey)
+            attributes = attributes.merging(Self.privateShare(of: publicValues, keyType: plan.attributes.keyType))
+            keyBlob = KeyBlob(half: .privateKey, algorithm: key.algorithm, bytes: key.serialized())
         }
-        let object = StoredObject(handle: newHandle(), objectClass: objectClass, attributes: plan.attributes, owner: user.id)
-        let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: nil)
+        let object = StoredObject(handle: newHandle(), objectClass: objectClass, attributes: attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: keyBlob)
         // Parse now so that a key the index could not use is refused here, not at load time.
         do { _ = try IndexedObject(record, modRevision: 0) } catch { throw StateError(error) }
         try await insert([record], barrier: barrier)
@@ -196,13 +203,13 @@ extension StateMachine {
 
     // MARK: - Writing
 
-    private func newHandle() -> ObjectHandle {
+    func newHandle() -> ObjectHandle {
         // Random 63-bit handles: unique across nodes without coordination (the insert's compare makes sure),
         // and never CK_INVALID_HANDLE (0).
         UInt64.random(in: 1...UInt64(Int64.max))
     }
 
-    private func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
+    func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
         var compares: [StoreCompare] = []
         var operations: [StoreOperation] = []
         for record in records {
@@ -231,6 +238,12 @@ extension StateMachine {
         let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.put(key: key, value: sealed)])
         guard result.succeeded else { throw .conflict }
         try await waitForIndex(result.revision)
+    }
+
+    /// The public values a private key object carries too: those its class has in the schema
+    /// (CKA_MODULUS and CKA_PUBLIC_EXPONENT for RSA, CKA_PUBLIC_KEY_INFO for all).
+    static func privateShare(of publicValues: AttributeSet, keyType: KeyType?) -> AttributeSet {
+        publicValues.filtered { ObjectSchema.rule($0, for: .privateKey, keyType: keyType) != nil && $0 != .value }
     }
 
     /// The public values PKCS#11 shows on both halves of a generated pair.

@@ -60,7 +60,8 @@ extension StateMachine {
         if state.withLock({ $0.index.user(named: name) }) != nil { throw .userExists(name) }
         let user = try makeUser(name: name, role: role, password: password)
         let compares: [StoreCompare] = [
-            .version(key: RecordKey.userName(name), equals: 0), .version(key: RecordKey.user(user.id), equals: 0),
+            .version(key: RecordKey.userName(name, barrier: barrier), equals: 0),
+            .version(key: RecordKey.user(user.id), equals: 0),
         ]
         let result = try await transact(compares, try userRecords(user, barrier: barrier))
         guard result.succeeded else { throw .userExists(name) }
@@ -70,7 +71,7 @@ extension StateMachine {
 
     /// Deletes a user that owns no objects. Admins only; an admin cannot delete itself.
     public func deleteUser(_ id: UserID, by actor: User) async throws(StateError) {
-        _ = try requireBarrier()
+        let barrier = try requireBarrier()
         try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
         guard id != actor.id else { throw .model(.argumentsBad("an admin cannot delete itself")) }
         guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
@@ -78,7 +79,7 @@ extension StateMachine {
         guard owned == 0 else { throw .userOwnsObjects(owned) }
         let result = try await transact(
             [.modRevision(key: RecordKey.user(id), equals: entry.modRevision)],
-            [.delete(key: RecordKey.user(id)), .delete(key: RecordKey.userName(entry.user.name))])
+            [.delete(key: RecordKey.user(id)), .delete(key: RecordKey.userName(entry.user.name, barrier: barrier))])
         guard result.succeeded else { throw .conflict }
         try await waitForIndex(result.revision)
     }
@@ -124,7 +125,7 @@ extension StateMachine {
 
     func userRecords(_ user: User, barrier: Barrier) throws(StateError) -> [StoreOperation] {
         let userKey = RecordKey.user(user.id)
-        let nameKey = RecordKey.userName(user.name)
+        let nameKey = RecordKey.userName(user.name, barrier: barrier)
         do {
             return [
                 .put(key: userKey, value: try barrier.seal(user.encoded, recordKey: userKey)),

@@ -17,8 +17,11 @@ public enum RecordKey {
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
-    /// The record that reserves a user name (its value is the owner's id), so names stay unique.
-    public static func userName(_ name: String) -> [UInt8] { userNamePrefix + Array(name.utf8) }
+    /// The record that reserves a user name (its value is the owner's id), so names stay unique. The
+    /// name appears only as a keyed blind index, never in the clear.
+    public static func userName(_ name: String, barrier: Barrier) -> [UInt8] {
+        userNamePrefix + barrier.blindIndex("user-name", Array(name.utf8))
+    }
     /// An object record.
     public static func object(_ handle: ObjectHandle) -> [UInt8] { objectPrefix + fixedHex(handle) }
     /// A node-internal record (for example the cluster CA's key and certificate).

@@ -29,6 +29,7 @@ import Testing
             ("admin password", Array("admin-password".utf8)),
             ("alice password", StateFixture.password("alice").unsafeCopy),
             ("label", Array("imported-key-label".utf8)),
+            ("user name", Array("alice".utf8)),
         ]
         guard case .bytes(let generatedValue) = try f.machine.attributeValue(.value, of: generated, for: alice),
             case .privateKey(let privateKey) = try f.machine.key(pair.privateKey, for: .sign, mechanism: .ecdsa, by: alice)

@@ -133,12 +133,27 @@ import Testing
         let key = try f.machine.key(handle, for: .encrypt, mechanism: .aesECB, by: alice)
         guard case .secret(let symmetric) = key else { Issue.record("not a secret key"); return }
         #expect(symmetric.withUnsafeBytes { Array($0) } == value)
-        // Private keys do not enter as plain attributes.
+        // An EC private key imported from its scalar signs, and its public point comes from the key itself.
+        let scalar = (1...32).map { UInt8($0) }
         let privateTemplate = AttributeSet([
             (.objectClass, .ulong(ObjectClass.privateKey.rawValue)), (.keyType, .ulong(KeyType.ec.rawValue)),
-            (.ecParams, .bytes(NamedCurve.p256.derOID)), (.value, .bytes(Array(repeating: 1, count: 32))),
+            (.ecParams, .bytes(NamedCurve.p256.derOID)), (.value, .bytes(scalar)), (.sign, .bool(true)),
         ])
-        await #expect(throws: StateError.self) { try await f.machine.createObject(privateTemplate, by: alice) }
+        let imported = try await f.machine.createObject(privateTemplate, by: alice)
+        guard case .bytes(let info) = try f.machine.attributeValue(.publicKeyInfo, of: imported, for: alice) else {
+            Issue.record("no CKA_PUBLIC_KEY_INFO"); return
+        }
+        // A P-256 SubjectPublicKeyInfo is a 91-byte DER SEQUENCE ending in the uncompressed point.
+        #expect(info.count == 91 && info.first == 0x30 && info[info.count - 65] == 0x04)
+        let registry = try StateFixture.crypto.mechanisms()
+        let signingKey = try f.machine.key(imported, for: .sign, mechanism: .ecdsaSHA256, by: alice)
+        let signature = try registry.signature(.ecdsaSHA256).sign([1, 2, 3], key: signingKey, parameters: .none)
+        try registry.signature(.ecdsaSHA256).verify(signature, for: [1, 2, 3], key: signingKey, parameters: .none)
+        #expect(throws: StateError.model(.attributeSensitive(.value))) { try f.machine.attributeValue(.value, of: imported, for: alice) }
+        // A scalar that is not a valid P-256 private key (zero) is refused, and an ML-DSA private key cannot be imported.
+        var zero = privateTemplate
+        zero[.value] = .bytes(Array(repeating: 0, count: 32))
+        await #expect(throws: StateError.self) { try await f.machine.createObject(zero, by: alice) }
     }
 
     @Test(arguments: StateBackend.allCases)

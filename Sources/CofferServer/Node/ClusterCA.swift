@@ -1,0 +1,171 @@
+// The cluster CA: a P-256 key and self-signed certificate made at cluster init. It issues the nodes'
+// server certificates and the clients' certificates; it lives only as a sealed system record.
+
+import CofferCrypto
+import CofferState
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The certificate authority every node and client of one cluster trusts, and nothing else.
+public struct ClusterCA: Sendable {
+    /// The name of the sealed system record that holds the CA.
+    public static let recordName = "cluster-ca"
+    /// How long the CA certificate is valid.
+    public static let caValidity: TimeInterval = 10 * 365 * 24 * 3600
+    /// How long a node or client certificate is valid.
+    public static let leafValidity: TimeInterval = 365 * 24 * 3600
+    /// Clocks differ between nodes and clients: certificates start this much in the past.
+    static let backdating: TimeInterval = 5 * 60
+
+    /// The CA certificate.
+    public let certificate: Certificate
+    private let privateKey: P256.Signing.PrivateKey
+
+    private init(certificate: Certificate, privateKey: P256.Signing.PrivateKey) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+    }
+
+    /// Makes a new CA for the cluster `clusterName`.
+    public static func make(clusterName: String, now: Date = Date()) throws -> ClusterCA {
+        let key = P256.Signing.PrivateKey()
+        let signingKey = Certificate.PrivateKey(key)
+        let name = try DistinguishedName {
+            OrganizationName("Coffer")
+            CommonName("Coffer cluster CA \(clusterName)")
+        }
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            SubjectKeyIdentifier(hash: signingKey.publicKey)
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: signingKey.publicKey,
+            notValidBefore: now - backdating, notValidAfter: now + caValidity,
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions, issuerPrivateKey: signingKey)
+        return ClusterCA(certificate: certificate, privateKey: key)
+    }
+
+    /// The CA certificate in PEM.
+    public var certificatePEM: String {
+        get throws { try certificate.serializeAsPEM().pemString }
+    }
+
+    // MARK: Issuing
+
+    /// Issues a server certificate for `publicKey`: SAN DNS `localhost` and `dnsNames`, IP 127.0.0.1,
+    /// ::1 and `ipAddresses` (textual IPv4 or IPv6), EKU serverAuth.
+    public func issueServerCertificate(
+        for publicKey: P256.Signing.PublicKey, nodeName: String, dnsNames: [String] = [], ipAddresses: [String] = [],
+        now: Date = Date()
+    ) throws -> Certificate {
+        var names: [GeneralName] = []
+        for dns in ["localhost"] + dnsNames where !names.contains(.dnsName(dns)) { names.append(.dnsName(dns)) }
+        for ip in ["127.0.0.1", "::1"] + ipAddresses {
+            guard let bytes = IPAddressText.bytes(ip) else { throw ClusterCAError.badAddress(ip) }
+            let name = GeneralName.ipAddress(ASN1OctetString(contentBytes: bytes[...]))
+            if !names.contains(name) { names.append(name) }
+        }
+        return try issue(
+            publicKey: Certificate.PublicKey(publicKey), commonName: nodeName, usage: .serverAuth,
+            subjectAlternativeNames: SubjectAlternativeNames(names), now: now)
+    }
+
+    /// Issues a client certificate with common name `commonName` for `publicKey`, EKU clientAuth.
+    public func issueClientCertificate(
+        for publicKey: P256.Signing.PublicKey, commonName: String, now: Date = Date()
+    ) throws -> Certificate {
+        try issue(
+            publicKey: Certificate.PublicKey(publicKey), commonName: commonName, usage: .clientAuth,
+            subjectAlternativeNames: nil, now: now)
+    }
+
+    /// Makes a key pair and a client certificate for it: the certificate and the PKCS#8 key, both PEM.
+    /// The key PEM is a `String` (it goes to the client): keep it short-lived.
+    public func issueClientBundle(commonName: String, now: Date = Date()) throws -> (
+        certificatePEM: String, privateKeyPEM: String
+    ) {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try issueClientCertificate(for: key.publicKey, commonName: commonName, now: now)
+        return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+
+    private func issue(
+        publicKey: Certificate.PublicKey, commonName: String, usage: ExtendedKeyUsage.Usage,
+        subjectAlternativeNames: SubjectAlternativeNames?, now: Date
+    ) throws -> Certificate {
+        let subject = try DistinguishedName {
+            OrganizationName("Coffer")
+            CommonName(commonName)
+        }
+        let caPublicKey = Certificate.PublicKey(privateKey.publicKey)
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([usage])
+            SubjectKeyIdentifier(hash: publicKey)
+            AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
+            if let subjectAlternativeNames { subjectAlternativeNames }
+        }
+        let notAfter = min(now + Self.leafValidity, certificate.notValidAfter)
+        return try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
+            notValidBefore: now - Self.backdating, notValidAfter: notAfter,
+            issuer: certificate.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: extensions, issuerPrivateKey: Certificate.PrivateKey(privateKey))
+    }
+
+    // MARK: The sealed record
+
+    /// The record: a version byte, the key's 32-byte scalar, then the certificate's DER. Secret.
+    public func record() throws -> SecretBytes {
+        var bytes: [UInt8] = [1]
+        privateKey.rawRepresentation.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        bytes.append(contentsOf: serializer.serializedBytes)
+        return SecretBytes(consuming: &bytes)
+    }
+
+    /// Reads a CA back from `record`.
+    public init(record: SecretBytes) throws {
+        let parsed: (P256.Signing.PrivateKey, Certificate) = try record.withUnsafeBytes { bytes in
+            guard bytes.count > 33, bytes[0] == 1 else { throw ClusterCAError.malformedRecord }
+            let key = try P256.Signing.PrivateKey(rawRepresentation: UnsafeRawBufferPointer(rebasing: bytes[1..<33]))
+            let certificate = try Certificate(derEncoded: Array(bytes[33...]))
+            return (key, certificate)
+        }
+        guard parsed.1.publicKey == Certificate.PublicKey(parsed.0.publicKey) else {
+            throw ClusterCAError.malformedRecord
+        }
+        self.init(certificate: parsed.1, privateKey: parsed.0)
+    }
+
+    /// The cluster's CA from the sealed state, made and stored first if there is none. When two nodes
+    /// race, the store keeps one (`onlyIfAbsent`) and both return it. The state must be unsealed.
+    public static func loadOrCreate(in state: StateMachine, clusterName: String) async throws -> ClusterCA {
+        if let record = try state.systemRecord(recordName) { return try ClusterCA(record: record) }
+        let made = try make(clusterName: clusterName)
+        if try await state.putSystemRecord(recordName, value: try made.record(), onlyIfAbsent: true) { return made }
+        guard let record = try state.systemRecord(recordName) else { throw ClusterCAError.malformedRecord }
+        return try ClusterCA(record: record)
+    }
+}
+
+/// A CA operation that failed.
+public enum ClusterCAError: Error, Equatable, CustomStringConvertible {
+    /// The sealed CA record does not decode.
+    case malformedRecord
+    /// A configured certificate address is not an IPv4 or IPv6 address.
+    case badAddress(String)
+
+    public var description: String {
+        switch self {
+        case .malformedRecord: "the cluster CA record is malformed"
+        case .badAddress(let text): "\(text) is not an IP address"
+        }
+    }
+}

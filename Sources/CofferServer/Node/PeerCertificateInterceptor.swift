@@ -1,0 +1,37 @@
+// Tells each RPC its peer's client certificate, as HTTP2ServerTransport.Posix would, for the
+// services (certificate-scoped logins) when the node serves through its own TLSListener.
+
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOSSL
+import X509
+
+/// Fills `ServerContext.transportSpecific` with an `HTTP2ServerTransport.Posix.Context` carrying the
+/// peer certificate of the connection the RPC arrived on.
+public struct PeerCertificateInterceptor: ServerInterceptor {
+    let connections: TLSListener.ConnectionTable
+
+    /// An interceptor for RPCs accepted by `listener`.
+    public init(listener: TLSListener) {
+        self.connections = listener.connections
+    }
+
+    public func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        var context = context
+        if context.transportSpecific == nil, let channel = connections.channel(forPeer: context.remotePeer) {
+            var specific = HTTP2ServerTransport.Posix.Context()
+            if let peer = try? await channel.nioSSL_peerCertificate().get(),
+                let certificate = try? Certificate(derEncoded: peer.toDERBytes())
+            {
+                specific.peerCertificate = certificate
+            }
+            context.transportSpecific = specific
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,115 @@
+// The node's TLS listener: a grpc-swift-nio-transport ListenerFactory that terminates TLS 1.3 only.
+// HTTP2ServerTransport.Posix hard-codes a TLS 1.2 minimum; the public Custom transport lets us own it.
+
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import X509
+
+/// Accepts TCP connections on one address and runs TLS 1.3 (only) on each before gRPC's HTTP/2.
+///
+/// With `clientCertificates: .required(ca)` the handshake fails unless the client presents a
+/// certificate that chains to `ca` (and nothing else: no system roots). Connections are tracked so
+/// that `PeerCertificateInterceptor` can tell each RPC its peer's certificate.
+public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
+    /// Whether clients must present a certificate.
+    public enum ClientCertificates: Sendable {
+        /// No client certificate is asked for (the bootstrap listener).
+        case none
+        /// A client certificate issued by this CA is required.
+        case required(Certificate)
+    }
+
+    public let eventLoopGroup: any EventLoopGroup
+    let host: String
+    let port: Int
+    let sslContext: NIOSSLContext
+    let connections: ConnectionTable
+
+    /// - Parameters:
+    ///   - certificateChain: the server's certificate (leaf first).
+    ///   - privateKey: the server's key.
+    public init(
+        host: String, port: Int, certificateChain: [Certificate], privateKey: NIOSSLPrivateKey,
+        clientCertificates: ClientCertificates,
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup
+    ) throws {
+        let chain = try certificateChain.map { try NIOSSLCertificate(bytes: try $0.derEncoded, format: .der) }
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
+        configuration.minimumTLSVersion = .tlsv13
+        configuration.applicationProtocols = ["grpc-exp", "h2"]
+        switch clientCertificates {
+        case .none:
+            configuration.certificateVerification = .none
+        case .required(let ca):
+            // Client certificates carry no host name to check; the chain to `ca` is what counts.
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates([try NIOSSLCertificate(bytes: try ca.derEncoded, format: .der)])
+            configuration.sendCANameList = true
+        }
+        self.sslContext = try NIOSSLContext(configuration: configuration)
+        self.host = host
+        self.port = port
+        self.eventLoopGroup = eventLoopGroup
+        self.connections = ConnectionTable()
+    }
+
+    public func makeListeningChannel(
+        listenerConfigurator: HTTP2ServerTransport.ListenerConfigurator,
+        connectionConfigurator: HTTP2ServerTransport.ConnectionConfigurator
+    ) async throws -> NIOAsyncChannel<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel, Never> {
+        let address = try NIOCore.SocketAddress(ipAddress: host, port: port)
+        let sslContext = self.sslContext
+        let connections = self.connections
+        return try await ServerBootstrap(group: eventLoopGroup)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { channel in listenerConfigurator.configure(channel: channel) }
+            .bind(to: address) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext))
+                    connections.add(channel)
+                }.flatMap {
+                    connectionConfigurator.configure(channel: channel, tls: .configured(requireALPN: false))
+                }
+            }
+    }
+
+    /// A server transport over this listener.
+    public func transport() -> HTTP2ServerTransport.Custom<TLSListener> {
+        HTTP2ServerTransport.Custom(listenerFactory: self)
+    }
+}
+
+extension TLSListener {
+    /// The open connections by their remote address as gRPC spells it in `ServerContext.remotePeer`.
+    final class ConnectionTable: Sendable {
+        private let channels = Mutex<[String: any Channel]>([:])
+
+        func add(_ channel: any Channel) {
+            guard let key = Self.peerName(channel.remoteAddress) else { return }
+            channels.withLock { $0[key] = channel }
+            channel.closeFuture.whenComplete { [weak self] _ in
+                self?.channels.withLock { table in
+                    if table[key] === channel { table[key] = nil }
+                }
+            }
+        }
+
+        func channel(forPeer peer: String) -> (any Channel)? {
+            channels.withLock { $0[peer] }
+        }
+
+        /// The spelling of grpc-swift-nio-transport's `remotePeer` for IP addresses.
+        static func peerName(_ address: NIOCore.SocketAddress?) -> String? {
+            switch address {
+            case .v4(let v4)?: "ipv4:\(v4.host):\(address!.port!)"
+            case .v6(let v6)?: "ipv6:[\(v6.host)]:\(address!.port!)"
+            default: nil
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+// NodeService: seal status, unseal, login and logout. Login binds its token to the connection or
+// the client certificate, as the request's LoginScope says.
+
+import CofferCrypto
+import CofferModel
+import CofferProtocol
+import CofferState
+import GRPCCore
+
+/// The node's status, unseal and login service.
+struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
+    let gate: RequestGate
+    let node: NodeInfo
+    /// Longest share text accepted (a share is well under a kilobyte).
+    static let maxShareLength = 4096
+
+    func getStatus(request: Coffer_V1_GetStatusRequest, context: ServerContext) async throws -> Coffer_V1_GetStatusResponse {
+        try await gate.run(context) { _ in
+            var response = Coffer_V1_GetStatusResponse()
+            response.header = gate.responseHeader()
+            (response.sealState, response.sharesGiven, response.threshold) = Self.seal(gate.state.status)
+            response.nodeID = node.nodeID
+            response.version = node.version
+            response.clusterName = node.clusterName
+            return response
+        }
+    }
+
+    func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {
+        try await gate.run(context) { _ in
+            guard request.share.utf8.count <= Self.maxShareLength else { throw ServiceFailure.argumentsBad("share too long") }
+            let status = try await gate.state.unseal(shareText: request.share)
+            var response = Coffer_V1_UnsealResponse()
+            response.header = gate.responseHeader()
+            (response.sealState, response.sharesGiven, response.threshold) = Self.seal(status)
+            return response
+        }
+    }
+
+    func login(request: Coffer_V1_LoginRequest, context: ServerContext) async throws -> Coffer_V1_LoginResponse {
+        try await gate.run(context) { peer in
+            let binding: LoginBinding
+            switch request.scope {
+            case .connection:
+                binding = .connection(peer.connection)
+            case .certificate:
+                guard let fingerprint = peer.certificateFingerprint else {
+                    throw ServiceFailure.argumentsBad("a certificate-scoped login needs a client certificate")
+                }
+                binding = .certificate(fingerprint)
+            case .UNRECOGNIZED:
+                throw ServiceFailure.argumentsBad("unknown login scope")
+            }
+            guard request.userName.utf8.count <= User.maxNameLength else { throw ServiceFailure(.pinIncorrect, StateError.pinIncorrect.description) }
+            let user = try await gate.state.authenticate(name: request.userName, password: WireDecoding.password(request.password))
+            var response = Coffer_V1_LoginResponse()
+            response.loginToken = gate.logins.login(user.id, binding: binding)
+            response.role = WireDecoding.wire(user.role)
+            response.userID = user.id.rawValue
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func logout(request: Coffer_V1_LogoutRequest, context: ServerContext) async throws -> Coffer_V1_LogoutResponse {
+        try await gate.run(request.header, context) { caller in
+            _ = try caller.requireUser()
+            gate.logins.logout(request.header.loginToken, from: caller.peer)
+            var response = Coffer_V1_LogoutResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    private static func seal(_ status: StateMachine.Status) -> (Coffer_V1_SealState, UInt32, UInt32) {
+        switch status {
+        case .uninitialized: (.uninitialized, 0, 0)
+        case .sealed(let given, let threshold): (.sealed, UInt32(clamping: given), UInt32(clamping: threshold))
+        case .unsealed: (.unsealed, 0, 0)
+        }
+    }
+}

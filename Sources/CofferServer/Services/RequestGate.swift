@@ -1,0 +1,100 @@
+// The pipeline every handler runs through: wait for the client's min_revision, resolve the login
+// token to the user's current record, check the session, run the handler, and map any failure to
+// an RPCError in one place. Handlers only decode, call the state, and fill their reply.
+
+import CofferModel
+import CofferProtocol
+import CofferState
+import GRPCCore
+
+/// Who made a request, once the gate has checked it.
+struct Caller: Sendable {
+    var peer: Peer
+    /// The logged-in user, when the request carried a valid login token.
+    var user: User?
+    /// The session named in the request, 0 for none; when non-zero it is open on this connection.
+    var session: UInt64
+    /// Whether that session is read-write (true when there is none).
+    var readWrite: Bool
+
+    /// The user, or CKR_USER_NOT_LOGGED_IN.
+    func requireUser() throws(ServiceFailure) -> User {
+        guard let user else { throw .notLoggedIn }
+        return user
+    }
+
+    /// Refuses writes from a read-only session (CKR_SESSION_READ_ONLY).
+    func requireWritable() throws(ServiceFailure) {
+        guard readWrite else { throw ServiceFailure(.sessionReadOnly, "the session is read-only") }
+    }
+
+    /// The session, or CKR_SESSION_HANDLE_INVALID when the request names none.
+    func requireSession() throws(ServiceFailure) -> UInt64 {
+        guard session != 0 else { throw ServiceFailure(.sessionHandleInvalid, "this call needs a session") }
+        return session
+    }
+}
+
+/// The shared request handling of all services.
+final class RequestGate: Sendable {
+    let state: StateMachine
+    let logins: LoginTable
+    let sessions: SessionTable
+
+    init(state: StateMachine, logins: LoginTable, sessions: SessionTable) {
+        self.state = state
+        self.logins = logins
+        self.sessions = sessions
+    }
+
+    /// Runs `body` for a request with `header`; every error leaves as an RPCError carrying its CKR.
+    func run<Response: Sendable>(
+        _ header: Coffer_V1_RequestHeader, _ context: ServerContext, _ body: (Caller) async throws -> Response
+    ) async throws -> Response {
+        try await mapErrors {
+            let caller = try await self.caller(header, context)
+            return try await body(caller)
+        }
+    }
+
+    /// Runs `body` for a request with no header (GetStatus, Unseal, Login).
+    func run<Response: Sendable>(_ context: ServerContext, _ body: (Peer) async throws -> Response) async throws -> Response {
+        try await mapErrors { try await body(Peer(context)) }
+    }
+
+    /// The header of every successful reply.
+    func responseHeader() -> Coffer_V1_ResponseHeader {
+        var header = Coffer_V1_ResponseHeader()
+        header.revision = state.revision
+        return header
+    }
+
+    private func caller(_ header: Coffer_V1_RequestHeader, _ context: ServerContext) async throws -> Caller {
+        if header.minRevision > state.revision { try await state.waitForRevision(header.minRevision) }
+        let peer = Peer(context)
+        var user: User? = nil
+        if !header.loginToken.isEmpty {
+            guard let id = logins.user(for: header.loginToken, from: peer) else { throw ServiceFailure.notLoggedIn }
+            // The current record: a deleted user's token stops working, a changed role takes effect at once.
+            do {
+                user = try state.user(id)
+            } catch .userNotFound {
+                throw ServiceFailure.notLoggedIn
+            }
+        }
+        var readWrite = true
+        if header.session != 0 { readWrite = try sessions.isReadWrite(header.session, connection: peer.connection) }
+        return Caller(peer: peer, user: user, session: header.session, readWrite: readWrite)
+    }
+
+    /// The one place where errors become RPCErrors.
+    private func mapErrors<Response>(_ body: () async throws -> Response) async throws -> Response {
+        do {
+            return try await body()
+        } catch let error as RPCError {
+            throw error
+        } catch {
+            throw ServiceFailure(error).rpcError(revision: state.revision)
+        }
+    }
+}

@@ -1,0 +1,421 @@
+// TokenService: sessions, mechanisms, objects, key lifecycle and cryptographic operations.
+// The hot path (sign, verify, encrypt, decrypt) is a lookup of the key the index parsed at load
+// time and one mechanism call: no store access and no parsing of stored bytes.
+
+import CofferCrypto
+import CofferModel
+import CofferProtocol
+import CofferState
+import Foundation
+import GRPCCore
+
+/// The token: what the PKCS#11 library and the CLI use.
+struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
+    let gate: RequestGate
+    var state: StateMachine { gate.state }
+
+    // MARK: - Sessions
+
+    func openSession(request: Coffer_V1_OpenSessionRequest, context: ServerContext) async throws -> Coffer_V1_OpenSessionResponse {
+        try await gate.run(request.header, context) { caller in
+            var response = Coffer_V1_OpenSessionResponse()
+            response.session = try gate.sessions.open(connection: caller.peer.connection, readWrite: request.readWrite)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func closeSession(request: Coffer_V1_CloseSessionRequest, context: ServerContext) async throws -> Coffer_V1_CloseSessionResponse {
+        try await gate.run(request.header, context) { caller in
+            try gate.sessions.close(try caller.requireSession(), connection: caller.peer.connection)
+            var response = Coffer_V1_CloseSessionResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Mechanisms
+
+    func listMechanisms(request: Coffer_V1_ListMechanismsRequest, context: ServerContext) async throws -> Coffer_V1_ListMechanismsResponse {
+        try await gate.run(request.header, context) { _ in
+            let registry = try state.mechanismRegistry
+            var response = Coffer_V1_ListMechanismsResponse()
+            response.mechanisms = try registry.types.map { type throws(CryptoError) in Self.wire(type, try registry.mechanism(type).info) }
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func getMechanismInfo(request: Coffer_V1_GetMechanismInfoRequest, context: ServerContext) async throws -> Coffer_V1_GetMechanismInfoResponse {
+        try await gate.run(request.header, context) { _ in
+            let type = MechanismType(rawValue: UInt(request.type))
+            var response = Coffer_V1_GetMechanismInfoResponse()
+            response.info = Self.wire(type, try state.mechanismRegistry.mechanism(type).info)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Objects
+
+    func createObject(request: Coffer_V1_CreateObjectRequest, context: ServerContext) async throws -> Coffer_V1_CreateObjectResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_CreateObjectResponse()
+            response.handle = try await state.createObject(template, by: user)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func copyObject(request: Coffer_V1_CopyObjectRequest, context: ServerContext) async throws -> Coffer_V1_CopyObjectResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_CopyObjectResponse()
+            response.handle = try await state.copyObject(request.handle, template: template, by: user)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func destroyObject(request: Coffer_V1_DestroyObjectRequest, context: ServerContext) async throws -> Coffer_V1_DestroyObjectResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            try await state.destroy(request.handle, by: user)
+            var response = Coffer_V1_DestroyObjectResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func findObjects(request: Coffer_V1_FindObjectsRequest, context: ServerContext) async throws -> Coffer_V1_FindObjectsResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            let template = try WireDecoding.template(request.template)
+            let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
+            var response = Coffer_V1_FindObjectsResponse()
+            response.handles = Array(try state.find(template, for: user).prefix(limit))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func getAttributes(request: Coffer_V1_GetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_GetAttributesResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            guard request.types.count <= WireDecoding.maxAttributes else {
+                throw ServiceFailure.argumentsBad("more than \(WireDecoding.maxAttributes) attributes")
+            }
+            let object = try state.object(request.handle, for: user).object
+            var response = Coffer_V1_GetAttributesResponse()
+            response.attributes = request.types.map { raw in
+                var result = Coffer_V1_AttributeResult()
+                result.type = raw
+                let type = AttributeType(rawValue: raw)
+                do {
+                    // Secret components reach only those who may use the key: never an admin or auditor.
+                    if user.role != .cryptoUser, case .sealed = try KeyPolicy.reveal(type, of: object) {
+                        throw ModelError.attributeSensitive(type)
+                    }
+                    result.value = Data(try state.attributeValue(type, of: request.handle, for: user).rawBytes)
+                } catch {
+                    let code = ServiceFailure(error).returnCode
+                    result.error = UInt64(code == .attributeSensitive ? code.rawValue : ReturnCode.attributeTypeInvalid.rawValue)
+                }
+                return result
+            }
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func setAttributes(request: Coffer_V1_SetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_SetAttributesResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let changes = try WireDecoding.template(request.template)
+            try await state.setAttributes(request.handle, changes, by: user)
+            var response = Coffer_V1_SetAttributesResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func shareObject(request: Coffer_V1_ShareObjectRequest, context: ServerContext) async throws -> Coffer_V1_ShareObjectResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            try Access.checkCreateObjects(by: user)
+            let target = try state.user(named: request.userName).id
+            if request.shared {
+                try await state.share(request.handle, with: target, by: user)
+            } else {
+                try await state.unshare(request.handle, from: target, by: user)
+            }
+            var response = Coffer_V1_ShareObjectResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Key lifecycle
+
+    func generateKey(request: Coffer_V1_GenerateKeyRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_GenerateKeyResponse()
+            response.handle = try await state.generateKey(mechanism: mechanism, template: template, by: user)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func generateKeyPair(request: Coffer_V1_GenerateKeyPairRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyPairResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let publicTemplate = try WireDecoding.template(request.publicTemplate)
+            let privateTemplate = try WireDecoding.template(request.privateTemplate)
+            let pair = try await state.generateKeyPair(
+                mechanism: mechanism, publicTemplate: publicTemplate, privateTemplate: privateTemplate, by: user)
+            var response = Coffer_V1_GenerateKeyPairResponse()
+            response.publicHandle = pair.publicKey
+            response.privateHandle = pair.privateKey
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func wrapKey(request: Coffer_V1_WrapKeyRequest, context: ServerContext) async throws -> Coffer_V1_WrapKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let wrapped = try state.wrapKey(
+                mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user)
+            var response = Coffer_V1_WrapKeyResponse()
+            response.wrappedKey = Data(wrapped)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func unwrapKey(request: Coffer_V1_UnwrapKeyRequest, context: ServerContext) async throws -> Coffer_V1_UnwrapKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let wrapped = try WireDecoding.data(request.wrappedKey)
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_UnwrapKeyResponse()
+            response.handle = try await state.unwrapKey(
+                mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
+                template: template, by: user)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func deriveKey(request: Coffer_V1_DeriveKeyRequest, context: ServerContext) async throws -> Coffer_V1_DeriveKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            try caller.requireWritable()
+            let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_DeriveKeyResponse()
+            response.handle = try await state.deriveKey(
+                mechanism: mechanism, parameters: parameters, baseKey: request.baseKey, template: template, by: user)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Single-part operations
+
+    func sign(request: Coffer_V1_SignRequest, context: ServerContext) async throws -> Coffer_V1_SignResponse {
+        try await gate.run(request.header, context) { caller in
+            var response = Coffer_V1_SignResponse()
+            response.signature = Data(try single(.sign, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func verify(request: Coffer_V1_VerifyRequest, context: ServerContext) async throws -> Coffer_V1_VerifyResponse {
+        try await gate.run(request.header, context) { caller in
+            _ = try single(
+                .verify, request.mechanism, request.hasMechanism, key: request.key, data: request.data, signature: request.signature, caller)
+            var response = Coffer_V1_VerifyResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func encrypt(request: Coffer_V1_CipherRequest, context: ServerContext) async throws -> Coffer_V1_CipherResponse {
+        try await cipher(.encrypt, request, context)
+    }
+
+    func decrypt(request: Coffer_V1_CipherRequest, context: ServerContext) async throws -> Coffer_V1_CipherResponse {
+        try await cipher(.decrypt, request, context)
+    }
+
+    private func cipher(_ kind: OperationKind, _ request: Coffer_V1_CipherRequest, _ context: ServerContext) async throws -> Coffer_V1_CipherResponse {
+        try await gate.run(request.header, context) { caller in
+            var response = Coffer_V1_CipherResponse()
+            response.data = Data(try single(kind, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func digest(request: Coffer_V1_DigestRequest, context: ServerContext) async throws -> Coffer_V1_DigestResponse {
+        try await gate.run(request.header, context) { caller in
+            var response = Coffer_V1_DigestResponse()
+            response.digest = Data(try single(.digest, request.mechanism, request.hasMechanism, key: 0, data: request.data, caller))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func generateRandom(request: Coffer_V1_GenerateRandomRequest, context: ServerContext) async throws -> Coffer_V1_GenerateRandomResponse {
+        try await gate.run(request.header, context) { _ in
+            guard request.length <= WireDecoding.maxRandomBytes else {
+                throw ServiceFailure(.dataLenRange, "at most \(WireDecoding.maxRandomBytes) random bytes per call")
+            }
+            _ = try state.mechanismRegistry
+            var response = Coffer_V1_GenerateRandomResponse()
+            response.data = Data(SecureRandom.bytes(Int(request.length)))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Multi-part operations
+
+    func operationInit(request: Coffer_V1_OperationInitRequest, context: ServerContext) async throws -> Coffer_V1_OperationInitResponse {
+        try await gate.run(request.header, context) { caller in
+            let session = try caller.requireSession()
+            let kind = try WireDecoding.operationKind(request.kind)
+            let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let prepared = try prepare(kind, mechanism, key: request.key, caller)
+            let operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
+            try gate.sessions.begin(kind, operation, session: session, connection: caller.peer.connection)
+            var response = Coffer_V1_OperationInitResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func operationUpdate(request: Coffer_V1_OperationUpdateRequest, context: ServerContext) async throws -> Coffer_V1_OperationUpdateResponse {
+        try await gate.run(request.header, context) { caller in
+            let session = try caller.requireSession()
+            let kind = try WireDecoding.operationKind(request.kind)
+            let data: [UInt8]
+            do {
+                data = try WireDecoding.data(request.data)
+            } catch {
+                // A refused Update ends the operation, as any failed C_*Update does.
+                _ = try? gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+                throw error
+            }
+            try gate.sessions.update(kind, with: data, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            var response = Coffer_V1_OperationUpdateResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func operationFinal(request: Coffer_V1_OperationFinalRequest, context: ServerContext) async throws -> Coffer_V1_OperationFinalResponse {
+        try await gate.run(request.header, context) { caller in
+            let session = try caller.requireSession()
+            let kind = try WireDecoding.operationKind(request.kind)
+            let operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            var response = Coffer_V1_OperationFinalResponse()
+            response.data = Data(
+                try perform(
+                    kind, operation.mechanism, operation.parameters, key: operation.key, data: operation.buffer,
+                    signature: Array(request.signature.prefix(WireDecoding.maxParameterBytes))))
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    // MARK: - Running operations
+
+    /// One single-part operation: decode, take the key, run the mechanism.
+    private func single(
+        _ kind: OperationKind, _ wireMechanism: Coffer_V1_Mechanism, _ hasMechanism: Bool, key handle: UInt64, data: Data,
+        signature: Data = Data(), _ caller: Caller
+    ) throws -> [UInt8] {
+        let (mechanism, parameters) = try WireDecoding.mechanism(wireMechanism, present: hasMechanism)
+        let input = try WireDecoding.data(data)
+        let key = try prepare(kind, mechanism, key: handle, caller).key
+        return try perform(kind, mechanism, parameters, key: key, data: input, signature: Array(signature.prefix(WireDecoding.maxParameterBytes)))
+    }
+
+    /// Checks the mechanism does `kind` and takes the key for it (none for digests).
+    private func prepare(
+        _ kind: OperationKind, _ mechanism: MechanismType, key handle: UInt64, _ caller: Caller
+    ) throws -> (key: KeyMaterial?, userID: UserID?) {
+        let registry = try state.mechanismRegistry
+        let operation: KeyOperation
+        switch kind {
+        case .digest:
+            _ = try registry.digest(mechanism)
+            return (nil, caller.user?.id)
+        case .encrypt:
+            _ = try registry.cipher(mechanism)
+            operation = .encrypt
+        case .decrypt:
+            _ = try registry.cipher(mechanism)
+            operation = .decrypt
+        case .sign:
+            _ = try registry.signature(mechanism)
+            operation = .sign
+        case .verify:
+            _ = try registry.signature(mechanism)
+            operation = .verify
+        }
+        let user = try caller.requireUser()
+        return (try state.key(handle, for: operation, mechanism: mechanism, by: user), user.id)
+    }
+
+    /// Runs the mechanism. Verification returns no bytes; a bad signature throws.
+    private func perform(
+        _ kind: OperationKind, _ mechanism: MechanismType, _ parameters: MechanismParameters, key: KeyMaterial?, data: [UInt8],
+        signature: [UInt8]
+    ) throws -> [UInt8] {
+        let registry = try state.mechanismRegistry
+        if kind == .digest {
+            guard parameters == .none else { throw ServiceFailure(.mechanismParamInvalid, "digests take no parameter") }
+            return try registry.digest(mechanism).digest(data)
+        }
+        guard let key else { throw ServiceFailure(.keyHandleInvalid, "no key") }
+        switch kind {
+        case .encrypt: return try registry.cipher(mechanism).encrypt(data, key: key, parameters: parameters)
+        case .decrypt: return try registry.cipher(mechanism).decrypt(data, key: key, parameters: parameters)
+        case .sign: return try registry.signature(mechanism).sign(data, key: key, parameters: parameters)
+        case .verify:
+            try registry.signature(mechanism).verify(signature, for: data, key: key, parameters: parameters)
+            return []
+        case .digest: return []
+        }
+    }
+
+    private static func wire(_ type: MechanismType, _ info: MechanismInfo) -> Coffer_V1_MechanismInfo {
+        var wire = Coffer_V1_MechanismInfo()
+        wire.type = UInt64(type.rawValue)
+        wire.minKeySize = UInt64(info.minKeySize)
+        wire.maxKeySize = UInt64(info.maxKeySize)
+        wire.flags = UInt64(info.flags.rawValue)
+        return wire
+    }
+}

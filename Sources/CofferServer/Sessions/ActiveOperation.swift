@@ -1,0 +1,17 @@
+// A multi-part operation in progress: what Init fixed (mechanism, parameters, the key taken from the
+// index and the user it was taken for) and the input buffered so far. Final runs the single-part
+// mechanism over the buffer, so every mechanism gets multi-part for free.
+
+import CofferCrypto
+import CofferModel
+
+/// One active operation of a session.
+struct ActiveOperation: Sendable {
+    var mechanism: MechanismType
+    var parameters: MechanismParameters
+    /// The key, checked for this operation at Init; nil for digests.
+    var key: KeyMaterial?
+    /// The user who started it; only that user may continue it.
+    var userID: UserID?
+    var buffer: [UInt8] = []
+}

@@ -1,0 +1,37 @@
+// Who is calling, as the transport tells it: the connection (ServerContext.remotePeer) and, over
+// mTLS, the SHA-256 fingerprint of the client certificate. Logins and sessions are bound to these.
+
+import Crypto
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import SwiftASN1
+import X509
+
+/// The calling connection and its client certificate.
+public struct Peer: Sendable, Hashable {
+    /// The transport's name for the connection (address and port for TCP).
+    public var connection: String
+    /// SHA-256 of the client certificate's DER, when the connection presented one.
+    public var certificateFingerprint: [UInt8]?
+
+    public init(connection: String, certificateFingerprint: [UInt8]?) {
+        self.connection = connection
+        self.certificateFingerprint = certificateFingerprint
+    }
+
+    /// The peer of an RPC.
+    public init(_ context: ServerContext) {
+        var fingerprint: [UInt8]? = nil
+        if let certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate {
+            fingerprint = Self.fingerprint(certificate)
+        }
+        self.init(connection: context.remotePeer, certificateFingerprint: fingerprint)
+    }
+
+    /// SHA-256 of a certificate's DER encoding.
+    public static func fingerprint(_ certificate: Certificate) -> [UInt8]? {
+        var serializer = DER.Serializer()
+        do { try serializer.serialize(certificate) } catch { return nil }
+        return Array(SHA256.hash(data: serializer.serializedBytes))
+    }
+}

@@ -1,0 +1,102 @@
+// Sessions: random non-zero handles bound to the connection that opened them, each with its
+// read-only/read-write flag and at most one active operation per kind. Bounded per connection and in
+// total (CKR_SESSION_COUNT), and the buffered input of an operation is bounded (CKR_DATA_LEN_RANGE).
+
+import CofferCrypto
+import CofferModel
+import Synchronization
+
+/// The node's open sessions.
+public final class SessionTable: Sendable {
+    /// Most sessions one connection may hold open.
+    public static let maxPerConnection = 1024
+    /// Most sessions on the node.
+    public static let maxTotal = 65_536
+    /// Most input a multi-part operation buffers before Final.
+    public static let maxBufferedBytes = 16 << 20
+
+    struct Session {
+        var connection: String
+        var readWrite: Bool
+        var operations: [OperationKind: ActiveOperation] = [:]
+    }
+
+    private let sessions = Mutex<[UInt64: Session]>([:])
+
+    public init() {}
+
+    /// The number of open sessions.
+    public var count: Int { sessions.withLock { $0.count } }
+
+    /// Opens a session for `connection`.
+    public func open(connection: String, readWrite: Bool) throws(ServiceFailure) -> UInt64 {
+        try sessions.withLock { table throws(ServiceFailure) -> UInt64 in
+            guard table.count < Self.maxTotal,
+                table.values.lazy.filter({ $0.connection == connection }).count < Self.maxPerConnection
+            else { throw ServiceFailure(.sessionCount, "too many open sessions") }
+            var handle: UInt64
+            repeat { handle = UInt64.random(in: 1...UInt64.max) } while table[handle] != nil
+            table[handle] = Session(connection: connection, readWrite: readWrite)
+            return handle
+        }
+    }
+
+    /// Closes a session and drops its operations.
+    public func close(_ handle: UInt64, connection: String) throws(ServiceFailure) {
+        try sessions.withLock { table throws(ServiceFailure) in
+            _ = try Self.session(handle, connection: connection, in: table)
+            table[handle] = nil
+        }
+    }
+
+    /// Whether the session is read-write; throws CKR_SESSION_HANDLE_INVALID for a session this connection does not hold.
+    public func isReadWrite(_ handle: UInt64, connection: String) throws(ServiceFailure) -> Bool {
+        try sessions.withLock { table throws(ServiceFailure) in try Self.session(handle, connection: connection, in: table).readWrite }
+    }
+
+    /// Starts an operation; CKR_OPERATION_ACTIVE when one of its kind is running.
+    func begin(_ kind: OperationKind, _ operation: ActiveOperation, session handle: UInt64, connection: String) throws(ServiceFailure) {
+        try sessions.withLock { table throws(ServiceFailure) in
+            let session = try Self.session(handle, connection: connection, in: table)
+            guard session.operations[kind] == nil else { throw ServiceFailure(.operationActive, "a \(kind) operation is active") }
+            table[handle]?.operations[kind] = operation
+        }
+    }
+
+    /// Adds input to an operation. An error ends the operation (PKCS#11 v3.0 §5.2: a failed update
+    /// terminates it).
+    func update(_ kind: OperationKind, with data: [UInt8], userID: UserID?, session handle: UInt64, connection: String) throws(ServiceFailure) {
+        try sessions.withLock { table throws(ServiceFailure) in
+            _ = try Self.session(handle, connection: connection, in: table)
+            // Only counts here: a held copy of the operation would make the append below copy the buffer.
+            guard table[handle]?.operations[kind]?.userID == userID, let buffered = table[handle]?.operations[kind]?.buffer.count else {
+                throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
+            }
+            guard buffered + data.count <= Self.maxBufferedBytes else {
+                table[handle]?.operations[kind] = nil
+                throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(Self.maxBufferedBytes) bytes")
+            }
+            table[handle]?.operations[kind]?.buffer.append(contentsOf: data)
+        }
+    }
+
+    /// Ends an operation and hands it over for its final computation.
+    func finish(_ kind: OperationKind, userID: UserID?, session handle: UInt64, connection: String) throws(ServiceFailure) -> ActiveOperation {
+        try sessions.withLock { table throws(ServiceFailure) in
+            let session = try Self.session(handle, connection: connection, in: table)
+            guard let operation = session.operations[kind], operation.userID == userID else {
+                throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
+            }
+            table[handle]?.operations[kind] = nil
+            return operation
+        }
+    }
+
+    private static func session(_ handle: UInt64, connection: String, in table: [UInt64: Session]) throws(ServiceFailure) -> Session {
+        // A session of another connection looks exactly like one that does not exist.
+        guard handle != 0, let session = table[handle], session.connection == connection else {
+            throw ServiceFailure(.sessionHandleInvalid, "no such session")
+        }
+        return session
+    }
+}

@@ -1,0 +1,25 @@
+// C_CopyObject: a new object with the original's sealed material and the template's changes,
+// owned by the caller. Sharing is not copied: the copy starts private to its owner.
+
+import CofferCrypto
+import CofferModel
+
+extension StateMachine {
+    /// C_CopyObject. Only the owner copies, under CKA_COPYABLE and the one-way attribute rules.
+    public func copyObject(_ handle: ObjectHandle, template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+        let barrier = try requireBarrier()
+        let entry = try object(handle, for: user)
+        let attributes: AttributeSet
+        do {
+            try Access.checkCreateObjects(by: user)
+            try Access.checkManage(entry.object, by: user)
+            attributes = try TemplateRules.copy(entry.object.attributes, template: template, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        let object = StoredObject(handle: newHandle(), objectClass: entry.object.objectClass, attributes: attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
+        try await insert([record], barrier: barrier)
+        return object.handle
+    }
+}

@@ -1,0 +1,95 @@
+// C_WrapKey and C_UnwrapKey. Wrapping is the cipher's encryption of the key's bytes (CKA_VALUE of a
+// secret key, PKCS#8 of a private key) under the policy's CKA_EXTRACTABLE and CKA_WRAP_WITH_TRUSTED
+// checks; unwrapping decrypts into a new secret key whose length the template and key type bound.
+
+import CofferCrypto
+import CofferModel
+
+extension StateMachine {
+    /// C_WrapKey: `key` encrypted under `wrappingKey`. Only the owner of `key` may wrap it.
+    public func wrapKey(
+        mechanism: MechanismType, parameters: MechanismParameters, wrappingKey: ObjectHandle, key: ObjectHandle, by user: User
+    ) throws(StateError) -> [UInt8] {
+        let wrapping = try object(wrappingKey, for: user)
+        let target = try object(key, for: user)
+        try check { () throws(ModelError) in
+            try Access.checkUse(wrapping.object, by: user)
+            try Access.checkUse(target.object, by: user)
+            try Access.checkManage(target.object, by: user)
+            try KeyPolicy.checkWrap(wrappingKey: wrapping.object.attributes, keyToWrap: target.object.attributes, mechanism: mechanism)
+        }
+        guard let wrappingMaterial = wrapping.material else {
+            throw .model(.wrappingKeyTypeInconsistent(mechanism, wrapping.object.keyType ?? .genericSecret))
+        }
+        let plaintext = try Self.wrappableBytes(of: target)
+        let registry = try mechanisms
+        do {
+            return try registry.cipher(mechanism).encrypt(plaintext.unsafeCopy, key: wrappingMaterial, parameters: parameters)
+        } catch {
+            throw .crypto(error)
+        }
+    }
+
+    /// C_UnwrapKey into a secret key described by `template`, owned by `user`.
+    public func unwrapKey(
+        mechanism: MechanismType, parameters: MechanismParameters, unwrappingKey: ObjectHandle, wrappedKey: [UInt8],
+        template: AttributeSet, by user: User
+    ) async throws(StateError) -> ObjectHandle {
+        let barrier = try requireBarrier()
+        let unwrapping = try object(unwrappingKey, for: user)
+        let target: UnwrapTarget
+        do {
+            try Access.checkCreateObjects(by: user)
+            try Access.checkUse(unwrapping.object, by: user)
+            try KeyPolicy.checkUnwrap(unwrappingKey: unwrapping.object.attributes, mechanism: mechanism)
+            target = try TemplateRules.unwrap(template: template, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        guard target.objectClass == .secretKey else {
+            throw .model(.templateInconsistent(.objectClass, "Coffer unwraps secret keys only"))
+        }
+        guard let material = unwrapping.material else {
+            throw .model(.unwrappingKeyTypeInconsistent(mechanism, unwrapping.object.keyType ?? .genericSecret))
+        }
+        let cipher: any CipherMechanism
+        do { cipher = try mechanisms.cipher(mechanism) } catch { throw StateError(error) }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try cipher.decrypt(wrappedKey, key: material, parameters: parameters)
+        } catch .encryptedDataInvalid {
+            throw .crypto(.wrappedKeyInvalid)
+        } catch .encryptedDataLenRange(let why), .dataLenRange(let why) {
+            throw .crypto(.wrappedKeyLenRange(why))
+        } catch {
+            throw .crypto(error)
+        }
+        // v3.0 §5.18.3 C_UnwrapKey: a key whose length does not fit the template or key type is not a valid wrapped key.
+        if let expected = target.expectedValueLength, plaintext.count != expected { throw .crypto(.wrappedKeyInvalid) }
+        guard TemplateRules.secretKeyLengths(target.keyType).contains(plaintext.count) else { throw .crypto(.wrappedKeyInvalid) }
+        var attributes = target.attributes
+        attributes[.valueLen] = .ulong(UInt64(plaintext.count))
+        let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(plaintext))]), keyBlob: nil)
+        try await insert([record], barrier: barrier)
+        return object.handle
+    }
+
+    /// The bytes C_WrapKey encrypts: CKA_VALUE of a secret key, PKCS#8 DER of a private key.
+    private static func wrappableBytes(of entry: IndexedObject) throws(StateError) -> SecretBytes {
+        switch entry.object.objectClass {
+        case .secretKey:
+            guard let value = entry.secretAttributes.bytes(.value) else { throw .model(.keyNotWrappable) }
+            return SecretBytes(value)
+        case .privateKey:
+            // ML-DSA and ML-KEM keys are stored as seeds, which no standard unwrapper takes.
+            guard let blob = entry.keyBlob, blob.half == .privateKey else { throw .model(.keyNotWrappable) }
+            switch blob.algorithm {
+            case .rsa, .ec, .ed25519, .x25519: return blob.bytes
+            case .mlDSA, .mlKEM: throw .model(.keyNotWrappable)
+            }
+        default:
+            throw .model(.notAKey)
+        }
+    }
+}

@@ -1,0 +1,193 @@
+// cofferd, the Coffer node daemon: self-tests, opens the store, and serves the node (see
+// docs/operations.md). The node's behaviour lives in CofferServer's CofferNode; this is the shell.
+
+import ArgumentParser
+import CofferCrypto
+import CofferServer
+import CofferState
+import CofferStoreSQLite
+import Dispatch
+import Foundation
+import Logging
+
+@main
+struct Cofferd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cofferd",
+        abstract: "The Coffer node daemon: a software HSM node serving gRPC over mutual TLS 1.3.",
+        discussion: """
+            Start-up: runs the cryptographic self-tests (exits non-zero if one fails), opens the store \
+            DATA/store.sqlite, and then, depending on the mode and the store:
+
+            --dev: initializes the node 1-of-1 on first start (admin user "admin" with a random \
+            password, cluster CA, server certificate, client bundle in DATA/client) and unseals itself \
+            from DATA/dev-unseal-share on every later start. For trying Coffer out only: the unseal \
+            share and the admin password are kept on disk.
+
+            Initialized store: serves mutual TLS with the cluster CA. The node is sealed until enough \
+            unseal shares are given (NodeService.Unseal, `coffer cluster unseal`); only GetStatus and \
+            Unseal work while sealed.
+
+            Never-initialized store: serves the bootstrap listener, TLS with a self-signed certificate \
+            written to DATA/bootstrap/ca.pem (its SHA-256 fingerprint is printed so that you can pin \
+            it) and no client certificate, offering only BootstrapService.Initialize and \
+            NodeService.GetStatus. After Initialize the node seals itself and switches to mutual TLS \
+            on the same address.
+
+            Settings come from --config FILE (JSON) and the flags, flags winning. Config file keys: \
+            listen, dataDir, logLevel, clusterName, certificateNames (array), loginIdleTimeoutSeconds.
+
+            SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
+            stderr as key=value lines and never contain secrets. docs/operations.md has the details.
+            """)
+
+    @Flag(help: "Dev mode: initialized and unsealed unattended, with the unseal share on disk. Not for real keys.")
+    var dev = false
+
+    @Option(name: .customLong("config"), help: ArgumentHelp("A JSON config file.", valueName: "file"))
+    var configFile: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "Address to listen on, IP:PORT or [IPv6]:PORT; port 0 picks a free one. Default 127.0.0.1:9443.",
+            valueName: "host:port"))
+    var listen: String?
+
+    @Option(
+        name: .customLong("data-dir"),
+        help: ArgumentHelp(
+            "The data folder. Default ./coffer-dev with --dev, else ./coffer-data.", valueName: "dir"))
+    var dataDirectory: String?
+
+    @Option(
+        name: .customLong("log-level"),
+        help: ArgumentHelp(
+            "trace, debug, info, notice, warning, error or critical. Default info.", valueName: "level"))
+    var logLevel: String?
+
+    @Option(
+        name: .customLong("cluster-name"),
+        help: ArgumentHelp(
+            "The cluster's name. Default coffer-dev with --dev, else coffer.", valueName: "name"))
+    var clusterName: String?
+
+    @Option(
+        name: .customLong("certificate-name"),
+        help: ArgumentHelp(
+            "An extra DNS name or IP address for the node's server certificate (repeatable).", valueName: "name"))
+    var certificateNames: [String] = []
+
+    func run() async throws {
+        var overrides = NodeConfiguration.Overrides()
+        overrides.dev = dev
+        overrides.listen = listen
+        overrides.dataDirectory = dataDirectory
+        overrides.logLevel = logLevel
+        overrides.clusterName = clusterName
+        overrides.certificateNames = certificateNames.isEmpty ? nil : certificateNames
+        var configuration: NodeConfiguration
+        do { configuration = try NodeConfiguration.load(file: configFile, overrides: overrides) } catch {
+            Self.fail(error.description)
+        }
+        configuration.dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
+        let settings = configuration
+
+        let level = configuration.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "cofferd")
+
+        let crypto: CryptoModule
+        do { crypto = try CryptoModule.start() } catch {
+            Self.fail("cryptographic self-test failed, refusing to start: \(error)")
+        }
+        logger.info("self-tests passed")
+
+        let directory = DataDirectory(path: configuration.dataDirectory)
+        let store: SQLiteStateStore
+        let state: StateMachine
+        do {
+            try directory.create()
+            store = try SQLiteStateStore.open(path: directory.store)
+            state = try await StateMachine(store: store, crypto: crypto)
+        } catch {
+            Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
+        }
+        logger.info("store opened", metadata: ["path": "\(directory.store)", "revision": "\(state.revision)"])
+
+        let node = CofferNode(configuration: configuration, state: state, logger: logger)
+        let signals = [SIGTERM, SIGINT].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                logger.notice("shutting down", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : "SIGINT")"])
+                node.shutdown()
+            }
+            source.resume()
+            return source
+        }
+        defer { signals.forEach { $0.cancel() } }
+
+        do {
+            try await node.run { event in Self.show(event, configuration: settings) }
+        } catch {
+            logger.error("node failed", metadata: ["error": "\(error)"])
+            await store.close()
+            Self.fail("\(error)")
+        }
+        state.seal()
+        await store.close()
+        logger.notice("store closed; exiting")
+    }
+
+    /// One line on stderr, then exit 1.
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("cofferd: \(message)\n".utf8))
+        Foundation.exit(1)
+    }
+
+    /// Tells the operator what happened, on stdout.
+    static func show(_ event: CofferNode.Event, configuration: NodeConfiguration) {
+        let data = configuration.dataDirectory
+        let text: String
+        switch event {
+        case .dev(let dev, let endpoint):
+            text = """
+
+                ==> Coffer dev node \(dev.firstStart ? "initialized" : "unsealed") (cluster \(configuration.clusterName))
+
+                  endpoint:        \(endpoint)
+                  admin user:      \(dev.adminName)
+                  admin password:  \(dev.adminPassword)
+                  client bundle:   \(dev.bundlePath)
+                  CLI profile:     \(dev.bundlePath)/profile.json
+                  PKCS#11 config:  \(dev.bundlePath)/coffer-pkcs11.conf
+                  CA certificate:  \(dev.bundlePath)/ca.pem
+
+                  Try: COFFER_PROFILE=\(dev.bundlePath)/profile.json coffer cluster status
+
+                !!! WARNING: DEV MODE. The unseal share (\(data)/dev-unseal-share) and the admin
+                !!! password (\(dev.bundlePath)/dev-admin-password) are kept on disk in plain files:
+                !!! anyone who can read \(data) holds every key in this node. Never use --dev for real keys.
+
+                """
+        case .bootstrapListening(let endpoint, let path, let fingerprint):
+            text = """
+                cofferd: this node has never been initialized; bootstrap endpoint: \(endpoint)
+                  bootstrap certificate:  \(path)
+                  SHA-256 fingerprint:    \(fingerprint)
+                  Check the fingerprint, then initialize the cluster (coffer cluster init).
+                """
+        case .initialized:
+            text =
+                "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
+        case .listening(let endpoint, let sealed):
+            text = "cofferd: serving mutual TLS, endpoint: \(endpoint) (\(sealed ? "sealed" : "unsealed"))"
+        }
+        // Unbuffered: whoever reads the pipe (an operator's log, a test) sees each event at once.
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+}

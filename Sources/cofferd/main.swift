@@ -1,2 +1,0 @@
-// Placeholder: the node daemon lands here.
-print("cofferd: not built yet")
