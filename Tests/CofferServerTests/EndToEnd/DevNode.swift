@@ -42,7 +42,7 @@ final class DevNode: @unchecked Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/cofferd")
         process.arguments = ["--dev", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)"]
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardOutput = log
@@ -146,8 +146,8 @@ struct CofferCLI {
         // Output goes to files, read after exit: nothing can block on a full pipe.
         let outputPath = configDirectory + "/last-stdout"
         let errorPath = configDirectory + "/last-stderr"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
-        FileManager.default.createFile(atPath: errorPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
         let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
         let input = Pipe()

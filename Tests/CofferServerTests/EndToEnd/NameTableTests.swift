@@ -5,6 +5,7 @@ import CofferClient
 import CofferCrypto
 import CofferModel
 import Foundation
+import CofferProtocol
 import Testing
 
 @Suite struct NameTableTests {

@@ -15,7 +15,7 @@ struct CofferdBootstrapTests {
         let data = try CofferdProcess.temporaryDirectory()
         let node = try CofferdProcess(["--data-dir", data, "--cluster-name", "test-cluster"])
         let bootstrapLine = try await node.line(containing: "bootstrap endpoint: ")
-        let bootstrapEndpoint = try Endpoint(line: bootstrapLine)
+        let bootstrapEndpoint = try NodeEndpoint(line: bootstrapLine)
 
         // The printed fingerprint is the bootstrap certificate's.
         let bootstrapPEM = try String(contentsOfFile: data + "/bootstrap/ca.pem", encoding: .utf8)

@@ -97,8 +97,8 @@ final class CofferdProcess: @unchecked Sendable {
     }
 
     /// The endpoint of the mTLS listener (port included).
-    func endpoint() async throws -> Endpoint {
-        try Endpoint(line: try await line(containing: "serving mutual TLS, endpoint: "))
+    func endpoint() async throws -> NodeEndpoint {
+        try NodeEndpoint(line: try await line(containing: "serving mutual TLS, endpoint: "))
     }
 
     /// Sends SIGTERM and returns the exit status (-1 when a signal killed it).
@@ -124,7 +124,7 @@ final class CofferdProcess: @unchecked Sendable {
 }
 
 /// A host and port read from cofferd's output.
-struct Endpoint: Sendable, CustomStringConvertible {
+struct NodeEndpoint: Sendable, CustomStringConvertible {
     let host: String
     let port: Int
 

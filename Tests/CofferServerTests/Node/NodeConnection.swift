@@ -29,7 +29,7 @@ struct ClientIdentity: Sendable {
 
 /// Runs `body` with a client connected to `endpoint` as `identity`.
 func withNode<Result: Sendable>(
-    _ endpoint: Endpoint, as identity: ClientIdentity,
+    _ endpoint: NodeEndpoint, as identity: ClientIdentity,
     _ body: (GRPCClient<HTTP2ClientTransport.Posix>) async throws -> Result
 ) async throws -> Result {
     let transport = try HTTP2ClientTransport.Posix(

@@ -33,7 +33,7 @@ struct TLSVersionTests {
         }
     }
 
-    static func handshake(to endpoint: Endpoint, identity: ClientIdentity, maximum: TLSVersion) async throws -> Bool {
+    static func handshake(to endpoint: NodeEndpoint, identity: ClientIdentity, maximum: TLSVersion) async throws -> Bool {
         var configuration = TLSConfiguration.makeClientConfiguration()
         configuration.maximumTLSVersion = maximum
         configuration.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(identity.certificatePEM!.utf8)).map {
