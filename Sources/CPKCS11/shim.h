@@ -16,4 +16,15 @@ typedef struct CK_INTERFACE {
 typedef CK_INTERFACE *CK_INTERFACE_PTR;
 typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 
+
+// dladdr() without _GNU_SOURCE (which Swift's Glibc module is built without): the library finds
+// its own file to pin itself in memory (see Library.pinned).
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} CofferDlInfo;
+int coffer_dladdr(const void *address, CofferDlInfo *info) __asm__("dladdr");
+
 #endif

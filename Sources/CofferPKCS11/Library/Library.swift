@@ -27,10 +27,20 @@ final class Library: Sendable {
 
     private let state = Mutex(State())
 
+    /// Keeps the library mapped until the process exits. The client's event-loop threads outlive
+    /// C_Finalize, so a host that dlclose()s the library after C_Finalize (pkcs11-tool does) would
+    /// otherwise unmap code those threads are running.
+    private static let pinned: Bool = {
+        var info = CofferDlInfo()
+        guard coffer_dladdr(#dsohandle, &info) != 0, let path = info.dli_fname else { return false }
+        return dlopen(path, RTLD_NOW | RTLD_NOLOAD | RTLD_NODELETE) != nil
+    }()
+
     /// Loads the configuration and makes the client (no connection is opened yet).
     func initialize() throws(CKRError) {
         try state.withLock { (state: inout State) throws(CKRError) in
             guard !state.isInitialized else { throw CKRError(CK_RV(CKR_CRYPTOKI_ALREADY_INITIALIZED)) }
+            _ = Self.pinned
             let path = LibraryConfiguration.path
             do {
                 let configuration = try ClientConfiguration.load(profileAt: path)
