@@ -17,6 +17,8 @@ let package = Package(
         .library(name: "CofferClient", targets: ["CofferClient"]),
         .executable(name: "cofferd", targets: ["cofferd"]),
         .executable(name: "coffer", targets: ["coffer"]),
+        // libcoffer-pkcs11.so: the PKCS#11 library applications dlopen (scripts/build-pkcs11 ships it).
+        .library(name: "coffer-pkcs11", type: .dynamic, targets: ["CofferPKCS11"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
@@ -91,6 +93,9 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // p11-kit's PKCS#11 2.40 header (libp11-kit-dev), included by path so nothing links libp11-kit.
+        .systemLibrary(name: "CPKCS11", providers: [.apt(["libp11-kit-dev"])]),
+        .target(name: "CofferPKCS11", dependencies: ["CPKCS11", "CofferClient", "CofferProtocol"]),
         .executableTarget(
             name: "cofferd",
             dependencies: [
@@ -127,5 +132,9 @@ let package = Package(
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             ]
         ),
+        // Depends on CofferPKCS11 so that `swift build --build-tests` builds libcoffer-pkcs11.so; the
+        // C test program under C/ is compiled at test time, not by SwiftPM.
+        .testTarget(
+            name: "CofferPKCS11Tests", dependencies: ["CofferPKCS11", "cofferd", "coffer"], exclude: ["C"]),
     ]
 )

@@ -6,6 +6,7 @@ import CofferCrypto
 import CofferModel
 import CofferProtocol
 import Foundation
+import CofferProtocol
 import Testing
 
 @Suite struct NameTableTests {

@@ -1,0 +1,30 @@
+// p11-kit's PKCS#11 2.40 header plus the few PKCS#11 3.0 interface types it lacks.
+// Included by path (p11-kit-1/ under /usr/include) so the library never links libp11-kit.
+#ifndef COFFER_CPKCS11_SHIM_H
+#define COFFER_CPKCS11_SHIM_H
+
+#include <p11-kit-1/p11-kit/pkcs11.h>
+
+// PKCS#11 3.0 section 3.6: an interface names a function list. Coffer offers "PKCS 11" with its
+// 2.40 function list (the list's version field says 2.40).
+typedef struct CK_INTERFACE {
+    CK_UTF8CHAR *pInterfaceName;
+    CK_VOID_PTR pFunctionList;
+    CK_FLAGS flags;
+} CK_INTERFACE;
+
+typedef CK_INTERFACE *CK_INTERFACE_PTR;
+typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
+
+
+// dladdr() without _GNU_SOURCE (which Swift's Glibc module is built without): the library finds
+// its own file to pin itself in memory (see Library.pinned).
+typedef struct {
+    const char *dli_fname;
+    void *dli_fbase;
+    const char *dli_sname;
+    void *dli_saddr;
+} CofferDlInfo;
+int coffer_dladdr(const void *address, CofferDlInfo *info) __asm__("dladdr");
+
+#endif

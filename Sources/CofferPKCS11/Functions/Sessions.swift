@@ -1,0 +1,166 @@
+// Session management (PKCS#11 2.40 section 5.6): sessions map to node sessions; the login is the
+// application's (one CofferClient login of LOGIN_SCOPE_CONNECTION shared by every session).
+import CPKCS11
+import CofferClient
+import CofferProtocol
+
+/// C_OpenSession: only serial sessions (section 5.6, CKF_SERIAL_SESSION must be set).
+@_cdecl("C_OpenSession")
+public func cOpenSession(
+    _ slot: CK_SLOT_ID, _ flags: CK_FLAGS, _ application: UnsafeMutableRawPointer?, _ notify: CK_NOTIFY?,
+    _ handle: UnsafeMutablePointer<CK_SESSION_HANDLE>?
+) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        try Library.shared.read { _ in }
+        guard slot == LibraryIdentity.slot else { throw CKRError(CK_RV(CKR_SLOT_ID_INVALID)) }
+        let handle = try required(handle)
+        guard flags & CK_FLAGS(CKF_SERIAL_SESSION) != 0 else { throw CKRError(CK_RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED)) }
+        let readWrite = flags & CK_FLAGS(CKF_RW_SESSION) != 0
+        let remote = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try await client.openSession(readWrite: readWrite)
+        }
+        handle.pointee = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
+            let local = state.nextSession
+            state.nextSession += 1
+            state.sessions[local] = Session(remote: remote, readWrite: readWrite)
+            return local
+        }
+    }
+}
+
+/// Closes node sessions; when the application's last session closes its login ends
+/// (section 5.6, C_CloseSession).
+private func close(_ handles: [CK_SESSION_HANDLE]) throws(CKRError) {
+    let (remotes, logout) = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
+        let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0)?.remote }
+        let logout = state.sessions.isEmpty && state.loggedIn
+        if logout { state.loggedIn = false }
+        return (remotes, logout)
+    }
+    var failure: CKRError?
+    for remote in remotes {
+        do {
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.closeSession(remote) }
+        } catch {
+            // A node that lost the session already closed it; the local handle is gone either way.
+            if error.code != CK_RV(CKR_SESSION_HANDLE_INVALID) { failure = error }
+        }
+    }
+    if logout {
+        _ = try? Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try await client.logout()
+        }
+        (try? Library.shared.read { $0.client })?.loginToken = ""
+    }
+    if let failure { throw failure }
+}
+
+/// C_CloseSession.
+@_cdecl("C_CloseSession")
+public func cCloseSession(_ session: CK_SESSION_HANDLE) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        _ = try Library.shared.session(session)
+        try close([session])
+    }
+}
+
+/// C_CloseAllSessions.
+@_cdecl("C_CloseAllSessions")
+public func cCloseAllSessions(_ slot: CK_SLOT_ID) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        try Library.shared.read { _ in }
+        guard slot == LibraryIdentity.slot else { throw CKRError(CK_RV(CKR_SLOT_ID_INVALID)) }
+        try close(try Library.shared.read { Array($0.sessions.keys) })
+    }
+}
+
+/// C_GetSessionInfo.
+@_cdecl("C_GetSessionInfo")
+public func cGetSessionInfo(_ session: CK_SESSION_HANDLE, _ info: UnsafeMutablePointer<CK_SESSION_INFO>?) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        let (record, loggedIn) = try Library.shared.read { (state: Library.State) throws(CKRError) in
+            guard let record = state.sessions[session] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
+            return (record, state.loggedIn)
+        }
+        let info = try required(info)
+        let state: UInt =
+            switch (record.readWrite, loggedIn) {
+            case (false, false): UInt(CKS_RO_PUBLIC_SESSION)
+            case (false, true): UInt(CKS_RO_USER_FUNCTIONS)
+            case (true, false): UInt(CKS_RW_PUBLIC_SESSION)
+            case (true, true): UInt(CKS_RW_USER_FUNCTIONS)
+            }
+        info.pointee = CK_SESSION_INFO(
+            slotID: LibraryIdentity.slot, state: CK_STATE(state),
+            flags: CK_FLAGS(CKF_SERIAL_SESSION) | (record.readWrite ? CK_FLAGS(CKF_RW_SESSION) : 0), ulDeviceError: 0)
+    }
+}
+
+/// C_Login: CKU_USER with the PIN "user:password" logs a crypto-user in for every session.
+@_cdecl("C_Login")
+public func cLogin(
+    _ session: CK_SESSION_HANDLE, _ userType: CK_USER_TYPE, _ pin: UnsafeMutablePointer<CK_UTF8CHAR>?, _ pinLength: CK_ULONG
+) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        _ = try Library.shared.session(session)
+        guard userType == CK_USER_TYPE(CKU_USER) else { throw CKRError(CK_RV(CKR_USER_TYPE_INVALID)) }
+        guard try !Library.shared.read({ $0.loggedIn }) else { throw CKRError(CK_RV(CKR_USER_ALREADY_LOGGED_IN)) }
+        guard let pin else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+        let bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
+            let user = String(validating: bytes[..<colon], as: UTF8.self)
+        else { throw CKRError(CK_RV(CKR_PIN_INCORRECT)) }
+        let password = Array(bytes[(colon + 1)...])
+        _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try await client.login(user: user, password: password, scope: .connection)
+        }
+        try Library.shared.change { $0.loggedIn = true }
+    }
+}
+
+/// C_Logout: ends the application's login.
+@_cdecl("C_Logout")
+public func cLogout(_ session: CK_SESSION_HANDLE) -> CK_RV {
+    returnCode { () throws(CKRError) in
+        _ = try Library.shared.session(session)
+        let wasLoggedIn = try Library.shared.change { (state: inout Library.State) in
+            defer { state.loggedIn = false }
+            return state.loggedIn
+        }
+        guard wasLoggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
+        defer { (try? Library.shared.read { $0.client })?.loginToken = "" }
+        try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
+    }
+}
+
+/// C_InitPIN: users are created with `coffer user create`.
+@_cdecl("C_InitPIN")
+public func cInitPIN(_ session: CK_SESSION_HANDLE, _ pin: UnsafeMutablePointer<CK_UTF8CHAR>?, _ pinLength: CK_ULONG) -> CK_RV {
+    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+}
+
+/// C_SetPIN: not yet (`coffer user password` changes a password).
+@_cdecl("C_SetPIN")
+public func cSetPIN(
+    _ session: CK_SESSION_HANDLE, _ oldPin: UnsafeMutablePointer<CK_UTF8CHAR>?, _ oldLength: CK_ULONG,
+    _ newPin: UnsafeMutablePointer<CK_UTF8CHAR>?, _ newLength: CK_ULONG
+) -> CK_RV {
+    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+}
+
+/// C_GetOperationState: operation state never leaves the node.
+@_cdecl("C_GetOperationState")
+public func cGetOperationState(
+    _ session: CK_SESSION_HANDLE, _ state: UnsafeMutablePointer<CK_BYTE>?, _ length: UnsafeMutablePointer<CK_ULONG>?
+) -> CK_RV {
+    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+}
+
+/// C_SetOperationState: see C_GetOperationState.
+@_cdecl("C_SetOperationState")
+public func cSetOperationState(
+    _ session: CK_SESSION_HANDLE, _ state: UnsafeMutablePointer<CK_BYTE>?, _ length: CK_ULONG,
+    _ encryptionKey: CK_OBJECT_HANDLE, _ authenticationKey: CK_OBJECT_HANDLE
+) -> CK_RV {
+    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+}

@@ -1,0 +1,54 @@
+// The one error type inside the library: a CK_RV on its way back to the C caller. Every C_* export
+// runs its body through `returnCode(of:)`, so no Swift error ever crosses the C boundary.
+import CPKCS11
+import CofferClient
+
+/// A PKCS#11 failure carrying the `CK_RV` the caller gets.
+struct CKRError: Error {
+    let code: CK_RV
+
+    init(_ code: CK_RV) { self.code = code }
+
+    /// The node's (or the client's) verdict, kept as the node sent it.
+    init(_ error: CofferClientError) { self.code = CK_RV(error.returnCode) }
+}
+
+/// `CK_UNAVAILABLE_INFORMATION` (a cast macro, which Swift cannot import).
+let unavailableInformation = CK_ULONG.max
+
+/// Runs one C_* body and turns its outcome into the CK_RV.
+func returnCode(of body: () throws(CKRError) -> Void) -> CK_RV {
+    do {
+        try body()
+        return CK_RV(CKR_OK)
+    } catch {
+        return error.code
+    }
+}
+
+/// The pointer, or CKR_ARGUMENTS_BAD when the caller passed NULL.
+func required<T>(_ pointer: UnsafeMutablePointer<T>?) throws(CKRError) -> UnsafeMutablePointer<T> {
+    guard let pointer else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+    return pointer
+}
+
+/// Bytes the caller passed as (pointer, length); NULL with a non-zero length is CKR_ARGUMENTS_BAD,
+/// and more than `limit` bytes is `tooLong`.
+func inputBytes(
+    _ pointer: UnsafeMutablePointer<CK_BYTE>?, _ length: CK_ULONG, limit: Int = Limits.data,
+    tooLong: CK_RV = CK_RV(CKR_DATA_LEN_RANGE)
+) throws(CKRError) -> [UInt8] {
+    guard length > 0 else { return [] }
+    guard let pointer else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+    guard length <= CK_ULONG(limit) else { throw CKRError(tooLong) }
+    return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
+}
+
+/// Bounds on what a caller may send (COMMON rules: data <= 4 MiB, random <= 1 MiB per request,
+/// templates <= 256 attributes).
+enum Limits {
+    static let data = 4 << 20
+    static let randomPerRequest = 1 << 20
+    static let templateAttributes = 256
+    static let pin = 1024
+}

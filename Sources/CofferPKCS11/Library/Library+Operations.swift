@@ -1,0 +1,115 @@
+// Single-part operations (C_Sign, C_Encrypt, C_Decrypt, C_Digest, C_Verify) on top of the node's
+// one-call RPCs. C_*Init is checked and recorded locally; the node is asked when output is due.
+import CPKCS11
+import CofferClient
+import CofferProtocol
+import Foundation
+
+extension Library {
+    /// A node call that turns (mechanism, key, input, node session) into output.
+    typealias Compute = @Sendable (CofferClient, Coffer_V1_Mechanism, UInt64, Data, UInt64) async throws(CofferClientError) -> Data
+
+    /// Starts an operation: CKR_OPERATION_ACTIVE if one of `kind` is already active.
+    func startOperation(
+        _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE,
+        mechanism: UnsafeMutablePointer<CK_MECHANISM>?, key: CK_OBJECT_HANDLE
+    ) throws(CKRError) {
+        try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
+            let decoded = try MechanismParameters.decode(mechanism)
+            guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
+            session.operations[kind] = Session.Operation(mechanism: decoded, key: UInt64(key))
+        }
+    }
+
+    /// Ends a single-part operation with output (PKCS#11 2.40 section 5.2): a length query or a
+    /// short buffer keeps the operation (and the computed result) for the retry; anything else,
+    /// success or error, ends it.
+    /// `input` nil means the data buffered by C_*Update.
+    func finishOperation(
+        _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input given: [UInt8]?,
+        output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>?, compute: @escaping Compute
+    ) throws(CKRError) {
+        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+            guard outputLength != nil else {
+                session.operations[kind] = nil
+                throw CKRError(CK_RV(CKR_ARGUMENTS_BAD))
+            }
+            return (session.remote, operation)
+        }
+        let input = given ?? operation.buffered
+        let result: [UInt8]
+        if let pending = operation.pending, pending.input == input {
+            result = pending.output
+        } else {
+            do {
+                let data = Data(input)
+                result = Array(
+                    try call { (client: CofferClient) async throws(CofferClientError) -> Data in
+                        try await compute(client, operation.mechanism, operation.key, data, remote)
+                    })
+            } catch {
+                end(kind, session: handle)
+                throw error
+            }
+        }
+        let outcome: OutputBuffer.Outcome
+        do {
+            outcome = try OutputBuffer.write(result, to: output, count: outputLength!)
+        } catch {
+            keep(kind, session: handle, input: input, output: result)
+            throw error
+        }
+        switch outcome {
+        case .lengthOnly: keep(kind, session: handle, input: input, output: result)
+        case .delivered: end(kind, session: handle)
+        }
+    }
+
+    /// Buffers C_*Update data (multi-part operations run as one node call at C_*Final); more than
+    /// `Limits.data` in total ends the operation with CKR_DATA_LEN_RANGE.
+    func append(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, _ part: [UInt8]) throws(CKRError) {
+        try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard var operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+            guard operation.buffered.count + part.count <= Limits.data else {
+                session.operations[kind] = nil
+                throw CKRError(CK_RV(CKR_DATA_LEN_RANGE))
+            }
+            operation.buffered += part
+            session.operations[kind] = operation
+        }
+    }
+
+    /// Ends an operation (the session may be gone by now).
+    func end(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE) {
+        _ = try? withSession(handle) { $0.operations[kind] = nil }
+    }
+
+    private func keep(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input: [UInt8], output: [UInt8]) {
+        _ = try? withSession(handle) { $0.operations[kind]?.pending = (input, output) }
+    }
+
+    /// The session's operation of `kind`, ended now (for C_Verify, which has no output).
+    func takeOperation(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE) throws(CKRError) -> (UInt64, Session.Operation) {
+        try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+            session.operations[kind] = nil
+            return (session.remote, operation)
+        }
+    }
+}
+
+/// The input of an operation call: the session must exist and the data be well formed; a bad
+/// argument ends the operation, as section 5.2 requires of errors other than a short buffer.
+func operationInput(
+    _ kind: Session.OperationKind, _ session: CK_SESSION_HANDLE, _ data: UnsafeMutablePointer<CK_BYTE>?, _ length: CK_ULONG
+) throws(CKRError) -> [UInt8] {
+    _ = try Library.shared.session(session)
+    do {
+        return try inputBytes(data, length)
+    } catch {
+        Library.shared.end(kind, session: session)
+        throw error
+    }
+}

@@ -1,0 +1,192 @@
+// A copy of CofferServerTests/EndToEnd/DevNode.swift (test targets cannot import each other): a real
+// `cofferd --dev` on a free loopback port in a temporary folder, and the real `coffer` CLI.
+
+import Foundation
+import Testing
+
+/// A running dev node.
+final class DevNode: @unchecked Sendable {
+    let folder: String
+    let port: Int
+    private var process: Process?
+    private var logPath: String { folder + "/cofferd.log" }
+
+    var dataDirectory: String { folder + "/data" }
+    var profilePath: String { dataDirectory + "/client/profile.json" }
+    var adminPassword: String {
+        get throws {
+            try String(contentsOfFile: dataDirectory + "/client/dev-admin-password", encoding: .utf8)
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+    }
+
+    /// The folder of the running test binary, where SwiftPM put cofferd and coffer.
+    static var binaries: String {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        // On macOS the runner sits inside X.xctest/Contents/MacOS.
+        while url.path.contains(".xctest") { url.deleteLastPathComponent() }
+        return url.path
+    }
+
+    init() throws {
+        folder = NSTemporaryDirectory() + "coffer-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        port = try Self.freePort()
+        try start()
+    }
+
+    deinit { stop() }
+
+    /// Starts cofferd over the folder and waits until it answers status as unsealed.
+    func start() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaries + "/cofferd")
+        process.arguments = ["--dev", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)"]
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        log.seekToEndOfFile()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        self.process = process
+        // Bounded wait for readiness (not a timed assertion: the test fails only if it never comes up).
+        for _ in 0..<600 {
+            if !process.isRunning { break }
+            if FileManager.default.fileExists(atPath: profilePath),
+                let result = try? cli(config: "status-probe").run(["cluster", "status", "--json"]),
+                result.status == 0, result.stdout.contains("\"unsealed\"")
+            {
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        stop()
+        throw DevNodeError(message: "cofferd did not come up; its output:\n\(output)")
+    }
+
+    /// Stops cofferd with SIGTERM and waits for it to exit.
+    func stop() {
+        guard let process, process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Stops and starts cofferd over the same folder.
+    func restart() throws {
+        stop()
+        try start()
+    }
+
+    /// The CLI with its own config dir (its own session.json) under this node's folder.
+    func cli(config name: String) -> CofferCLI {
+        CofferCLI(configDirectory: folder + "/config-" + name, profile: profilePath)
+    }
+
+    /// Removes the folder (after stopping the node).
+    func remove() {
+        stop()
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+
+    /// A port nothing listens on right now: bind port 0, read it, close.
+    static func freePort() throws -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(descriptor, $0, length) }
+        }
+        guard bound == 0 else { throw DevNodeError(message: "cannot bind a loopback port") }
+        _ = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(descriptor, $0, &length) }
+        }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
+
+struct DevNodeError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+}
+
+/// Runs the `coffer` binary with a given config dir and profile.
+struct CofferCLI {
+    let configDirectory: String
+    let profile: String
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+
+        /// stdout parsed as a JSON object.
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+        }
+    }
+
+    /// Runs `coffer arguments...`; `stdin` is written to its standard input.
+    func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String = "") throws -> Result {
+        try FileManager.default.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: DevNode.binaries + "/coffer")
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["COFFER_CONFIG_DIR"] = configDirectory
+        environment["COFFER_PROFILE"] = profile
+        environment["COFFER_PASSWORD"] = nil
+        environment["COFFER_NEW_PASSWORD"] = nil
+        for (key, value) in extra { environment[key] = value }
+        process.environment = environment
+        // Output goes to files, read after exit: nothing can block on a full pipe.
+        let outputPath = configDirectory + "/last-stdout"
+        let errorPath = configDirectory + "/last-stderr"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let output = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        let input = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        process.standardInput = input
+        try process.run()
+        input.fileHandleForWriting.write(Data(stdin.utf8))
+        try input.fileHandleForWriting.close()
+        process.waitUntilExit()
+        try output.close()
+        try errors.close()
+        return Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Runs and requires exit status 0 (recording stderr otherwise).
+    @discardableResult
+    func ok(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        let result = try run(arguments, environment: environment, stdin: stdin)
+        #expect(result.status == 0, "coffer \(arguments.joined(separator: " ")): \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+
+    /// Runs and requires failure with exactly one line on stderr.
+    @discardableResult
+    func fails(
+        _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Result {
+        let result = try run(arguments, environment: environment, stdin: stdin)
+        #expect(result.status != 0, "coffer \(arguments.joined(separator: " ")) succeeded", sourceLocation: sourceLocation)
+        let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
+        #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        return result
+    }
+}
