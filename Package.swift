@@ -125,16 +125,19 @@ let package = Package(
             name: "CofferStoreTests",
             dependencies: ["CofferState", "CofferStoreMemory", "CofferStoreSQLite", "coffer-crashwriter"]
         ),
+        // Test support shared by the targets that start real cofferd processes.
+        .target(name: "CofferTestSupport", path: "Tests/CofferTestSupport"),
         .testTarget(
             name: "CofferServerTests",
             dependencies: [
                 "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer",
+                "CofferTestSupport",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
             ]
         ),
         // Depends on CofferPKCS11 so that `swift build --build-tests` builds libcoffer-pkcs11.so; the
         // C test program under C/ is compiled at test time, not by SwiftPM.
         .testTarget(
-            name: "CofferPKCS11Tests", dependencies: ["CofferPKCS11", "cofferd", "coffer"], exclude: ["C"]),
+            name: "CofferPKCS11Tests", dependencies: ["CofferPKCS11", "cofferd", "coffer", "CofferTestSupport"], exclude: ["C"]),
     ]
 )

@@ -1,5 +1,6 @@
 // A dev node with a crypto-user ("alice") made by the admin through the `coffer` CLI, and the debug
 // build of libcoffer-pkcs11.so that sits next to the test bundle.
+import CofferTestSupport
 import Foundation
 import Testing
 

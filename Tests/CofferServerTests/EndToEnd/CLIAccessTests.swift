@@ -2,6 +2,7 @@
 // own keys and those shared with it; an admin uses none; five failed logins lock a user until an
 // admin unlocks it.
 
+import CofferTestSupport
 import Foundation
 import Testing
 

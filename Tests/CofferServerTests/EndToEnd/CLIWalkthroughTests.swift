@@ -2,6 +2,7 @@
 // generate RSA-3072, EC P-256, ML-DSA-65 and AES-256 keys, sign/verify and encrypt/decrypt files,
 // restart the node over the same folder, and do it all again with the same keys.
 
+import CofferTestSupport
 import Foundation
 import Testing
 

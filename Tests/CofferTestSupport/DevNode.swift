@@ -1,19 +1,20 @@
 // A real `cofferd --dev` on a free loopback port in a temporary folder, and a way to run the real
-// `coffer` CLI against it. Both binaries sit next to the test bundle in the build folder.
+// `coffer` CLI against it. Both binaries sit next to the test bundle in the build folder. Shared by the
+// test targets that drive real processes (test targets cannot import each other).
 
 import Foundation
 import Testing
 
 /// A running dev node.
-final class DevNode: @unchecked Sendable {
-    let folder: String
-    let port: Int
+public final class DevNode: @unchecked Sendable {
+    public let folder: String
+    public let port: Int
     private var process: Process?
     private var logPath: String { folder + "/cofferd.log" }
 
-    var dataDirectory: String { folder + "/data" }
-    var profilePath: String { dataDirectory + "/client/profile.json" }
-    var adminPassword: String {
+    public var dataDirectory: String { folder + "/data" }
+    public var profilePath: String { dataDirectory + "/client/profile.json" }
+    public var adminPassword: String {
         get throws {
             try String(contentsOfFile: dataDirectory + "/client/dev-admin-password", encoding: .utf8)
                 .trimmingCharacters(in: .whitespacesAndNewlines)
@@ -21,14 +22,14 @@ final class DevNode: @unchecked Sendable {
     }
 
     /// The folder of the running test binary, where SwiftPM put cofferd and coffer.
-    static var binaries: String {
+    public static var binaries: String {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         // On macOS the runner sits inside X.xctest/Contents/MacOS.
         while url.path.contains(".xctest") { url.deleteLastPathComponent() }
         return url.path
     }
 
-    init() throws {
+    public init() throws {
         folder = NSTemporaryDirectory() + "coffer-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -38,7 +39,7 @@ final class DevNode: @unchecked Sendable {
     deinit { stop() }
 
     /// Starts cofferd over the folder and waits until it answers status as unsealed.
-    func start() throws {
+    public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/cofferd")
         process.arguments = ["--dev", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)"]
@@ -66,7 +67,7 @@ final class DevNode: @unchecked Sendable {
     }
 
     /// Stops cofferd with SIGTERM and waits for it to exit.
-    func stop() {
+    public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
@@ -74,24 +75,24 @@ final class DevNode: @unchecked Sendable {
     }
 
     /// Stops and starts cofferd over the same folder.
-    func restart() throws {
+    public func restart() throws {
         stop()
         try start()
     }
 
     /// The CLI with its own config dir (its own session.json) under this node's folder.
-    func cli(config name: String) -> CofferCLI {
+    public func cli(config name: String) -> CofferCLI {
         CofferCLI(configDirectory: folder + "/config-" + name, profile: profilePath)
     }
 
     /// Removes the folder (after stopping the node).
-    func remove() {
+    public func remove() {
         stop()
         try? FileManager.default.removeItem(atPath: folder)
     }
 
     /// A port nothing listens on right now: bind port 0, read it, close.
-    static func freePort() throws -> Int {
+    public static func freePort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
@@ -109,29 +110,30 @@ final class DevNode: @unchecked Sendable {
     }
 }
 
-struct DevNodeError: Error, CustomStringConvertible {
-    let message: String
-    var description: String { message }
+public struct DevNodeError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+    public init(message: String) { self.message = message }
 }
 
 /// Runs the `coffer` binary with a given config dir and profile.
-struct CofferCLI {
-    let configDirectory: String
-    let profile: String
+public struct CofferCLI {
+    public let configDirectory: String
+    public let profile: String
 
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
+    public struct Result {
+        public let status: Int32
+        public let stdout: String
+        public let stderr: String
 
         /// stdout parsed as a JSON object.
-        var json: [String: Any]? {
+        public var json: [String: Any]? {
             (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
         }
     }
 
     /// Runs `coffer arguments...`; `stdin` is written to its standard input.
-    func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String = "") throws -> Result {
+    public func run(_ arguments: [String], environment extra: [String: String] = [:], stdin: String = "") throws -> Result {
         try FileManager.default.createDirectory(atPath: configDirectory, withIntermediateDirectories: true)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DevNode.binaries + "/coffer")
@@ -168,7 +170,7 @@ struct CofferCLI {
 
     /// Runs and requires exit status 0 (recording stderr otherwise).
     @discardableResult
-    func ok(
+    public func ok(
         _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Result {
@@ -181,7 +183,7 @@ struct CofferCLI {
 
     /// Runs and requires failure with exactly one line on stderr.
     @discardableResult
-    func fails(
+    public func fails(
         _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
         sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Result {
