@@ -11,21 +11,24 @@ import X509
 public struct Peer: Sendable, Hashable {
     /// The transport's name for the connection (address and port for TCP).
     public var connection: String
-    /// SHA-256 of the client certificate's DER, when the connection presented one.
-    public var certificateFingerprint: [UInt8]?
+    private var certificate: Certificate?
+    private var knownFingerprint: [UInt8]?
 
     public init(connection: String, certificateFingerprint: [UInt8]?) {
         self.connection = connection
-        self.certificateFingerprint = certificateFingerprint
+        self.knownFingerprint = certificateFingerprint
     }
 
-    /// The peer of an RPC.
+    /// The peer of an RPC. The certificate is kept as the transport gives it and fingerprinted only when a
+    /// certificate-bound login needs it, so a crypto call on a connection-bound login does no DER work.
     public init(_ context: ServerContext) {
-        var fingerprint: [UInt8]? = nil
-        if let certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate {
-            fingerprint = Self.fingerprint(certificate)
-        }
-        self.init(connection: context.remotePeer, certificateFingerprint: fingerprint)
+        self.connection = context.remotePeer
+        self.certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
+    }
+
+    /// SHA-256 of the client certificate's DER, when the connection presented one.
+    public var certificateFingerprint: [UInt8]? {
+        knownFingerprint ?? certificate.flatMap(Self.fingerprint)
     }
 
     /// SHA-256 of a certificate's DER encoding.
