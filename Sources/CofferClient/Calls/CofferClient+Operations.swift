@@ -6,7 +6,7 @@ import Foundation
 import GRPCCore
 
 extension CofferClient {
-    /// Signs `data` in one call.
+    /// Signs `data` in one call (on the connection's pipeline stream).
     public func sign(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
@@ -14,9 +14,9 @@ extension CofferClient {
         request.mechanism = mechanism
         request.key = key
         request.data = data
-        let response: Coffer_V1_SignResponse = try await call(
-            Coffer_V1_TokenService.Method.Sign.descriptor, request, session: session)
-        return response.signature
+        var call = Coffer_V1_PipelineCall()
+        call.sign = request
+        return try await pipelined(call, session: session)
     }
 
     /// Verifies a signature; returns normally when it is valid and throws CKR_SIGNATURE_INVALID
@@ -29,34 +29,35 @@ extension CofferClient {
         request.key = key
         request.data = data
         request.signature = signature
-        let _: Coffer_V1_VerifyResponse = try await call(
-            Coffer_V1_TokenService.Method.Verify.descriptor, request, session: session)
+        var call = Coffer_V1_PipelineCall()
+        call.verify = request
+        _ = try await pipelined(call, session: session)
     }
 
     /// Encrypts `data` in one call.
     public func encrypt(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
-        try await cipher(Coffer_V1_TokenService.Method.Encrypt.descriptor, mechanism, key, data, session)
+        var call = Coffer_V1_PipelineCall()
+        call.encrypt = Self.cipherRequest(mechanism, key, data)
+        return try await pipelined(call, session: session)
     }
 
     /// Decrypts `data` in one call.
     public func decrypt(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
-        try await cipher(Coffer_V1_TokenService.Method.Decrypt.descriptor, mechanism, key, data, session)
+        var call = Coffer_V1_PipelineCall()
+        call.decrypt = Self.cipherRequest(mechanism, key, data)
+        return try await pipelined(call, session: session)
     }
 
-    private func cipher(
-        _ method: GRPCCore.MethodDescriptor, _ mechanism: Coffer_V1_Mechanism, _ key: UInt64, _ data: Data,
-        _ session: UInt64
-    ) async throws(CofferClientError) -> Data {
+    private static func cipherRequest(_ mechanism: Coffer_V1_Mechanism, _ key: UInt64, _ data: Data) -> Coffer_V1_CipherRequest {
         var request = Coffer_V1_CipherRequest()
         request.mechanism = mechanism
         request.key = key
         request.data = data
-        let response: Coffer_V1_CipherResponse = try await call(method, request, session: session)
-        return response.data
+        return request
     }
 
     /// Digests `data` in one call.

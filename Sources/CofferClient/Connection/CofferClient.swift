@@ -125,6 +125,54 @@ public final class CofferClient: Sendable {
                 kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
     }
 
+    /// Sends a single-part operation on the pipeline stream of the current endpoint and returns its
+    /// output. Outside a session it is retried on the next endpoints when a node is unreachable, as the
+    /// unary call would be (`RetryPolicy`); inside one it is not.
+    func pipelined(_ call: Coffer_V1_PipelineCall, session: UInt64) async throws(CofferClientError) -> Data {
+        var call = call
+        let current = state.withLock { $0 }
+        var header = Coffer_V1_RequestHeader()
+        header.loginToken = current.loginToken
+        header.session = session
+        header.minRevision = current.revision
+        switch call.request {
+        case .sign(var request)?: request.header = header; call.sign = request
+        case .verify(var request)?: request.header = header; call.verify = request
+        case .encrypt(var request)?: request.header = header; call.encrypt = request
+        case .decrypt(var request)?: request.header = header; call.decrypt = request
+        case nil: break
+        }
+        let order = session == 0 ? selection.attemptOrder() : [selection.index]
+        var lastError: CofferClientError?
+        for index in order {
+            let connection = connections[index]
+            let outcome: PipelineStream.Outcome
+            do throws(CofferClientError) {
+                let stream = try connection.pipeline(deadline: configuration.deadline)
+                outcome = await stream.call(call)
+            } catch {
+                outcome = .failure(error)
+            }
+            switch outcome {
+            case .success(let reply):
+                observe(revision: reply.revision)
+                guard reply.returnCode == CofferReturnCode.ok else {
+                    throw CofferClientError(
+                        kind: .rejected, returnCode: UInt(reply.returnCode), message: reply.message, endpoint: connection.endpoint)
+                }
+                return reply.output
+            case .failure(let error) where error.kind == .unreachable:
+                selection.failed(index)
+                lastError = error
+            case .failure(let error):
+                throw error
+            }
+        }
+        throw lastError
+            ?? CofferClientError(
+                kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
+    }
+
     static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(
         _ connection: EndpointConnection, _ method: MethodDescriptor, _ request: Request, deadline: Duration
     ) async throws(CofferClientError) -> Response {

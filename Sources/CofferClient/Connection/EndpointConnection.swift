@@ -13,6 +13,7 @@ final class EndpointConnection: Sendable {
     private let security: Transport.TransportSecurity
     private let running: Mutex<Running?> = Mutex(nil)
     private let closed = Atomic<Bool>(false)
+    private let stream: Mutex<PipelineStream?> = Mutex(nil)
 
     private struct Running: Sendable {
         let client: GRPCClient<Transport>
@@ -46,9 +47,21 @@ final class EndpointConnection: Sendable {
         return try result.get()
     }
 
+    /// The connection's pipeline stream, started now if there is none or the last one ended.
+    func pipeline(deadline: Duration) throws(CofferClientError) -> PipelineStream {
+        let client = try client()
+        return stream.withLock { current in
+            if let current, !current.hasEnded { return current }
+            let started = PipelineStream(client: client, endpoint: endpoint, deadline: deadline)
+            current = started
+            return started
+        }
+    }
+
     /// Stops the client, letting calls in flight finish.
     func close() async {
         closed.store(true, ordering: .releasing)
+        stream.withLock { $0 }?.close()
         let current = running.withLock { running in
             defer { running = nil }
             return running

@@ -348,6 +348,19 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Pipeline" metadata.
+        public enum Pipeline: Sendable {
+            /// Request type for "Pipeline".
+            public typealias Input = Coffer_V1_PipelineBatch
+            /// Response type for "Pipeline".
+            public typealias Output = Coffer_V1_PipelineReplies
+            /// Descriptor for "Pipeline".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "Pipeline",
+                type: .bidirectionalStreaming
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.TokenService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             OpenSession.descriptor,
@@ -374,7 +387,8 @@ public enum Coffer_V1_TokenService: Sendable {
             GenerateRandom.descriptor,
             OperationInit.descriptor,
             OperationUpdate.descriptor,
-            OperationFinal.descriptor
+            OperationFinal.descriptor,
+            Pipeline.descriptor
         ]
     }
 }
@@ -774,6 +788,27 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_OperationFinalRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationFinalResponse>
+
+        /// Handle the "Pipeline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+        /// > checked exactly as its unary RPC is (same header, same CKR codes).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_PipelineBatch` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_PipelineReplies` messages.
+        func pipeline(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_PipelineBatch>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies>
     }
 
     /// Service protocol for the "coffer.v1.TokenService" service.
@@ -1157,6 +1192,27 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.ServerRequest<Coffer_V1_OperationFinalRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OperationFinalResponse>
+
+        /// Handle the "Pipeline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+        /// > checked exactly as its unary RPC is (same header, same CKR codes).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_PipelineBatch` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_PipelineReplies` messages.
+        func pipeline(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_PipelineBatch>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies>
     }
 
     /// Simple service protocol for the "coffer.v1.TokenService" service.
@@ -1538,6 +1594,28 @@ extension Coffer_V1_TokenService {
             request: Coffer_V1_OperationFinalRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_OperationFinalResponse
+
+        /// Handle the "Pipeline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+        /// > checked exactly as its unary RPC is (same header, same CKR codes).
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Coffer_V1_PipelineBatch` messages.
+        ///   - response: A response stream of `Coffer_V1_PipelineReplies` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func pipeline(
+            request: GRPCCore.RPCAsyncSequence<Coffer_V1_PipelineBatch, any Swift.Error>,
+            response: GRPCCore.RPCWriter<Coffer_V1_PipelineReplies>,
+            context: GRPCCore.ServerContext
+        ) async throws
     }
 }
 
@@ -1815,6 +1893,17 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OperationFinalResponse>(),
             handler: { request, context in
                 try await self.operationFinal(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.Pipeline.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_PipelineBatch>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_PipelineReplies>(),
+            handler: { request, context in
+                try await self.pipeline(
                     request: request,
                     context: context
                 )
@@ -2429,6 +2518,23 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
             metadata: [:]
         )
     }
+
+    public func pipeline(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_PipelineBatch>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies> {
+        return GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies>(
+            metadata: [:],
+            producer: { writer in
+                try await self.pipeline(
+                    request: request.messages,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
 }
 
 // MARK: coffer.v1.TokenService (client)
@@ -2937,6 +3043,32 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OperationFinalResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationFinalResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Pipeline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+        /// > checked exactly as its unary RPC is (same header, same CKR codes).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_PipelineBatch` messages.
+        ///   - serializer: A serializer for `Coffer_V1_PipelineBatch` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_PipelineReplies` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func pipeline<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_PipelineBatch>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_PipelineBatch>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_PipelineReplies>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_PipelineReplies>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3729,6 +3861,41 @@ extension Coffer_V1_TokenService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Pipeline" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+        /// > checked exactly as its unary RPC is (same header, same CKR codes).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_PipelineBatch` messages.
+        ///   - serializer: A serializer for `Coffer_V1_PipelineBatch` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_PipelineReplies` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func pipeline<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_PipelineBatch>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_PipelineBatch>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_PipelineReplies>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_PipelineReplies>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.bidirectionalStreaming(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.Pipeline.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -4379,6 +4546,36 @@ extension Coffer_V1_TokenService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OperationFinalRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OperationFinalResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Pipeline" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+    /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+    /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+    /// > checked exactly as its unary RPC is (same header, same CKR codes).
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Coffer_V1_PipelineBatch` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func pipeline<Result>(
+        request: GRPCCore.StreamingClientRequest<Coffer_V1_PipelineBatch>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_PipelineReplies>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.pipeline(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_PipelineBatch>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_PipelineReplies>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5131,6 +5328,41 @@ extension Coffer_V1_TokenService.ClientProtocol {
             metadata: metadata
         )
         return try await self.operationFinal(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Pipeline" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
+    /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+    /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
+    /// > checked exactly as its unary RPC is (same header, same CKR codes).
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func pipeline<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Coffer_V1_PipelineBatch>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_PipelineReplies>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Coffer_V1_PipelineBatch>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.pipeline(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -23,13 +23,9 @@ public struct PeerCertificateInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         var context = context
-        if context.transportSpecific == nil, let channel = connections.channel(forPeer: context.remotePeer) {
+        if context.transportSpecific == nil, connections.contains(peer: context.remotePeer) {
             var specific = HTTP2ServerTransport.Posix.Context()
-            if let peer = try? await channel.nioSSL_peerCertificate().get(),
-                let certificate = try? Certificate(derEncoded: peer.toDERBytes())
-            {
-                specific.peerCertificate = certificate
-            }
+            specific.peerCertificate = await connections.certificate(forPeer: context.remotePeer)
             context.transportSpecific = specific
         }
         return try await next(request, context)

@@ -85,22 +85,46 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
 }
 
 extension TLSListener {
-    /// The open connections by their remote address as gRPC spells it in `ServerContext.remotePeer`.
+    /// The open connections by their remote address as gRPC spells it in `ServerContext.remotePeer`,
+    /// each with its client certificate once it has been read (parsed once per connection, not per RPC).
     final class ConnectionTable: Sendable {
-        private let channels = Mutex<[String: any Channel]>([:])
+        struct Entry: Sendable {
+            let channel: any Channel
+            /// nil until first read; then `.some(nil)` when the peer presented no certificate.
+            var certificate: Certificate??
+        }
+
+        private let entries = Mutex<[String: Entry]>([:])
 
         func add(_ channel: any Channel) {
             guard let key = Self.peerName(channel.remoteAddress) else { return }
-            channels.withLock { $0[key] = channel }
+            entries.withLock { $0[key] = Entry(channel: channel, certificate: nil) }
             channel.closeFuture.whenComplete { [weak self] _ in
-                self?.channels.withLock { table in
-                    if table[key] === channel { table[key] = nil }
+                self?.entries.withLock { table in
+                    if table[key]?.channel === channel { table[key] = nil }
                 }
             }
         }
 
-        func channel(forPeer peer: String) -> (any Channel)? {
-            channels.withLock { $0[peer] }
+        /// Whether `peer` is a connection this listener accepted.
+        func contains(peer: String) -> Bool {
+            entries.withLock { $0[peer] != nil }
+        }
+
+        /// The client certificate of the connection `peer`: read from its TLS handler and parsed on
+        /// the first RPC, then kept for the connection's life. nil for an unknown connection or one
+        /// that presented no certificate.
+        func certificate(forPeer peer: String) async -> Certificate? {
+            guard let entry = entries.withLock({ $0[peer] }) else { return nil }
+            if let known = entry.certificate { return known }
+            var parsed: Certificate? = nil
+            if let der = try? await entry.channel.nioSSL_peerCertificate().get()?.toDERBytes() {
+                parsed = try? Certificate(derEncoded: der)
+            }
+            entries.withLock { table in
+                if table[peer]?.channel === entry.channel { table[peer]?.certificate = .some(parsed) }
+            }
+            return parsed
         }
 
         /// The spelling of grpc-swift-nio-transport's `remotePeer` for IP addresses.

@@ -1,0 +1,143 @@
+// One TokenService.Pipeline stream on one connection: callers hand it calls and get their replies by
+// id; whatever calls are waiting go out as one batch. A watchdog fails calls past the deadline, and a
+// broken stream fails every call waiting on it, so that no caller waits for ever.
+
+import CofferProtocol
+import GRPCCore
+import GRPCNIOTransportHTTP2
+import GRPCProtobuf
+import Synchronization
+
+/// A long-lived pipeline stream; made by `EndpointConnection.pipeline()`.
+final class PipelineStream: Sendable {
+    typealias Outcome = Result<Coffer_V1_PipelineReply, CofferClientError>
+    typealias Completion = @Sendable (Outcome) -> Void
+
+    private struct Pending {
+        let completion: Completion
+        let deadline: ContinuousClock.Instant
+    }
+
+    private struct State {
+        var nextID: UInt64 = 1
+        var pending: [UInt64: Pending] = [:]
+        /// Set once the stream has ended; every later call fails with it.
+        var failure: CofferClientError?
+    }
+
+    private let state = Mutex(State())
+    private let outgoing = PipelineQueue<Coffer_V1_PipelineCall>()
+    private let endpoint: Endpoint
+    private let deadline: Duration
+
+    /// Starts the stream on `client`.
+    init(client: GRPCClient<HTTP2ClientTransport.Posix>, endpoint: Endpoint, deadline: Duration) {
+        self.endpoint = endpoint
+        self.deadline = deadline
+        Task { await self.run(client) }
+        Task { await self.watch() }
+    }
+
+    /// Whether the stream has ended (its owner then starts a new one).
+    var hasEnded: Bool { state.withLock { $0.failure != nil } }
+
+    /// Sends `call` (its id is set here) and reports the reply, or the failure, to `completion`, once.
+    func send(_ call: Coffer_V1_PipelineCall, completion: @escaping Completion) {
+        var call = call
+        let failure = state.withLock { state -> CofferClientError? in
+            if let failure = state.failure { return failure }
+            call.id = state.nextID
+            state.nextID &+= 1
+            state.pending[call.id] = Pending(completion: completion, deadline: .now + deadline)
+            return nil
+        }
+        if let failure { return completion(.failure(failure)) }
+        if !outgoing.append(call) { complete(call.id, .failure(Self.ended(endpoint))) }
+    }
+
+    /// Sends `call` and waits for its reply.
+    func call(_ call: Coffer_V1_PipelineCall) async -> Outcome {
+        await withCheckedContinuation { continuation in
+            send(call) { continuation.resume(returning: $0) }
+        }
+    }
+
+    /// Ends the stream; calls still waiting fail.
+    func close() {
+        outgoing.finish()
+        fail(Self.ended(endpoint))
+    }
+
+    private func run(_ client: GRPCClient<HTTP2ClientTransport.Posix>) async {
+        let outgoing = self.outgoing
+        var options = CallOptions.defaults
+        options.waitForReady = false
+        let request = StreamingClientRequest<Coffer_V1_PipelineBatch> { writer in
+            while let calls = await outgoing.next() {
+                var batch = Coffer_V1_PipelineBatch()
+                batch.calls = calls
+                try await writer.write(batch)
+            }
+        }
+        do {
+            try await client.bidirectionalStreaming(
+                request: request, descriptor: Coffer_V1_TokenService.Method.Pipeline.descriptor,
+                serializer: ProtobufSerializer<Coffer_V1_PipelineBatch>(),
+                deserializer: ProtobufDeserializer<Coffer_V1_PipelineReplies>(), options: options
+            ) { response in
+                for try await message in response.messages {
+                    for reply in message.replies { self.complete(reply.id, .success(reply)) }
+                }
+            }
+            fail(Self.ended(endpoint))
+        } catch {
+            let mapped = CofferClientError.mapping(error, endpoint: endpoint)
+            // Whatever broke the stream, the calls on it got no answer from this node.
+            fail(
+                mapped.kind == .rejected
+                    ? mapped
+                    : CofferClientError(
+                        kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved,
+                        message: "the stream to \(endpoint) broke: \(mapped.message)", endpoint: endpoint))
+        }
+        outgoing.finish()
+    }
+
+    /// Fails calls that outlived the deadline, four times a deadline, until the stream ends.
+    private func watch() async {
+        let period = deadline / 4
+        while !hasEnded {
+            try? await Task.sleep(for: period)
+            let now = ContinuousClock.now
+            let late = state.withLock { state -> [Completion] in
+                let expired = state.pending.filter { $0.value.deadline < now }
+                for id in expired.keys { state.pending[id] = nil }
+                return expired.values.map(\.completion)
+            }
+            let error = CofferClientError(
+                kind: .timedOut, returnCode: CofferReturnCode.deviceError,
+                message: "no answer before the deadline (\(endpoint))", endpoint: endpoint)
+            for completion in late { completion(.failure(error)) }
+        }
+    }
+
+    private func complete(_ id: UInt64, _ outcome: Outcome) {
+        let completion = state.withLock { $0.pending.removeValue(forKey: id)?.completion }
+        completion?(outcome)
+    }
+
+    private func fail(_ error: CofferClientError) {
+        let waiting = state.withLock { state -> [Completion] in
+            if state.failure == nil { state.failure = error }
+            defer { state.pending.removeAll() }
+            return state.pending.values.map(\.completion)
+        }
+        for completion in waiting { completion(.failure(error)) }
+    }
+
+    private static func ended(_ endpoint: Endpoint) -> CofferClientError {
+        CofferClientError(
+            kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved,
+            message: "the stream to \(endpoint) has ended", endpoint: endpoint)
+    }
+}
