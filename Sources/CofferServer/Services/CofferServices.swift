@@ -35,7 +35,10 @@ public final class CofferServices: Sendable {
         self.state = state
         self.node = node
         self.loginIdleTimeout = loginIdleTimeout
-        self.logins = LoginTable(idleTimeout: loginIdleTimeout)
+        // A login that ends takes its session objects with it.
+        self.logins = LoginTable(idleTimeout: loginIdleTimeout) { [state] ended in
+            for login in ended { state.endLogin(login) }
+        }
         self.sessions = SessionTable()
         self.gate = RequestGate(state: state, logins: logins, sessions: sessions)
     }
