@@ -43,6 +43,12 @@ public final class CofferServices: Sendable {
         self.gate = RequestGate(state: state, logins: logins, sessions: sessions)
     }
 
+    /// Frees what a closed connection held: its sessions (and their session objects) and the logins bound
+    /// to it. The node's TLS listener calls this when a connection closes.
+    public func connectionClosed(_ connection: String) {
+        gate.dropConnection(connection)
+    }
+
     /// The services to register with a `GRPCServer`.
     public var services: [any RegistrableRPCService] { [nodeService, userService, tokenService] }
 

@@ -50,6 +50,9 @@ public final class SessionTable: Sendable {
         }
     }
 
+    /// The connection holding session `handle`, if it is open.
+    public func connection(of handle: UInt64) -> String? { sessions.withLock { $0[handle]?.connection } }
+
     /// Whether `handle` is open (on any connection).
     public func isOpen(_ handle: UInt64) -> Bool { sessions.withLock { $0[handle] != nil } }
 
