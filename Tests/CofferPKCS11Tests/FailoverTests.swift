@@ -41,6 +41,7 @@ import Testing
         process.waitUntilExit()
         #expect(process.terminationStatus == 0, "\(output())")
         #expect(output().contains(" 0 failed"), "\(output())")
+        print(output().split(separator: "\n").filter { $0.hasPrefix("call on the lost session") }.joined())
     }
 
     /// Waits (bounded: two minutes) for the program to create `path`; false if it exits first.

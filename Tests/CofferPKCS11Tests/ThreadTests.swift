@@ -12,5 +12,6 @@ import Testing
         let result = try program.run(configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin, "40"], folder: folder)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
         #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)")
+        print(result.stdout.split(separator: "\n").suffix(2).joined(separator: "; "))
     }
 }
