@@ -3,6 +3,7 @@
 // test targets that drive real processes (test targets cannot import each other).
 
 import Foundation
+import Glibc
 import Testing
 
 /// A running dev node.
@@ -70,6 +71,14 @@ public final class DevNode: @unchecked Sendable {
     public func stop() {
         guard let process, process.isRunning else { return }
         process.terminate()
+        process.waitUntilExit()
+        self.process = nil
+    }
+
+    /// Kills cofferd with SIGKILL (no shutdown of any kind) and waits for it to exit.
+    public func kill() {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         self.process = nil
     }

@@ -67,6 +67,10 @@ public final class CofferClient: Sendable {
     /// The endpoint calls go to now.
     public var currentEndpoint: Endpoint { connections[selection.index].endpoint }
 
+    /// How many times calls have failed over (an endpoint was found unavailable). Sessions and
+    /// connection-bound logins made when this had a lower value lived on a node that is gone.
+    public var failovers: Int { selection.failovers }
+
     /// The highest store revision any reply has carried.
     public var highestRevision: Int64 { state.withLock { $0.revision } }
 

@@ -8,6 +8,7 @@ import Synchronization
 final class EndpointSelection: Sendable {
     let count: Int
     private let current = Atomic<Int>(0)
+    private let moves = Atomic<Int>(0)
 
     init(count: Int) {
         precondition(count > 0, "no endpoints")
@@ -17,9 +18,15 @@ final class EndpointSelection: Sendable {
     /// The endpoint calls go to now.
     var index: Int { current.load(ordering: .relaxed) }
 
+    /// How many times calls have moved on from a failed endpoint (with one endpoint: how many times
+    /// it was lost). Sessions and connection-bound logins made before a move are gone.
+    var failovers: Int { moves.load(ordering: .acquiring) }
+
     /// Moves on from `failed` to the next endpoint, unless another call already did.
     func failed(_ failed: Int) {
-        _ = current.compareExchange(expected: failed, desired: (failed + 1) % count, ordering: .relaxed)
+        if current.compareExchange(expected: failed, desired: (failed + 1) % count, ordering: .relaxed).exchanged {
+            moves.add(1, ordering: .releasing)
+        }
     }
 
     /// The order to try for one call: the current endpoint, then the others in turn.

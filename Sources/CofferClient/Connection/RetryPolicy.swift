@@ -1,6 +1,8 @@
 // Which calls may be sent again to another node after a transport failure: only those that change
 // nothing, so a retry cannot do a thing twice. Generate, create, destroy, login (it counts failed
 // attempts), unseal (it counts shares) and the rest are never retried. This is the one list.
+// OpenSession is retried too: a session left behind on a node that failed mid-call is freed when
+// that node sees the connection close, and nothing else changes.
 
 import CofferProtocol
 import GRPCCore
@@ -20,6 +22,7 @@ enum RetryPolicy {
         Coffer_V1_TokenService.Method.Decrypt.descriptor,
         Coffer_V1_TokenService.Method.Digest.descriptor,
         Coffer_V1_TokenService.Method.GenerateRandom.descriptor,
+        Coffer_V1_TokenService.Method.OpenSession.descriptor,
     ]
 
     /// Whether `method` may be retried on another endpoint. Calls inside a session never are:

@@ -16,13 +16,15 @@ public func cOpenSession(
         let handle = try required(handle)
         guard flags & CK_FLAGS(CKF_SERIAL_SESSION) != 0 else { throw CKRError(CK_RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED)) }
         let readWrite = flags & CK_FLAGS(CKF_RW_SESSION) != 0
-        let remote = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            try await client.openSession(readWrite: readWrite)
+        let (remote, generation) = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            (try await client.openSession(readWrite: readWrite), client.failovers)
         }
         handle.pointee = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
+            // The application's login lives on one node: a session opened after a failover while logged in
+            // on the old node cannot use it, so that login is over (forgetLostNode) and the caller logs in again.
             let local = state.nextSession
             state.nextSession += 1
-            state.sessions[local] = Session(remote: remote, readWrite: readWrite)
+            state.sessions[local] = Session(remote: remote, readWrite: readWrite, generation: generation)
             return local
         }
     }
@@ -111,10 +113,14 @@ public func cLogin(
             let user = String(validating: bytes[..<colon], as: UTF8.self)
         else { throw CKRError(CK_RV(CKR_PIN_INCORRECT)) }
         let password = Array(bytes[(colon + 1)...])
-        _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            try await client.login(user: user, password: password, scope: .connection)
+        let generation = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            _ = try await client.login(user: user, password: password, scope: .connection)
+            return client.failovers
         }
-        try Library.shared.change { $0.loggedIn = true }
+        try Library.shared.change { (state: inout Library.State) in
+            state.loggedIn = true
+            state.loginGeneration = generation
+        }
     }
 }
 

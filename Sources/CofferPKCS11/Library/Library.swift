@@ -1,5 +1,7 @@
 // The library's global state: whether C_Initialize ran (and in which process), the client, the
 // application-wide login and the session table. It sits under one Mutex; node calls run outside it.
+// Sessions and the login live on the node they were made on: when the client fails over, they are
+// dropped here (later calls get CKR_SESSION_HANDLE_INVALID) and new sessions open on the next node.
 import CPKCS11
 import CofferClient
 import CofferProtocol
@@ -18,11 +20,26 @@ final class Library: Sendable {
         var clusterName = ""
         var callLimit: Duration = .seconds(30)
         var loggedIn = false
+        /// The client's failover count at C_Login.
+        var loginGeneration = 0
         var sessions: [CK_SESSION_HANDLE: Session] = [:]
         var nextSession: CK_SESSION_HANDLE = 1
         var mechanisms: [Coffer_V1_MechanismInfo]?
 
         var isInitialized: Bool { client != nil && process == getpid() }
+
+        /// Drops the sessions and the login of nodes the client has failed over from.
+        mutating func forgetLostNode() {
+            guard let client else { return }
+            let generation = client.failovers
+            if sessions.values.contains(where: { $0.generation != generation }) {
+                sessions = sessions.filter { $0.value.generation == generation }
+            }
+            if loggedIn, loginGeneration != generation {
+                loggedIn = false
+                client.loginToken = ""
+            }
+        }
     }
 
     private let state = Mutex(State())
@@ -74,6 +91,7 @@ final class Library: Sendable {
     func read<T>(_ body: (State) throws(CKRError) -> T) throws(CKRError) -> T {
         try state.withLock { (state: inout State) throws(CKRError) in
             guard state.isInitialized else { throw CKRError(CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED)) }
+            state.forgetLostNode()
             return try body(state)
         }
     }
@@ -82,6 +100,7 @@ final class Library: Sendable {
     func change<T>(_ body: (inout State) throws(CKRError) -> T) throws(CKRError) -> T {
         try state.withLock { (state: inout State) throws(CKRError) in
             guard state.isInitialized else { throw CKRError(CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED)) }
+            state.forgetLostNode()
             return try body(&state)
         }
     }

@@ -30,6 +30,9 @@ struct Session: Sendable {
     /// The node's session handle.
     let remote: UInt64
     let readWrite: Bool
+    /// The client's failover count when the session opened: once it moves on, the node that held
+    /// this session is gone for us and the session with it (CKR_SESSION_HANDLE_INVALID).
+    let generation: Int
     var find: FindCursor?
     var operations: [OperationKind: Operation] = [:]
 }

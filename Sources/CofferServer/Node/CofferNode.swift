@@ -93,11 +93,13 @@ public final class CofferNode: Sendable {
         guard let credentials = try NodeCredentials.load(from: directory) else {
             throw DataDirectoryError.missing(directory.tls)
         }
+        let coffer = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout)
+        // A closed connection takes its sessions, their objects and its connection-bound logins with it.
         let listener = try TLSListener(
             host: configuration.listen.host, port: port, certificateChain: [credentials.certificate],
-            privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca))
-        let services = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout)
-            .services
+            privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca),
+            onClose: { [coffer] connection in coffer.connectionClosed(connection) })
+        let services = coffer.services
         _ = try await serve(
             listener, services: services, logger: logger,
             onListening: { endpoint in

@@ -13,7 +13,8 @@ import X509
 ///
 /// With `clientCertificates: .required(ca)` the handshake fails unless the client presents a
 /// certificate that chains to `ca` (and nothing else: no system roots). Connections are tracked so
-/// that `PeerCertificateInterceptor` can tell each RPC its peer's certificate.
+/// that `PeerCertificateInterceptor` can tell each RPC its peer's certificate, and `onClose` hears of
+/// each one that closes (the node frees the sessions and logins bound to it).
 public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
     /// Whether clients must present a certificate.
     public enum ClientCertificates: Sendable {
@@ -32,10 +33,12 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
     /// - Parameters:
     ///   - certificateChain: the server's certificate (leaf first).
     ///   - privateKey: the server's key.
+    ///   - onClose: called with a connection's `ServerContext.remotePeer` once it has closed.
     public init(
         host: String, port: Int, certificateChain: [Certificate], privateKey: NIOSSLPrivateKey,
         clientCertificates: ClientCertificates,
-        eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup
+        eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup,
+        onClose: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
         let chain = try certificateChain.map { try NIOSSLCertificate(bytes: try $0.derEncoded, format: .der) }
         var configuration = TLSConfiguration.makeServerConfiguration(
@@ -55,7 +58,7 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
         self.host = host
         self.port = port
         self.eventLoopGroup = eventLoopGroup
-        self.connections = ConnectionTable()
+        self.connections = ConnectionTable(onClose: onClose)
     }
 
     public func makeListeningChannel(
@@ -95,14 +98,21 @@ extension TLSListener {
         }
 
         private let entries = Mutex<[String: Entry]>([:])
+        private let onClose: @Sendable (String) -> Void
+
+        init(onClose: @escaping @Sendable (String) -> Void = { _ in }) {
+            self.onClose = onClose
+        }
 
         func add(_ channel: any Channel) {
             guard let key = Self.peerName(channel.remoteAddress) else { return }
             entries.withLock { $0[key] = Entry(channel: channel, certificate: nil) }
+            let onClose = self.onClose
             channel.closeFuture.whenComplete { [weak self] _ in
                 self?.entries.withLock { table in
                     if table[key]?.channel === channel { table[key] = nil }
                 }
+                onClose(key)
             }
         }
 

@@ -35,9 +35,18 @@ public final class CofferServices: Sendable {
         self.state = state
         self.node = node
         self.loginIdleTimeout = loginIdleTimeout
-        self.logins = LoginTable(idleTimeout: loginIdleTimeout)
+        // A login that ends takes its session objects with it.
+        self.logins = LoginTable(idleTimeout: loginIdleTimeout) { [state] ended in
+            for login in ended { state.endLogin(login) }
+        }
         self.sessions = SessionTable()
         self.gate = RequestGate(state: state, logins: logins, sessions: sessions)
+    }
+
+    /// Frees what a closed connection held: its sessions (and their session objects) and the logins bound
+    /// to it. The node's TLS listener calls this when a connection closes.
+    public func connectionClosed(_ connection: String) {
+        gate.dropConnection(connection)
     }
 
     /// The services to register with a `GRPCServer`.

@@ -12,6 +12,8 @@ struct Caller: Sendable {
     var peer: Peer
     /// The logged-in user, when the request carried a valid login token.
     var user: User?
+    /// The id of that login (0 for none): the scope of session objects.
+    var login: UInt64 = 0
     /// The session named in the request, 0 for none; when non-zero it is open on this connection.
     var session: UInt64
     /// Whether that session is read-write (true when there is none).
@@ -26,6 +28,12 @@ struct Caller: Sendable {
     /// Refuses writes from a read-only session (CKR_SESSION_READ_ONLY).
     func requireWritable() throws(ServiceFailure) {
         guard readWrite else { throw ServiceFailure(.sessionReadOnly, "the session is read-only") }
+    }
+
+    /// The session objects' scope: the session and login of the request, when it has both.
+    var context: SessionContext? {
+        guard session != 0, login != 0 else { return nil }
+        return SessionContext(session: session, login: login, readWrite: readWrite)
     }
 
     /// The session, or CKR_SESSION_HANDLE_INVALID when the request names none.
@@ -73,18 +81,31 @@ final class RequestGate: Sendable {
         if header.minRevision > state.revision { try await state.waitForRevision(header.minRevision) }
         let peer = Peer(context)
         var user: User? = nil
+        var loginID: UInt64 = 0
         if !header.loginToken.isEmpty {
-            guard let id = logins.user(for: header.loginToken, from: peer) else { throw ServiceFailure.notLoggedIn }
+            guard let login = logins.login(for: header.loginToken, from: peer) else { throw ServiceFailure.notLoggedIn }
             // The current record: a deleted user's token stops working, a changed role takes effect at once.
             do {
-                user = try state.user(id)
+                user = try state.user(login.userID)
             } catch .userNotFound {
                 throw ServiceFailure.notLoggedIn
             }
+            loginID = login.id
         }
         var readWrite = true
         if header.session != 0 { readWrite = try sessions.isReadWrite(header.session, connection: peer.connection) }
-        return Caller(peer: peer, user: user, session: header.session, readWrite: readWrite)
+        return Caller(peer: peer, user: user, login: loginID, session: header.session, readWrite: readWrite)
+    }
+
+    /// After a call that may have made session objects: if the session closed meanwhile, its objects go too.
+    func settle(_ caller: Caller) {
+        if caller.session != 0, !sessions.isOpen(caller.session) { state.endSession(caller.session) }
+    }
+
+    /// Drops what a closed connection held: its sessions (and their objects) and its connection-bound logins.
+    func dropConnection(_ connection: String) {
+        for session in sessions.closeAll(connection: connection) { state.endSession(session) }
+        logins.dropConnection(connection)
     }
 
     /// The one place where errors become RPCErrors.

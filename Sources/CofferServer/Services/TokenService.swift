@@ -27,7 +27,9 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func closeSession(request: Coffer_V1_CloseSessionRequest, context: ServerContext) async throws -> Coffer_V1_CloseSessionResponse {
         try await gate.run(request.header, context) { caller in
-            try gate.sessions.close(try caller.requireSession(), connection: caller.peer.connection)
+            let session = try caller.requireSession()
+            try gate.sessions.close(session, connection: caller.peer.connection)
+            state.endSession(session)
             var response = Coffer_V1_CloseSessionResponse()
             response.header = gate.responseHeader()
             return response
@@ -61,10 +63,10 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func createObject(request: Coffer_V1_CreateObjectRequest, context: ServerContext) async throws -> Coffer_V1_CreateObjectResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_CreateObjectResponse()
-            response.handle = try await state.createObject(template, by: user)
+            response.handle = try await state.createObject(template, by: user, in: caller.context)
+            gate.settle(caller)
             response.header = gate.responseHeader()
             return response
         }
@@ -73,10 +75,10 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func copyObject(request: Coffer_V1_CopyObjectRequest, context: ServerContext) async throws -> Coffer_V1_CopyObjectResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_CopyObjectResponse()
-            response.handle = try await state.copyObject(request.handle, template: template, by: user)
+            response.handle = try await state.copyObject(request.handle, template: template, by: user, in: caller.context)
+            gate.settle(caller)
             response.header = gate.responseHeader()
             return response
         }
@@ -85,8 +87,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func destroyObject(request: Coffer_V1_DestroyObjectRequest, context: ServerContext) async throws -> Coffer_V1_DestroyObjectResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
-            try await state.destroy(request.handle, by: user)
+            try await state.destroy(request.handle, by: user, in: caller.context)
             var response = Coffer_V1_DestroyObjectResponse()
             response.header = gate.responseHeader()
             return response
@@ -99,7 +100,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let template = try WireDecoding.template(request.template)
             let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
             var response = Coffer_V1_FindObjectsResponse()
-            response.handles = Array(try state.find(template, for: user).prefix(limit))
+            response.handles = Array(try state.find(template, for: user, in: caller.context).prefix(limit))
             response.header = gate.responseHeader()
             return response
         }
@@ -111,7 +112,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             guard request.types.count <= WireDecoding.maxAttributes else {
                 throw ServiceFailure.argumentsBad("more than \(WireDecoding.maxAttributes) attributes")
             }
-            let object = try state.object(request.handle, for: user).object
+            let object = try state.object(request.handle, for: user, in: caller.context).object
             var response = Coffer_V1_GetAttributesResponse()
             response.attributes = request.types.map { raw in
                 var result = Coffer_V1_AttributeResult()
@@ -122,7 +123,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
                     if user.role != .cryptoUser, case .sealed = try KeyPolicy.reveal(type, of: object) {
                         throw ModelError.attributeSensitive(type)
                     }
-                    result.value = Data(try state.attributeValue(type, of: request.handle, for: user).rawBytes)
+                    result.value = Data(try state.attributeValue(type, of: request.handle, for: user, in: caller.context).rawBytes)
                 } catch {
                     let code = ServiceFailure(error).returnCode
                     result.error = UInt64(code == .attributeSensitive ? code.rawValue : ReturnCode.attributeTypeInvalid.rawValue)
@@ -137,9 +138,8 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func setAttributes(request: Coffer_V1_SetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_SetAttributesResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let changes = try WireDecoding.template(request.template)
-            try await state.setAttributes(request.handle, changes, by: user)
+            try await state.setAttributes(request.handle, changes, by: user, in: caller.context)
             var response = Coffer_V1_SetAttributesResponse()
             response.header = gate.responseHeader()
             return response
@@ -168,11 +168,11 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func generateKey(request: Coffer_V1_GenerateKeyRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_GenerateKeyResponse()
-            response.handle = try await state.generateKey(mechanism: mechanism, template: template, by: user)
+            response.handle = try await state.generateKey(mechanism: mechanism, template: template, by: user, in: caller.context)
+            gate.settle(caller)
             response.header = gate.responseHeader()
             return response
         }
@@ -181,12 +181,12 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func generateKeyPair(request: Coffer_V1_GenerateKeyPairRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyPairResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let publicTemplate = try WireDecoding.template(request.publicTemplate)
             let privateTemplate = try WireDecoding.template(request.privateTemplate)
             let pair = try await state.generateKeyPair(
-                mechanism: mechanism, publicTemplate: publicTemplate, privateTemplate: privateTemplate, by: user)
+                mechanism: mechanism, publicTemplate: publicTemplate, privateTemplate: privateTemplate, by: user, in: caller.context)
+            gate.settle(caller)
             var response = Coffer_V1_GenerateKeyPairResponse()
             response.publicHandle = pair.publicKey
             response.privateHandle = pair.privateKey
@@ -200,7 +200,8 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let wrapped = try state.wrapKey(
-                mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user)
+                mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user,
+                in: caller.context)
             var response = Coffer_V1_WrapKeyResponse()
             response.wrappedKey = Data(wrapped)
             response.header = gate.responseHeader()
@@ -211,14 +212,14 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func unwrapKey(request: Coffer_V1_UnwrapKeyRequest, context: ServerContext) async throws -> Coffer_V1_UnwrapKeyResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let wrapped = try WireDecoding.data(request.wrappedKey)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_UnwrapKeyResponse()
             response.handle = try await state.unwrapKey(
                 mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
-                template: template, by: user)
+                template: template, by: user, in: caller.context)
+            gate.settle(caller)
             response.header = gate.responseHeader()
             return response
         }
@@ -227,12 +228,13 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func deriveKey(request: Coffer_V1_DeriveKeyRequest, context: ServerContext) async throws -> Coffer_V1_DeriveKeyResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            try caller.requireWritable()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_DeriveKeyResponse()
             response.handle = try await state.deriveKey(
-                mechanism: mechanism, parameters: parameters, baseKey: request.baseKey, template: template, by: user)
+                mechanism: mechanism, parameters: parameters, baseKey: request.baseKey, template: template, by: user,
+                in: caller.context)
+            gate.settle(caller)
             response.header = gate.responseHeader()
             return response
         }
@@ -385,7 +387,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             operation = .verify
         }
         let user = try caller.requireUser()
-        return (try state.key(handle, for: operation, mechanism: mechanism, by: user), user.id)
+        return (try state.key(handle, for: operation, mechanism: mechanism, by: user, in: caller.context), user.id)
     }
 
     /// Runs the mechanism. Verification returns no bytes; a bad signature throws.

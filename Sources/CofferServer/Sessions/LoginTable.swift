@@ -1,6 +1,8 @@
 // The node's logins: random 256-bit tokens, kept only as their SHA-256 (a lookup by hash leaks
 // nothing about the token), each bound to a connection or a client certificate. Bounded per binding
 // and in total so that no caller can exhaust memory; the least recently used login gives way.
+// Every login that ends (logout, expiry, eviction, its connection gone) is reported to `onEnd`, so
+// that its session objects go with it.
 
 import CofferCrypto
 import CofferModel
@@ -16,8 +18,15 @@ public final class LoginTable: Sendable {
     /// Token length in bytes (hex on the wire).
     static let tokenByteCount = 32
 
+    /// One live login: the user it stands for and its node-local id (the scope of its session objects).
+    public struct Login: Sendable, Hashable {
+        public var userID: UserID
+        public var id: UInt64
+    }
+
     struct Entry {
         var userID: UserID
+        var id: UInt64
         var binding: LoginBinding
         var lastUsed: ContinuousClock.Instant
     }
@@ -26,9 +35,12 @@ public final class LoginTable: Sendable {
     public let idleTimeout: Duration
     private let clock = ContinuousClock()
     private let entries = Mutex<[[UInt8]: Entry]>([:])
+    private let onEnd: @Sendable ([UInt64]) -> Void
 
-    public init(idleTimeout: Duration) {
+    /// - Parameter onEnd: called, outside the table's lock, with the ids of logins that ended.
+    public init(idleTimeout: Duration, onEnd: @escaping @Sendable ([UInt64]) -> Void = { _ in }) {
         self.idleTimeout = idleTimeout
+        self.onEnd = onEnd
     }
 
     /// The number of live logins (for tests and metrics).
@@ -39,48 +51,80 @@ public final class LoginTable: Sendable {
         let token = SecureRandom.bytes(Self.tokenByteCount)
         let key = Self.digest(token)
         let now = clock.now
-        entries.withLock { table in
+        let ended = entries.withLock { table -> [UInt64] in
+            var ended: [UInt64] = []
             let sameBinding = table.filter { $0.value.binding == binding }
             if sameBinding.count >= Self.maxPerBinding, let oldest = sameBinding.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                ended.append(oldest.value.id)
                 table[oldest.key] = nil
             }
             if table.count >= Self.maxTotal {
+                ended += table.values.filter { isExpired($0, now: now) }.map(\.id)
                 table = table.filter { !isExpired($0.value, now: now) }
                 if table.count >= Self.maxTotal, let oldest = table.min(by: { $0.value.lastUsed < $1.value.lastUsed }) {
+                    ended.append(oldest.value.id)
                     table[oldest.key] = nil
                 }
             }
-            table[key] = Entry(userID: userID, binding: binding, lastUsed: now)
+            var id: UInt64
+            repeat { id = UInt64.random(in: 1...UInt64.max) } while table.values.contains { $0.id == id }
+            table[key] = Entry(userID: userID, id: id, binding: binding, lastUsed: now)
+            return ended
         }
+        if !ended.isEmpty { onEnd(ended) }
         return Hex.encode(token)
     }
 
     /// The user a token stands for, if `peer` may use it; marks the login used.
     /// A malformed, unknown, expired or foreign token all give nil.
     public func user(for token: String, from peer: Peer) -> UserID? {
+        login(for: token, from: peer)?.userID
+    }
+
+    /// The login a token stands for, if `peer` may use it; marks it used.
+    public func login(for token: String, from peer: Peer) -> Login? {
         guard let key = Self.key(of: token) else { return nil }
         let now = clock.now
-        return entries.withLock { table -> UserID? in
+        var expired: UInt64?
+        let login = entries.withLock { table -> Login? in
             guard var entry = table[key], entry.binding.admits(peer) else { return nil }
             if isExpired(entry, now: now) {
+                expired = entry.id
                 table[key] = nil
                 return nil
             }
             entry.lastUsed = now
             table[key] = entry
-            return entry.userID
+            return Login(userID: entry.userID, id: entry.id)
         }
+        if let expired { onEnd([expired]) }
+        return login
     }
 
     /// Revokes a token if `peer` may use it; returns whether it did.
     @discardableResult
     public func logout(_ token: String, from peer: Peer) -> Bool {
         guard let key = Self.key(of: token) else { return false }
-        return entries.withLock { table in
-            guard let entry = table[key], entry.binding.admits(peer) else { return false }
+        let ended = entries.withLock { table -> UInt64? in
+            guard let entry = table[key], entry.binding.admits(peer) else { return nil }
             table[key] = nil
-            return true
+            return entry.id
         }
+        guard let ended else { return false }
+        onEnd([ended])
+        return true
+    }
+
+    /// Ends every login bound to `connection` (the connection closed); returns how many.
+    @discardableResult
+    public func dropConnection(_ connection: String) -> Int {
+        let ended = entries.withLock { table -> [UInt64] in
+            let gone = table.filter { $0.value.binding == .connection(connection) }
+            for key in gone.keys { table[key] = nil }
+            return gone.values.map(\.id)
+        }
+        if !ended.isEmpty { onEnd(ended) }
+        return ended.count
     }
 
     private func isExpired(_ entry: Entry, now: ContinuousClock.Instant) -> Bool {

@@ -1,6 +1,7 @@
 // Sessions: random non-zero handles bound to the connection that opened them, each with its
 // read-only/read-write flag and at most one active operation per kind. Bounded per connection and in
 // total (CKR_SESSION_COUNT), and the buffered input of an operation is bounded (CKR_DATA_LEN_RANGE).
+// A session's objects live in the state machine's memory; whoever closes a session ends them there.
 
 import CofferCrypto
 import CofferModel
@@ -46,6 +47,21 @@ public final class SessionTable: Sendable {
         try sessions.withLock { table throws(ServiceFailure) in
             _ = try Self.session(handle, connection: connection, in: table)
             table[handle] = nil
+        }
+    }
+
+    /// The connection holding session `handle`, if it is open.
+    public func connection(of handle: UInt64) -> String? { sessions.withLock { $0[handle]?.connection } }
+
+    /// Whether `handle` is open (on any connection).
+    public func isOpen(_ handle: UInt64) -> Bool { sessions.withLock { $0[handle] != nil } }
+
+    /// Closes every session of `connection` (the connection closed); returns their handles.
+    public func closeAll(connection: String) -> [UInt64] {
+        sessions.withLock { table in
+            let gone = table.filter { $0.value.connection == connection }.map(\.key)
+            for handle in gone { table[handle] = nil }
+            return gone
         }
     }
 

@@ -37,6 +37,14 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case conflict
     /// The index did not reach the revision in time.
     case timedOut(Int64)
+    /// A read-only session may not create, change or destroy token objects.
+    case sessionReadOnly
+    /// A session object (CKA_TOKEN false) needs a session to live in.
+    case noSession
+    /// Session objects are never shared: they are visible to their login only.
+    case sessionObjectNotShareable
+    /// The login holds `SessionObjectTable.maxPerLogin` session objects already.
+    case tooManySessionObjects
 
     /// The PKCS#11 `CK_RV` value for this error.
     public var returnCode: ReturnCode {
@@ -57,6 +65,10 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: .objectHandleInvalid
         case .conflict: .functionFailed
         case .timedOut: .deviceError
+        case .sessionReadOnly: .sessionReadOnly
+        case .noSession: .sessionHandleInvalid
+        case .sessionObjectNotShareable: .actionProhibited
+        case .tooManySessionObjects: .deviceMemory
         }
     }
 
@@ -78,6 +90,10 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: "no such object"
         case .conflict: "the record changed concurrently; try again"
         case .timedOut(let r): "timed out waiting for revision \(r)"
+        case .sessionReadOnly: "the session is read-only"
+        case .noSession: "a session object (CKA_TOKEN false) needs a session"
+        case .sessionObjectNotShareable: "session objects are not shared"
+        case .tooManySessionObjects: "too many session objects"
         }
     }
 }

@@ -6,9 +6,12 @@ import CofferModel
 
 extension StateMachine {
     /// C_CopyObject. Only the owner copies, under CKA_COPYABLE and the one-way attribute rules.
-    public func copyObject(_ handle: ObjectHandle, template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+    /// The copy is a session object when its CKA_TOKEN is false.
+    public func copyObject(
+        _ handle: ObjectHandle, template: AttributeSet, by user: User, in context: SessionContext? = nil
+    ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let entry = try object(handle, for: user)
+        let entry = try object(handle, for: user, in: context)
         let attributes: AttributeSet
         do {
             try Access.checkCreateObjects(by: user)
@@ -17,9 +20,11 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
-        let object = StoredObject(handle: newHandle(), objectClass: entry.object.objectClass, attributes: attributes, owner: user.id)
+        let object = StoredObject(
+            handle: try newHandle(for: attributes, in: context), objectClass: entry.object.objectClass, attributes: attributes,
+            owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
-        try await insert([record], barrier: barrier)
+        try await insert([record], in: context, barrier: barrier)
         return object.handle
     }
 }

@@ -7,10 +7,11 @@ import CofferModel
 extension StateMachine {
     /// C_DeriveKey from `baseKey` into a secret key described by `template`, owned by `user`.
     public func deriveKey(
-        mechanism: MechanismType, parameters: MechanismParameters, baseKey: ObjectHandle, template: AttributeSet, by user: User
+        mechanism: MechanismType, parameters: MechanismParameters, baseKey: ObjectHandle, template: AttributeSet, by user: User,
+        in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let base = try object(baseKey, for: user)
+        let base = try object(baseKey, for: user, in: context)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)
@@ -38,9 +39,10 @@ extension StateMachine {
         }
         var attributes = LibraryAttributes.derived(target.attributes, from: base.object.attributes)
         attributes[.valueLen] = .ulong(UInt64(length))
-        let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: attributes, owner: user.id)
+        let object = StoredObject(
+            handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(derived))]), keyBlob: nil)
-        try await insert([record], barrier: barrier)
+        try await insert([record], in: context, barrier: barrier)
         return object.handle
     }
 }

@@ -9,20 +9,24 @@ extension StateMachine {
     // MARK: - Queries
 
     /// The object `handle` if `user` may see it; otherwise `.objectHandleInvalid`, as if it did not exist.
-    public func object(_ handle: ObjectHandle, for user: User) throws(StateError) -> IndexedObject {
+    /// Session objects are visible only to a caller in a session of the login that made them.
+    public func object(_ handle: ObjectHandle, for user: User, in context: SessionContext? = nil) throws(StateError) -> IndexedObject {
         _ = try requireBarrier()
-        guard let entry = state.withLock({ $0.index.objects[handle] }), Access.canSee(entry.object, by: user) else {
-            throw .objectHandleInvalid
+        let entry = state.withLock { s -> IndexedObject? in
+            guard SessionObjectTable.isSessionObject(handle) else { return s.index.objects[handle] }
+            return context.flatMap { s.sessionObjects.entry(handle, login: $0.login) }
         }
+        guard let entry, Access.canSee(entry.object, by: user) else { throw .objectHandleInvalid }
         return entry
     }
 
     /// The key `handle` for `operation` with `mechanism`: checks access, usage attributes and key type,
     /// and returns the key parsed at load time. This is the hot path: a lookup, no store access.
     public func key(
-        _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User
+        _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User,
+        in context: SessionContext? = nil
     ) throws(StateError) -> KeyMaterial {
-        let entry = try object(handle, for: user)
+        let entry = try object(handle, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkUse(entry.object, by: user)
             try KeyPolicy.checkUse(entry.object.attributes, for: operation, mechanism: mechanism)
@@ -33,12 +37,15 @@ extension StateMachine {
         return material
     }
 
-    /// Handles of the objects `user` can see that match every attribute in `template`.
-    public func find(_ template: AttributeSet, for user: User) throws(StateError) -> [ObjectHandle] {
+    /// Handles of the objects `user` can see that match every attribute in `template`: token objects,
+    /// and the session objects of the caller's login.
+    public func find(_ template: AttributeSet, for user: User, in context: SessionContext? = nil) throws(StateError) -> [ObjectHandle] {
         _ = try requireBarrier()
         let matches = state.withLock { s in
-            s.index.candidates(label: template.string(.label), id: template.bytes(.id), visibleTo: user)
+            var found = s.index.candidates(label: template.string(.label), id: template.bytes(.id), visibleTo: user)
                 .compactMap { s.index.objects[$0] }
+            if let context { found += s.sessionObjects.objects(of: context.login) }
+            return found
         }
         return matches.filter { entry in
             Access.canSee(entry.object, by: user)
@@ -48,8 +55,10 @@ extension StateMachine {
 
     /// One attribute's value as C_GetAttributeValue may report it. Secret components come back only for
     /// keys that are neither sensitive nor unextractable; otherwise `.model(.attributeSensitive)`.
-    public func attributeValue(_ type: AttributeType, of handle: ObjectHandle, for user: User) throws(StateError) -> AttributeValue {
-        let entry = try object(handle, for: user)
+    public func attributeValue(
+        _ type: AttributeType, of handle: ObjectHandle, for user: User, in context: SessionContext? = nil
+    ) throws(StateError) -> AttributeValue {
+        let entry = try object(handle, for: user, in: context)
         let reveal: AttributeReveal
         do { reveal = try KeyPolicy.reveal(type, of: entry.object) } catch { throw StateError(error) }
         switch reveal {
@@ -67,8 +76,10 @@ extension StateMachine {
 
     // MARK: - Commands
 
-    /// C_GenerateKey: a secret key owned by `user`.
-    public func generateKey(mechanism: MechanismType, template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+    /// C_GenerateKey: a secret key owned by `user`; a session object when CKA_TOKEN is false.
+    public func generateKey(
+        mechanism: MechanismType, template: AttributeSet, by user: User, in context: SessionContext? = nil
+    ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
         let plan: SecretKeyGeneration
         do {
@@ -81,15 +92,17 @@ extension StateMachine {
         let key: SymmetricKey
         do { key = try registry.keyGeneration(mechanism).generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
         let value = key.withUnsafeBytes { Array($0) }
-        let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: plan.attributes, owner: user.id)
+        let object = StoredObject(
+            handle: try newHandle(for: plan.attributes, in: context), objectClass: .secretKey, attributes: plan.attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
-        try await insert([record], barrier: barrier)
+        try await insert([record], in: context, barrier: barrier)
         return object.handle
     }
 
     /// C_GenerateKeyPair: a public and a private key owned by `user`, written in one transaction.
     public func generateKeyPair(
-        mechanism: MechanismType, publicTemplate: AttributeSet, privateTemplate: AttributeSet, by user: User
+        mechanism: MechanismType, publicTemplate: AttributeSet, privateTemplate: AttributeSet, by user: User,
+        in context: SessionContext? = nil
     ) async throws(StateError) -> (publicKey: ObjectHandle, privateKey: ObjectHandle) {
         let barrier = try requireBarrier()
         let plan: KeyPairGeneration
@@ -107,9 +120,9 @@ extension StateMachine {
         }
         let publicValues = try Self.publicAttributes(of: privateKey.publicKey)
         let publicObject = StoredObject(
-            handle: newHandle(), objectClass: .publicKey, attributes: plan.publicAttributes.merging(publicValues), owner: user.id)
+            handle: try newHandle(for: plan.publicAttributes, in: context), objectClass: .publicKey, attributes: plan.publicAttributes.merging(publicValues), owner: user.id)
         let privateObject = StoredObject(
-            handle: newHandle(), objectClass: .privateKey, attributes: plan.privateAttributes.merging(Self.privateShare(of: publicValues, keyType: plan.keyType)),
+            handle: try newHandle(for: plan.privateAttributes, in: context), objectClass: .privateKey, attributes: plan.privateAttributes.merging(Self.privateShare(of: publicValues, keyType: plan.keyType)),
             owner: user.id)
         let records = [
             ObjectRecord(
@@ -119,14 +132,14 @@ extension StateMachine {
                 object: privateObject, secretAttributes: AttributeSet(),
                 keyBlob: KeyBlob(half: .privateKey, algorithm: privateKey.algorithm, bytes: privateKey.serialized())),
         ]
-        try await insert(records, barrier: barrier)
+        try await insert(records, in: context, barrier: barrier)
         return (publicObject.handle, privateObject.handle)
     }
 
     /// C_CreateObject: data objects, certificates, secret keys, public keys, and private keys from their
     /// components (RSA n, e, d, p, q; the EC, Ed25519 or X25519 private value). ML-DSA and ML-KEM private
     /// keys are generated inside Coffer.
-    public func createObject(_ template: AttributeSet, by user: User) async throws(StateError) -> ObjectHandle {
+    public func createObject(_ template: AttributeSet, by user: User, in context: SessionContext? = nil) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
         let plan: NewObject
         do {
@@ -145,17 +158,20 @@ extension StateMachine {
             attributes = attributes.merging(Self.privateShare(of: publicValues, keyType: plan.attributes.keyType))
             keyBlob = KeyBlob(half: .privateKey, algorithm: key.algorithm, bytes: key.serialized())
         }
-        let object = StoredObject(handle: newHandle(), objectClass: objectClass, attributes: attributes, owner: user.id)
+        let object = StoredObject(
+            handle: try newHandle(for: attributes, in: context), objectClass: objectClass, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: keyBlob)
         // Parse now so that a key the index could not use is refused here, not at load time.
         do { _ = try IndexedObject(record, modRevision: 0) } catch { throw StateError(error) }
-        try await insert([record], barrier: barrier)
+        try await insert([record], in: context, barrier: barrier)
         return object.handle
     }
 
     /// C_SetAttributeValue.
-    public func setAttributes(_ handle: ObjectHandle, _ changes: AttributeSet, by user: User) async throws(StateError) {
-        try await update(handle, by: user) { entry throws(StateError) in
+    public func setAttributes(
+        _ handle: ObjectHandle, _ changes: AttributeSet, by user: User, in context: SessionContext? = nil
+    ) async throws(StateError) {
+        try await update(handle, by: user, in: context) { entry throws(StateError) in
             var object = entry.object
             do {
                 try Access.checkManage(object, by: user)
@@ -179,7 +195,8 @@ extension StateMachine {
 
     private func setShared(_ handle: ObjectHandle, with target: UserID, shared: Bool, by user: User) async throws(StateError) {
         let targetUser = try self.user(target)
-        try await update(handle, by: user) { entry throws(StateError) in
+        guard !SessionObjectTable.isSessionObject(handle) else { throw .sessionObjectNotShareable }
+        try await update(handle, by: user, in: nil) { entry throws(StateError) in
             try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
             var object = entry.object
             if shared { object.sharedWith.insert(target) } else { object.sharedWith.remove(target) }
@@ -188,13 +205,18 @@ extension StateMachine {
     }
 
     /// C_DestroyObject.
-    public func destroy(_ handle: ObjectHandle, by user: User) async throws(StateError) {
+    public func destroy(_ handle: ObjectHandle, by user: User, in context: SessionContext? = nil) async throws(StateError) {
         _ = try requireBarrier()
-        let entry = try object(handle, for: user)
+        let entry = try object(handle, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkManage(entry.object, by: user)
             try KeyPolicy.checkDestroy(entry.object.attributes)
         }
+        if SessionObjectTable.isSessionObject(handle) {
+            state.withLock { $0.sessionObjects.remove(handle) }
+            return
+        }
+        if let context, !context.readWrite { throw .sessionReadOnly }
         let key = RecordKey.object(handle)
         let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.delete(key: key)])
         guard result.succeeded else { throw .conflict }
@@ -225,12 +247,23 @@ extension StateMachine {
     }
 
     /// Read, check, write with compare-and-swap on the record's revision.
+    /// Session objects change in memory.
     private func update(
-        _ handle: ObjectHandle, by user: User, _ change: (IndexedObject) throws(StateError) -> StoredObject
+        _ handle: ObjectHandle, by user: User, in context: SessionContext?, _ change: (IndexedObject) throws(StateError) -> StoredObject
     ) async throws(StateError) {
         let barrier = try requireBarrier()
-        let entry = try object(handle, for: user)
+        let entry = try object(handle, for: user, in: context)
         let object = try change(entry)
+        if let context, SessionObjectTable.isSessionObject(handle) {
+            var changed = entry
+            changed.object = object
+            state.withLock { s in
+                // Unless the session ended meanwhile.
+                if s.sessionObjects.objects[handle] != nil { s.sessionObjects.put(changed, in: context) }
+            }
+            return
+        }
+        if let context, !context.readWrite { throw .sessionReadOnly }
         let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
         let key = RecordKey.object(handle)
         let sealed: [UInt8]

@@ -8,10 +8,11 @@ import CofferModel
 extension StateMachine {
     /// C_WrapKey: `key` encrypted under `wrappingKey`. Only the owner of `key` may wrap it.
     public func wrapKey(
-        mechanism: MechanismType, parameters: MechanismParameters, wrappingKey: ObjectHandle, key: ObjectHandle, by user: User
+        mechanism: MechanismType, parameters: MechanismParameters, wrappingKey: ObjectHandle, key: ObjectHandle, by user: User,
+        in context: SessionContext? = nil
     ) throws(StateError) -> [UInt8] {
-        let wrapping = try object(wrappingKey, for: user)
-        let target = try object(key, for: user)
+        let wrapping = try object(wrappingKey, for: user, in: context)
+        let target = try object(key, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkUse(wrapping.object, by: user)
             try Access.checkUse(target.object, by: user)
@@ -33,10 +34,10 @@ extension StateMachine {
     /// C_UnwrapKey into a secret key described by `template`, owned by `user`.
     public func unwrapKey(
         mechanism: MechanismType, parameters: MechanismParameters, unwrappingKey: ObjectHandle, wrappedKey: [UInt8],
-        template: AttributeSet, by user: User
+        template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let unwrapping = try object(unwrappingKey, for: user)
+        let unwrapping = try object(unwrappingKey, for: user, in: context)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)
@@ -69,9 +70,10 @@ extension StateMachine {
         guard TemplateRules.secretKeyLengths(target.keyType).contains(plaintext.count) else { throw .crypto(.wrappedKeyInvalid) }
         var attributes = target.attributes
         attributes[.valueLen] = .ulong(UInt64(plaintext.count))
-        let object = StoredObject(handle: newHandle(), objectClass: .secretKey, attributes: attributes, owner: user.id)
+        let object = StoredObject(
+            handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(plaintext))]), keyBlob: nil)
-        try await insert([record], barrier: barrier)
+        try await insert([record], in: context, barrier: barrier)
         return object.handle
     }
 

@@ -27,6 +27,8 @@ public final class StateMachine: Sendable {
         var unsealer: Unsealer?
         var barrier: Barrier?
         var index = ObjectIndex()
+        /// Session objects: in memory only, never in the store.
+        var sessionObjects = SessionObjectTable()
         /// Keys of records that failed to open or decode (tampering or corruption); never their values.
         var corruptRecords: Set<[UInt8]> = []
         var waiters: [UInt64: (revision: Int64, continuation: CheckedContinuation<Void, any Error>)] = [:]
@@ -131,6 +133,7 @@ public final class StateMachine: Sendable {
             s.barrier = nil
             s.unsealer?.seal()
             s.index = ObjectIndex()
+            s.sessionObjects = SessionObjectTable()
             let task = s.watchTask
             s.watchTask = nil
             for (_, waiter) in s.waiters { waiter.continuation.resume(throwing: StateError.sealed) }

@@ -6,27 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <p11-kit-1/p11-kit/pkcs11.h>
-
-static int failures = 0, checks = 0;
-
-#define EXPECT(call, expected)                                                              \
-    do {                                                                                    \
-        CK_RV rv_ = (call);                                                                 \
-        checks++;                                                                           \
-        if (rv_ != (CK_RV)(expected)) {                                                     \
-            failures++;                                                                     \
-            printf("FAIL line %d: %s returned 0x%lx, expected %s\n", __LINE__, #call, rv_, #expected); \
-        }                                                                                   \
-    } while (0)
-
-#define CHECK(condition)                                                                    \
-    do {                                                                                    \
-        checks++;                                                                           \
-        if (!(condition)) {                                                                 \
-            failures++;                                                                     \
-            printf("FAIL line %d: %s\n", __LINE__, #condition);                            \
-        }                                                                                   \
-    } while (0)
+#include "check.h"
 
 static CK_RV dummy_create(void **mutex) { (void)mutex; return CKR_OK; }
 

@@ -122,6 +122,7 @@ import Testing
             kek.template = [
                 attribute(.objectClass, .ulong(ObjectClass.secretKey.rawValue)), attribute(.keyType, .ulong(KeyType.aes.rawValue)),
                 attribute(.valueLen, .ulong(32)), attribute(.wrap, .bool(true)), attribute(.unwrap, .bool(true)),
+                attribute(.token, .bool(true)),
             ]
             let wrappingKey = try await c.token.generateKey(kek).handle
             var wrap = Coffer_V1_WrapKeyRequest()
@@ -140,7 +141,7 @@ import Testing
             unwrap.wrappedKey = wrapped
             unwrap.template = [
                 attribute(.objectClass, .ulong(ObjectClass.secretKey.rawValue)), attribute(.keyType, .ulong(KeyType.aes.rawValue)),
-                attribute(.decrypt, .bool(true)),
+                attribute(.decrypt, .bool(true)), attribute(.token, .bool(true)),
             ]
             let unwrapped = try await c.token.unwrapKey(unwrap).handle
             let ciphertext = try await c.token.encrypt(Self.cipher(open, alice, [9, 9])).data
@@ -157,8 +158,10 @@ import Testing
             var pair = Coffer_V1_GenerateKeyPairRequest()
             pair.header = header(alice)
             pair.mechanism = mechanism(.ecKeyPairGen)
-            pair.publicTemplate = [attribute(.ecParams, .bytes(NamedCurve.p256.derOID)), attribute(.verify, .bool(true))]
-            pair.privateTemplate = [attribute(.sign, .bool(true))]
+            pair.publicTemplate = [
+                attribute(.ecParams, .bytes(NamedCurve.p256.derOID)), attribute(.verify, .bool(true)), attribute(.token, .bool(true)),
+            ]
+            pair.privateTemplate = [attribute(.sign, .bool(true)), attribute(.token, .bool(true))]
             let keys = try await c.token.generateKeyPair(pair)
 
             // Single-part.

@@ -16,7 +16,7 @@ import Testing
         let template = AttributeSet([
             (.objectClass, .ulong(ObjectClass.secretKey.rawValue)), (.keyType, .ulong(KeyType.aes.rawValue)),
             (.value, .bytes(importedValue)), (.label, .string("imported-key-label")), (.encrypt, .bool(true)),
-            (.sensitive, .bool(false)), (.extractable, .bool(true)),
+            (.sensitive, .bool(false)), (.extractable, .bool(true)), (.token, .bool(true)),
         ])
         let imported = try await f.machine.createObject(template, by: alice)
         let generated = try await f.machine.generateKey(
@@ -53,18 +53,19 @@ import Testing
             let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(file)))
             searched += bytes.count
             for (name, secret) in secrets {
-                let found = contains(bytes, secret)
+                let found = Self.contains(bytes, secret)
                 #expect(!found, "\(name) found in the clear in \(file)")
             }
         }
         #expect(searched > 0)
         // The search itself works: a value that is stored in the clear (the seal configuration's key name) is found.
         let all = try files.flatMap { [UInt8](try Data(contentsOf: folder.appendingPathComponent($0))) }
-        let foundControl = contains(all, RecordKey.sealConfiguration)
+        let foundControl = Self.contains(all, RecordKey.sealConfiguration)
         #expect(foundControl)
     }
 
-    private func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+    /// Whether `needle` occurs in `haystack` (the raw-file search, shared with SessionObjectTests).
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard !needle.isEmpty, haystack.count >= needle.count else { return false }
         let first = needle[0]
         var index = 0

@@ -123,7 +123,7 @@ import Testing
         let template = AttributeSet([
             (.objectClass, .ulong(ObjectClass.secretKey.rawValue)), (.keyType, .ulong(KeyType.aes.rawValue)),
             (.value, .bytes(value)), (.label, .string("imported")), (.encrypt, .bool(true)),
-            (.sensitive, .bool(false)), (.extractable, .bool(true)),
+            (.sensitive, .bool(false)), (.extractable, .bool(true)), (.token, .bool(true)),
         ])
         let handle = try await f.machine.createObject(template, by: alice)
         #expect(try f.machine.attributeValue(.value, of: handle, for: alice) == .bytes(value))
@@ -137,7 +137,7 @@ import Testing
         let scalar = (1...32).map { UInt8($0) }
         let privateTemplate = AttributeSet([
             (.objectClass, .ulong(ObjectClass.privateKey.rawValue)), (.keyType, .ulong(KeyType.ec.rawValue)),
-            (.ecParams, .bytes(NamedCurve.p256.derOID)), (.value, .bytes(scalar)), (.sign, .bool(true)),
+            (.ecParams, .bytes(NamedCurve.p256.derOID)), (.value, .bytes(scalar)), (.sign, .bool(true)), (.token, .bool(true)),
         ])
         let imported = try await f.machine.createObject(privateTemplate, by: alice)
         guard case .bytes(let info) = try f.machine.attributeValue(.publicKeyInfo, of: imported, for: alice) else {
