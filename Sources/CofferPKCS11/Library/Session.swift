@@ -32,4 +32,6 @@ struct Session: Sendable {
     let readWrite: Bool
     var find: FindCursor?
     var operations: [OperationKind: Operation] = [:]
+    /// The wrapped bytes C_WrapKey reported the length of, kept for the retry.
+    var wrapped: (request: WrapRequest, bytes: [UInt8])?
 }
