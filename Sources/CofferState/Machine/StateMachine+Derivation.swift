@@ -10,7 +10,7 @@ extension StateMachine {
         mechanism: MechanismType, parameters: MechanismParameters, baseKey: ObjectHandle, template: AttributeSet, by user: User
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let base = try object(baseKey, for: user)
+        let base = try keyObject(baseKey, for: user)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)

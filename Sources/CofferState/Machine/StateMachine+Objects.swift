@@ -22,7 +22,7 @@ extension StateMachine {
     public func key(
         _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User
     ) throws(StateError) -> KeyMaterial {
-        let entry = try object(handle, for: user)
+        let entry = try keyObject(handle, for: user)
         try check { () throws(ModelError) in
             try Access.checkUse(entry.object, by: user)
             try KeyPolicy.checkUse(entry.object.attributes, for: operation, mechanism: mechanism)

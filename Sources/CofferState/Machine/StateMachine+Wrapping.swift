@@ -10,8 +10,8 @@ extension StateMachine {
     public func wrapKey(
         mechanism: MechanismType, parameters: MechanismParameters, wrappingKey: ObjectHandle, key: ObjectHandle, by user: User
     ) throws(StateError) -> [UInt8] {
-        let wrapping = try object(wrappingKey, for: user)
-        let target = try object(key, for: user)
+        let wrapping = try keyObject(wrappingKey, for: user, missing: .wrappingKeyHandleInvalid)
+        let target = try keyObject(key, for: user)
         try check { () throws(ModelError) in
             try Access.checkUse(wrapping.object, by: user)
             try Access.checkUse(target.object, by: user)
@@ -36,7 +36,7 @@ extension StateMachine {
         template: AttributeSet, by user: User
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let unwrapping = try object(unwrappingKey, for: user)
+        let unwrapping = try keyObject(unwrappingKey, for: user, missing: .unwrappingKeyHandleInvalid)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)

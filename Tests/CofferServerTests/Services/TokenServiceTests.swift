@@ -56,7 +56,7 @@ import Testing
 
             #expect(try await Self.find(c, alice).sorted() == [mine, shared].sorted())
             #expect(try await Self.find(c, bob).isEmpty)
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1, 2, 3])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1, 2, 3])) } == .keyHandleInvalid)
 
             var share = Coffer_V1_ShareObjectRequest()
             share.header = header(alice)
@@ -68,7 +68,7 @@ import Testing
             #expect(try await Self.find(c, bob) == [shared])
             let ciphertext = try await c.token.encrypt(Self.cipher(shared, bob, [1, 2, 3])).data
             #expect(try await c.token.decrypt(Self.cipher(shared, alice, Array(ciphertext))).data == Data([1, 2, 3]))
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1])) } == .keyHandleInvalid)
             // Bob may use but not destroy it.
             var destroy = Coffer_V1_DestroyObjectRequest()
             destroy.header = header(bob)
@@ -86,7 +86,7 @@ import Testing
             // Unshare withdraws.
             share.shared = false
             _ = try await c.token.shareObject(share)
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(shared, bob, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(shared, bob, [1])) } == .keyHandleInvalid)
             // No login at all.
             #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, "", [1])) } == .userNotLoggedIn)
         }
@@ -274,7 +274,7 @@ import Testing
             generate.mechanism = mechanism(MechanismType(rawValue: 0xFFFF_FFFF))
             #expect(await returnCode { try await c.token.generateKey(generate) } == .mechanismInvalid)
 
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(424_242, alice, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(424_242, alice, [1])) } == .keyHandleInvalid)
             var noMechanism = Self.cipher(aes, alice, [1])
             noMechanism.clearMechanism()
             #expect(await returnCode { try await c.token.encrypt(noMechanism) } == .argumentsBad)
