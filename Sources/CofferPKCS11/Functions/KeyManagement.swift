@@ -107,7 +107,7 @@ public func cUnwrapKey(
     }
 }
 
-/// C_DeriveKey (CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE, CKM_HKDF_DATA).
+/// C_DeriveKey (CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE).
 @_cdecl("C_DeriveKey")
 public func cDeriveKey(
     _ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePointer<CK_MECHANISM>?, _ baseKey: CK_OBJECT_HANDLE,

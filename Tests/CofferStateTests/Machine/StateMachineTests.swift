@@ -88,7 +88,7 @@ import Testing
         await #expect(throws: StateError.self) { try await f.machine.share(aes, with: bob.id, by: bob) }
         try await f.machine.unshare(aes, from: bob.id, by: alice)
         #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: bob) }
-        #expect(throws: StateError.objectHandleInvalid) { try f.machine.key(pair.privateKey, for: .sign, mechanism: .ecdsa, by: bob) }
+        #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) { try f.machine.key(pair.privateKey, for: .sign, mechanism: .ecdsa, by: bob) }
 
         // Admins manage but never use keys.
         #expect(throws: StateError.self) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: f.admin) }
