@@ -203,10 +203,11 @@ import Testing
                 request.data = Data(data.utf8)
                 _ = try await c.token.operationUpdate(request)
             }
-            func final(_ kind: Coffer_V1_OperationKind, signature: Data = Data()) async throws -> Data {
+            func final(_ kind: Coffer_V1_OperationKind, data: String = "", signature: Data = Data()) async throws -> Data {
                 var request = Coffer_V1_OperationFinalRequest()
                 request.header = header(alice, session: session)
                 request.kind = kind
+                request.data = Data(data.utf8)
                 request.signature = signature
                 return try await c.token.operationFinal(request).data
             }
@@ -218,6 +219,16 @@ import Testing
             #expect(try await final(.digest) == abc)
             #expect(await returnCode { try await update(.digest, "a") } == .operationNotInitialized)
             #expect(await returnCode { try await final(.digest) } == .operationNotInitialized)
+            // Final's data follows what Update gave; alone it makes Init + Final a single-part call.
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            try await update(.digest, "a")
+            #expect(try await final(.digest, data: "bc") == abc)
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            #expect(try await final(.digest, data: "abc") == abc)
+            // Init refuses a key that cannot do the operation, before any data comes.
+            #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: aes) } == .keyTypeInconsistent)
+            #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: 424_242) } == .keyHandleInvalid)
+            #expect(await returnCode { try await final(.sign) } == .operationNotInitialized)
 
             let gcm = Self.cipher(aes, alice, []).mechanism
             try await initOp(.encrypt, gcm, key: aes)
