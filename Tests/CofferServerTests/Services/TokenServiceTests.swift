@@ -229,6 +229,17 @@ import Testing
             #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: aes) } == .keyTypeInconsistent)
             #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: 424_242) } == .keyHandleInvalid)
             #expect(await returnCode { try await final(.sign) } == .operationNotInitialized)
+            // An operation another login left behind (its user logged out) is replaced, not stuck.
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            var anonymous = Coffer_V1_OperationInitRequest()
+            anonymous.header = header("", session: session)
+            anonymous.kind = .digest
+            anonymous.mechanism = mechanism(.sha256)
+            _ = try await c.token.operationInit(anonymous)
+            #expect(await returnCode { try await final(.digest) } == .operationNotInitialized)
+            #expect(await returnCode { try await c.token.operationInit(anonymous) } == .operationActive)
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            #expect(try await final(.digest, data: "abc") == abc)
 
             let gcm = Self.cipher(aes, alice, []).mechanism
             try await initOp(.encrypt, gcm, key: aes)
