@@ -16,7 +16,7 @@ enum MechanismParameters {
     static let eddsa: UInt64 = 0x1057
     static let keyWrap: UInt64 = 0x2109
     static let keyWrapPadded: UInt64 = 0x210B
-    static let hkdf: Set<UInt64> = [0x402A, 0x402B]
+    static let hkdf: Set<UInt64> = [UInt64(CKM_HKDF_DERIVE), UInt64(CKM_HKDF_DATA)]
 
     /// The most bytes one parameter field (IV, AAD, label, public data, salt, info) may hold, as on the node.
     static let fieldLimit = 64 << 10

@@ -6,7 +6,8 @@
 #include <dlfcn.h>
 #include <stdio.h>
 #include <string.h>
-#include <p11-kit-1/p11-kit/pkcs11.h>
+/* The library's own header: p11-kit's 2.40 pkcs11.h plus the 3.0 structures it lacks (CK_HKDF_PARAMS). */
+#include "../../../Sources/CPKCS11/shim.h"
 
 static int failures = 0, checks = 0;
 
@@ -30,22 +31,6 @@ static int failures = 0, checks = 0;
     } while (0)
 
 static CK_RV dummy_create(void **mutex) { (void)mutex; return CKR_OK; }
-
-/* PKCS#11 3.0's CK_HKDF_PARAMS (p11-kit's 2.40 header lacks it). */
-typedef struct {
-    CK_BBOOL bExtract;
-    CK_BBOOL bExpand;
-    CK_MECHANISM_TYPE prfHashMechanism;
-    CK_ULONG ulSaltType;
-    CK_BYTE_PTR pSalt;
-    CK_ULONG ulSaltLen;
-    CK_OBJECT_HANDLE hSaltKey;
-    CK_BYTE_PTR pInfo;
-    CK_ULONG ulInfoLen;
-} HKDF_PARAMS;
-#define MECHANISM_HKDF_DERIVE 0x402aUL
-#define HKDF_SALT_DATA 0x2UL
-#define HKDF_SALT_KEY 0x4UL
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 static CK_OBJECT_CLASS secret_class = CKO_SECRET_KEY;
@@ -163,27 +148,27 @@ static void key_management(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE session) {
         {CKA_TOKEN, &no, 1}, {CKA_VALUE_LEN, &okm_length, sizeof okm_length}, {CKA_SENSITIVE, &no, 1},
         {CKA_EXTRACTABLE, &yes, 1},
     };
-    HKDF_PARAMS hkdf = {CK_TRUE, CK_TRUE, CKM_SHA256, HKDF_SALT_DATA, salt, sizeof salt, 0, info, sizeof info};
-    CK_MECHANISM derive = {MECHANISM_HKDF_DERIVE, &hkdf, sizeof hkdf};
+    CK_HKDF_PARAMS hkdf = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, salt, sizeof salt, 0, info, sizeof info};
+    CK_MECHANISM derive = {CKM_HKDF_DERIVE, &hkdf, sizeof hkdf};
     EXPECT(f->C_DeriveKey(session, &derive, base, derived_template, 6, NULL), CKR_ARGUMENTS_BAD);
     EXPECT(f->C_DeriveKey(session, NULL, base, derived_template, 6, &derived), CKR_ARGUMENTS_BAD);
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, &hkdf, sizeof hkdf - 8}, base, derived_template, 6, &derived),
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, &hkdf, sizeof hkdf - 8}, base, derived_template, 6, &derived),
            CKR_MECHANISM_PARAM_INVALID);
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, NULL, sizeof hkdf}, base, derived_template, 6, &derived),
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, NULL, sizeof hkdf}, base, derived_template, 6, &derived),
            CKR_ARGUMENTS_BAD);
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, NULL, 0}, base, derived_template, 6, &derived),
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, NULL, 0}, base, derived_template, 6, &derived),
            CKR_MECHANISM_PARAM_INVALID);
-    HKDF_PARAMS bad = hkdf;
+    CK_HKDF_PARAMS bad = hkdf;
     bad.bExtract = bad.bExpand = CK_FALSE;
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
            CKR_MECHANISM_PARAM_INVALID);
     bad = hkdf;
-    bad.ulSaltType = HKDF_SALT_KEY;
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
+    bad.ulSaltType = CKF_HKDF_SALT_KEY;
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
            CKR_MECHANISM_PARAM_INVALID);
     bad = hkdf;
     bad.pSalt = NULL;
-    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){MECHANISM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
+    EXPECT(f->C_DeriveKey(session, &(CK_MECHANISM){CKM_HKDF_DERIVE, &bad, sizeof bad}, base, derived_template, 6, &derived),
            CKR_ARGUMENTS_BAD);
     EXPECT(f->C_DeriveKey(session, &derive, 0, derived_template, 6, &derived), CKR_KEY_HANDLE_INVALID);
     EXPECT(f->C_DeriveKey(session, &derive, payload, derived_template, 6, &derived), CKR_KEY_TYPE_INCONSISTENT);
