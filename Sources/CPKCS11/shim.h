@@ -16,6 +16,31 @@ typedef struct CK_INTERFACE {
 typedef CK_INTERFACE *CK_INTERFACE_PTR;
 typedef CK_INTERFACE_PTR *CK_INTERFACE_PTR_PTR;
 
+// PKCS#11 3.0 section 2.14 (CKM_EDDSA) and 3.0 section 6.58 (HKDF): parameter structures p11-kit's
+// 2.40 header lacks, laid out as the 3.0 header declares them.
+typedef struct CK_EDDSA_PARAMS {
+    CK_BBOOL phFlag;
+    CK_ULONG ulContextDataLen;
+    CK_BYTE_PTR pContextData;
+} CK_EDDSA_PARAMS;
+
+typedef struct CK_HKDF_PARAMS {
+    CK_BBOOL bExtract;
+    CK_BBOOL bExpand;
+    CK_MECHANISM_TYPE prfHashMechanism;
+    CK_ULONG ulSaltType;
+    CK_BYTE_PTR pSalt;
+    CK_ULONG ulSaltLen;
+    CK_OBJECT_HANDLE hSaltKey;
+    CK_BYTE_PTR pInfo;
+    CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+
+#define CKM_HKDF_DERIVE 0x0000402aUL
+#define CKM_HKDF_DATA 0x0000402bUL
+#define CKF_HKDF_SALT_NULL 0x00000001UL
+#define CKF_HKDF_SALT_DATA 0x00000002UL
+#define CKF_HKDF_SALT_KEY 0x00000004UL
 
 // dladdr() without _GNU_SOURCE (which Swift's Glibc module is built without): the library finds
 // its own file to pin itself in memory (see Library.pinned).

@@ -105,12 +105,14 @@ extension CofferClient {
         return response.data
     }
 
-    /// Finishes the session's operation of `kind`; for verify, pass the signature to check.
+    /// Finishes the session's operation of `kind` over the updates so far plus `data`; for verify,
+    /// pass the signature to check.
     public func operationFinal(
-        _ kind: Coffer_V1_OperationKind, signature: Data = Data(), session: UInt64
+        _ kind: Coffer_V1_OperationKind, data: Data = Data(), signature: Data = Data(), session: UInt64
     ) async throws(CofferClientError) -> Data {
         var request = Coffer_V1_OperationFinalRequest()
         request.kind = kind
+        request.data = data
         request.signature = signature
         let response: Coffer_V1_OperationFinalResponse = try await call(
             Coffer_V1_TokenService.Method.OperationFinal.descriptor, request, session: session)

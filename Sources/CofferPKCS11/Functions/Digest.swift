@@ -5,8 +5,8 @@ import CofferClient
 import CofferProtocol
 import Foundation
 
-private let digestOnNode: Library.Compute = { (client, mechanism, _, data, session) async throws(CofferClientError) -> Data in
-    try await client.digest(mechanism: mechanism, data: data, session: session)
+private let digestOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
+    try await client.operationFinal(.digest, data: data, session: session)
 }
 
 /// C_DigestInit.

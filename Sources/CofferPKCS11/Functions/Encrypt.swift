@@ -7,12 +7,12 @@ import CofferClient
 import CofferProtocol
 import Foundation
 
-private let encryptOnNode: Library.Compute = { (client, mechanism, key, data, session) async throws(CofferClientError) -> Data in
-    try await client.encrypt(mechanism: mechanism, key: key, data: data, session: session)
+private let encryptOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
+    try await client.operationFinal(.encrypt, data: data, session: session)
 }
 
-private let decryptOnNode: Library.Compute = { (client, mechanism, key, data, session) async throws(CofferClientError) -> Data in
-    try await client.decrypt(mechanism: mechanism, key: key, data: data, session: session)
+private let decryptOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
+    try await client.operationFinal(.decrypt, data: data, session: session)
 }
 
 /// C_*Update for a buffered operation: no output yet.

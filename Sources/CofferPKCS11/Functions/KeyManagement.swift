@@ -1,8 +1,9 @@
-// Key management (PKCS#11 2.40 section 5.13): generation on the node. Wrap, unwrap and derive are
-// not wired yet (CKR_FUNCTION_NOT_SUPPORTED).
+// Key management (PKCS#11 2.40 section 5.13): generation, wrapping, unwrapping and derivation, each
+// one call to the node, which enforces CKA_EXTRACTABLE, CKA_WRAP/CKA_UNWRAP/CKA_DERIVE and the templates.
 import CPKCS11
 import CofferClient
 import CofferProtocol
+import Foundation
 
 /// C_GenerateKey.
 @_cdecl("C_GenerateKey")
@@ -46,30 +47,81 @@ public func cGenerateKeyPair(
     }
 }
 
-/// C_WrapKey: not wired yet.
+/// C_WrapKey: two-call convention for the wrapped bytes. A length query (or a short buffer) wraps
+/// on the node and keeps the result for the retry with the same arguments, so the retry returns
+/// exactly the bytes whose length was reported.
 @_cdecl("C_WrapKey")
 public func cWrapKey(
     _ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePointer<CK_MECHANISM>?, _ wrappingKey: CK_OBJECT_HANDLE,
     _ key: CK_OBJECT_HANDLE, _ wrapped: UnsafeMutablePointer<CK_BYTE>?, _ wrappedLength: UnsafeMutablePointer<CK_ULONG>?
 ) -> CK_RV {
-    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+    returnCode { () throws(CKRError) in
+        let remote = try Library.shared.session(session).remote
+        let decoded = try MechanismParameters.decode(mechanism)
+        let wrappedLength = try required(wrappedLength)
+        guard wrappingKey != 0 else { throw CKRError(CK_RV(CKR_WRAPPING_KEY_HANDLE_INVALID)) }
+        guard key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
+        let request = WrapRequest(mechanism: decoded, wrappingKey: UInt64(wrappingKey), key: UInt64(key))
+        let result: [UInt8]
+        if let kept = try Library.shared.withSession(session, { $0.wrapped }), kept.request == request {
+            result = kept.bytes
+        } else {
+            result = Array(
+                try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                    try await client.wrapKey(mechanism: decoded, wrappingKey: request.wrappingKey, key: request.key, session: remote)
+                })
+        }
+        let outcome: OutputBuffer.Outcome
+        do throws(CKRError) {
+            outcome = try OutputBuffer.write(result, to: wrapped, count: wrappedLength)
+        } catch {
+            _ = try? Library.shared.withSession(session) { $0.wrapped = (request, result) }
+            throw error
+        }
+        try Library.shared.withSession(session) { (state: inout Session) in
+            state.wrapped = outcome == .lengthOnly ? (request, result) : nil
+        }
+    }
 }
 
-/// C_UnwrapKey: not wired yet.
+/// C_UnwrapKey.
 @_cdecl("C_UnwrapKey")
 public func cUnwrapKey(
     _ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePointer<CK_MECHANISM>?, _ unwrappingKey: CK_OBJECT_HANDLE,
     _ wrapped: UnsafeMutablePointer<CK_BYTE>?, _ wrappedLength: CK_ULONG, _ template: UnsafeMutablePointer<CK_ATTRIBUTE>?,
     _ count: CK_ULONG, _ key: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
-    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+    returnCode { () throws(CKRError) in
+        let remote = try Library.shared.session(session).remote
+        let decoded = try MechanismParameters.decode(mechanism)
+        let key = try required(key)
+        guard let wrapped else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+        guard unwrappingKey != 0 else { throw CKRError(CK_RV(CKR_UNWRAPPING_KEY_HANDLE_INVALID)) }
+        let bytes = Data(try inputBytes(wrapped, wrappedLength, tooLong: CK_RV(CKR_WRAPPED_KEY_LEN_RANGE)))
+        let attributes = try Template.attributes(template, count)
+        key.pointee = CK_OBJECT_HANDLE(
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.unwrapKey(
+                    mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote)
+            })
+    }
 }
 
-/// C_DeriveKey: not wired yet (ECDH and HKDF parameters are not decoded).
+/// C_DeriveKey (CKM_ECDH1_DERIVE, CKM_HKDF_DERIVE).
 @_cdecl("C_DeriveKey")
 public func cDeriveKey(
     _ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePointer<CK_MECHANISM>?, _ baseKey: CK_OBJECT_HANDLE,
     _ template: UnsafeMutablePointer<CK_ATTRIBUTE>?, _ count: CK_ULONG, _ key: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
-    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+    returnCode { () throws(CKRError) in
+        let remote = try Library.shared.session(session).remote
+        let decoded = try MechanismParameters.decode(mechanism)
+        let key = try required(key)
+        guard baseKey != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
+        let attributes = try Template.attributes(template, count)
+        key.pointee = CK_OBJECT_HANDLE(
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.deriveKey(mechanism: decoded, baseKey: UInt64(baseKey), template: attributes, session: remote)
+            })
+    }
 }

@@ -13,8 +13,8 @@ public func cSignInit(_ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePo
     }
 }
 
-private let signOnNode: Library.Compute = { (client, mechanism, key, data, session) async throws(CofferClientError) -> Data in
-    try await client.sign(mechanism: mechanism, key: key, data: data, session: session)
+private let signOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
+    try await client.operationFinal(.sign, data: data, session: session)
 }
 
 /// C_Sign.
@@ -65,8 +65,8 @@ private func verify(
     guard let signature else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
     let signed = Data(try inputBytes(signature, signatureLength, tooLong: CK_RV(CKR_SIGNATURE_LEN_RANGE)))
     let input = Data(data ?? operation.buffered)
-    try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-        try await client.verify(mechanism: operation.mechanism, key: operation.key, data: input, signature: signed, session: remote)
+    _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        try await client.operationFinal(.verify, data: input, signature: signed, session: remote)
     }
 }
 

@@ -1,24 +1,51 @@
-// Single-part operations (C_Sign, C_Encrypt, C_Decrypt, C_Digest, C_Verify) on top of the node's
-// one-call RPCs. C_*Init is checked and recorded locally; the node is asked when output is due.
+// Operations (C_Sign, C_Encrypt, C_Decrypt, C_Digest, C_Verify and their multi-part forms) on the
+// node's OperationInit/OperationFinal: C_*Init starts the operation on the node, which checks the key
+// and mechanism then (as PKCS#11 requires of C_*Init); C_*Update buffers here; the call that ends the
+// operation sends the data with OperationFinal. Two requests per operation, however many parts.
 import CPKCS11
 import CofferClient
 import CofferProtocol
 import Foundation
 
 extension Library {
-    /// A node call that turns (mechanism, key, input, node session) into output.
-    typealias Compute = @Sendable (CofferClient, Coffer_V1_Mechanism, UInt64, Data, UInt64) async throws(CofferClientError) -> Data
+    /// A node call that finishes the session's operation over the given input: (client, input, node session).
+    typealias Compute = @Sendable (CofferClient, Data, UInt64) async throws(CofferClientError) -> Data
 
-    /// Starts an operation: CKR_OPERATION_ACTIVE if one of `kind` is already active.
+    /// Starts an operation: CKR_OPERATION_ACTIVE if one of `kind` is already active; the node refuses
+    /// a key or mechanism that cannot do `kind` (CKR_KEY_FUNCTION_NOT_PERMITTED,
+    /// CKR_KEY_TYPE_INCONSISTENT, CKR_KEY_HANDLE_INVALID, CKR_MECHANISM_INVALID, ...).
     func startOperation(
         _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE,
         mechanism: UnsafeMutablePointer<CK_MECHANISM>?, key: CK_OBJECT_HANDLE
     ) throws(CKRError) {
-        try withSession(handle) { (session: inout Session) throws(CKRError) in
+        // Claimed here first, so that two threads sharing the session cannot both start one.
+        let (remote, decoded) = try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             let decoded = try MechanismParameters.decode(mechanism)
             guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
             session.operations[kind] = Session.Operation(mechanism: decoded, key: UInt64(key))
+            return (session.remote, decoded)
+        }
+        let wireKind = kind.wire
+        let start = { () throws(CKRError) in
+            try self.call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.operationInit(wireKind, mechanism: decoded, key: UInt64(key), session: remote)
+            }
+        }
+        do {
+            do {
+                try start()
+            } catch where error.code == CK_RV(CKR_OPERATION_ACTIVE) {
+                // The node still holds an operation this library ended on its own (a bad argument
+                // ends an operation without a node call): finish that one unseen and start again.
+                _ = try? call { (client: CofferClient) async throws(CofferClientError) in
+                    try await client.operationFinal(wireKind, session: remote)
+                }
+                try start()
+            }
+        } catch {
+            end(kind, session: handle)
+            throw error
         }
     }
 
@@ -47,7 +74,7 @@ extension Library {
                 let data = Data(input)
                 result = Array(
                     try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                        try await compute(client, operation.mechanism, operation.key, data, remote)
+                        try await compute(client, data, remote)
                     })
             } catch {
                 end(kind, session: handle)
@@ -111,5 +138,18 @@ func operationInput(
     } catch {
         Library.shared.end(kind, session: session)
         throw error
+    }
+}
+
+extension Session.OperationKind {
+    /// The wire's name for the kind.
+    var wire: Coffer_V1_OperationKind {
+        switch self {
+        case .encrypt: .encrypt
+        case .decrypt: .decrypt
+        case .sign: .sign
+        case .verify: .verify
+        case .digest: .digest
+        }
     }
 }

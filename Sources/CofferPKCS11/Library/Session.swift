@@ -35,4 +35,6 @@ struct Session: Sendable {
     let generation: Int
     var find: FindCursor?
     var operations: [OperationKind: Operation] = [:]
+    /// The wrapped bytes C_WrapKey reported the length of, kept for the retry.
+    var wrapped: (request: WrapRequest, bytes: [UInt8])?
 }

@@ -1308,6 +1308,10 @@ public nonisolated struct Coffer_V1_OperationFinalRequest: Sendable {
   /// For verify: the signature to check.
   public var signature: Data = Data()
 
+  /// Input appended to what Update gave before the operation finishes, so that a single-part call
+  /// after OperationInit (C_Sign after C_SignInit) is one request. At most 4 MiB, as for Update.
+  public var data: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3389,7 +3393,7 @@ nonisolated extension Coffer_V1_OperationUpdateResponse: SwiftProtobuf.Message, 
 
 nonisolated extension Coffer_V1_OperationFinalRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperationFinalRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}kind\0\u{1}signature\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}kind\0\u{1}signature\0\u{1}data\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3400,6 +3404,7 @@ nonisolated extension Coffer_V1_OperationFinalRequest: SwiftProtobuf.Message, Sw
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.data) }()
       default: break
       }
     }
@@ -3419,6 +3424,9 @@ nonisolated extension Coffer_V1_OperationFinalRequest: SwiftProtobuf.Message, Sw
     if !self.signature.isEmpty {
       try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 3)
     }
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3426,6 +3434,7 @@ nonisolated extension Coffer_V1_OperationFinalRequest: SwiftProtobuf.Message, Sw
     if lhs._header != rhs._header {return false}
     if lhs.kind != rhs.kind {return false}
     if lhs.signature != rhs.signature {return false}
+    if lhs.data != rhs.data {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

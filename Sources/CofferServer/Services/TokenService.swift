@@ -340,10 +340,15 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let session = try caller.requireSession()
             let kind = try WireDecoding.operationKind(request.kind)
             let operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            // The operation has ended by now, whatever the final input turns out to be.
+            let last = try WireDecoding.data(request.data)
+            guard operation.buffer.count + last.count <= SessionTable.maxBufferedBytes else {
+                throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(SessionTable.maxBufferedBytes) bytes")
+            }
             var response = Coffer_V1_OperationFinalResponse()
             response.data = Data(
                 try perform(
-                    kind, operation.mechanism, operation.parameters, key: operation.key, data: operation.buffer,
+                    kind, operation.mechanism, operation.parameters, key: operation.key, data: operation.buffer + last,
                     signature: Array(request.signature.prefix(WireDecoding.maxParameterBytes))))
             response.header = gate.responseHeader()
             return response
@@ -417,7 +422,8 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         wire.type = UInt64(type.rawValue)
         wire.minKeySize = UInt64(info.minKeySize)
         wire.maxKeySize = UInt64(info.maxKeySize)
-        wire.flags = UInt64(info.flags.rawValue)
+        // Every mechanism runs on the node, the token's device, never in the caller's process: CKF_HW.
+        wire.flags = UInt64(info.flags.union(.hardware).rawValue)
         return wire
     }
 }

@@ -70,11 +70,14 @@ public final class SessionTable: Sendable {
         try sessions.withLock { table throws(ServiceFailure) in try Self.session(handle, connection: connection, in: table).readWrite }
     }
 
-    /// Starts an operation; CKR_OPERATION_ACTIVE when one of its kind is running.
+    /// Starts an operation; CKR_OPERATION_ACTIVE when one of its kind is running. An operation left by
+    /// another login (its user logged out) can never be finished by this caller, so the new one replaces it.
     func begin(_ kind: OperationKind, _ operation: ActiveOperation, session handle: UInt64, connection: String) throws(ServiceFailure) {
         try sessions.withLock { table throws(ServiceFailure) in
             let session = try Self.session(handle, connection: connection, in: table)
-            guard session.operations[kind] == nil else { throw ServiceFailure(.operationActive, "a \(kind) operation is active") }
+            if let running = session.operations[kind], running.userID == operation.userID {
+                throw ServiceFailure(.operationActive, "a \(kind) operation is active")
+            }
             table[handle]?.operations[kind] = operation
         }
     }

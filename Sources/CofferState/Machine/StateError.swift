@@ -33,6 +33,9 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case pinLocked
     /// No object with that handle is visible to the caller.
     case objectHandleInvalid
+    /// A key argument names no object visible to the caller: the function's CKR for it
+    /// (CKR_KEY_HANDLE_INVALID, CKR_WRAPPING_KEY_HANDLE_INVALID or CKR_UNWRAPPING_KEY_HANDLE_INVALID).
+    case keyHandleInvalid(ReturnCode)
     /// A concurrent writer kept winning; the command was not applied.
     case conflict
     /// The index did not reach the revision in time.
@@ -63,6 +66,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinLenRange: .pinLenRange
         case .pinLocked: .pinLocked
         case .objectHandleInvalid: .objectHandleInvalid
+        case .keyHandleInvalid(let code): code
         case .conflict: .functionFailed
         case .timedOut: .deviceError
         case .sessionReadOnly: .sessionReadOnly
@@ -88,6 +92,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .pinLenRange: "a password must be 8 to 128 bytes"
         case .pinLocked: "the account is locked after too many failed logins; an admin must unlock it"
         case .objectHandleInvalid: "no such object"
+        case .keyHandleInvalid: "no such key"
         case .conflict: "the record changed concurrently; try again"
         case .timedOut(let r): "timed out waiting for revision \(r)"
         case .sessionReadOnly: "the session is read-only"

@@ -11,7 +11,7 @@ extension StateMachine {
         in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let base = try object(baseKey, for: user, in: context)
+        let base = try keyObject(baseKey, for: user, in: context)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)

@@ -26,7 +26,7 @@ extension StateMachine {
         _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User,
         in context: SessionContext? = nil
     ) throws(StateError) -> KeyMaterial {
-        let entry = try object(handle, for: user, in: context)
+        let entry = try keyObject(handle, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkUse(entry.object, by: user)
             try KeyPolicy.checkUse(entry.object.attributes, for: operation, mechanism: mechanism)

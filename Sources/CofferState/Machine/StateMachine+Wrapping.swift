@@ -11,8 +11,8 @@ extension StateMachine {
         mechanism: MechanismType, parameters: MechanismParameters, wrappingKey: ObjectHandle, key: ObjectHandle, by user: User,
         in context: SessionContext? = nil
     ) throws(StateError) -> [UInt8] {
-        let wrapping = try object(wrappingKey, for: user, in: context)
-        let target = try object(key, for: user, in: context)
+        let wrapping = try keyObject(wrappingKey, for: user, missing: .wrappingKeyHandleInvalid, in: context)
+        let target = try keyObject(key, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkUse(wrapping.object, by: user)
             try Access.checkUse(target.object, by: user)
@@ -37,7 +37,7 @@ extension StateMachine {
         template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
-        let unwrapping = try object(unwrappingKey, for: user, in: context)
+        let unwrapping = try keyObject(unwrappingKey, for: user, missing: .unwrappingKeyHandleInvalid, in: context)
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)

@@ -71,14 +71,14 @@ import Testing
             #expect(try await TokenServiceTests.find(c, alice) == [tokenKey])
             #expect(
                 await returnCode { try await c.token.encrypt(TokenServiceTests.cipher(sessionKey, aliceAgain, [1], session: other)) }
-                    == .objectHandleInvalid)
+                    == .keyHandleInvalid)
 
             // Closing the session that made it destroys it.
             try await Self.close(c, alice, session: readOnly)
             #expect(f.state.sessionObjectCount == 0)
             #expect(
                 await returnCode { try await c.token.encrypt(TokenServiceTests.cipher(sessionKey, alice, [1], session: readWrite)) }
-                    == .objectHandleInvalid)
+                    == .keyHandleInvalid)
             #expect(try await Self.find(c, alice, session: readWrite) == [tokenKey])
 
             // Logout destroys the login's session objects in every session; the token key stays.

@@ -56,7 +56,7 @@ import Testing
 
             #expect(try await Self.find(c, alice).sorted() == [mine, shared].sorted())
             #expect(try await Self.find(c, bob).isEmpty)
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1, 2, 3])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1, 2, 3])) } == .keyHandleInvalid)
 
             var share = Coffer_V1_ShareObjectRequest()
             share.header = header(alice)
@@ -68,7 +68,7 @@ import Testing
             #expect(try await Self.find(c, bob) == [shared])
             let ciphertext = try await c.token.encrypt(Self.cipher(shared, bob, [1, 2, 3])).data
             #expect(try await c.token.decrypt(Self.cipher(shared, alice, Array(ciphertext))).data == Data([1, 2, 3]))
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, bob, [1])) } == .keyHandleInvalid)
             // Bob may use but not destroy it.
             var destroy = Coffer_V1_DestroyObjectRequest()
             destroy.header = header(bob)
@@ -86,7 +86,7 @@ import Testing
             // Unshare withdraws.
             share.shared = false
             _ = try await c.token.shareObject(share)
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(shared, bob, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(shared, bob, [1])) } == .keyHandleInvalid)
             // No login at all.
             #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, "", [1])) } == .userNotLoggedIn)
         }
@@ -206,10 +206,11 @@ import Testing
                 request.data = Data(data.utf8)
                 _ = try await c.token.operationUpdate(request)
             }
-            func final(_ kind: Coffer_V1_OperationKind, signature: Data = Data()) async throws -> Data {
+            func final(_ kind: Coffer_V1_OperationKind, data: String = "", signature: Data = Data()) async throws -> Data {
                 var request = Coffer_V1_OperationFinalRequest()
                 request.header = header(alice, session: session)
                 request.kind = kind
+                request.data = Data(data.utf8)
                 request.signature = signature
                 return try await c.token.operationFinal(request).data
             }
@@ -221,6 +222,27 @@ import Testing
             #expect(try await final(.digest) == abc)
             #expect(await returnCode { try await update(.digest, "a") } == .operationNotInitialized)
             #expect(await returnCode { try await final(.digest) } == .operationNotInitialized)
+            // Final's data follows what Update gave; alone it makes Init + Final a single-part call.
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            try await update(.digest, "a")
+            #expect(try await final(.digest, data: "bc") == abc)
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            #expect(try await final(.digest, data: "abc") == abc)
+            // Init refuses a key that cannot do the operation, before any data comes.
+            #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: aes) } == .keyTypeInconsistent)
+            #expect(await returnCode { try await initOp(.sign, mechanism(.ecdsaSHA256), key: 424_242) } == .keyHandleInvalid)
+            #expect(await returnCode { try await final(.sign) } == .operationNotInitialized)
+            // An operation another login left behind (its user logged out) is replaced, not stuck.
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            var anonymous = Coffer_V1_OperationInitRequest()
+            anonymous.header = header("", session: session)
+            anonymous.kind = .digest
+            anonymous.mechanism = mechanism(.sha256)
+            _ = try await c.token.operationInit(anonymous)
+            #expect(await returnCode { try await final(.digest) } == .operationNotInitialized)
+            #expect(await returnCode { try await c.token.operationInit(anonymous) } == .operationActive)
+            try await initOp(.digest, mechanism(.sha256), key: 0)
+            #expect(try await final(.digest, data: "abc") == abc)
 
             let gcm = Self.cipher(aes, alice, []).mechanism
             try await initOp(.encrypt, gcm, key: aes)
@@ -277,7 +299,7 @@ import Testing
             generate.mechanism = mechanism(MechanismType(rawValue: 0xFFFF_FFFF))
             #expect(await returnCode { try await c.token.generateKey(generate) } == .mechanismInvalid)
 
-            #expect(await returnCode { try await c.token.encrypt(Self.cipher(424_242, alice, [1])) } == .objectHandleInvalid)
+            #expect(await returnCode { try await c.token.encrypt(Self.cipher(424_242, alice, [1])) } == .keyHandleInvalid)
             var noMechanism = Self.cipher(aes, alice, [1])
             noMechanism.clearMechanism()
             #expect(await returnCode { try await c.token.encrypt(noMechanism) } == .argumentsBad)

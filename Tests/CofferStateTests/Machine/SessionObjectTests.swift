@@ -31,7 +31,9 @@ import Testing
 
         // Another session of the same login uses it; another login of the same user and a call without a session do not see it.
         _ = try f.machine.key(sessionKey, for: .encrypt, mechanism: .aesECB, by: alice, in: second)
-        #expect(throws: StateError.objectHandleInvalid) { try f.machine.key(sessionKey, for: .encrypt, mechanism: .aesECB, by: alice, in: otherLogin) }
+        #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) {
+            try f.machine.key(sessionKey, for: .encrypt, mechanism: .aesECB, by: alice, in: otherLogin)
+        }
         #expect(throws: StateError.objectHandleInvalid) { try f.machine.object(sessionKey, for: alice) }
         #expect(try f.machine.attributeValue(.token, of: sessionKey, for: alice, in: second) == .bool(false))
 

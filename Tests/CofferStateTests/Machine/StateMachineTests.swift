@@ -78,7 +78,7 @@ import Testing
         }
 
         // Bob cannot see or use Alice's keys, until she shares one.
-        #expect(throws: StateError.objectHandleInvalid) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: bob) }
+        #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: bob) }
         #expect(try f.machine.find(AttributeSet([(.label, .string("alice-aes"))]), for: bob).isEmpty)
         try await f.machine.share(aes, with: bob.id, by: alice)
         #expect(try f.machine.find(AttributeSet([(.label, .string("alice-aes"))]), for: bob) == [aes])
@@ -87,8 +87,8 @@ import Testing
         await #expect(throws: StateError.self) { try await f.machine.destroy(aes, by: bob) }
         await #expect(throws: StateError.self) { try await f.machine.share(aes, with: bob.id, by: bob) }
         try await f.machine.unshare(aes, from: bob.id, by: alice)
-        #expect(throws: StateError.objectHandleInvalid) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: bob) }
-        #expect(throws: StateError.objectHandleInvalid) { try f.machine.key(pair.privateKey, for: .sign, mechanism: .ecdsa, by: bob) }
+        #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: bob) }
+        #expect(throws: StateError.keyHandleInvalid(.keyHandleInvalid)) { try f.machine.key(pair.privateKey, for: .sign, mechanism: .ecdsa, by: bob) }
 
         // Admins manage but never use keys.
         #expect(throws: StateError.self) { try f.machine.key(aes, for: .encrypt, mechanism: .aesGCM, by: f.admin) }
