@@ -5,10 +5,6 @@ import CofferClient
 import CofferProtocol
 import Foundation
 
-private let digestOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
-    try await client.operationFinal(.digest, data: data, session: session)
-}
-
 /// C_DigestInit.
 @_cdecl("C_DigestInit")
 public func cDigestInit(_ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePointer<CK_MECHANISM>?) -> CK_RV {
@@ -26,7 +22,7 @@ public func cDigest(
     returnCode { () throws(CKRError) in
         let input = try operationInput(.digest, session, data, dataLength)
         try Library.shared.finishOperation(
-            .digest, session: session, input: input, output: digest, outputLength: digestLength, compute: digestOnNode)
+            .digest, session: session, input: input, output: digest, outputLength: digestLength)
     }
 }
 
@@ -51,6 +47,6 @@ public func cDigestFinal(
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         try Library.shared.finishOperation(
-            .digest, session: session, input: nil, output: digest, outputLength: digestLength, compute: digestOnNode)
+            .digest, session: session, input: nil, output: digest, outputLength: digestLength)
     }
 }

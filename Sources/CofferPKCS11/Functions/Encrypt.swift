@@ -7,14 +7,6 @@ import CofferClient
 import CofferProtocol
 import Foundation
 
-private let encryptOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
-    try await client.operationFinal(.encrypt, data: data, session: session)
-}
-
-private let decryptOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
-    try await client.operationFinal(.decrypt, data: data, session: session)
-}
-
 /// C_*Update for a buffered operation: no output yet.
 private func update(
     _ kind: Session.OperationKind, _ session: CK_SESSION_HANDLE, _ part: UnsafeMutablePointer<CK_BYTE>?, _ partLength: CK_ULONG,
@@ -46,7 +38,7 @@ public func cEncrypt(
     returnCode { () throws(CKRError) in
         let input = try operationInput(.encrypt, session, data, dataLength)
         try Library.shared.finishOperation(
-            .encrypt, session: session, input: input, output: encrypted, outputLength: encryptedLength, compute: encryptOnNode)
+            .encrypt, session: session, input: input, output: encrypted, outputLength: encryptedLength)
     }
 }
 
@@ -66,7 +58,7 @@ public func cEncryptFinal(
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         try Library.shared.finishOperation(
-            .encrypt, session: session, input: nil, output: encrypted, outputLength: encryptedLength, compute: encryptOnNode)
+            .encrypt, session: session, input: nil, output: encrypted, outputLength: encryptedLength)
     }
 }
 
@@ -87,7 +79,7 @@ public func cDecrypt(
     returnCode { () throws(CKRError) in
         let input = try operationInput(.decrypt, session, encrypted, encryptedLength)
         try Library.shared.finishOperation(
-            .decrypt, session: session, input: input, output: data, outputLength: dataLength, compute: decryptOnNode)
+            .decrypt, session: session, input: input, output: data, outputLength: dataLength)
     }
 }
 
@@ -107,7 +99,7 @@ public func cDecryptFinal(
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         try Library.shared.finishOperation(
-            .decrypt, session: session, input: nil, output: data, outputLength: dataLength, compute: decryptOnNode)
+            .decrypt, session: session, input: nil, output: data, outputLength: dataLength)
     }
 }
 

@@ -47,6 +47,7 @@ public func cDestroyObject(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HAN
         try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
             try await client.destroyObject(UInt64(object), session: remote)
         }
+        Library.shared.forgetCheckedUses()
     }
 }
 
@@ -96,6 +97,7 @@ public func cSetAttributeValue(
         try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
             try await client.setAttributes(UInt64(object), template: attributes, session: remote)
         }
+        Library.shared.forgetCheckedUses()
     }
 }
 

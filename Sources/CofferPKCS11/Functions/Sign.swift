@@ -13,10 +13,6 @@ public func cSignInit(_ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutablePo
     }
 }
 
-private let signOnNode: Library.Compute = { (client, data, session) async throws(CofferClientError) -> Data in
-    try await client.operationFinal(.sign, data: data, session: session)
-}
-
 /// C_Sign.
 @_cdecl("C_Sign")
 public func cSign(
@@ -26,7 +22,7 @@ public func cSign(
     returnCode { () throws(CKRError) in
         let input = try operationInput(.sign, session, data, dataLength)
         try Library.shared.finishOperation(
-            .sign, session: session, input: input, output: signature, outputLength: signatureLength, compute: signOnNode)
+            .sign, session: session, input: input, output: signature, outputLength: signatureLength)
     }
 }
 
@@ -45,7 +41,7 @@ public func cSignFinal(
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         try Library.shared.finishOperation(
-            .sign, session: session, input: nil, output: signature, outputLength: signatureLength, compute: signOnNode)
+            .sign, session: session, input: nil, output: signature, outputLength: signatureLength)
     }
 }
 
@@ -66,7 +62,7 @@ private func verify(
     let signed = Data(try inputBytes(signature, signatureLength, tooLong: CK_RV(CKR_SIGNATURE_LEN_RANGE)))
     let input = Data(data ?? operation.buffered)
     _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-        try await client.operationFinal(.verify, data: input, signature: signed, session: remote)
+        try await Library.complete(.verify, operation, input: input, signature: signed, client: client, session: remote)
     }
 }
 

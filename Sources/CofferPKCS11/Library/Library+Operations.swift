@@ -1,15 +1,17 @@
-// Operations (C_Sign, C_Encrypt, C_Decrypt, C_Digest, C_Verify and their multi-part forms) on the
-// node's OperationInit/OperationFinal: C_*Init starts the operation on the node, which checks the key
-// and mechanism then (as PKCS#11 requires of C_*Init); C_*Update buffers here; the call that ends the
-// operation sends the data with OperationFinal. Two requests per operation, however many parts.
+// Operations (C_Sign, C_Encrypt, C_Decrypt, C_Digest, C_Verify and their multi-part forms). The first
+// C_*Init of a key, mechanism and kind starts the operation on the node (OperationInit), which checks
+// the key and mechanism then, as PKCS#11 requires of C_*Init, and the call that ends it sends the data
+// with OperationFinal. Once the node has accepted that use, later C_*Inits of it are local and the
+// operation ends with one single-part call on the pipeline stream: one message per operation on the
+// hot path. C_*Update buffers here.
 import CPKCS11
 import CofferClient
 import CofferProtocol
 import Foundation
 
 extension Library {
-    /// A node call that finishes the session's operation over the given input: (client, input, node session).
-    typealias Compute = @Sendable (CofferClient, Data, UInt64) async throws(CofferClientError) -> Data
+    /// Most key uses remembered as checked; past it the set starts again.
+    static let checkedUseLimit = 4096
 
     /// Starts an operation: CKR_OPERATION_ACTIVE if one of `kind` is already active; the node refuses
     /// a key or mechanism that cannot do `kind` (CKR_KEY_FUNCTION_NOT_PERMITTED,
@@ -19,13 +21,19 @@ extension Library {
         mechanism: UnsafeMutablePointer<CK_MECHANISM>?, key: CK_OBJECT_HANDLE
     ) throws(CKRError) {
         // Claimed here first, so that two threads sharing the session cannot both start one.
-        let (remote, decoded) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+        let (remote, decoded, checked) = try change { (state: inout State) throws(CKRError) in
+            guard var session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             let decoded = try MechanismParameters.decode(mechanism)
             guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
-            session.operations[kind] = Session.Operation(mechanism: decoded, key: UInt64(key))
-            return (session.remote, decoded)
+            let checked = state.checkedUses.contains(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
+            var operation = Session.Operation(mechanism: decoded, key: UInt64(key))
+            operation.startedOnNode = !checked
+            session.operations[kind] = operation
+            state.sessions[handle] = session
+            return (session.remote, decoded, checked)
         }
+        if checked { return }
         let wireKind = kind.wire
         let start = { () throws(CKRError) in
             try self.call { (client: CofferClient) async throws(CofferClientError) in
@@ -47,6 +55,38 @@ extension Library {
             end(kind, session: handle)
             throw error
         }
+        _ = try? change { (state: inout State) in
+            if state.checkedUses.count >= Self.checkedUseLimit { state.checkedUses.removeAll() }
+            state.checkedUses.insert(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
+        }
+    }
+
+    /// Forgets the checked key uses (after this application destroyed or changed an object): the next
+    /// C_*Init of each asks the node again.
+    func forgetCheckedUses() {
+        _ = try? change { $0.checkedUses.removeAll() }
+    }
+
+    /// Runs the node call that ends `operation` over `input`: OperationFinal when the node holds the
+    /// operation, else the single-part call. Verification returns no bytes.
+    static func complete(
+        _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data = Data(),
+        client: CofferClient, session remote: UInt64
+    ) async throws(CofferClientError) -> Data {
+        if operation.startedOnNode {
+            return try await client.operationFinal(kind.wire, data: input, signature: signature, session: remote)
+        }
+        let mechanism = operation.mechanism
+        let key = operation.key
+        switch kind {
+        case .sign: return try await client.sign(mechanism: mechanism, key: key, data: input, session: remote)
+        case .encrypt: return try await client.encrypt(mechanism: mechanism, key: key, data: input, session: remote)
+        case .decrypt: return try await client.decrypt(mechanism: mechanism, key: key, data: input, session: remote)
+        case .digest: return try await client.digest(mechanism: mechanism, data: input, session: remote)
+        case .verify:
+            try await client.verify(mechanism: mechanism, key: key, data: input, signature: signature, session: remote)
+            return Data()
+        }
     }
 
     /// Ends a single-part operation with output (PKCS#11 2.40 section 5.2): a length query or a
@@ -55,7 +95,7 @@ extension Library {
     /// `input` nil means the data buffered by C_*Update.
     func finishOperation(
         _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input given: [UInt8]?,
-        output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>?, compute: @escaping Compute
+        output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>?
     ) throws(CKRError) {
         let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
@@ -74,7 +114,7 @@ extension Library {
                 let data = Data(input)
                 result = Array(
                     try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                        try await compute(client, data, remote)
+                        try await Self.complete(kind, operation, input: data, client: client, session: remote)
                     })
             } catch {
                 end(kind, session: handle)
@@ -152,4 +192,12 @@ extension Session.OperationKind {
         case .digest: .digest
         }
     }
+}
+
+/// A key use the node has accepted at a C_*Init: the same kind, key and mechanism type needs no
+/// second check. Parameters are checked here at every C_*Init and by the node at every call.
+struct CheckedUse: Sendable, Hashable {
+    let kind: Session.OperationKind
+    let key: UInt64
+    let mechanism: UInt64
 }

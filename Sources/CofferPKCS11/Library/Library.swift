@@ -19,7 +19,11 @@ final class Library: Sendable {
         var process: pid_t = 0
         var clusterName = ""
         var callLimit: Duration = .seconds(30)
-        var loggedIn = false
+        var loggedIn = false {
+            didSet { checkedUses.removeAll() }
+        }
+        /// Key uses the node has accepted at a C_*Init since the login (see `startOperation`).
+        var checkedUses: Set<CheckedUse> = []
         /// The client's failover count at C_Login.
         var loginGeneration = 0
         var sessions: [CK_SESSION_HANDLE: Session] = [:]

@@ -19,6 +19,9 @@ struct Session: Sendable {
         var pending: (input: [UInt8], output: [UInt8])?
         /// Data given to C_*Update so far; C_*Final processes it in one node call.
         var buffered: [UInt8] = []
+        /// Whether the node holds this operation (started by OperationInit, ended by OperationFinal);
+        /// otherwise it ends with one single-part call on the pipeline.
+        var startedOnNode = true
     }
 
     /// The handles C_FindObjectsInit found, handed out by C_FindObjects.
