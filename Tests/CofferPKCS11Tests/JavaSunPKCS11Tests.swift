@@ -1,6 +1,6 @@
 // Issue 4's Java interop check: Java 17's SunPKCS11 provider loads libcoffer-pkcs11.so. keytool lists
-// the token's keys, and Java/CofferSign.java (compiled with javac at test time) signs with a Coffer
-// RSA key and an EC key and verifies with the JDK's own providers.
+// the token's keys (and makes and deletes one), and Java/CofferSign.java (compiled with javac at test
+// time) signs with a Coffer RSA key and an EC key and verifies with the JDK's own providers.
 import Foundation
 import Testing
 
@@ -29,17 +29,21 @@ import Testing
         return configuration
     }
 
-    @Test func keytoolListsTheTokensKeys() throws {
+    /// Runs `keytool arguments...` on the token's PKCS11 KeyStore.
+    static func keytool(
+        _ arguments: [String], _ fixture: PKCS11Fixture, configuration: String, pin: String? = nil
+    ) throws -> Tool {
+        let store = [
+            "-storetype", "PKCS11", "-providerClass", "sun.security.pkcs11.SunPKCS11", "-providerArg", configuration,
+            "-storepass", pin ?? fixture.pin,
+        ]
+        return try Tool.run("keytool", arguments + store, folder: fixture.node.folder, environment: fixture.environment)
+    }
+
+    @Test func keytoolListsCreatesAndDeletesKeys() throws {
         let fixture = try PKCS11Fixture()
         let configuration = try Self.token(fixture)
-        let listed = try Tool.run(
-            "keytool",
-            [
-                "-list", "-storetype", "PKCS11", "-providerClass", "sun.security.pkcs11.SunPKCS11", "-providerArg",
-                configuration,
-                "-storepass", fixture.pin,
-            ],
-            folder: fixture.node.folder, environment: fixture.environment)
+        let listed = try Self.keytool(["-list"], fixture, configuration: configuration)
         #expect(listed.status == 0, "\(listed.stdout)\(listed.stderr)")
         #expect(listed.stdout.contains("Keystore provider: SunPKCS11-Coffer"), "\(listed.stdout)")
         #expect(listed.stdout.contains("Your keystore contains 2 entries"), "\(listed.stdout)")
@@ -57,15 +61,27 @@ import Testing
             #expect(value != nil && listed.stdout.contains(value ?? "-"), "\(fingerprint.stdout)\n\(listed.stdout)")
         }
 
-        let wrongPIN = try Tool.run(
-            "keytool",
+        // keytool -genkeypair generates a session key pair on the token, signs its certificate with it,
+        // then copies the private key to a token object (C_CopyObject) and creates the certificate
+        // object; -delete destroys both.
+        let generated = try Self.keytool(
             [
-                "-list", "-v", "-storetype", "PKCS11", "-providerClass", "sun.security.pkcs11.SunPKCS11",
-                "-providerArg",
-                configuration, "-storepass", "alice:wrong password",
+                "-genkeypair", "-alias", "java-made", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
+                "CN=java-made",
             ],
-            folder: fixture.node.folder, environment: fixture.environment)
+            fixture, configuration: configuration)
+        #expect(generated.status == 0, "\(generated.stdout)\(generated.stderr)")
+        let withNew = try Self.keytool(["-list"], fixture, configuration: configuration)
+        #expect(withNew.stdout.contains("Your keystore contains 3 entries"), "\(withNew.stdout)")
+        #expect(withNew.stdout.contains("java-made, PrivateKeyEntry"), "\(withNew.stdout)")
+        let deleted = try Self.keytool(["-delete", "-alias", "java-made"], fixture, configuration: configuration)
+        #expect(deleted.status == 0, "\(deleted.stdout)\(deleted.stderr)")
+        let objects = try fixture.pkcs11ToolOK(["--login", "--pin", fixture.pin, "-O"])
+        #expect(!objects.stdout.contains("java-made") && objects.stdout.contains("rsa-signer"), "\(objects.stdout)")
+
         // keytool -v prints the cause: the node's CKR_PIN_INCORRECT, passed through unchanged.
+        let wrongPIN = try Self.keytool(
+            ["-list", "-v"], fixture, configuration: configuration, pin: "alice:wrong password")
         #expect(wrongPIN.status != 0, "\(wrongPIN.stdout)")
         #expect(
             (wrongPIN.stdout + wrongPIN.stderr).contains("CKR_PIN_INCORRECT"), "\(wrongPIN.stdout)\(wrongPIN.stderr)")
