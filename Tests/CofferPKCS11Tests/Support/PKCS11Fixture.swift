@@ -12,8 +12,8 @@ final class PKCS11Fixture {
     /// The library under test (built by `swift build --build-tests`, as the target depends on it).
     static var library: String { DevNode.binaries + "/libcoffer-pkcs11.so" }
 
-    /// The configuration `cofferd --dev` wrote for the library.
-    var configuration: String { node.dataDirectory + "/client/coffer-pkcs11.conf" }
+    /// The configuration `cofferd --dev` wrote for the library, with a longer call deadline (see init).
+    var configuration: String { node.dataDirectory + "/client/coffer-pkcs11-test.conf" }
 
     var environment: [String: String] { ["COFFER_PKCS11_CONF": configuration] }
 
@@ -27,6 +27,17 @@ final class PKCS11Fixture {
         try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
         try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
         try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
+        // A debug cofferd checks a PIN with unoptimised scrypt: about 2 s on an idle core, and past the
+        // default 10 s call deadline (C_Login then fails with CKR_DEVICE_ERROR) when several test nodes
+        // share a loaded two-core machine. The tests' copy of the configuration allows 120 s per call.
+        let written = node.dataDirectory + "/client/coffer-pkcs11.conf"
+        let data = try Data(contentsOf: URL(fileURLWithPath: written))
+        guard var profile = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw DevNodeError(message: "\(written) is not a JSON object")
+        }
+        profile["deadline_seconds"] = 120
+        try JSONSerialization.data(withJSONObject: profile, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: configuration))
     }
 
     deinit { node.remove() }
