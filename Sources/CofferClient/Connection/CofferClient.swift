@@ -133,6 +133,17 @@ public final class CofferClient: Sendable {
     /// output. Outside a session it is retried on the next endpoints when a node is unreachable, as the
     /// unary call would be (`RetryPolicy`); inside one it is not.
     func pipelined(_ call: Coffer_V1_PipelineCall, session: UInt64) async throws(CofferClientError) -> Data {
+        let result = await withCheckedContinuation { continuation in
+            pipelined(call, session: session) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `pipelined(_:session:)` for a caller that cannot await (the PKCS#11 library's C threads): the
+    /// call is queued at once and `completion` runs, once, on whichever thread the reply arrives.
+    public func pipelined(
+        _ call: Coffer_V1_PipelineCall, session: UInt64, completion: @escaping @Sendable (Result<Data, CofferClientError>) -> Void
+    ) {
         var call = call
         let current = state.withLock { $0 }
         var header = Coffer_V1_RequestHeader()
@@ -147,34 +158,50 @@ public final class CofferClient: Sendable {
         case nil: break
         }
         let order = session == 0 ? selection.attemptOrder() : [selection.index]
-        var lastError: CofferClientError?
-        for index in order {
-            let connection = connections[index]
-            let outcome: PipelineStream.Outcome
-            do throws(CofferClientError) {
-                let stream = try connection.pipeline(deadline: configuration.deadline)
-                outcome = await stream.call(call)
-            } catch {
-                outcome = .failure(error)
-            }
+        attempt(call, order: order[...], lastError: nil, completion: completion)
+    }
+
+    /// Sends `call` to the first endpoint of `order`, moving on to the next when it is unreachable.
+    private func attempt(
+        _ call: Coffer_V1_PipelineCall, order: ArraySlice<Int>, lastError: CofferClientError?,
+        completion: @escaping @Sendable (Result<Data, CofferClientError>) -> Void
+    ) {
+        guard let index = order.first else {
+            return completion(
+                .failure(
+                    lastError
+                        ?? CofferClientError(
+                            kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")))
+        }
+        let connection = connections[index]
+        let stream: PipelineStream
+        do {
+            stream = try connection.pipeline(deadline: configuration.deadline)
+        } catch where error.kind == .unreachable {
+            selection.failed(index)
+            return attempt(call, order: order.dropFirst(), lastError: error, completion: completion)
+        } catch {
+            return completion(.failure(error))
+        }
+        stream.send(call) { outcome in
             switch outcome {
             case .success(let reply):
-                observe(revision: reply.revision)
+                self.observe(revision: reply.revision)
                 guard reply.returnCode == CofferReturnCode.ok else {
-                    throw CofferClientError(
-                        kind: .rejected, returnCode: UInt(reply.returnCode), message: reply.message, endpoint: connection.endpoint)
+                    return completion(
+                        .failure(
+                            CofferClientError(
+                                kind: .rejected, returnCode: UInt(reply.returnCode), message: reply.message,
+                                endpoint: connection.endpoint)))
                 }
-                return reply.output
+                completion(.success(reply.output))
             case .failure(let error) where error.kind == .unreachable:
-                selection.failed(index)
-                lastError = error
+                self.selection.failed(index)
+                self.attempt(call, order: order.dropFirst(), lastError: error, completion: completion)
             case .failure(let error):
-                throw error
+                completion(.failure(error))
             }
         }
-        throw lastError
-            ?? CofferClientError(
-                kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")
     }
 
     static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(

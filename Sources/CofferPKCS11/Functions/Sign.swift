@@ -61,9 +61,7 @@ private func verify(
     guard let signature else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
     let signed = Data(try inputBytes(signature, signatureLength, tooLong: CK_RV(CKR_SIGNATURE_LEN_RANGE)))
     let input = Data(data ?? operation.buffered)
-    _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-        try await Library.complete(.verify, operation, input: input, signature: signed, client: client, session: remote)
-    }
+    _ = try Library.shared.finish(.verify, operation, input: input, signature: signed, session: remote)
 }
 
 /// C_Verify.

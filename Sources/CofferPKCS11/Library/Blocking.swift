@@ -1,5 +1,6 @@
-// The bridge from a C caller's thread to the async client: the call runs in a detached Task and
-// the C thread waits on a semaphore, with a hard limit so that no C_* call can hang.
+// The bridge from a C caller's thread to the client: the C thread waits on a semaphore, with a hard
+// limit so that no C_* call can hang, for an async call run in a detached Task or for a pipelined call
+// whose reply signals it directly.
 import CPKCS11
 import CofferClient
 import Dispatch
@@ -18,15 +19,25 @@ enum Blocking {
     static func run<T: Sendable>(
         limit: Duration, _ body: @escaping @Sendable () async throws(CofferClientError) -> T
     ) throws(CKRError) -> T {
+        try wait(limit: limit) { finish in
+            Task.detached {
+                do throws(CofferClientError) {
+                    finish(.success(try await body()))
+                } catch {
+                    finish(.failure(error))
+                }
+            }
+        }
+    }
+
+    /// Starts a call that reports through a completion handler (`CofferClient.pipelined`) and waits
+    /// at most `limit` for it, with no task in between: the reply wakes this thread directly.
+    static func wait<T: Sendable>(
+        limit: Duration, _ start: (@escaping @Sendable (Result<T, CofferClientError>) -> Void) -> Void
+    ) throws(CKRError) -> T {
         let outcome = Outcome<T>()
         let done = DispatchSemaphore(value: 0)
-        Task.detached {
-            let result: Result<T, CofferClientError>
-            do throws(CofferClientError) {
-                result = .success(try await body())
-            } catch {
-                result = .failure(error)
-            }
+        start { result in
             outcome.value.withLock { $0 = result }
             done.signal()
         }

@@ -67,6 +67,43 @@ extension Library {
         _ = try? change { $0.checkedUses.removeAll() }
     }
 
+    /// Ends `operation` over `input` for a blocking caller: a locally started sign, verify, encrypt or
+    /// decrypt goes straight onto the pipeline from this thread; anything else through `call`.
+    func finish(
+        _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data = Data(),
+        session remote: UInt64
+    ) throws(CKRError) -> Data {
+        guard !operation.startedOnNode, let single = Self.pipelineCall(kind, operation, input: input, signature: signature) else {
+            return try call { (client: CofferClient) async throws(CofferClientError) -> Data in
+                try await Self.complete(kind, operation, input: input, signature: signature, client: client, session: remote)
+            }
+        }
+        let (client, limit) = try read { (state: State) throws(CKRError) in (state.client!, state.callLimit) }
+        return try Blocking.wait(limit: limit) { finish in client.pipelined(single, session: remote, completion: finish) }
+    }
+
+    /// The pipeline call for a single-part `kind` (none for digests, which are not pipelined).
+    static func pipelineCall(
+        _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data
+    ) -> Coffer_V1_PipelineCall? {
+        var call = Coffer_V1_PipelineCall()
+        switch kind {
+        case .sign:
+            call.sign = .with { $0.mechanism = operation.mechanism; $0.key = operation.key; $0.data = input }
+        case .verify:
+            call.verify = .with {
+                $0.mechanism = operation.mechanism; $0.key = operation.key; $0.data = input; $0.signature = signature
+            }
+        case .encrypt:
+            call.encrypt = .with { $0.mechanism = operation.mechanism; $0.key = operation.key; $0.data = input }
+        case .decrypt:
+            call.decrypt = .with { $0.mechanism = operation.mechanism; $0.key = operation.key; $0.data = input }
+        case .digest:
+            return nil
+        }
+        return call
+    }
+
     /// Runs the node call that ends `operation` over `input`: OperationFinal when the node holds the
     /// operation, else the single-part call. Verification returns no bytes.
     static func complete(
@@ -112,10 +149,7 @@ extension Library {
         } else {
             do {
                 let data = Data(input)
-                result = Array(
-                    try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                        try await Self.complete(kind, operation, input: data, client: client, session: remote)
-                    })
+                result = Array(try finish(kind, operation, input: data, session: remote))
             } catch {
                 end(kind, session: handle)
                 throw error

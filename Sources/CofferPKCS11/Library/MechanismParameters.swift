@@ -60,7 +60,7 @@ enum MechanismParameters {
             ctr.counterBlock = withUnsafeBytes(of: value.cb) { Data($0) }
             result.ctr = ctr
         case gcm:
-            let value = try structure(CK_GCM_PARAMS.self, parameter, length)
+            let value = try gcmParameters(parameter, length)
             guard value.ulTagBits <= 128 else { throw invalid }
             var gcm = Coffer_V1_GcmParameters()
             gcm.iv = try field(value.pIv, value.ulIvLen, limit: 256)
@@ -114,6 +114,20 @@ enum MechanismParameters {
     }
 
     /// The parameter as `T`, which it must be exactly the size of.
+    /// CK_GCM_PARAMS in either layout: the header's, with ulIvBits (48 bytes on LP64), or the one
+    /// PKCS#11 2.40's text gives, without it (40 bytes), which Java's SunPKCS11 sends first.
+    private static func gcmParameters(_ parameter: UnsafeMutableRawPointer?, _ length: Int) throws(CKRError) -> CK_GCM_PARAMS {
+        let word = MemoryLayout<CK_ULONG>.stride
+        guard let parameter, length == 5 * word else { return try structure(CK_GCM_PARAMS.self, parameter, length) }
+        return CK_GCM_PARAMS(
+            pIv: parameter.loadUnaligned(fromByteOffset: 0, as: UnsafeMutablePointer<CK_BYTE>?.self),
+            ulIvLen: parameter.loadUnaligned(fromByteOffset: word, as: CK_ULONG.self),
+            ulIvBits: 0,
+            pAAD: parameter.loadUnaligned(fromByteOffset: 2 * word, as: UnsafeMutablePointer<CK_BYTE>?.self),
+            ulAADLen: parameter.loadUnaligned(fromByteOffset: 3 * word, as: CK_ULONG.self),
+            ulTagBits: parameter.loadUnaligned(fromByteOffset: 4 * word, as: CK_ULONG.self))
+    }
+
     private static func structure<T>(_: T.Type, _ parameter: UnsafeMutableRawPointer?, _ length: Int) throws(CKRError) -> T {
         guard let parameter, length == MemoryLayout<T>.size else { throw invalid }
         return parameter.loadUnaligned(as: T.self)

@@ -36,8 +36,10 @@ extension TokenService {
                         throw RPCError(code: .resourceExhausted, message: "at most \(Self.pipelineBatchLimit) calls per batch")
                     }
                     for call in batch.calls {
-                        if inFlight.value.load(ordering: .relaxed) >= Self.pipelineInFlightLimit {
-                            // Back-pressure: answer this one before reading on.
+                        let running = inFlight.value.load(ordering: .relaxed)
+                        // A lone call is answered here, saving a task hand-off on the latency path;
+                        // past the limit, answering here is the back-pressure.
+                        if (running == 0 && batch.calls.count == 1) || running >= Self.pipelineInFlightLimit {
                             replies.append(await answer(call, context))
                             continue
                         }
