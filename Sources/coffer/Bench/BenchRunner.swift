@@ -69,7 +69,6 @@ struct BenchRunner {
                 worker.run(budget, record: record)
                 group.leave()
             }
-            thread.stackSize = 1 << 20
             thread.start()
         }
         let progress = BenchProgress(label: label, limit: limit, start: start)

@@ -28,7 +28,7 @@ struct BenchCommand: ParsableCommand {
             (its CKR_* and function). Progress goes to stderr once a second for runs longer than \
             \(Int(BenchProgress.threshold)) seconds; the report goes to stdout.
 
-            The PIN comes from --pin-file (first line), else $COFFER_BENCH_PIN, else --pin, else a \
+            The PIN comes from --pin, else --pin-file (first line), else $COFFER_BENCH_PIN, else a \
             prompt; it is never printed. Coffer's PIN is user:password.
 
             Example (Coffer dev node, and SoftHSM2 with the same harness):
@@ -100,11 +100,9 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// The PIN: --pin-file, else $COFFER_BENCH_PIN, else --pin, else a prompt.
+    /// The PIN: --pin, else --pin-file, else $COFFER_BENCH_PIN, else a prompt.
     private func readPin() throws -> [UInt8] {
-        if pinFile == nil, ProcessInfo.processInfo.environment["COFFER_BENCH_PIN"]?.isEmpty ?? true, let pin {
-            return Array(pin.utf8)
-        }
+        if let pin { return Array(pin.utf8) }
         return try PasswordSource.read(file: pinFile, environment: "COFFER_BENCH_PIN", prompt: "User PIN: ")
     }
 }
