@@ -57,7 +57,7 @@ struct BenchOperation: Sendable {
             BenchMechanism(CK_MECHANISM_TYPE(CKM_EDDSA))
         },
         BenchOperation(
-            name: "aes-gcm-4k", summary: "AES-256 CKM_AES_GCM encrypt of 4 KiB, fresh 12-byte IV per call",
+            name: "aes-gcm-4k", summary: "AES-256 CKM_AES_GCM encrypt of 4 KiB, fresh 12-byte IV",
             mechanisms: [CK_MECHANISM_TYPE(CKM_AES_GCM), BenchKey.aes256.generation]
         ) { (token, _) throws(PKCS11Error) in
             let key = try token.handles(.aes256).private
@@ -69,13 +69,13 @@ struct BenchOperation: Sendable {
             BenchMechanism(BenchMechanism.mlDSA)
         },
         BenchOperation(
-            name: "keygen", summary: "AES-256 C_GenerateKey of a session object + C_DestroyObject",
+            name: "keygen", summary: "AES-256 C_GenerateKey (session object) + C_DestroyObject",
             mechanisms: [CK_MECHANISM_TYPE(CKM_AES_KEY_GEN)]
         ) { (token, _) throws(PKCS11Error) in
             { _, session in KeyGenerationCall(module: token.module, session: session) }
         },
         BenchOperation(
-            name: "find", summary: "C_FindObjectsInit by CKA_LABEL + C_FindObjects + Final among --keys AES keys",
+            name: "find", summary: "find by CKA_LABEL (Init, FindObjects, Final) among --keys keys",
             mechanisms: [CK_MECHANISM_TYPE(CKM_AES_KEY_GEN)]
         ) { (token, settings) throws(PKCS11Error) in
             let searches = try token.findSearches(count: settings.findKeys)

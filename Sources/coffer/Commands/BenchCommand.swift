@@ -31,12 +31,14 @@ struct BenchCommand: ParsableCommand {
             The PIN comes from --pin, else --pin-file (first line), else $COFFER_BENCH_PIN, else a \
             prompt; it is never printed. Coffer's PIN is user:password.
 
-            Example (Coffer dev node, and SoftHSM2 with the same harness):
-              COFFER_PKCS11_CONF=coffer-dev/client/coffer-pkcs11.conf COFFER_BENCH_PIN='alice:secret' \\
-                coffer bench --module .build/release/libcoffer-pkcs11.so --threads 2 --duration 10 \\
-                --operation rsa2048-pkcs --operation p256-sign
-              COFFER_BENCH_PIN=1234 coffer bench --module /usr/lib/softhsm/libsofthsm2.so \\
-                --token-label bench --threads 2 --duration 10 --operation rsa2048-pkcs --json
+            Example (a Coffer dev node, then SoftHSM2 with the same harness):
+              export COFFER_PKCS11_CONF=coffer-dev/client/coffer-pkcs11.conf
+              export COFFER_BENCH_PIN='alice:secret'
+              coffer bench --module .build/release/libcoffer-pkcs11.so \\
+                --threads 2 --duration 10 --operation rsa2048-pkcs --operation p256-sign
+              COFFER_BENCH_PIN=1234 coffer bench \\
+                --module /usr/lib/softhsm/libsofthsm2.so --token-label bench \\
+                --threads 2 --duration 10 --operation rsa2048-pkcs --json
             """)
 
     @Option(help: "The PKCS#11 module to load (a .so path).") var module: String
@@ -74,9 +76,8 @@ struct BenchCommand: ParsableCommand {
         let chosen = selected.isEmpty ? BenchOperation.all : BenchOperation.all.filter { selected.contains($0.name) }
         let limit: BenchLimit = operations.map { .operations($0) } ?? .duration(seconds: duration ?? 10)
         let warmup = self.warmup ?? (operations == nil ? 1 : 0)
-        let pin = try readPin()
-
         let module = try PKCS11Module(path: module)
+        let pin = try readPin()
         try module.initialize()
         defer { module.finalize() }
         let moduleInfo = (try? module.info()) ?? "unknown"
