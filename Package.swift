@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The system's OpenSSL 3 libcrypto, used only as the RSA backend (see docs/crypto-backends.md).
@@ -104,11 +105,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // `coffer bench` loads any PKCS#11 module through the CPKCS11 header (it never links CofferPKCS11).
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferClient", "CofferProtocol",
+                "CofferClient", "CofferProtocol", "CPKCS11",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),
         // Test support: writes to a SQLite store and reports each acknowledged write,

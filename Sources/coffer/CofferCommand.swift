@@ -1,5 +1,5 @@
 // The root of the coffer admin CLI: command groups for the cluster, logins, users, keys and
-// cryptographic operations.
+// cryptographic operations, and a benchmark of any PKCS#11 module.
 
 import ArgumentParser
 
@@ -16,7 +16,7 @@ struct CofferCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ClusterCommand.self, LoginCommand.self, LogoutCommand.self, UserCommand.self, KeyCommand.self,
-            CryptoCommand.self,
+            CryptoCommand.self, BenchCommand.self,
         ]
     )
 }

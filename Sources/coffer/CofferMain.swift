@@ -29,6 +29,7 @@ enum CofferMain {
         case let error as CofferClientError: (message, status) = (error.description, 1)
         case let error as ClientConfigurationError: (message, status) = (error.description, 1)
         case let error as CLIError: (message, status) = (error.message, 1)
+        case let error as PKCS11Error: (message, status) = (error.description, 1)
         case let error as AttributeNames.ParseError: (message, status) = (error.description, 1)
         default: (message, status) = (CofferCommand.message(for: error), code.rawValue)
         }
