@@ -19,40 +19,28 @@ extension TokenService {
         response: RPCWriter<Coffer_V1_PipelineReplies>,
         context: ServerContext
     ) async throws {
-        let replies = PipelineQueue<Coffer_V1_PipelineReply>()
+        let replies = PipelineReplyWriter(response)
         let inFlight = PipelineCounter()
-        try await withThrowingTaskGroup(of: Void.self) { writer in
-            writer.addTask {
-                while let batch = await replies.next() {
-                    var message = Coffer_V1_PipelineReplies()
-                    message.replies = batch
-                    try await response.write(message)
+        try await withThrowingDiscardingTaskGroup { calls in
+            for try await batch in request {
+                guard batch.calls.count <= Self.pipelineBatchLimit else {
+                    throw RPCError(code: .resourceExhausted, message: "at most \(Self.pipelineBatchLimit) calls per batch")
                 }
-            }
-            defer { replies.finish() }
-            try await withThrowingDiscardingTaskGroup { calls in
-                for try await batch in request {
-                    guard batch.calls.count <= Self.pipelineBatchLimit else {
-                        throw RPCError(code: .resourceExhausted, message: "at most \(Self.pipelineBatchLimit) calls per batch")
+                for call in batch.calls {
+                    let running = inFlight.value.load(ordering: .relaxed)
+                    // A lone call is answered here, saving a task hand-off on the latency path;
+                    // past the limit, answering here is the back-pressure.
+                    if (running == 0 && batch.calls.count == 1) || running >= Self.pipelineInFlightLimit {
+                        await replies.send(await answer(call, context))
+                        continue
                     }
-                    for call in batch.calls {
-                        let running = inFlight.value.load(ordering: .relaxed)
-                        // A lone call is answered here, saving a task hand-off on the latency path;
-                        // past the limit, answering here is the back-pressure.
-                        if (running == 0 && batch.calls.count == 1) || running >= Self.pipelineInFlightLimit {
-                            replies.append(await answer(call, context))
-                            continue
-                        }
-                        inFlight.value.add(1, ordering: .relaxed)
-                        calls.addTask {
-                            replies.append(await answer(call, context))
-                            inFlight.value.subtract(1, ordering: .relaxed)
-                        }
+                    inFlight.value.add(1, ordering: .relaxed)
+                    calls.addTask {
+                        await replies.send(await answer(call, context))
+                        inFlight.value.subtract(1, ordering: .relaxed)
                     }
                 }
             }
-            replies.finish()
-            try await writer.waitForAll()
         }
     }
 
@@ -97,4 +85,59 @@ extension TokenService {
 /// The number of calls a pipeline stream has running.
 private final class PipelineCounter: Sendable {
     let value = Atomic<Int>(0)
+}
+
+/// Writes a stream's replies without a writer task: the task that queues a reply while no write is in
+/// progress writes everything queued, until nothing is left; a reply queued meanwhile rides along.
+/// Once a write fails (the client has gone), later replies are dropped.
+private final class PipelineReplyWriter: Sendable {
+    private struct State {
+        var queued: [Coffer_V1_PipelineReply] = []
+        var writing = false
+        var broken = false
+    }
+
+    private let state = Mutex(State())
+    private let response: RPCWriter<Coffer_V1_PipelineReplies>
+
+    init(_ response: RPCWriter<Coffer_V1_PipelineReplies>) {
+        self.response = response
+    }
+
+    func send(_ reply: Coffer_V1_PipelineReply) async {
+        let writes = state.withLock { state -> Bool in
+            guard !state.broken else { return false }
+            state.queued.append(reply)
+            guard !state.writing else { return false }
+            state.writing = true
+            return true
+        }
+        guard writes else { return }
+        while let batch = takeQueued() {
+            var message = Coffer_V1_PipelineReplies()
+            message.replies = batch
+            do {
+                try await response.write(message)
+            } catch {
+                state.withLock { state in
+                    state.broken = true
+                    state.writing = false
+                    state.queued = []
+                }
+                return
+            }
+        }
+    }
+
+    /// Everything queued, or nil (and the write turn given up) when nothing is.
+    private func takeQueued() -> [Coffer_V1_PipelineReply]? {
+        state.withLock { state in
+            guard !state.queued.isEmpty else {
+                state.writing = false
+                return nil
+            }
+            defer { state.queued.removeAll(keepingCapacity: true) }
+            return state.queued
+        }
+    }
 }
