@@ -25,6 +25,9 @@ final class PipelineStream: Sendable {
         var failure: CofferClientError?
     }
 
+    /// Most calls sent in one batch message.
+    static let batchLimit = 1024
+
     private let state = Mutex(State())
     private let outgoing = PipelineQueue<Coffer_V1_PipelineCall>()
     private let endpoint: Endpoint
@@ -74,9 +77,12 @@ final class PipelineStream: Sendable {
         options.waitForReady = false
         let request = StreamingClientRequest<Coffer_V1_PipelineBatch> { writer in
             while let calls = await outgoing.next() {
-                var batch = Coffer_V1_PipelineBatch()
-                batch.calls = calls
-                try await writer.write(batch)
+                // The node takes at most 4,096 calls a batch; a burst beyond that goes as several.
+                for start in stride(from: 0, to: calls.count, by: Self.batchLimit) {
+                    var batch = Coffer_V1_PipelineBatch()
+                    batch.calls = Array(calls[start..<min(start + Self.batchLimit, calls.count)])
+                    try await writer.write(batch)
+                }
             }
         }
         do {

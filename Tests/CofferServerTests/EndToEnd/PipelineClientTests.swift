@@ -1,0 +1,67 @@
+// CofferClient's pipeline against a real `cofferd --dev`: thousands of concurrent single-part calls on
+// one connection (batched, and split when a burst is larger than a batch may be), each answered with
+// its own result, and a node-side refusal arriving as the unary call's CKR.
+
+import CofferClient
+import CofferProtocol
+import CofferTestSupport
+import Foundation
+import Testing
+
+@Suite struct PipelineClientTests {
+    static func gcm(iv: UInt8) -> Coffer_V1_Mechanism {
+        var parameters = Coffer_V1_GcmParameters()
+        parameters.iv = Data(repeating: iv, count: 12)
+        parameters.tagBits = 128
+        var mechanism = Coffer_V1_Mechanism()
+        mechanism.type = 0x1087  // CKM_AES_GCM
+        mechanism.gcm = parameters
+        return mechanism
+    }
+
+    @Test func concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() async throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        let admin = try CofferClient(profileAt: node.profilePath)
+        _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
+        _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
+        await admin.close()
+
+        let client = try CofferClient(profileAt: node.profilePath)
+        _ = try await client.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
+        var keyGen = Coffer_V1_Mechanism()
+        keyGen.type = 0x1080  // CKM_AES_KEY_GEN
+        let key = try await client.generateKey(
+            mechanism: keyGen,
+            template: [
+                .ulong(0x0, 4), .ulong(0x100, 0x1F), .ulong(0x161, 32), .bool(0x1, true), .string(0x3, "pipeline"),
+                .bool(0x104, true), .bool(0x105, true),
+            ])
+
+        let count = 3_000
+        let results = try await withThrowingTaskGroup(of: (Int, Data, Data).self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let plaintext = Data("message \(index)".utf8)
+                    let mechanism = Self.gcm(iv: UInt8(index % 251))
+                    let ciphertext = try await client.encrypt(mechanism: mechanism, key: key, data: plaintext)
+                    let opened = try await client.decrypt(mechanism: mechanism, key: key, data: ciphertext)
+                    return (index, plaintext, opened)
+                }
+            }
+            var all: [(Int, Data, Data)] = []
+            for try await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == count)
+        #expect(results.allSatisfy { $0.1 == $0.2 })
+
+        // A key handle the node does not know: CKR_KEY_HANDLE_INVALID, as the unary call gives it.
+        let error = await #expect(throws: CofferClientError.self) {
+            _ = try await client.encrypt(mechanism: Self.gcm(iv: 1), key: key + 12_345, data: Data([1]))
+        }
+        #expect(error?.kind == .rejected)
+        #expect(error?.returnCode == 0x60)
+        await client.close()
+    }
+}
