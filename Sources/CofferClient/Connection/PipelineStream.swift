@@ -58,13 +58,6 @@ final class PipelineStream: Sendable {
         if !outgoing.append(call) { complete(call.id, .failure(Self.ended(endpoint))) }
     }
 
-    /// Sends `call` and waits for its reply.
-    func call(_ call: Coffer_V1_PipelineCall) async -> Outcome {
-        await withCheckedContinuation { continuation in
-            send(call) { continuation.resume(returning: $0) }
-        }
-    }
-
     /// Ends the stream; calls still waiting fail.
     func close() {
         outgoing.finish()

@@ -67,15 +67,23 @@ extension Library {
         _ = try? change { $0.checkedUses.removeAll() }
     }
 
-    /// Ends `operation` over `input` for a blocking caller: a locally started sign, verify, encrypt or
-    /// decrypt goes straight onto the pipeline from this thread; anything else through `call`.
+    /// Ends `operation` over `input` for a blocking caller. An operation the node holds ends with
+    /// OperationFinal; a locally started sign, verify, encrypt or decrypt goes straight onto the
+    /// pipeline from this thread; a locally started digest is one Digest call. Verification returns
+    /// no bytes.
     func finish(
         _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data = Data(),
         session remote: UInt64
     ) throws(CKRError) -> Data {
-        guard !operation.startedOnNode, let single = Self.pipelineCall(kind, operation, input: input, signature: signature) else {
+        if operation.startedOnNode {
             return try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                try await Self.complete(kind, operation, input: input, signature: signature, client: client, session: remote)
+                try await client.operationFinal(kind.wire, data: input, signature: signature, session: remote)
+            }
+        }
+        guard let single = Self.pipelineCall(kind, operation, input: input, signature: signature) else {
+            let mechanism = operation.mechanism
+            return try call { (client: CofferClient) async throws(CofferClientError) -> Data in
+                try await client.digest(mechanism: mechanism, data: input, session: remote)
             }
         }
         let (client, limit) = try read { (state: State) throws(CKRError) in (state.client!, state.callLimit) }
@@ -102,28 +110,6 @@ extension Library {
             return nil
         }
         return call
-    }
-
-    /// Runs the node call that ends `operation` over `input`: OperationFinal when the node holds the
-    /// operation, else the single-part call. Verification returns no bytes.
-    static func complete(
-        _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data = Data(),
-        client: CofferClient, session remote: UInt64
-    ) async throws(CofferClientError) -> Data {
-        if operation.startedOnNode {
-            return try await client.operationFinal(kind.wire, data: input, signature: signature, session: remote)
-        }
-        let mechanism = operation.mechanism
-        let key = operation.key
-        switch kind {
-        case .sign: return try await client.sign(mechanism: mechanism, key: key, data: input, session: remote)
-        case .encrypt: return try await client.encrypt(mechanism: mechanism, key: key, data: input, session: remote)
-        case .decrypt: return try await client.decrypt(mechanism: mechanism, key: key, data: input, session: remote)
-        case .digest: return try await client.digest(mechanism: mechanism, data: input, session: remote)
-        case .verify:
-            try await client.verify(mechanism: mechanism, key: key, data: input, signature: signature, session: remote)
-            return Data()
-        }
     }
 
     /// Ends a single-part operation with output (PKCS#11 2.40 section 5.2): a length query or a

@@ -23,9 +23,9 @@ public struct PeerCertificateInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         var context = context
-        if context.transportSpecific == nil, connections.contains(peer: context.remotePeer) {
+        if context.transportSpecific == nil, let certificate = await connections.certificate(forPeer: context.remotePeer) {
             var specific = HTTP2ServerTransport.Posix.Context()
-            specific.peerCertificate = await connections.certificate(forPeer: context.remotePeer)
+            specific.peerCertificate = certificate
             context.transportSpecific = specific
         }
         return try await next(request, context)

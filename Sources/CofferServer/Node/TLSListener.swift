@@ -116,15 +116,10 @@ extension TLSListener {
             }
         }
 
-        /// Whether `peer` is a connection this listener accepted.
-        func contains(peer: String) -> Bool {
-            entries.withLock { $0[peer] != nil }
-        }
-
         /// The client certificate of the connection `peer`: read from its TLS handler and parsed on
-        /// the first RPC, then kept for the connection's life. nil for an unknown connection or one
-        /// that presented no certificate.
-        func certificate(forPeer peer: String) async -> Certificate? {
+        /// the first RPC, then kept for the connection's life. nil for a connection this listener did
+        /// not accept; `.some(nil)` for one that presented no certificate.
+        func certificate(forPeer peer: String) async -> Certificate?? {
             guard let entry = entries.withLock({ $0[peer] }) else { return nil }
             if let known = entry.certificate { return known }
             var parsed: Certificate? = nil
@@ -134,7 +129,7 @@ extension TLSListener {
             entries.withLock { table in
                 if table[peer]?.channel === entry.channel { table[peer]?.certificate = .some(parsed) }
             }
-            return parsed
+            return .some(parsed)
         }
 
         /// The spelling of grpc-swift-nio-transport's `remotePeer` for IP addresses.

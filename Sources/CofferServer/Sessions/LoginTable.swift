@@ -36,6 +36,8 @@ public final class LoginTable: Sendable {
     private let clock = ContinuousClock()
     private let entries = Mutex<[[UInt8]: Entry]>([:])
     private let onEnd: @Sendable ([UInt64]) -> Void
+    /// Login ids count up from 1, so they never repeat within the node's life.
+    private let nextID = Atomic<UInt64>(0)
 
     /// - Parameter onEnd: called, outside the table's lock, with the ids of logins that ended.
     public init(idleTimeout: Duration, onEnd: @escaping @Sendable ([UInt64]) -> Void = { _ in }) {
@@ -66,8 +68,7 @@ public final class LoginTable: Sendable {
                     table[oldest.key] = nil
                 }
             }
-            var id: UInt64
-            repeat { id = UInt64.random(in: 1...UInt64.max) } while table.values.contains { $0.id == id }
+            let id = nextID.add(1, ordering: .relaxed).newValue
             table[key] = Entry(userID: userID, id: id, binding: binding, lastUsed: now)
             return ended
         }

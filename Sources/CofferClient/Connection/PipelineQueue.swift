@@ -1,11 +1,11 @@
-// The batching behind TokenService.Pipeline, on both ends: many producers append, one consumer takes
-// everything that piled up while it was busy, so that a burst of calls (or of replies) goes out as one
-// message instead of one message each.
+// The client's batching for TokenService.Pipeline: many callers append, the stream's writer takes
+// everything that piled up while it was busy, so that a burst of calls goes out as one message
+// instead of one message each.
 
 import Synchronization
 
 /// A multi-producer, single-consumer queue drained whole.
-public final class PipelineQueue<Element: Sendable>: Sendable {
+final class PipelineQueue<Element: Sendable>: Sendable {
     private struct State {
         var items: [Element] = []
         var finished = false
@@ -14,11 +14,11 @@ public final class PipelineQueue<Element: Sendable>: Sendable {
 
     private let state = Mutex(State())
 
-    public init() {}
+    init() {}
 
     /// Appends `element`; false (and the element dropped) once the queue is finished.
     @discardableResult
-    public func append(_ element: Element) -> Bool {
+    func append(_ element: Element) -> Bool {
         let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<[Element]?, Never>?) in
             guard !state.finished else { return (false, nil) }
             if let waiter = state.waiter {
@@ -34,7 +34,7 @@ public final class PipelineQueue<Element: Sendable>: Sendable {
 
     /// Waits for at least one element and returns every element queued, oldest first; nil once the
     /// queue is finished and empty (or the waiting task is cancelled). One consumer only.
-    public func next() async -> [Element]? {
+    func next() async -> [Element]? {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<[Element]?, Never>) in
                 let ready: [Element]?? = state.withLock { state in
@@ -55,7 +55,7 @@ public final class PipelineQueue<Element: Sendable>: Sendable {
     }
 
     /// Refuses further elements and wakes the consumer, which still gets what is queued.
-    public func finish() {
+    func finish() {
         let waiter = state.withLock { state -> CheckedContinuation<[Element]?, Never>? in
             state.finished = true
             defer { state.waiter = nil }
