@@ -16,6 +16,23 @@ extension CofferClient {
         return response.handle
     }
 
+    /// Generates `count` token secret keys (at most 1,000) in one transaction; returns their handles.
+    /// With a `labelPrefix`, key i is labelled `labelPrefix` followed by `firstNumber + i`.
+    public func generateKeys(
+        mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], count: Int, labelPrefix: String = "",
+        firstNumber: UInt64 = 0, session: UInt64 = 0
+    ) async throws(CofferClientError) -> [UInt64] {
+        var request = Coffer_V1_GenerateKeysRequest()
+        request.mechanism = mechanism
+        request.template = template
+        request.count = UInt32(clamping: count)
+        request.labelPrefix = labelPrefix
+        request.firstNumber = firstNumber
+        let response: Coffer_V1_GenerateKeysResponse = try await call(
+            Coffer_V1_TokenService.Method.GenerateKeys.descriptor, request, session: session)
+        return response.handles
+    }
+
     /// Generates a key pair; returns both handles.
     public func generateKeyPair(
         mechanism: Coffer_V1_Mechanism, publicTemplate: [Coffer_V1_Attribute], privateTemplate: [Coffer_V1_Attribute],

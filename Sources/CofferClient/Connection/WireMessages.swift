@@ -34,6 +34,7 @@ extension Coffer_V1_SetAttributesRequest: HeaderedRequest {}
 extension Coffer_V1_ShareObjectRequest: HeaderedRequest {}
 extension Coffer_V1_GenerateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_GenerateKeyPairRequest: HeaderedRequest {}
+extension Coffer_V1_GenerateKeysRequest: HeaderedRequest {}
 extension Coffer_V1_WrapKeyRequest: HeaderedRequest {}
 extension Coffer_V1_UnwrapKeyRequest: HeaderedRequest {}
 extension Coffer_V1_DeriveKeyRequest: HeaderedRequest {}
@@ -69,6 +70,7 @@ extension Coffer_V1_SetAttributesResponse: RevisionedResponse {}
 extension Coffer_V1_ShareObjectResponse: RevisionedResponse {}
 extension Coffer_V1_GenerateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_GenerateKeyPairResponse: RevisionedResponse {}
+extension Coffer_V1_GenerateKeysResponse: RevisionedResponse {}
 extension Coffer_V1_WrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_UnwrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DeriveKeyResponse: RevisionedResponse {}

@@ -192,6 +192,19 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GenerateKeys" metadata.
+        public enum GenerateKeys: Sendable {
+            /// Request type for "GenerateKeys".
+            public typealias Input = Coffer_V1_GenerateKeysRequest
+            /// Response type for "GenerateKeys".
+            public typealias Output = Coffer_V1_GenerateKeysResponse
+            /// Descriptor for "GenerateKeys".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "GenerateKeys",
+                type: .unary
+            )
+        }
         /// Namespace for "WrapKey" metadata.
         public enum WrapKey: Sendable {
             /// Request type for "WrapKey".
@@ -376,6 +389,7 @@ public enum Coffer_V1_TokenService: Sendable {
             ShareObject.descriptor,
             GenerateKey.descriptor,
             GenerateKeyPair.descriptor,
+            GenerateKeys.descriptor,
             WrapKey.descriptor,
             UnwrapKey.descriptor,
             DeriveKey.descriptor,
@@ -612,6 +626,24 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_GenerateKeyPairRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GenerateKeyPairResponse>
+
+        /// Handle the "GenerateKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_GenerateKeysRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_GenerateKeysResponse` messages.
+        func generateKeys(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_GenerateKeysRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GenerateKeysResponse>
 
         /// Handle the "WrapKey" method.
         ///
@@ -1017,6 +1049,24 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GenerateKeyPairResponse>
 
+        /// Handle the "GenerateKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GenerateKeysRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_GenerateKeysResponse` message.
+        func generateKeys(
+            request: GRPCCore.ServerRequest<Coffer_V1_GenerateKeysRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GenerateKeysResponse>
+
         /// Handle the "WrapKey" method.
         ///
         /// - Parameters:
@@ -1419,6 +1469,24 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_GenerateKeyPairResponse
 
+        /// Handle the "GenerateKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_GenerateKeysRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_GenerateKeysResponse` to respond with.
+        func generateKeys(
+            request: Coffer_V1_GenerateKeysRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_GenerateKeysResponse
+
         /// Handle the "WrapKey" method.
         ///
         /// - Parameters:
@@ -1767,6 +1835,17 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.GenerateKeys.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GenerateKeysRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GenerateKeysResponse>(),
+            handler: { request, context in
+                try await self.generateKeys(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Coffer_V1_TokenService.Method.WrapKey.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_WrapKeyRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_WrapKeyResponse>(),
@@ -2052,6 +2131,17 @@ extension Coffer_V1_TokenService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GenerateKeyPairResponse> {
         let response = try await self.generateKeyPair(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func generateKeys(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_GenerateKeysRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GenerateKeysResponse> {
+        let response = try await self.generateKeys(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2356,6 +2446,19 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GenerateKeyPairResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_GenerateKeyPairResponse>(
             message: try await self.generateKeyPair(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func generateKeys(
+        request: GRPCCore.ServerRequest<Coffer_V1_GenerateKeysRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GenerateKeysResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_GenerateKeysResponse>(
+            message: try await self.generateKeys(
                 request: request.message,
                 context: context
             ),
@@ -2807,6 +2910,29 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GenerateKeyPairResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GenerateKeyPairResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GenerateKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GenerateKeysRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GenerateKeysRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GenerateKeysResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func generateKeys<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GenerateKeysRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GenerateKeysRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GenerateKeysResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GenerateKeysResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "WrapKey" method.
@@ -3487,6 +3613,40 @@ extension Coffer_V1_TokenService {
             try await self.client.unary(
                 request: request,
                 descriptor: Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GenerateKeys" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GenerateKeysRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GenerateKeysRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GenerateKeysResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func generateKeys<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GenerateKeysRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GenerateKeysRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GenerateKeysResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GenerateKeysResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.GenerateKeys.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -4243,6 +4403,35 @@ extension Coffer_V1_TokenService.ClientProtocol {
         )
     }
 
+    /// Call the "GenerateKeys" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_GenerateKeysRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateKeys<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_GenerateKeysRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GenerateKeysResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.generateKeys(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GenerateKeysRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GenerateKeysResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "WrapKey" method.
     ///
     /// - Parameters:
@@ -4972,6 +5161,39 @@ extension Coffer_V1_TokenService.ClientProtocol {
             metadata: metadata
         )
         return try await self.generateKeyPair(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateKeys" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Many token secret keys from one template, written in one store transaction (bulk loading).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateKeys<Result>(
+        _ message: Coffer_V1_GenerateKeysRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GenerateKeysResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_GenerateKeysRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.generateKeys(
             request: request,
             options: options,
             onResponse: handleResponse

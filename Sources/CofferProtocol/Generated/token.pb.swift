@@ -668,6 +668,71 @@ public nonisolated struct Coffer_V1_GenerateKeyResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+/// GenerateKey `count` times (1 to 1000) in one transaction. CKA_TOKEN must be true. With a
+/// label_prefix, key i is labelled label_prefix followed by first_number + i in decimal, and the
+/// template must not carry CKA_LABEL.
+public nonisolated struct Coffer_V1_GenerateKeysRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_RequestHeader {
+    get {_header ?? Coffer_V1_RequestHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var mechanism: Coffer_V1_Mechanism {
+    get {_mechanism ?? Coffer_V1_Mechanism()}
+    set {_mechanism = newValue}
+  }
+  /// Returns true if `mechanism` has been explicitly set.
+  public var hasMechanism: Bool {self._mechanism != nil}
+  /// Clears the value of `mechanism`. Subsequent reads from it will return its default value.
+  public mutating func clearMechanism() {self._mechanism = nil}
+
+  public var template: [Coffer_V1_Attribute] = []
+
+  public var count: UInt32 = 0
+
+  public var labelPrefix: String = String()
+
+  public var firstNumber: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_RequestHeader? = nil
+  fileprivate var _mechanism: Coffer_V1_Mechanism? = nil
+}
+
+public nonisolated struct Coffer_V1_GenerateKeysResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_ResponseHeader {
+    get {_header ?? Coffer_V1_ResponseHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var handles: [UInt64] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
 public nonisolated struct Coffer_V1_GenerateKeyPairRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -2433,6 +2498,104 @@ nonisolated extension Coffer_V1_GenerateKeyResponse: SwiftProtobuf.Message, Swif
   public static func ==(lhs: Coffer_V1_GenerateKeyResponse, rhs: Coffer_V1_GenerateKeyResponse) -> Bool {
     if lhs._header != rhs._header {return false}
     if lhs.handle != rhs.handle {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_GenerateKeysRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateKeysRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}mechanism\0\u{1}template\0\u{1}count\0\u{3}label_prefix\0\u{3}first_number\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularMessageField(value: &self._mechanism) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.template) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.count) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.labelPrefix) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.firstNumber) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    try { if let v = self._mechanism {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+    } }()
+    if !self.template.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.template, fieldNumber: 3)
+    }
+    if self.count != 0 {
+      try visitor.visitSingularUInt32Field(value: self.count, fieldNumber: 4)
+    }
+    if !self.labelPrefix.isEmpty {
+      try visitor.visitSingularStringField(value: self.labelPrefix, fieldNumber: 5)
+    }
+    if self.firstNumber != 0 {
+      try visitor.visitSingularUInt64Field(value: self.firstNumber, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_GenerateKeysRequest, rhs: Coffer_V1_GenerateKeysRequest) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs._mechanism != rhs._mechanism {return false}
+    if lhs.template != rhs.template {return false}
+    if lhs.count != rhs.count {return false}
+    if lhs.labelPrefix != rhs.labelPrefix {return false}
+    if lhs.firstNumber != rhs.firstNumber {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_GenerateKeysResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateKeysResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}handles\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.handles.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_GenerateKeysResponse, rhs: Coffer_V1_GenerateKeysResponse) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.handles != rhs.handles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -178,6 +178,22 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         }
     }
 
+    func generateKeys(request: Coffer_V1_GenerateKeysRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeysResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_GenerateKeysResponse()
+            response.handles = try await state.generateKeys(
+                mechanism: mechanism, template: template, count: Int(request.count),
+                labelPrefix: request.labelPrefix.isEmpty ? nil : request.labelPrefix, firstNumber: request.firstNumber,
+                by: user, in: caller.context)
+            gate.settle(caller)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     func generateKeyPair(request: Coffer_V1_GenerateKeyPairRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyPairResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()

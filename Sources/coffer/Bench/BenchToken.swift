@@ -91,17 +91,24 @@ final class BenchToken {
     }
 
     /// The label searches of the find store, `count` AES keys labelled coffer-bench-find-<i>,
-    /// each created when missing (or recreated with --fresh-keys).
+    /// each created when missing (or recreated with --fresh-keys). A store of more than
+    /// `sampledStoreSize` keys made beforehand (`coffer key generate-symmetric --count`) is checked by
+    /// a sample of its labels rather than key by key.
     func findSearches(count: Int) throws(PKCS11Error) -> [AttributeTemplate] {
         if let findStore, findStore.count == count { return findStore }
         let session = sessions[0]
+        let searches = (0..<count).map { Self.findSearch($0) }
+        if !freshKeys, count > Self.sampledStoreSize, try sampleExists(count: count) {
+            Self.note("find store: \(count) keys present (checked a sample of 101 labels)")
+            findStore = searches
+            return searches
+        }
         let mechanism = BenchMechanism(CK_MECHANISM_TYPE(CKM_AES_KEY_GEN))
-        var searches: [AttributeTemplate] = []
         var created = 0
         var lastNote = Date()
         for index in 0..<count {
             let label = "coffer-bench-find-\(index)"
-            let search = AttributeTemplate([.string(CK_ATTRIBUTE_TYPE(CKA_LABEL), label)])
+            let search = searches[index]
             let existing = try module.find(session, search, limit: 2)
             if freshKeys || existing.count != 1 {
                 for object in existing { try module.destroy(session, object) }
@@ -117,11 +124,27 @@ final class BenchToken {
                 Self.note("find store: \(index + 1)/\(count) keys checked, \(created) created")
                 lastNote = Date()
             }
-            searches.append(search)
         }
         if created > 0 { Self.note("find store: created \(created) of \(count) keys") }
         findStore = searches
         return searches
+    }
+
+    /// Above this many keys the find store is checked by a sample.
+    static let sampledStoreSize = 10_000
+
+    /// The search for find-store key `index`.
+    static func findSearch(_ index: Int) -> AttributeTemplate {
+        AttributeTemplate([.string(CK_ATTRIBUTE_TYPE(CKA_LABEL), "coffer-bench-find-\(index)")])
+    }
+
+    /// Whether 101 labels spread over 0..<count (first and last included) each name exactly one key.
+    private func sampleExists(count: Int) throws(PKCS11Error) -> Bool {
+        for step in 0...100 {
+            let found = try module.find(sessions[0], Self.findSearch(step * (count - 1) / 100), limit: 2)
+            if found.count != 1 { return false }
+        }
+        return true
     }
 
     /// A line on stderr (stdout carries only the report).

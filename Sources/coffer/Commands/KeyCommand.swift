@@ -30,31 +30,72 @@ extension KeyCommand {
             commandName: "generate-symmetric", abstract: "Generate an AES key.")
 
         @OptionGroup var options: CommonOptions
-        @Option(help: "The key's label.") var label: String
+        @Option(help: "The key's label; with --count, the labels' prefix.") var label: String
         @Option(help: "Key size: 128, 192 or 256.") var bits: Int = 256
         @Flag(help: "Allow the key to be wrapped out (it stays sensitive).") var extractable = false
+        @Option(
+            help: ArgumentHelp(
+                "Generate this many keys, labelled <label><first>, <label><first+1>, ... (no CKA_ID).",
+                discussion: "The node writes them in transactions of up to 1,000 keys."))
+        var count: Int?
+        @Option(help: "With --count, the number in the first key's label.") var first: UInt64 = 0
 
         func validate() throws {
             guard [128, 192, 256].contains(bits) else { throw ValidationError("--bits must be 128, 192 or 256") }
+            if let count, count < 1 { throw ValidationError("--count must be at least 1") }
+            if let count, first > UInt64.max - UInt64(count) { throw ValidationError("--first + --count overflows") }
         }
 
         func run() async throws {
             var mechanism = Coffer_V1_Mechanism()
             mechanism.type = MechanismNames.value(named: "aes-key-gen")!
-            let template: [Coffer_V1_Attribute] = [
+            let common: [Coffer_V1_Attribute] = [
                 .ulong(attribute("class"), objectClass("secret-key")),
                 .ulong(attribute("key-type"), AttributeNames.keyTypes.first { $0.name == "aes" }!.value),
                 .ulong(attribute("value-len"), UInt64(bits / 8)),
                 .bool(attribute("token"), true), .bool(attribute("private"), true),
                 .bool(attribute("sensitive"), true), .bool(attribute("extractable"), extractable),
-                .string(attribute("label"), label), .bytes(attribute("id"), newID()),
             ]
+            if let count {
+                try await generateMany(mechanism: mechanism, template: common, count: count)
+                return
+            }
+            let template = common + [.string(attribute("label"), label), .bytes(attribute("id"), newID())]
             let handle = try await Connection.with(options) {
                 try await $0.generateKey(mechanism: mechanism, template: template)
             }
             try Output.emit(
                 options, json: ["handle": handle, "label": label, "type": "aes-\(bits)"],
                 human: "generated aes-\(bits) key \"\(label)\": handle \(handle)")
+        }
+
+        /// `count` keys in batches of the node's transaction size, with progress on stderr for long runs.
+        private func generateMany(mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], count: Int) async throws {
+            let batch = 1000
+            let started = Date()
+            var lastNote = started
+            try await Connection.with(options) { client in
+                var done = 0
+                while done < count {
+                    let n = min(batch, count - done)
+                    _ = try await client.generateKeys(
+                        mechanism: mechanism, template: template, count: n, labelPrefix: label, firstNumber: first + UInt64(done))
+                    done += n
+                    if Date().timeIntervalSince(lastNote) >= 5 {
+                        FileHandle.standardError.write(Data("coffer: \(done)/\(count) keys generated\n".utf8))
+                        lastNote = Date()
+                    }
+                }
+            }
+            let last = first + UInt64(count - 1)
+            let seconds = Date().timeIntervalSince(started)
+            try Output.emit(
+                options,
+                json: [
+                    "count": count, "first_label": "\(label)\(first)", "last_label": "\(label)\(last)", "type": "aes-\(bits)",
+                    "seconds": (seconds * 10).rounded() / 10,
+                ],
+                human: "generated \(count) aes-\(bits) keys \"\(label)\(first)\" to \"\(label)\(last)\" in \(String(format: "%.1f", seconds)) s")
         }
     }
 
