@@ -41,10 +41,11 @@ extension AttributeSet {
             previous = type
             let raw = try r.lengthPrefixed()
             do {
-                self[type] = try AttributeValue(decoding: raw, as: type)
+                appendAscending(type, try AttributeValue(decoding: raw, as: type))
             } catch {
                 throw .recordCorrupt("attribute \(type): \(error)")
             }
         }
+        shrinkToFit()
     }
 }

@@ -7,10 +7,10 @@ import CofferModel
 /// The index's maps. Not thread-safe by itself; `StateMachine` guards it with a mutex.
 struct ObjectIndex {
     private(set) var objects: [ObjectHandle: IndexedObject] = [:]
-    private var byLabel: [String: Set<ObjectHandle>] = [:]
-    private var byID: [[UInt8]: Set<ObjectHandle>] = [:]
-    private var byOwner: [UserID: Set<ObjectHandle>] = [:]
-    private var sharedWith: [UserID: Set<ObjectHandle>] = [:]
+    private var byLabel: [String: HandleGroup] = [:]
+    private var byID: [[UInt8]: HandleGroup] = [:]
+    private var byOwner: [UserID: HandleGroup] = [:]
+    private var sharedWith: [UserID: HandleGroup] = [:]
     private(set) var users: [UserID: (user: User, modRevision: Int64)] = [:]
     private var userNames: [String: UserID] = [:]
     /// Node-internal records by name, opened (they are few and small).
@@ -24,10 +24,10 @@ struct ObjectIndex {
         remove(object: entry.object.handle)
         let object = entry.object
         objects[object.handle] = entry
-        byLabel[object.label, default: []].insert(object.handle)
-        byID[object.id, default: []].insert(object.handle)
-        byOwner[object.owner, default: []].insert(object.handle)
-        for user in object.sharedWith { sharedWith[user, default: []].insert(object.handle) }
+        byLabel[object.label, default: HandleGroup()].insert(object.handle)
+        byID[object.id, default: HandleGroup()].insert(object.handle)
+        byOwner[object.owner, default: HandleGroup()].insert(object.handle)
+        for user in object.sharedWith { sharedWith[user, default: HandleGroup()].insert(object.handle) }
     }
 
     mutating func remove(object handle: ObjectHandle) {
@@ -55,24 +55,29 @@ struct ObjectIndex {
 
     func objectCount(ownedBy owner: UserID) -> Int { byOwner[owner]?.count ?? 0 }
 
-    /// Candidate handles for a search: the narrowest of the label, id and visibility sets.
-    /// The caller still filters the candidates by the whole template and by access.
+    /// Candidate handles for a search: the narrowest of the label, id and visibility groups, filtered by
+    /// the others. The caller still filters the candidates by the whole template and by access.
     func candidates(label: String?, id: [UInt8]?, visibleTo user: User) -> Set<ObjectHandle> {
-        var sets: [Set<ObjectHandle>] = []
-        if let label { sets.append(byLabel[label] ?? []) }
-        if let id { sets.append(byID[id] ?? []) }
-        if user.role == .cryptoUser {
-            sets.append((byOwner[user.id] ?? []).union(sharedWith[user.id] ?? []))
+        var groups: [HandleGroup] = []
+        if let label { groups.append(byLabel[label] ?? HandleGroup()) }
+        if let id { groups.append(byID[id] ?? HandleGroup()) }
+        let owned = byOwner[user.id] ?? HandleGroup()
+        let shared = sharedWith[user.id] ?? HandleGroup()
+        let restricted = user.role == .cryptoUser
+        func visible(_ handle: ObjectHandle) -> Bool { !restricted || owned.contains(handle) || shared.contains(handle) }
+        let smallest = groups.min(by: { $0.count < $1.count })
+        if restricted, owned.count + shared.count < smallest?.count ?? Int.max {
+            // Filter the visible handles when they are fewer, so the cost follows the narrowest criterion.
+            return owned.handles.union(shared.handles).filter { handle in groups.allSatisfy { $0.contains(handle) } }
         }
-        guard let smallest = sets.min(by: { $0.count < $1.count }) else {
+        guard let smallest else {
             // An admin searching without label or id: every object is a candidate (admin tooling, not a hot path).
             return Set(objects.keys)
         }
-        // Filter the smallest set so the cost follows the narrowest criterion, not the largest.
-        return smallest.filter { handle in sets.allSatisfy { $0.contains(handle) } }
+        return smallest.handles.filter { handle in visible(handle) && groups.allSatisfy { $0.contains(handle) } }
     }
 
-    private static func drop<K: Hashable>(_ handle: ObjectHandle, from map: inout [K: Set<ObjectHandle>], at key: K) {
+    private static func drop<K: Hashable>(_ handle: ObjectHandle, from map: inout [K: HandleGroup], at key: K) {
         map[key]?.remove(handle)
         if map[key]?.isEmpty == true { map[key] = nil }
     }
