@@ -56,7 +56,8 @@ stop_node() {
 }
 trap stop_node EXIT
 
-# start_node LOG: starts the node and waits until it serves mutual TLS; prints the seconds it took.
+# start_node LOG: starts the node and waits until it serves mutual TLS; the seconds it took go to
+# $startup (not printed: a command substitution would run the node in a subshell).
 start_node() {
     local log=$1 port started
     port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -67,13 +68,14 @@ start_node() {
         kill -0 "$cofferd_pid" 2>/dev/null || { cat "$log" >&2; exit 1; }
         sleep 0.05
     done
-    python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$started" "$(date +%s.%N)"
+    startup=$(python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1]):.2f}')" "$started" "$(date +%s.%N)")
 }
 
 rss_mib() { awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$cofferd_pid/status"; }
 
 # First start (initializes the dev node on an empty store) and the bench user.
-start_node "$raw/cofferd-fill.log" >/dev/null
+start_node "$raw/cofferd-fill.log"
+[ -f "$store/filled" ] || rss_mib >"$store/empty-rss"
 if [ ! -f "$store/bench-password" ]; then
     for attempt in 1 2 3; do
         COFFER_PASSWORD=$(cat "$store/coffer/client/dev-admin-password") "$coffer" login --user admin >/dev/null && break
@@ -102,11 +104,11 @@ stop_node
 # index), then VmRSS once the node serves.
 for restart in $(seq "$restarts"); do
     sync
-    seconds=$(start_node "$raw/cofferd-start$restart.log")
+    start_node "$raw/cofferd-start$restart.log"
     sleep 2
     rss=$(rss_mib)
-    say "start $restart: serving after $seconds s, VmRSS $rss MiB"
-    echo "$seconds $rss" >>"$raw/starts.txt"
+    say "start $restart: serving after $startup s, VmRSS $rss MiB"
+    echo "$startup $rss" >>"$raw/starts.txt"
     ((restart == restarts)) || stop_node
 done
 
@@ -116,15 +118,17 @@ COFFER_BENCH_PIN="bench:$password" "$coffer" bench --module "$bin/libcoffer-pkcs
 rss_after=$(rss_mib)
 stop_node
 
-python3 - "$raw" "$keys" "$fill_seconds" "$rss_after" <<'PYTHON'
+python3 - "$raw" "$keys" "$fill_seconds" "$rss_after" "$(cat "$store/empty-rss")" <<'PYTHON'
 """The summary: fill time, each cold start, memory, and the find latency."""
 import json, pathlib, sys
-raw, keys, fill, rss_after = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4]
+raw, keys, fill, rss_after, rss_empty = pathlib.Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 starts = [line.split() for line in (raw / "starts.txt").read_text().splitlines()]
 find = json.loads((raw / "find.json").read_text())["operations"]["find"]
 lines = [
     f"keys: {keys:,} AES-256 (filled in {fill} s)",
-    *[f"start {i + 1}: serving after {s} s, VmRSS {r} MiB" for i, (s, r) in enumerate(starts)],
+    f"VmRSS of the empty node (first start): {rss_empty} MiB",
+    *[f"start {i + 1}: serving after {s} s, VmRSS {r} MiB, "
+      f"{(int(r) - int(rss_empty)) * 1048576 / keys:.0f} bytes per key" for i, (s, r) in enumerate(starts)],
     f"VmRSS after the find run: {rss_after} MiB",
     f"find by label, 1 thread: {json.dumps(find, sort_keys=True)}",
 ]

@@ -3,7 +3,6 @@
 
 import CofferCrypto
 import CofferModel
-import Crypto
 
 extension StateMachine {
     /// Most keys one `generateKeys` call makes (they are written in one store transaction).
@@ -29,27 +28,13 @@ extension StateMachine {
         if labelPrefix != nil, template.contains(.label) {
             throw .model(.templateInconsistent(.label, "given together with a label prefix"))
         }
-        let plan: SecretKeyGeneration
-        do {
-            try Access.checkCreateObjects(by: user)
-            plan = try TemplateRules.generateKey(mechanism: mechanism, template: template, by: user.role)
-        } catch {
-            throw StateError(error)
-        }
-        let registry = try mechanisms
-        let generator: any KeyGenerationMechanism
-        do { generator = try registry.keyGeneration(mechanism) } catch { throw .crypto(error) }
+        let (plan, generator) = try secretKeyPlan(mechanism: mechanism, template: template, by: user)
         var records: [ObjectRecord] = []
         records.reserveCapacity(count)
         for i in 0..<count {
-            let key: SymmetricKey
-            do { key = try generator.generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
             var attributes = plan.attributes
             if let labelPrefix { attributes[.label] = .string(labelPrefix + String(firstNumber + UInt64(i))) }
-            let object = StoredObject(
-                handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
-            let value = key.withUnsafeBytes { Array($0) }
-            records.append(ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil))
+            records.append(try newSecretKey(plan.byteCount, attributes: attributes, generator: generator, by: user, in: context))
         }
         try await insert(records, in: context, barrier: barrier)
         return records.map(\.object.handle)

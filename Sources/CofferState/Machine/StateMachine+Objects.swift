@@ -81,6 +81,16 @@ extension StateMachine {
         mechanism: MechanismType, template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
+        let (plan, generator) = try secretKeyPlan(mechanism: mechanism, template: template, by: user)
+        let record = try newSecretKey(plan.byteCount, attributes: plan.attributes, generator: generator, by: user, in: context)
+        try await insert([record], in: context, barrier: barrier)
+        return record.object.handle
+    }
+
+    /// C_GenerateKey's checks: `user` may create keys, the template fits the mechanism; and the generator.
+    func secretKeyPlan(
+        mechanism: MechanismType, template: AttributeSet, by user: User
+    ) throws(StateError) -> (SecretKeyGeneration, any KeyGenerationMechanism) {
         let plan: SecretKeyGeneration
         do {
             try Access.checkCreateObjects(by: user)
@@ -89,14 +99,19 @@ extension StateMachine {
             throw StateError(error)
         }
         let registry = try mechanisms
+        do { return (plan, try registry.keyGeneration(mechanism)) } catch { throw .crypto(error) }
+    }
+
+    /// The record of a new secret key of `byteCount` bytes with `attributes`, owned by `user`.
+    func newSecretKey(
+        _ byteCount: Int, attributes: AttributeSet, generator: any KeyGenerationMechanism, by user: User, in context: SessionContext?
+    ) throws(StateError) -> ObjectRecord {
         let key: SymmetricKey
-        do { key = try registry.keyGeneration(mechanism).generateKey(byteCount: plan.byteCount) } catch { throw .crypto(error) }
+        do { key = try generator.generateKey(byteCount: byteCount) } catch { throw .crypto(error) }
         let value = key.withUnsafeBytes { Array($0) }
         let object = StoredObject(
-            handle: try newHandle(for: plan.attributes, in: context), objectClass: .secretKey, attributes: plan.attributes, owner: user.id)
-        let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
-        try await insert([record], in: context, barrier: barrier)
-        return object.handle
+            handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
+        return ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
     }
 
     /// C_GenerateKeyPair: a public and a private key owned by `user`, written in one transaction.
