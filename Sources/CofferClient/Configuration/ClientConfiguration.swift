@@ -20,6 +20,9 @@ public struct ClientConfiguration: Sendable {
     public var verifiesHostname: Bool
     /// The cluster's name, for display.
     public var clusterName: String?
+    /// Whether pipeline calls (single-part sign, verify, encrypt, decrypt) use a node's fast path when
+    /// it offers one (docs/protocol.md, "The fast path"). Off, they go on the gRPC Pipeline stream.
+    public var usesFastPath = true
 
     public init(
         endpoints: [Endpoint], caCertificatePEM: String, clientCertificatePEM: String, clientKeyPEM: String,
@@ -70,9 +73,11 @@ public struct ClientConfiguration: Sendable {
         }
         let deadline: Duration =
             profile.deadlineSeconds.map { .milliseconds(Int64(max($0, 0.001) * 1000)) } ?? .seconds(10)
-        return ClientConfiguration(
+        var configuration = ClientConfiguration(
             endpoints: endpoints, caCertificatePEM: ca, clientCertificatePEM: certificate, clientKeyPEM: key,
             deadline: deadline, clusterName: profile.cluster)
+        configuration.usesFastPath = profile.fastPath ?? true
+        return configuration
     }
 
     static func readFile(_ path: String) throws(ClientConfigurationError) -> Data {

@@ -15,6 +15,8 @@ public struct Profile: Codable, Sendable, Equatable {
     public var key: String
     /// Per-call deadline in seconds (optional; default 10).
     public var deadlineSeconds: Double?
+    /// Whether to use the nodes' fast path (optional; default true).
+    public var fastPath: Bool?
 
     public init(
         cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
@@ -31,5 +33,6 @@ public struct Profile: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case cluster, endpoints, ca, certificate, key
         case deadlineSeconds = "deadline_seconds"
+        case fastPath = "fast_path"
     }
 }
