@@ -17,6 +17,8 @@ public struct Profile: Codable, Sendable, Equatable {
     public var deadlineSeconds: Double?
     /// Whether to use the nodes' fast path (optional; default true).
     public var fastPath: Bool?
+    /// Fast-path connections per node, 1 to 8 (optional; default 1).
+    public var fastPathConnections: Int?
 
     public init(
         cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
@@ -34,5 +36,6 @@ public struct Profile: Codable, Sendable, Equatable {
         case cluster, endpoints, ca, certificate, key
         case deadlineSeconds = "deadline_seconds"
         case fastPath = "fast_path"
+        case fastPathConnections = "fast_path_connections"
     }
 }

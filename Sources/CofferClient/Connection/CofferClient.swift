@@ -53,7 +53,8 @@ public final class CofferClient: Sendable {
         }
         let fastTLS = configuration.usesFastPath ? Self.fastPathTLS(configuration) : nil
         self.connections = configuration.endpoints.map {
-            EndpointConnection(endpoint: $0, security: security, fastTLS: fastTLS)
+            EndpointConnection(
+                endpoint: $0, security: security, fastTLS: fastTLS, fastConnections: configuration.fastPathConnections)
         }
         self.selection = EndpointSelection(count: configuration.endpoints.count)
     }
@@ -89,6 +90,10 @@ public final class CofferClient: Sendable {
 
     /// The endpoint calls go to now.
     public var currentEndpoint: Endpoint { connections[selection.index].endpoint }
+
+    /// How many fast-path connections to the current endpoint are attached (0 while pipeline calls go
+    /// on the gRPC stream). The first pipeline call starts attaching them.
+    public var fastPathConnections: Int { connections[selection.index].fastPathConnections }
 
     /// How many times calls have failed over (an endpoint was found unavailable). Sessions and
     /// connection-bound logins made when this had a lower value lived on a node that is gone.

@@ -18,10 +18,9 @@ final class EndpointConnection: Sendable {
     private let closed = Atomic<Bool>(false)
     private let stream: Mutex<PipelineStream?> = Mutex(nil)
     private let fastTLS: NIOSSLContext?
+    private let fastConnections: Int
     private let fast = Mutex(FastPathSlot())
 
-    /// Fast-path connections opened per node: one per node core keeps the node's event loops busy.
-    static let fastPathConnections = 2
     /// How long after a failed attempt to open the fast path the next one may start.
     static let fastPathRetry: Duration = .seconds(30)
 
@@ -38,11 +37,14 @@ final class EndpointConnection: Sendable {
         let task: Task<Void, Never>
     }
 
-    /// - Parameter fastTLS: the client's TLS context for the fast path; nil leaves it off.
-    init(endpoint: Endpoint, security: Transport.TransportSecurity, fastTLS: NIOSSLContext?) {
+    /// - Parameters:
+    ///   - fastTLS: the client's TLS context for the fast path; nil leaves it off.
+    ///   - fastConnections: how many fast-path connections to attach.
+    init(endpoint: Endpoint, security: Transport.TransportSecurity, fastTLS: NIOSSLContext?, fastConnections: Int = 1) {
         self.endpoint = endpoint
         self.security = security
         self.fastTLS = fastTLS
+        self.fastConnections = fastConnections
     }
 
     /// The running client, started now if this is the first call.
@@ -97,13 +99,18 @@ final class EndpointConnection: Sendable {
         return best
     }
 
+    /// How many fast-path connections are attached and open.
+    var fastPathConnections: Int {
+        fast.withLock { slot in slot.connections.count(where: { !$0.hasEnded }) }
+    }
+
     /// Asks the node for tickets on this connection and attaches a fast-path connection with each.
     private func openFastPath(_ tls: NIOSSLContext, deadline: Duration) async {
         var opened: [FastPathConnection] = []
         var refused = false
         do {
             var request = Coffer_V1_OpenFastPathRequest()
-            request.connections = UInt32(Self.fastPathConnections)
+            request.connections = UInt32(fastConnections)
             let response: Coffer_V1_OpenFastPathResponse = try await CofferClient.unary(
                 self, Coffer_V1_TokenService.Method.OpenFastPath.descriptor, request, deadline: deadline)
             for ticket in response.tickets {

@@ -9,6 +9,7 @@ import CofferProtocol
 import Crypto
 import Foundation
 import NIOCore
+import NIOPosix
 import NIOSSL
 import NIOTLS
 import SwiftProtobuf
@@ -20,7 +21,8 @@ final class FastPathHandler: ChannelInboundHandler {
 
     /// How long a new connection has to finish TLS and present its ticket.
     static let attachTimeout: TimeAmount = .seconds(10)
-    /// Most calls of one connection that may wait for a revision at once; past it they are refused.
+    /// Most calls of one connection that may be on the thread pool or waiting for a revision at once;
+    /// past it they are refused with CKR_FUNCTION_FAILED.
     static let maxWaiting = 1024
 
     private enum Phase {
@@ -111,7 +113,9 @@ final class FastPathHandler: ChannelInboundHandler {
             batch.calls.count <= TokenService.pipelineBatchLimit
         else { return close(context) }
         for call in batch.calls {
-            if let reply = service.pipelineReplyNow(call, peer) {
+            if Self.isHeavy(call) {
+                offload(call, peer, context)
+            } else if let reply = service.pipelineReplyNow(call, peer) {
                 replies.append(reply)
             } else {
                 wait(for: call, peer, context)
@@ -119,23 +123,61 @@ final class FastPathHandler: ChannelInboundHandler {
         }
     }
 
-    /// A call whose min_revision the node has not reached yet: answered from a task once it has, so
-    /// that the event loop never waits.
-    private func wait(for call: Coffer_V1_PipelineCall, _ peer: Peer, _ context: ChannelHandlerContext) {
-        guard waiting < Self.maxWaiting else {
-            var reply = Coffer_V1_PipelineReply()
-            reply.id = call.id
-            reply.returnCode = UInt64(ReturnCode.functionFailed.rawValue)
-            reply.message = "too many calls waiting for the node to catch up"
-            reply.revision = service.state.revision
-            return replies.append(reply)
+    /// Private-key RSA and ML-DSA operations take hundreds of microseconds. They run on NIO's thread
+    /// pool, so that the calls of one connection use every core and the event loop keeps reading.
+    static func isHeavy(_ call: Coffer_V1_PipelineCall) -> Bool {
+        switch call.request {
+        case .sign(let request)?: heavyMechanisms.contains(request.mechanism.type)
+        case .decrypt(let request)?: heavyMechanisms.contains(request.mechanism.type)
+        default: false
         }
+    }
+
+    /// CKM_RSA_PKCS, _OAEP, _PSS, the SHA-2 RSA signatures and CKM_ML_DSA.
+    private static let heavyMechanisms: Set<UInt64> = [0x0001, 0x0009, 0x000D, 0x0040, 0x0041, 0x0042, 0x0043, 0x0044, 0x0045, 0x001D]
+
+    /// Answers `call` on the thread pool and writes its reply from the event loop.
+    private func offload(_ call: Coffer_V1_PipelineCall, _ peer: Peer, _ context: ChannelHandlerContext) {
+        guard waiting < Self.maxWaiting else { return replies.append(busyReply(call.id)) }
         waiting += 1
         let service = self.service
         let channel = context.channel
-        let done = context.eventLoop.makePromise(of: Coffer_V1_PipelineReply.self)
-        done.completeWithTask { await service.pipelineReply(call, peer) }
         let loopBound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        NIOThreadPool.singleton.runIfActive(eventLoop: context.eventLoop) {
+            service.pipelineReplyNow(call, peer)
+        }.whenComplete { result in
+            let handler = loopBound.value
+            handler.waiting -= 1
+            switch result {
+            case .success(let reply?): handler.write([reply], on: channel, context: nil)
+            case .success(nil): handler.wait(for: call, peer, channel: channel, eventLoop: channel.eventLoop)
+            case .failure: handler.write([handler.busyReply(call.id)], on: channel, context: nil)
+            }
+        }
+    }
+
+    private func busyReply(_ id: UInt64) -> Coffer_V1_PipelineReply {
+        var reply = Coffer_V1_PipelineReply()
+        reply.id = id
+        reply.returnCode = UInt64(ReturnCode.functionFailed.rawValue)
+        reply.message = "too many calls waiting on this connection"
+        reply.revision = service.state.revision
+        return reply
+    }
+
+    /// A call whose min_revision the node has not reached yet: answered from a task once it has, so
+    /// that the event loop never waits.
+    private func wait(for call: Coffer_V1_PipelineCall, _ peer: Peer, _ context: ChannelHandlerContext) {
+        wait(for: call, peer, channel: context.channel, eventLoop: context.eventLoop)
+    }
+
+    private func wait(for call: Coffer_V1_PipelineCall, _ peer: Peer, channel: any Channel, eventLoop: any EventLoop) {
+        guard waiting < Self.maxWaiting else { return write([busyReply(call.id)], on: channel, context: nil) }
+        waiting += 1
+        let service = self.service
+        let done = eventLoop.makePromise(of: Coffer_V1_PipelineReply.self)
+        done.completeWithTask { await service.pipelineReply(call, peer) }
+        let loopBound = NIOLoopBound(self, eventLoop: eventLoop)
         done.futureResult.whenSuccess { reply in
             loopBound.value.waiting -= 1
             loopBound.value.write([reply], on: channel, context: nil)
