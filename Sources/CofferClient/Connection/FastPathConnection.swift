@@ -11,20 +11,13 @@ import Synchronization
 
 /// An attached fast-path connection; made by `FastPathConnection.open`.
 final class FastPathConnection: PipelineSender {
-    private struct Pending {
-        let completion: PipelineStream.Completion
-        let deadline: ContinuousClock.Instant
-    }
-
-    private struct State {
-        var nextID: UInt64 = 1
-        var pending: [UInt64: Pending] = [:]
+    private struct Outgoing {
         var queued: [Coffer_V1_PipelineCall] = []
         var flushScheduled = false
-        var failure: CofferClientError?
     }
 
-    private let state = Mutex(State())
+    private let calls: PendingCalls
+    private let outgoing = Mutex(Outgoing())
     private let channel: any Channel
     private let endpoint: Endpoint
     private let deadline: Duration
@@ -34,6 +27,7 @@ final class FastPathConnection: PipelineSender {
         self.channel = channel
         self.endpoint = endpoint
         self.deadline = deadline
+        self.calls = PendingCalls(deadline: deadline)
     }
 
     /// Connects to `endpoint`'s host on `port`, presents `ticket`, and returns the attached connection.
@@ -77,24 +71,23 @@ final class FastPathConnection: PipelineSender {
         return connection
     }
 
-    var hasEnded: Bool { state.withLock { $0.failure != nil } }
+    var hasEnded: Bool { calls.hasEnded }
 
     /// Calls sent and not yet answered.
-    var inFlight: Int { state.withLock { $0.pending.count } }
+    var inFlight: Int { calls.count }
 
     func send(_ call: Coffer_V1_PipelineCall, completion: @escaping PipelineStream.Completion) {
         var call = call
-        let outcome = state.withLock { state -> (failure: CofferClientError?, schedule: Bool) in
-            if let failure = state.failure { return (failure, false) }
-            call.id = state.nextID
-            state.nextID &+= 1
-            state.pending[call.id] = Pending(completion: completion, deadline: .now + deadline)
-            state.queued.append(call)
-            defer { state.flushScheduled = true }
-            return (nil, !state.flushScheduled)
+        switch calls.add(completion) {
+        case .failure(let failure): return completion(.failure(failure))
+        case .success(let id): call.id = id
         }
-        if let failure = outcome.failure { return completion(.failure(failure)) }
-        if outcome.schedule { channel.eventLoop.execute { self.flush() } }
+        let schedule = outgoing.withLock { outgoing -> Bool in
+            outgoing.queued.append(call)
+            defer { outgoing.flushScheduled = true }
+            return !outgoing.flushScheduled
+        }
+        if schedule { channel.eventLoop.execute { self.flush() } }
     }
 
     /// Closes the connection; calls still waiting fail.
@@ -105,15 +98,15 @@ final class FastPathConnection: PipelineSender {
 
     /// On the event loop: writes every queued call, in frames of bounded size.
     private func flush() {
-        let calls = state.withLock { state -> [Coffer_V1_PipelineCall] in
-            state.flushScheduled = false
-            defer { state.queued.removeAll(keepingCapacity: true) }
-            return state.queued
+        let queued = outgoing.withLock { outgoing -> [Coffer_V1_PipelineCall] in
+            outgoing.flushScheduled = false
+            defer { outgoing.queued.removeAll(keepingCapacity: true) }
+            return outgoing.queued
         }
-        guard !calls.isEmpty else { return }
-        var buffer = channel.allocator.buffer(capacity: 128 * calls.count)
+        guard !queued.isEmpty, !calls.hasEnded else { return }
+        var buffer = channel.allocator.buffer(capacity: 128 * queued.count)
         do {
-            for run in FastPathFrame.runs(calls, countLimit: PipelineStream.batchLimit, size: Self.size) {
+            for run in FastPathFrame.runs(queued, countLimit: PipelineStream.batchLimit, size: Self.size) {
                 var batch = Coffer_V1_PipelineBatch()
                 batch.calls = Array(run)
                 try FastPathFrame.write(batch, into: &buffer)
@@ -141,10 +134,7 @@ final class FastPathConnection: PipelineSender {
 
     /// A frame of replies from the node.
     fileprivate func received(_ replies: Coffer_V1_PipelineReplies) {
-        for reply in replies.replies {
-            let completion = state.withLock { $0.pending.removeValue(forKey: reply.id)?.completion }
-            completion?(.success(reply))
-        }
+        for reply in replies.replies { calls.complete(reply.id, .success(reply)) }
     }
 
     /// The connection has broken or closed.
@@ -163,27 +153,16 @@ final class FastPathConnection: PipelineSender {
 
     /// Fails the calls that outlived the deadline.
     private func expire() {
-        let now = ContinuousClock.now
-        let late = state.withLock { state -> [PipelineStream.Completion] in
-            let expired = state.pending.filter { $0.value.deadline < now }
-            for id in expired.keys { state.pending[id] = nil }
-            return expired.values.map(\.completion)
-        }
-        let error = CofferClientError(
-            kind: .timedOut, returnCode: CofferReturnCode.deviceError,
-            message: "no answer before the deadline (\(endpoint), fast path)", endpoint: endpoint)
-        for completion in late { completion(.failure(error)) }
+        calls.expire(
+            with: CofferClientError(
+                kind: .timedOut, returnCode: CofferReturnCode.deviceError,
+                message: "no answer before the deadline (\(endpoint), fast path)", endpoint: endpoint))
     }
 
     private func fail(_ error: CofferClientError) {
-        let waiting = state.withLock { state -> [PipelineStream.Completion] in
-            if state.failure == nil { state.failure = error }
-            state.queued.removeAll()
-            defer { state.pending.removeAll() }
-            return state.pending.values.map(\.completion)
-        }
+        calls.fail(error)
+        outgoing.withLock { $0.queued.removeAll() }
         watchdog.withLock { $0 }?.cancel()
-        for completion in waiting { completion(.failure(error)) }
     }
 
     private func ended(_ why: String) -> CofferClientError {
