@@ -20,6 +20,14 @@ public struct ClientConfiguration: Sendable {
     public var verifiesHostname: Bool
     /// The cluster's name, for display.
     public var clusterName: String?
+    /// Whether pipeline calls (single-part sign, verify, encrypt, decrypt) use a node's fast path when
+    /// it offers one (docs/protocol.md, "The fast path"). Off, they go on the gRPC Pipeline stream.
+    public var usesFastPath = true
+    /// How many fast-path connections to attach per node (1 to 8). One suits a client that shares a
+    /// small machine with its node; more spread a busy client's calls over a big node's event loops.
+    public var fastPathConnections = 1
+    /// The bounds of `fastPathConnections` (the node refuses more tickets per request).
+    public static let fastPathConnectionRange = 1...8
 
     public init(
         endpoints: [Endpoint], caCertificatePEM: String, clientCertificatePEM: String, clientKeyPEM: String,
@@ -70,9 +78,17 @@ public struct ClientConfiguration: Sendable {
         }
         let deadline: Duration =
             profile.deadlineSeconds.map { .milliseconds(Int64(max($0, 0.001) * 1000)) } ?? .seconds(10)
-        return ClientConfiguration(
+        var configuration = ClientConfiguration(
             endpoints: endpoints, caCertificatePEM: ca, clientCertificatePEM: certificate, clientKeyPEM: key,
             deadline: deadline, clusterName: profile.cluster)
+        configuration.usesFastPath = profile.fastPath ?? true
+        if let count = profile.fastPathConnections {
+            guard fastPathConnectionRange.contains(count) else {
+                throw .badJSON(path: path, reason: "\"fast_path_connections\" must be 1 to 8")
+            }
+            configuration.fastPathConnections = count
+        }
+        return configuration
     }
 
     static func readFile(_ path: String) throws(ClientConfigurationError) -> Data {

@@ -15,6 +15,10 @@ public struct Profile: Codable, Sendable, Equatable {
     public var key: String
     /// Per-call deadline in seconds (optional; default 10).
     public var deadlineSeconds: Double?
+    /// Whether to use the nodes' fast path (optional; default true).
+    public var fastPath: Bool?
+    /// Fast-path connections per node, 1 to 8 (optional; default 1).
+    public var fastPathConnections: Int?
 
     public init(
         cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
@@ -31,5 +35,7 @@ public struct Profile: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case cluster, endpoints, ca, certificate, key
         case deadlineSeconds = "deadline_seconds"
+        case fastPath = "fast_path"
+        case fastPathConnections = "fast_path_connections"
     }
 }

@@ -21,7 +21,7 @@ public enum CofferBootstrap {
             tls.trustRoots = .certificates([.bytes(Array(bootstrapCAPEM.utf8), format: .pem)])
             tls.serverCertificateVerification = .noHostnameVerification
         }
-        let connection = EndpointConnection(endpoint: endpoint, security: security)
+        let connection = EndpointConnection(endpoint: endpoint, security: security, fastTLS: nil)
         do {
             let response: Coffer_V1_InitializeResponse = try await CofferClient.unary(
                 connection, Coffer_V1_BootstrapService.Method.Initialize.descriptor, request, deadline: deadline)

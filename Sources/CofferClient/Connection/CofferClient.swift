@@ -7,6 +7,7 @@ import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
+import NIOSSL
 import SwiftProtobuf
 import Synchronization
 
@@ -50,8 +51,31 @@ public final class CofferClient: Sendable {
             tls.serverCertificateVerification =
                 configuration.verifiesHostname ? .fullVerification : .noHostnameVerification
         }
-        self.connections = configuration.endpoints.map { EndpointConnection(endpoint: $0, security: security) }
+        let fastTLS = configuration.usesFastPath ? Self.fastPathTLS(configuration) : nil
+        self.connections = configuration.endpoints.map {
+            EndpointConnection(
+                endpoint: $0, security: security, fastTLS: fastTLS, fastConnections: configuration.fastPathConnections)
+        }
         self.selection = EndpointSelection(count: configuration.endpoints.count)
+    }
+
+    /// The fast path's TLS context: the same certificate, key, trust root and name check as the gRPC
+    /// connections, TLS 1.3 only, and its own ALPN protocol. nil (the fast path stays off) when the
+    /// material does not load; the gRPC connection then reports the problem.
+    private static func fastPathTLS(_ configuration: ClientConfiguration) -> NIOSSLContext? {
+        do {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.minimumTLSVersion = .tlsv13
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(configuration.clientCertificatePEM.utf8))
+                .map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(configuration.clientKeyPEM.utf8), format: .pem))
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(configuration.caCertificatePEM.utf8)))
+            tls.certificateVerification = configuration.verifiesHostname ? .fullVerification : .noHostnameVerification
+            tls.applicationProtocols = [FastPathFrame.applicationProtocol]
+            return try NIOSSLContext(configuration: tls)
+        } catch {
+            return nil
+        }
     }
 
     /// Loads the profile at `path` and makes a client from it.
@@ -66,6 +90,10 @@ public final class CofferClient: Sendable {
 
     /// The endpoint calls go to now.
     public var currentEndpoint: Endpoint { connections[selection.index].endpoint }
+
+    /// How many fast-path connections to the current endpoint are attached (0 while pipeline calls go
+    /// on the gRPC stream). The first pipeline call starts attaching them.
+    public var fastPathConnections: Int { connections[selection.index].fastPathConnections }
 
     /// How many times calls have failed over (an endpoint was found unavailable). Sessions and
     /// connection-bound logins made when this had a lower value lived on a node that is gone.
@@ -174,7 +202,7 @@ public final class CofferClient: Sendable {
                             kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")))
         }
         let connection = connections[index]
-        let stream: PipelineStream
+        let stream: any PipelineSender
         do {
             stream = try connection.pipeline(deadline: configuration.deadline)
         } catch where error.kind == .unreachable {

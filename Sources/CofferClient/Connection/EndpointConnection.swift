@@ -1,8 +1,11 @@
 // One node's gRPC client, made and started on first use and kept for the life of the CofferClient,
-// so that connection-bound logins and sessions stay on one HTTP/2 connection.
+// so that connection-bound logins and sessions stay on one HTTP/2 connection. Pipeline calls go on
+// the node's fast path once it is attached, and on the gRPC Pipeline stream until then or without it.
 
+import CofferProtocol
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import NIOSSL
 import Synchronization
 
 /// The lazily started `GRPCClient` for one endpoint.
@@ -14,15 +17,34 @@ final class EndpointConnection: Sendable {
     private let running: Mutex<Running?> = Mutex(nil)
     private let closed = Atomic<Bool>(false)
     private let stream: Mutex<PipelineStream?> = Mutex(nil)
+    private let fastTLS: NIOSSLContext?
+    private let fastConnections: Int
+    private let fast = Mutex(FastPathSlot())
+
+    /// How long after a failed attempt to open the fast path the next one may start.
+    static let fastPathRetry: Duration = .seconds(30)
+
+    private struct FastPathSlot {
+        var connections: [FastPathConnection] = []
+        var opening = false
+        var retryAfter: ContinuousClock.Instant?
+        /// The node refused the fast path; this client does not ask again.
+        var refused = false
+    }
 
     private struct Running: Sendable {
         let client: GRPCClient<Transport>
         let task: Task<Void, Never>
     }
 
-    init(endpoint: Endpoint, security: Transport.TransportSecurity) {
+    /// - Parameters:
+    ///   - fastTLS: the client's TLS context for the fast path; nil leaves it off.
+    ///   - fastConnections: how many fast-path connections to attach.
+    init(endpoint: Endpoint, security: Transport.TransportSecurity, fastTLS: NIOSSLContext?, fastConnections: Int = 1) {
         self.endpoint = endpoint
         self.security = security
+        self.fastTLS = fastTLS
+        self.fastConnections = fastConnections
     }
 
     /// The running client, started now if this is the first call.
@@ -47,8 +69,11 @@ final class EndpointConnection: Sendable {
         return try result.get()
     }
 
-    /// The connection's pipeline stream, started now if there is none or the last one ended.
-    func pipeline(deadline: Duration) throws(CofferClientError) -> PipelineStream {
+    /// Where the next pipeline call goes: the least busy fast-path connection when the fast path is
+    /// attached, or else the connection's pipeline stream, started now if there is none or the last
+    /// one ended (and an attempt to attach the fast path begins, when one is due).
+    func pipeline(deadline: Duration) throws(CofferClientError) -> any PipelineSender {
+        if let fast = fastPath(deadline: deadline) { return fast }
         let client = try client()
         return stream.withLock { current in
             if let current, !current.hasEnded { return current }
@@ -58,10 +83,66 @@ final class EndpointConnection: Sendable {
         }
     }
 
+    /// The least busy attached fast-path connection, or nil; starts attaching when that is due.
+    private func fastPath(deadline: Duration) -> FastPathConnection? {
+        guard let fastTLS, !closed.load(ordering: .acquiring) else { return nil }
+        let (best, start) = fast.withLock { slot -> (FastPathConnection?, Bool) in
+            if slot.connections.contains(where: \.hasEnded) { slot.connections.removeAll { $0.hasEnded } }
+            if let best = slot.connections.min(by: { $0.inFlight < $1.inFlight }) { return (best, false) }
+            guard !slot.refused, !slot.opening, slot.retryAfter.map({ ContinuousClock.now >= $0 }) ?? true else {
+                return (nil, false)
+            }
+            slot.opening = true
+            return (nil, true)
+        }
+        if start { Task { await self.openFastPath(fastTLS, deadline: deadline) } }
+        return best
+    }
+
+    /// How many fast-path connections are attached and open.
+    var fastPathConnections: Int {
+        fast.withLock { slot in slot.connections.count(where: { !$0.hasEnded }) }
+    }
+
+    /// Asks the node for tickets on this connection and attaches a fast-path connection with each.
+    private func openFastPath(_ tls: NIOSSLContext, deadline: Duration) async {
+        var opened: [FastPathConnection] = []
+        var refused = false
+        do {
+            var request = Coffer_V1_OpenFastPathRequest()
+            request.connections = UInt32(fastConnections)
+            let response: Coffer_V1_OpenFastPathResponse = try await CofferClient.unary(
+                self, Coffer_V1_TokenService.Method.OpenFastPath.descriptor, request, deadline: deadline)
+            for ticket in response.tickets {
+                opened.append(
+                    try await FastPathConnection.open(
+                        endpoint: endpoint, port: Int(response.port), ticket: Array(ticket), tls: tls, deadline: deadline))
+            }
+        } catch {
+            // A node without the fast path (or one that refuses it) answers with a CKR; the gRPC stream serves.
+            refused = (error as? CofferClientError)?.kind == .rejected
+            for connection in opened { connection.close() }
+            opened = []
+        }
+        let kept = fast.withLock { slot -> Bool in
+            slot.opening = false
+            guard !closed.load(ordering: .acquiring) else { return false }
+            if opened.isEmpty {
+                if refused { slot.refused = true } else { slot.retryAfter = .now + Self.fastPathRetry }
+            } else {
+                slot.connections = opened
+                slot.retryAfter = nil
+            }
+            return true
+        }
+        if !kept { for connection in opened { connection.close() } }
+    }
+
     /// Stops the client, letting calls in flight finish.
     func close() async {
         closed.store(true, ordering: .releasing)
         stream.withLock { $0 }?.close()
+        for connection in fast.withLock({ $0.connections }) { connection.close() }
         let current = running.withLock { running in
             defer { running = nil }
             return running

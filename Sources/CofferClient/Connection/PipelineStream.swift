@@ -6,29 +6,16 @@ import CofferProtocol
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import GRPCProtobuf
-import Synchronization
 
 /// A long-lived pipeline stream; made by `EndpointConnection.pipeline()`.
 final class PipelineStream: Sendable {
     typealias Outcome = Result<Coffer_V1_PipelineReply, CofferClientError>
     typealias Completion = @Sendable (Outcome) -> Void
 
-    private struct Pending {
-        let completion: Completion
-        let deadline: ContinuousClock.Instant
-    }
-
-    private struct State {
-        var nextID: UInt64 = 1
-        var pending: [UInt64: Pending] = [:]
-        /// Set once the stream has ended; every later call fails with it.
-        var failure: CofferClientError?
-    }
-
     /// Most calls sent in one batch message.
     static let batchLimit = 1024
 
-    private let state = Mutex(State())
+    private let calls: PendingCalls
     private let outgoing = PipelineQueue<Coffer_V1_PipelineCall>()
     private let endpoint: Endpoint
     private let deadline: Duration
@@ -37,25 +24,22 @@ final class PipelineStream: Sendable {
     init(client: GRPCClient<HTTP2ClientTransport.Posix>, endpoint: Endpoint, deadline: Duration) {
         self.endpoint = endpoint
         self.deadline = deadline
+        self.calls = PendingCalls(deadline: deadline)
         Task { await self.run(client) }
         Task { await self.watch() }
     }
 
     /// Whether the stream has ended (its owner then starts a new one).
-    var hasEnded: Bool { state.withLock { $0.failure != nil } }
+    var hasEnded: Bool { calls.hasEnded }
 
     /// Sends `call` (its id is set here) and reports the reply, or the failure, to `completion`, once.
     func send(_ call: Coffer_V1_PipelineCall, completion: @escaping Completion) {
         var call = call
-        let failure = state.withLock { state -> CofferClientError? in
-            if let failure = state.failure { return failure }
-            call.id = state.nextID
-            state.nextID &+= 1
-            state.pending[call.id] = Pending(completion: completion, deadline: .now + deadline)
-            return nil
+        switch calls.add(completion) {
+        case .failure(let failure): return completion(.failure(failure))
+        case .success(let id): call.id = id
         }
-        if let failure { return completion(.failure(failure)) }
-        if !outgoing.append(call) { complete(call.id, .failure(Self.ended(endpoint))) }
+        if !outgoing.append(call) { calls.complete(call.id, .failure(Self.ended(endpoint))) }
     }
 
     /// Ends the stream; calls still waiting fail.
@@ -105,33 +89,21 @@ final class PipelineStream: Sendable {
     /// Fails calls that outlived the deadline, four times a deadline, until the stream ends.
     private func watch() async {
         let period = deadline / 4
+        let error = CofferClientError(
+            kind: .timedOut, returnCode: CofferReturnCode.deviceError,
+            message: "no answer before the deadline (\(endpoint))", endpoint: endpoint)
         while !hasEnded {
             try? await Task.sleep(for: period)
-            let now = ContinuousClock.now
-            let late = state.withLock { state -> [Completion] in
-                let expired = state.pending.filter { $0.value.deadline < now }
-                for id in expired.keys { state.pending[id] = nil }
-                return expired.values.map(\.completion)
-            }
-            let error = CofferClientError(
-                kind: .timedOut, returnCode: CofferReturnCode.deviceError,
-                message: "no answer before the deadline (\(endpoint))", endpoint: endpoint)
-            for completion in late { completion(.failure(error)) }
+            calls.expire(with: error)
         }
     }
 
     private func complete(_ id: UInt64, _ outcome: Outcome) {
-        let completion = state.withLock { $0.pending.removeValue(forKey: id)?.completion }
-        completion?(outcome)
+        calls.complete(id, outcome)
     }
 
     private func fail(_ error: CofferClientError) {
-        let waiting = state.withLock { state -> [Completion] in
-            if state.failure == nil { state.failure = error }
-            defer { state.pending.removeAll() }
-            return state.pending.values.map(\.completion)
-        }
-        for completion in waiting { completion(.failure(error)) }
+        calls.fail(error)
     }
 
     private static func ended(_ endpoint: Endpoint) -> CofferClientError {

@@ -374,6 +374,19 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .bidirectionalStreaming
             )
         }
+        /// Namespace for "OpenFastPath" metadata.
+        public enum OpenFastPath: Sendable {
+            /// Request type for "OpenFastPath".
+            public typealias Input = Coffer_V1_OpenFastPathRequest
+            /// Response type for "OpenFastPath".
+            public typealias Output = Coffer_V1_OpenFastPathResponse
+            /// Descriptor for "OpenFastPath".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "OpenFastPath",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.TokenService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             OpenSession.descriptor,
@@ -402,7 +415,8 @@ public enum Coffer_V1_TokenService: Sendable {
             OperationInit.descriptor,
             OperationUpdate.descriptor,
             OperationFinal.descriptor,
-            Pipeline.descriptor
+            Pipeline.descriptor,
+            OpenFastPath.descriptor
         ]
     }
 }
@@ -841,6 +855,27 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_PipelineBatch>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies>
+
+        /// Handle the "OpenFastPath" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+        /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+        /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+        /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_OpenFastPathRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_OpenFastPathResponse` messages.
+        func openFastPath(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_OpenFastPathRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OpenFastPathResponse>
     }
 
     /// Service protocol for the "coffer.v1.TokenService" service.
@@ -1263,6 +1298,27 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_PipelineBatch>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_PipelineReplies>
+
+        /// Handle the "OpenFastPath" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+        /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+        /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+        /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OpenFastPathRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_OpenFastPathResponse` message.
+        func openFastPath(
+            request: GRPCCore.ServerRequest<Coffer_V1_OpenFastPathRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OpenFastPathResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.TokenService" service.
@@ -1684,6 +1740,27 @@ extension Coffer_V1_TokenService {
             response: GRPCCore.RPCWriter<Coffer_V1_PipelineReplies>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "OpenFastPath" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+        /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+        /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+        /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_OpenFastPathRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_OpenFastPathResponse` to respond with.
+        func openFastPath(
+            request: Coffer_V1_OpenFastPathRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_OpenFastPathResponse
     }
 }
 
@@ -1988,6 +2065,17 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.OpenFastPath.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OpenFastPathRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OpenFastPathResponse>(),
+            handler: { request, context in
+                try await self.openFastPath(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2274,6 +2362,17 @@ extension Coffer_V1_TokenService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationFinalResponse> {
         let response = try await self.operationFinal(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func openFastPath(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_OpenFastPathRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OpenFastPathResponse> {
+        let response = try await self.openFastPath(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2636,6 +2735,19 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func openFastPath(
+        request: GRPCCore.ServerRequest<Coffer_V1_OpenFastPathRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OpenFastPathResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_OpenFastPathResponse>(
+            message: try await self.openFastPath(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -3195,6 +3307,32 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_PipelineReplies>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_PipelineReplies>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "OpenFastPath" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+        /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+        /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+        /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OpenFastPathRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_OpenFastPathRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_OpenFastPathResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func openFastPath<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_OpenFastPathRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_OpenFastPathRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OpenFastPathResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OpenFastPathResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -4056,6 +4194,43 @@ extension Coffer_V1_TokenService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "OpenFastPath" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+        /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+        /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+        /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OpenFastPathRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_OpenFastPathRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_OpenFastPathResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func openFastPath<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_OpenFastPathRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_OpenFastPathRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OpenFastPathResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OpenFastPathResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.OpenFastPath.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -4765,6 +4940,38 @@ extension Coffer_V1_TokenService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_PipelineBatch>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_PipelineReplies>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OpenFastPath" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+    /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+    /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+    /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_OpenFastPathRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func openFastPath<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_OpenFastPathRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OpenFastPathResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.openFastPath(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OpenFastPathRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OpenFastPathResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5585,6 +5792,42 @@ extension Coffer_V1_TokenService.ClientProtocol {
             producer: producer
         )
         return try await self.pipeline(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OpenFastPath" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The fast path: tickets that attach dedicated TLS connections to this connection. On them the
+    /// > pipeline's batches and replies travel as length-prefixed frames, without HTTP/2, and the node
+    /// > answers on the connection's event loop (docs/protocol.md, "The fast path"). A node with the fast
+    /// > path off answers CKR_FUNCTION_NOT_SUPPORTED.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func openFastPath<Result>(
+        _ message: Coffer_V1_OpenFastPathRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OpenFastPathResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_OpenFastPathRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.openFastPath(
             request: request,
             options: options,
             onResponse: handleResponse

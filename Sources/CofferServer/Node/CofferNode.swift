@@ -100,19 +100,33 @@ public final class CofferNode: Sendable {
             privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca),
             onClose: { [coffer] connection in coffer.connectionClosed(connection) })
         let services = coffer.services
-        _ = try await serve(
-            listener, services: services, logger: logger,
-            onListening: { endpoint in
-                if let dev {
-                    // The bundle names the address actually bound (port 0 picks one at each start).
-                    try? ClientBundle(path: dev.bundlePath).writeProfile(
-                        cluster: self.configuration.clusterName, endpoints: [endpoint])
-                    announce(.dev(dev, endpoint: endpoint))
-                }
-                let sealed = self.state.status != .unsealed
-                logger.notice("mTLS listener up", metadata: ["endpoint": "\(endpoint)", "sealed": "\(sealed)"])
-                announce(.listening(endpoint: endpoint, sealed: sealed))
-            })
+        let fastPath =
+            configuration.fastPath
+            ? try await FastPathListener.bind(
+                host: configuration.listen.host, port: configuration.fastPathPort,
+                certificateChain: [credentials.certificate], privateKey: credentials.privateKey, ca: credentials.ca,
+                services: coffer)
+            : nil
+        if let fastPath { logger.notice("fast-path listener up", metadata: ["port": "\(fastPath.port)"]) }
+        do {
+            _ = try await serve(
+                listener, services: services, logger: logger,
+                onListening: { endpoint in
+                    if let dev {
+                        // The bundle names the address actually bound (port 0 picks one at each start).
+                        try? ClientBundle(path: dev.bundlePath).writeProfile(
+                            cluster: self.configuration.clusterName, endpoints: [endpoint])
+                        announce(.dev(dev, endpoint: endpoint))
+                    }
+                    let sealed = self.state.status != .unsealed
+                    logger.notice("mTLS listener up", metadata: ["endpoint": "\(endpoint)", "sealed": "\(sealed)"])
+                    announce(.listening(endpoint: endpoint, sealed: sealed))
+                })
+        } catch {
+            await fastPath?.close()
+            throw error
+        }
+        await fastPath?.close()
         logger.notice("stopped")
     }
 

@@ -20,6 +20,10 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var loginIdleTimeout: Duration
     /// Dev mode: initialize and unseal unattended, keep the share on disk.
     public var dev: Bool
+    /// Whether the node serves the fast path (docs/protocol.md, "The fast path").
+    public var fastPath = true
+    /// The fast path's TCP port on the listen host; 0 picks a free one, which clients learn by RPC.
+    public var fastPathPort = 0
 
     /// The defaults for normal and dev mode.
     public static func defaults(dev: Bool) -> NodeConfiguration {
@@ -58,9 +62,12 @@ public struct NodeConfiguration: Sendable, Equatable {
         var clusterName: String?
         var certificateNames: [String]?
         var loginIdleTimeoutSeconds: Int?
+        var fastPath: Bool?
+        var fastPathPort: Int?
 
         static let keys: Set<String> = [
-            "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds",
+            "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
+            "fastPathPort",
         ]
     }
 
@@ -99,6 +106,11 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let seconds = file.loginIdleTimeoutSeconds {
             guard (10...86_400).contains(seconds) else { throw .init("loginIdleTimeoutSeconds must be 10 to 86400") }
             configuration.loginIdleTimeout = .seconds(seconds)
+        }
+        if let fastPath = file.fastPath { configuration.fastPath = fastPath }
+        if let port = file.fastPathPort {
+            guard (0...65_535).contains(port) else { throw .init("fastPathPort must be 0 to 65535") }
+            configuration.fastPathPort = port
         }
         return configuration
     }

@@ -40,11 +40,27 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
         eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup,
         onClose: @escaping @Sendable (String) -> Void = { _ in }
     ) throws {
+        let configuration = try Self.serverTLS(
+            certificateChain: certificateChain, privateKey: privateKey, clientCertificates: clientCertificates,
+            applicationProtocols: ["grpc-exp", "h2"])
+        self.sslContext = try NIOSSLContext(configuration: configuration)
+        self.host = host
+        self.port = port
+        self.eventLoopGroup = eventLoopGroup
+        self.connections = ConnectionTable(onClose: onClose)
+    }
+
+    /// The node's TLS server configuration: TLS 1.3 only, and with `.required(ca)` a client
+    /// certificate that chains to `ca` and nothing else. The fast-path listener uses it too.
+    static func serverTLS(
+        certificateChain: [Certificate], privateKey: NIOSSLPrivateKey, clientCertificates: ClientCertificates,
+        applicationProtocols: [String]
+    ) throws -> TLSConfiguration {
         let chain = try certificateChain.map { try NIOSSLCertificate(bytes: try $0.derEncoded, format: .der) }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(privateKey))
         configuration.minimumTLSVersion = .tlsv13
-        configuration.applicationProtocols = ["grpc-exp", "h2"]
+        configuration.applicationProtocols = applicationProtocols
         switch clientCertificates {
         case .none:
             configuration.certificateVerification = .none
@@ -54,11 +70,7 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
             configuration.trustRoots = .certificates([try NIOSSLCertificate(bytes: try ca.derEncoded, format: .der)])
             configuration.sendCANameList = true
         }
-        self.sslContext = try NIOSSLContext(configuration: configuration)
-        self.host = host
-        self.port = port
-        self.eventLoopGroup = eventLoopGroup
-        self.connections = ConnectionTable(onClose: onClose)
+        return configuration
     }
 
     public func makeListeningChannel(

@@ -48,11 +48,14 @@ final class RequestGate: Sendable {
     let state: StateMachine
     let logins: LoginTable
     let sessions: SessionTable
+    /// Tickets and connections of the fast path.
+    let fastPath: FastPathTickets
 
-    init(state: StateMachine, logins: LoginTable, sessions: SessionTable) {
+    init(state: StateMachine, logins: LoginTable, sessions: SessionTable, fastPath: FastPathTickets = FastPathTickets()) {
         self.state = state
         self.logins = logins
         self.sessions = sessions
+        self.fastPath = fastPath
     }
 
     /// Runs `body` for a request with `header`; every error leaves as an RPCError carrying its CKR.
@@ -60,7 +63,7 @@ final class RequestGate: Sendable {
         _ header: Coffer_V1_RequestHeader, _ context: ServerContext, _ body: (Caller) async throws -> Response
     ) async throws -> Response {
         try await mapErrors {
-            let caller = try await self.caller(header, context)
+            let caller = try await self.caller(header, Peer(context))
             return try await body(caller)
         }
     }
@@ -77,9 +80,15 @@ final class RequestGate: Sendable {
         return header
     }
 
-    private func caller(_ header: Coffer_V1_RequestHeader, _ context: ServerContext) async throws -> Caller {
+    /// The checked caller of a request from `peer`, once the state has reached the header's min_revision.
+    func caller(_ header: Coffer_V1_RequestHeader, _ peer: Peer) async throws -> Caller {
         if header.minRevision > state.revision { try await state.waitForRevision(header.minRevision) }
-        let peer = Peer(context)
+        return try callerNow(header, peer)
+    }
+
+    /// The checked caller of a request from `peer`, without waiting: for a header whose min_revision the
+    /// state has already reached (the fast path answers on an event loop, where nothing may wait).
+    func callerNow(_ header: Coffer_V1_RequestHeader, _ peer: Peer) throws -> Caller {
         var user: User? = nil
         var loginID: UInt64 = 0
         if !header.loginToken.isEmpty {
@@ -102,10 +111,12 @@ final class RequestGate: Sendable {
         if caller.session != 0, !sessions.isOpen(caller.session) { state.endSession(caller.session) }
     }
 
-    /// Drops what a closed connection held: its sessions (and their objects) and its connection-bound logins.
+    /// Drops what a closed connection held: its sessions (and their objects), its connection-bound
+    /// logins, and its fast-path tickets and connections.
     func dropConnection(_ connection: String) {
         for session in sessions.closeAll(connection: connection) { state.endSession(session) }
         logins.dropConnection(connection)
+        fastPath.connectionClosed(connection)
     }
 
     /// The one place where errors become RPCErrors.

@@ -1,9 +1,10 @@
-// TokenService.Pipeline: the hot path (single-part sign, verify, encrypt, decrypt) as messages on one
-// stream, so that a call costs a message rather than an HTTP/2 stream. Each call goes through the same
-// handler as its unary RPC, so the checks, CKR codes and revisions are the unary ones.
+// TokenService.Pipeline and the fast path: the hot path (single-part sign, verify, encrypt, decrypt) as
+// messages, on one gRPC stream or on attached fast-path connections, so that a call costs a message
+// rather than an HTTP/2 stream. Each call gets the same checks and CKR codes as its unary RPC.
 
 import CofferCrypto
 import CofferProtocol
+import Foundation
 import GRPCCore
 import Synchronization
 
@@ -19,6 +20,7 @@ extension TokenService {
         response: RPCWriter<Coffer_V1_PipelineReplies>,
         context: ServerContext
     ) async throws {
+        let peer = Peer(context)
         let replies = PipelineReplyWriter(response)
         let inFlight = PipelineCounter()
         try await withThrowingDiscardingTaskGroup { calls in
@@ -31,12 +33,12 @@ extension TokenService {
                     // A lone call is answered here, saving a task hand-off on the latency path;
                     // past the limit, answering here is the back-pressure.
                     if (running == 0 && batch.calls.count == 1) || running >= Self.pipelineInFlightLimit {
-                        await replies.send(await answer(call, context))
+                        await replies.send(await pipelineReply(call, peer))
                         continue
                     }
                     inFlight.value.add(1, ordering: .relaxed)
                     calls.addTask {
-                        await replies.send(await answer(call, context))
+                        await replies.send(await pipelineReply(call, peer))
                         inFlight.value.subtract(1, ordering: .relaxed)
                     }
                 }
@@ -44,41 +46,95 @@ extension TokenService {
         }
     }
 
-    /// Runs one call through its unary handler and turns the outcome into a reply.
-    private func answer(_ call: Coffer_V1_PipelineCall, _ context: ServerContext) async -> Coffer_V1_PipelineReply {
+    /// Answers one call from `peer`, waiting first for the header's min_revision if the state is behind.
+    func pipelineReply(_ call: Coffer_V1_PipelineCall, _ peer: Peer) async -> Coffer_V1_PipelineReply {
+        let minRevision = Self.header(of: call)?.minRevision ?? 0
+        if minRevision > state.revision {
+            do {
+                try await state.waitForRevision(minRevision)
+            } catch {
+                return failureReply(call.id, ServiceFailure(error))
+            }
+        }
+        return pipelineReplyNow(call, peer) ?? failureReply(call.id, ServiceFailure(.generalError, "internal error"))
+    }
+
+    /// Answers one call from `peer` without waiting, exactly as its unary RPC would (same checks, same
+    /// CKR codes); nil when the header's min_revision is ahead of the state (see `pipelineReply`).
+    func pipelineReplyNow(_ call: Coffer_V1_PipelineCall, _ peer: Peer) -> Coffer_V1_PipelineReply? {
+        guard let header = Self.header(of: call) else {
+            return failureReply(call.id, ServiceFailure(.argumentsBad, "a pipeline call names no operation"))
+        }
+        guard header.minRevision <= state.revision else { return nil }
         var reply = Coffer_V1_PipelineReply()
         reply.id = call.id
         do {
+            let caller = try gate.callerNow(header, peer)
             switch call.request {
             case .sign(let request)?:
-                let response = try await sign(request: request, context: context)
-                reply.output = response.signature
-                reply.revision = response.header.revision
+                reply.output = Data(
+                    try single(.sign, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
             case .verify(let request)?:
-                reply.revision = try await verify(request: request, context: context).header.revision
+                _ = try single(
+                    .verify, request.mechanism, request.hasMechanism, key: request.key, data: request.data,
+                    signature: request.signature, caller)
             case .encrypt(let request)?:
-                let response = try await encrypt(request: request, context: context)
-                reply.output = response.data
-                reply.revision = response.header.revision
+                reply.output = Data(
+                    try single(.encrypt, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
             case .decrypt(let request)?:
-                let response = try await decrypt(request: request, context: context)
-                reply.output = response.data
-                reply.revision = response.header.revision
+                reply.output = Data(
+                    try single(.decrypt, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
             case nil:
-                throw ServiceFailure(.argumentsBad, "a pipeline call names no operation").rpcError(revision: state.revision)
+                throw ServiceFailure(.argumentsBad, "a pipeline call names no operation")
             }
-        } catch let error as RPCError {
-            reply.returnCode = error.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true })
-                .flatMap { UInt64($0) } ?? UInt64(ReturnCode.generalError.rawValue)
-            reply.message = error.message
-            reply.revision = error.metadata[stringValues: ServiceFailure.revisionMetadataKey].first(where: { _ in true })
-                .flatMap { Int64($0) } ?? state.revision
         } catch {
-            reply.returnCode = UInt64(ReturnCode.generalError.rawValue)
-            reply.message = "internal error"
-            reply.revision = state.revision
+            return failureReply(call.id, ServiceFailure(error))
         }
+        reply.revision = state.revision
         return reply
+    }
+
+    private func failureReply(_ id: UInt64, _ failure: ServiceFailure) -> Coffer_V1_PipelineReply {
+        var reply = Coffer_V1_PipelineReply()
+        reply.id = id
+        reply.returnCode = UInt64(failure.returnCode.rawValue)
+        reply.message = failure.message
+        reply.revision = state.revision
+        return reply
+    }
+
+    private static func header(of call: Coffer_V1_PipelineCall) -> Coffer_V1_RequestHeader? {
+        switch call.request {
+        case .sign(let request)?: request.header
+        case .verify(let request)?: request.header
+        case .encrypt(let request)?, .decrypt(let request)?: request.header
+        case nil: nil
+        }
+    }
+
+    // MARK: - The fast path
+
+    /// Most fast-path connections one OpenFastPath may ask tickets for.
+    static let maxFastPathConnections = 8
+
+    func openFastPath(request: Coffer_V1_OpenFastPathRequest, context: ServerContext) async throws -> Coffer_V1_OpenFastPathResponse {
+        try await gate.run(request.header, context) { caller in
+            let port = gate.fastPath.port
+            guard port != 0 else { throw ServiceFailure(.functionNotSupported, "this node serves no fast path") }
+            guard (1...Self.maxFastPathConnections).contains(Int(request.connections)) else {
+                throw ServiceFailure.argumentsBad("connections must be 1 to \(Self.maxFastPathConnections)")
+            }
+            guard let fingerprint = caller.peer.certificateFingerprint else {
+                throw ServiceFailure(.functionNotSupported, "the fast path needs a client certificate")
+            }
+            var response = Coffer_V1_OpenFastPathResponse()
+            response.port = UInt32(port)
+            response.tickets = gate.fastPath.issue(
+                Int(request.connections), connection: caller.peer.connection, fingerprint: fingerprint
+            ).map { Data($0) }
+            response.header = gate.responseHeader()
+            return response
+        }
     }
 }
 

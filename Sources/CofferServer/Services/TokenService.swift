@@ -374,7 +374,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     // MARK: - Running operations
 
     /// One single-part operation: decode, take the key, run the mechanism.
-    private func single(
+    func single(
         _ kind: OperationKind, _ wireMechanism: Coffer_V1_Mechanism, _ hasMechanism: Bool, key handle: UInt64, data: Data,
         signature: Data = Data(), _ caller: Caller
     ) throws -> [UInt8] {

@@ -9,7 +9,11 @@ enum Connection {
     /// A client from the profile; with `login`, carrying the saved login token (or failing with a
     /// hint to log in).
     static func open(_ options: CommonOptions, login: Bool = true) throws -> CofferClient {
-        let client = try CofferClient(profileAt: ConfigDirectory.profilePath(options.profile))
+        var configuration = try ClientConfiguration.load(profileAt: ConfigDirectory.profilePath(options.profile))
+        // A command makes a call or two and exits: attaching fast-path connections would cost more
+        // than it saves.
+        configuration.usesFastPath = false
+        let client = try CofferClient(configuration: configuration)
         if login {
             guard let session = try SessionFile.load() else {
                 throw CLIError("not logged in: run `coffer login --user NAME` first")

@@ -69,6 +69,24 @@ import Testing
         #expect(configuration.clusterName == nil)
     }
 
+    @Test func theFastPathSettingsAreReadAndBounded() throws {
+        let bundle = try Bundle()
+        defer { bundle.remove() }
+        let base = #""endpoints": ["localhost:1"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem""#
+        try bundle.writeProfile("{\(base)}")
+        let defaults = try ClientConfiguration.load(profileAt: bundle.profilePath)
+        #expect(defaults.usesFastPath)
+        #expect(defaults.fastPathConnections == 1)
+        try bundle.writeProfile(#"{\#(base), "fast_path": false, "fast_path_connections": 3}"#)
+        let set = try ClientConfiguration.load(profileAt: bundle.profilePath)
+        #expect(!set.usesFastPath)
+        #expect(set.fastPathConnections == 3)
+        for bad in [0, 9] {
+            try bundle.writeProfile(#"{\#(base), "fast_path_connections": \#(bad)}"#)
+            #expect(loadError(bundle) == .badJSON(path: bundle.profilePath, reason: "\"fast_path_connections\" must be 1 to 8"))
+        }
+    }
+
     @Test func aMissingProfileIsNamed() throws {
         let bundle = try Bundle()
         defer { bundle.remove() }

@@ -26,6 +26,8 @@ import Testing
         // the last of the queued calls may wait a while; the deadline is not what this test is about.
         var configuration = try ClientConfiguration.load(profileAt: node.profilePath)
         configuration.deadline = .seconds(120)
+        // Two fast-path connections, so that calls spread over both.
+        configuration.fastPathConnections = 2
         let admin = try CofferClient(configuration: configuration)
         _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
         _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
@@ -66,6 +68,41 @@ import Testing
         }
         #expect(error?.kind == .rejected)
         #expect(error?.returnCode == 0x60)
+
+        // By now the fast path has attached (bounded wait: a loaded debug node may be slow), and
+        // calls on it get their own answers and CKRs too.
+        for _ in 0..<600 where client.fastPathConnections == 0 { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(client.fastPathConnections == 2)
+        try await Self.roundTrips(client, key: key, count: 300)
+        let fastError = await #expect(throws: CofferClientError.self) {
+            _ = try await client.encrypt(mechanism: Self.gcm(iv: 1), key: key + 12_345, data: Data([1]))
+        }
+        #expect(fastError?.returnCode == 0x60)
         await client.close()
+
+        // A client with the fast path off stays on the gRPC stream.
+        configuration.usesFastPath = false
+        let plain = try CofferClient(configuration: configuration)
+        _ = try await plain.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
+        try await Self.roundTrips(plain, key: key, count: 100)
+        #expect(plain.fastPathConnections == 0)
+        await plain.close()
+    }
+
+    /// `count` concurrent GCM encrypt-then-decrypt round trips, each checked.
+    static func roundTrips(_ client: CofferClient, key: UInt64, count: Int) async throws {
+        let results = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<count {
+                group.addTask {
+                    let plaintext = Data("again \(index)".utf8)
+                    let mechanism = Self.gcm(iv: UInt8(index % 251))
+                    let ciphertext = try await client.encrypt(mechanism: mechanism, key: key, data: plaintext)
+                    return try await client.decrypt(mechanism: mechanism, key: key, data: ciphertext) == plaintext
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(results.count == count)
+        #expect(results.allSatisfy { $0 })
     }
 }
