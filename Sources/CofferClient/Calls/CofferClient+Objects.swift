@@ -71,12 +71,24 @@ extension CofferClient {
     public func findObjects(
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0
     ) async throws(CofferClientError) -> [UInt64] {
-        var request = Coffer_V1_FindObjectsRequest()
-        request.template = template
-        request.limit = limit
-        let response: Coffer_V1_FindObjectsResponse = try await call(
-            Coffer_V1_TokenService.Method.FindObjects.descriptor, request, session: session)
-        return response.handles
+        let result = await withCheckedContinuation { continuation in
+            findObjects(template: template, limit: limit, session: session) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// `findObjects` for a caller that cannot await (the PKCS#11 library's C threads): the search goes
+    /// on the pipeline (the fast path when attached) and `completion` runs once with the handles.
+    public func findObjects(
+        template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0,
+        completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
+    ) {
+        var call = Coffer_V1_PipelineCall()
+        call.find = .with {
+            $0.template = template
+            $0.limit = limit
+        }
+        pipelinedReply(call, session: session) { completion($0.map(\.handles)) }
     }
 
     /// Reads attributes; each result is the value or the per-attribute CKR (sensitive, invalid type).

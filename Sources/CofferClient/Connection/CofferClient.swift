@@ -172,6 +172,15 @@ public final class CofferClient: Sendable {
     public func pipelined(
         _ call: Coffer_V1_PipelineCall, session: UInt64, completion: @escaping @Sendable (Result<Data, CofferClientError>) -> Void
     ) {
+        pipelinedReply(call, session: session) { completion($0.map(\.output)) }
+    }
+
+    /// Sends a pipeline call and reports its successful reply, or the failure (a reply with a CKR
+    /// other than CKR_OK is a `.rejected` failure), to `completion`, once.
+    func pipelinedReply(
+        _ call: Coffer_V1_PipelineCall, session: UInt64,
+        completion: @escaping @Sendable (Result<Coffer_V1_PipelineReply, CofferClientError>) -> Void
+    ) {
         var call = call
         let current = state.withLock { $0 }
         var header = Coffer_V1_RequestHeader()
@@ -183,6 +192,7 @@ public final class CofferClient: Sendable {
         case .verify(var request)?: request.header = header; call.verify = request
         case .encrypt(var request)?: request.header = header; call.encrypt = request
         case .decrypt(var request)?: request.header = header; call.decrypt = request
+        case .find(var request)?: request.header = header; call.find = request
         case nil: break
         }
         let order = session == 0 ? selection.attemptOrder() : [selection.index]
@@ -192,7 +202,7 @@ public final class CofferClient: Sendable {
     /// Sends `call` to the first endpoint of `order`, moving on to the next when it is unreachable.
     private func attempt(
         _ call: Coffer_V1_PipelineCall, order: ArraySlice<Int>, lastError: CofferClientError?,
-        completion: @escaping @Sendable (Result<Data, CofferClientError>) -> Void
+        completion: @escaping @Sendable (Result<Coffer_V1_PipelineReply, CofferClientError>) -> Void
     ) {
         guard let index = order.first else {
             return completion(
@@ -222,7 +232,7 @@ public final class CofferClient: Sendable {
                                 kind: .rejected, returnCode: UInt(reply.returnCode), message: reply.message,
                                 endpoint: connection.endpoint)))
                 }
-                completion(.success(reply.output))
+                completion(.success(reply))
             case .failure(let error) where error.kind == .unreachable:
                 self.selection.failed(index)
                 self.attempt(call, order: order.dropFirst(), lastError: error, completion: completion)

@@ -128,6 +128,7 @@ final class FastPathConnection: PipelineSender {
         case .sign(let request)?: return request.data.count + bound(request.mechanism)
         case .verify(let request)?: return request.data.count + request.signature.count + bound(request.mechanism)
         case .encrypt(let request)?, .decrypt(let request)?: return request.data.count + bound(request.mechanism)
+        case .find(let request)?: return request.template.reduce(64) { $0 + $1.value.count + 24 }
         case nil: return 64
         }
     }

@@ -112,10 +112,7 @@ public func cFindObjectsInit(_ session: CK_SESSION_HANDLE, _ template: UnsafeMut
         // object belongs to a user, so before C_Login the search succeeds and finds nothing (libp11
         // and SunPKCS11 search before they log in).
         let handles: [UInt64] =
-            try Library.shared.read({ $0.loggedIn })
-            ? try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-                try await client.findObjects(template: attributes, session: record.remote)
-            } : []
+            try Library.shared.read({ $0.loggedIn }) ? try Library.shared.find(attributes, session: record.remote) : []
         try Library.shared.withSession(session) { (record: inout Session) throws(CKRError) in
             guard record.find == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             record.find = Session.FindCursor(handles: handles)

@@ -839,8 +839,8 @@ extension Coffer_V1_TokenService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+        /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
         /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
         /// > checked exactly as its unary RPC is (same header, same CKR codes).
         ///
@@ -1282,8 +1282,8 @@ extension Coffer_V1_TokenService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+        /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
         /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
         /// > checked exactly as its unary RPC is (same header, same CKR codes).
         ///
@@ -1723,8 +1723,8 @@ extension Coffer_V1_TokenService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+        /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
         /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
         /// > checked exactly as its unary RPC is (same header, same CKR codes).
         ///
@@ -3287,8 +3287,8 @@ extension Coffer_V1_TokenService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+        /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
         /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
         /// > checked exactly as its unary RPC is (same header, same CKR codes).
         ///
@@ -4164,8 +4164,8 @@ extension Coffer_V1_TokenService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-        /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+        /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+        /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
         /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
         /// > checked exactly as its unary RPC is (same header, same CKR codes).
         ///
@@ -4919,8 +4919,8 @@ extension Coffer_V1_TokenService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-    /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+    /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
     /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
     /// > checked exactly as its unary RPC is (same header, same CKR codes).
     ///
@@ -5767,8 +5767,8 @@ extension Coffer_V1_TokenService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls as messages on one
-    /// > long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
+    /// > The hot path, pipelined: single-part sign, verify, encrypt and decrypt calls, and FindObjects
+    /// > searches, as messages on one long-lived stream per connection. The client sends whatever calls are waiting as one batch; the
     /// > node runs them concurrently and answers each by its id, batching the answers too. Each call is
     /// > checked exactly as its unary RPC is (same header, same CKR codes).
     ///

@@ -1449,6 +1449,15 @@ public nonisolated struct Coffer_V1_PipelineCall: Sendable {
     set {request = .decrypt(newValue)}
   }
 
+  /// C_FindObjectsInit's search; the reply carries the handles.
+  public var find: Coffer_V1_FindObjectsRequest {
+    get {
+      if case .find(let v)? = request {return v}
+      return Coffer_V1_FindObjectsRequest()
+    }
+    set {request = .find(newValue)}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public nonisolated enum OneOf_Request: Equatable, Sendable {
@@ -1456,6 +1465,8 @@ public nonisolated struct Coffer_V1_PipelineCall: Sendable {
     case verify(Coffer_V1_VerifyRequest)
     case encrypt(Coffer_V1_CipherRequest)
     case decrypt(Coffer_V1_CipherRequest)
+    /// C_FindObjectsInit's search; the reply carries the handles.
+    case find(Coffer_V1_FindObjectsRequest)
 
   }
 
@@ -1475,7 +1486,7 @@ public nonisolated struct Coffer_V1_PipelineBatch: Sendable {
 }
 
 /// The answer to one PipelineCall. return_code 0 (CKR_OK) carries the output (the signature, the
-/// ciphertext or the plaintext; nothing for verify); any other value is the CKR the unary RPC would
+/// ciphertext or the plaintext; nothing for verify) or, for find, the handles; any other value is the CKR the unary RPC would
 /// have put in its `coffer-ckr` metadata, with its one-line message.
 public nonisolated struct Coffer_V1_PipelineReply: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -1491,6 +1502,9 @@ public nonisolated struct Coffer_V1_PipelineReply: Sendable {
   public var revision: Int64 = 0
 
   public var output: Data = Data()
+
+  /// The handles a `find` call found (at most its limit).
+  public var handles: [UInt64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3725,7 +3739,7 @@ nonisolated extension Coffer_V1_OperationFinalResponse: SwiftProtobuf.Message, S
 
 nonisolated extension Coffer_V1_PipelineCall: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PipelineCall"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}sign\0\u{1}verify\0\u{1}encrypt\0\u{1}decrypt\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{1}sign\0\u{1}verify\0\u{1}encrypt\0\u{1}decrypt\0\u{1}find\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3786,6 +3800,19 @@ nonisolated extension Coffer_V1_PipelineCall: SwiftProtobuf.Message, SwiftProtob
           self.request = .decrypt(v)
         }
       }()
+      case 6: try {
+        var v: Coffer_V1_FindObjectsRequest?
+        var hadOneofValue = false
+        if let current = self.request {
+          hadOneofValue = true
+          if case .find(let m) = current {v = m}
+        }
+        try decoder.decodeSingularMessageField(value: &v)
+        if let v = v {
+          if hadOneofValue {try decoder.handleConflictingOneOf()}
+          self.request = .find(v)
+        }
+      }()
       default: break
       }
     }
@@ -3815,6 +3842,10 @@ nonisolated extension Coffer_V1_PipelineCall: SwiftProtobuf.Message, SwiftProtob
     case .decrypt?: try {
       guard case .decrypt(let v)? = self.request else { preconditionFailure() }
       try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    }()
+    case .find?: try {
+      guard case .find(let v)? = self.request else { preconditionFailure() }
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
     }()
     case nil: break
     }
@@ -3861,7 +3892,7 @@ nonisolated extension Coffer_V1_PipelineBatch: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PipelineReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3874,6 +3905,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
       case 3: try { try decoder.decodeSingularStringField(value: &self.message) }()
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.output) }()
+      case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
       default: break
       }
     }
@@ -3895,6 +3927,9 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if !self.output.isEmpty {
       try visitor.visitSingularBytesField(value: self.output, fieldNumber: 5)
     }
+    if !self.handles.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 6)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3904,6 +3939,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if lhs.message != rhs.message {return false}
     if lhs.revision != rhs.revision {return false}
     if lhs.output != rhs.output {return false}
+    if lhs.handles != rhs.handles {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

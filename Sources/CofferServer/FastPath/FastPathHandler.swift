@@ -123,12 +123,14 @@ final class FastPathHandler: ChannelInboundHandler {
         }
     }
 
-    /// Private-key RSA and ML-DSA operations take hundreds of microseconds. They run on NIO's thread
-    /// pool, so that the calls of one connection use every core and the event loop keeps reading.
+    /// Private-key RSA and ML-DSA operations take hundreds of microseconds, and a search may walk many
+    /// objects. They run on NIO's thread pool, so that the calls of one connection use every core and
+    /// the event loop keeps reading.
     static func isHeavy(_ call: Coffer_V1_PipelineCall) -> Bool {
         switch call.request {
         case .sign(let request)?: heavyMechanisms.contains(request.mechanism.type)
         case .decrypt(let request)?: heavyMechanisms.contains(request.mechanism.type)
+        case .find?: true
         default: false
         }
     }

@@ -1,6 +1,6 @@
-// TokenService.Pipeline and the fast path: the hot path (single-part sign, verify, encrypt, decrypt) as
-// messages, on one gRPC stream or on attached fast-path connections, so that a call costs a message
-// rather than an HTTP/2 stream. Each call gets the same checks and CKR codes as its unary RPC.
+// TokenService.Pipeline and the fast path: the hot path (single-part sign, verify, encrypt, decrypt, and
+// the searches of C_FindObjectsInit) as messages, on one gRPC stream or on attached fast-path
+// connections, so that a call costs a message rather than an HTTP/2 stream. Each call gets the same checks and CKR codes as its unary RPC.
 
 import CofferCrypto
 import CofferProtocol
@@ -84,6 +84,8 @@ extension TokenService {
             case .decrypt(let request)?:
                 reply.output = Data(
                     try single(.decrypt, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
+            case .find(let request)?:
+                reply.handles = try find(request, caller)
             case nil:
                 throw ServiceFailure(.argumentsBad, "a pipeline call names no operation")
             }
@@ -108,6 +110,7 @@ extension TokenService {
         case .sign(let request)?: request.header
         case .verify(let request)?: request.header
         case .encrypt(let request)?, .decrypt(let request)?: request.header
+        case .find(let request)?: request.header
         case nil: nil
         }
     }

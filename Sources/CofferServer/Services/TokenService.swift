@@ -96,14 +96,19 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func findObjects(request: Coffer_V1_FindObjectsRequest, context: ServerContext) async throws -> Coffer_V1_FindObjectsResponse {
         try await gate.run(request.header, context) { caller in
-            let user = try caller.requireUser()
-            let template = try WireDecoding.template(request.template)
-            let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
             var response = Coffer_V1_FindObjectsResponse()
-            response.handles = Array(try state.find(template, for: user, in: caller.context).prefix(limit))
+            response.handles = try find(request, caller)
             response.header = gate.responseHeader()
             return response
         }
+    }
+
+    /// The handles a FindObjects request finds, at most its limit (also answered on the pipeline).
+    func find(_ request: Coffer_V1_FindObjectsRequest, _ caller: Caller) throws -> [UInt64] {
+        let user = try caller.requireUser()
+        let template = try WireDecoding.template(request.template)
+        let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
+        return Array(try state.find(template, for: user, in: caller.context).prefix(limit))
     }
 
     func getAttributes(request: Coffer_V1_GetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_GetAttributesResponse {

@@ -86,9 +86,23 @@ import X509
                     Coffer_V1_PipelineCall.with { $0.id = 3 },
                     PipelineServiceTests.call(4, encrypt: TokenServiceTests.cipher(key, alice, [1], session: session + 77)),
                     PipelineServiceTests.call(5, encrypt: TokenServiceTests.cipher(key, "00", [1])),
+                    Coffer_V1_PipelineCall.with {
+                        $0.id = 6
+                        $0.find = .with {
+                            $0.header = header(alice, session: session)
+                            $0.template = [attribute(.label, .string("fast"))]
+                        }
+                    },
+                    Coffer_V1_PipelineCall.with {
+                        $0.id = 7
+                        $0.find = .with {
+                            $0.header = header(alice, session: session)
+                            $0.template = [Coffer_V1_Attribute.with { $0.type = 0x7FFF_FFF0; $0.value = Data([1]) }]
+                        }
+                    },
                 ]))
             var replies: [UInt64: Coffer_V1_PipelineReply] = [:]
-            while replies.count < 5, let frame = try await client.next(Coffer_V1_PipelineReplies.self) {
+            while replies.count < 7, let frame = try await client.next(Coffer_V1_PipelineReplies.self) {
                 for reply in frame.replies { replies[reply.id] = reply }
             }
             #expect(replies[1]?.returnCode == 0)
@@ -98,6 +112,10 @@ import X509
             #expect(replies[3]?.returnCode == UInt64(ReturnCode.argumentsBad.rawValue))
             #expect(replies[4]?.returnCode == UInt64(ReturnCode.sessionHandleInvalid.rawValue))
             #expect(replies[5]?.returnCode == UInt64(ReturnCode.userNotLoggedIn.rawValue))
+            // A search, answered from the thread pool: the handles, or the unary call's CKR.
+            #expect(replies[6]?.returnCode == 0)
+            #expect(replies[6]?.handles == [key])
+            #expect(replies[7]?.returnCode == UInt64(ReturnCode.attributeTypeInvalid.rawValue))
 
             // The same ticket again, and the other ticket from another certificate: refused and closed.
             let again = try await setup.connect(setup.alice)
