@@ -39,7 +39,7 @@ final class FastPathConnection: PipelineSender {
         let hostname = endpoint.isIPv4 || endpoint.isIPv6 ? nil : endpoint.host
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
-            .connectTimeout(.nanoseconds(Int64(deadline.components.seconds) * 1_000_000_000))
+            .connectTimeout(Self.timeAmount(deadline))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandlers(
@@ -56,7 +56,7 @@ final class FastPathConnection: PipelineSender {
             var buffer = channel.allocator.buffer(capacity: 64)
             try FastPathFrame.write(hello, into: &buffer)
             try await channel.writeAndFlush(buffer)
-            let timeout = channel.eventLoop.scheduleTask(in: .seconds(Int64(deadline.components.seconds))) {
+            let timeout = channel.eventLoop.scheduleTask(in: Self.timeAmount(deadline)) {
                 inbox.settle(.failure(FastPathInbox.Failure.noWelcome))
             }
             let answer = try await welcome.futureResult.get()
@@ -120,6 +120,12 @@ final class FastPathConnection: PipelineSender {
         }
     }
 
+    /// `duration` as NIO's TimeAmount, to the nanosecond (a profile's deadline may be under a second).
+    static func timeAmount(_ duration: Duration) -> TimeAmount {
+        let (seconds, attoseconds) = duration.components
+        return .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)
+    }
+
     /// An upper bound of a call's encoded size, for splitting batches. A mechanism parameter may be up
     /// to 64 KiB; counting the most for any call that has one keeps every frame in bounds.
     private static func size(_ call: Coffer_V1_PipelineCall) -> Int {
@@ -144,7 +150,7 @@ final class FastPathConnection: PipelineSender {
     }
 
     private func startWatchdog() {
-        let period = TimeAmount.nanoseconds(Int64(deadline.components.seconds) * 250_000_000 + 1_000_000)
+        let period = max(Self.timeAmount(deadline / 4), .milliseconds(1))
         let task = channel.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [weak self] task in
             guard let self, !self.hasEnded else { return task.cancel() }
             self.expire()
