@@ -19,7 +19,7 @@ final class FastPathHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// How long a new connection has to finish TLS and present its ticket.
+    /// How long a new connection has to finish TLS and present its ticket, by default.
     static let attachTimeout: TimeAmount = .seconds(10)
     /// Most calls of one connection that may be on the thread pool or waiting for a revision at once;
     /// past it they are refused with CKR_FUNCTION_FAILED.
@@ -32,19 +32,21 @@ final class FastPathHandler: ChannelInboundHandler {
     }
 
     private let service: TokenService
+    private let attachTimeout: TimeAmount
     private var tickets: FastPathTickets { service.gate.fastPath }
     private var phase = Phase.awaitingHello
     private var replies: [Coffer_V1_PipelineReply] = []
     private var attachTimer: Scheduled<Void>?
     private var waiting = 0
 
-    init(service: TokenService) {
+    init(service: TokenService, attachTimeout: TimeAmount = FastPathHandler.attachTimeout) {
         self.service = service
+        self.attachTimeout = attachTimeout
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
-        attachTimer = context.eventLoop.scheduleTask(in: Self.attachTimeout) { channel.close(promise: nil) }
+        attachTimer = context.eventLoop.scheduleTask(in: attachTimeout) { channel.close(promise: nil) }
     }
 
     func channelInactive(context: ChannelHandlerContext) {

@@ -21,10 +21,11 @@ public final class FastPathListener: Sendable {
         self.services = services
     }
 
-    /// Binds `host:port` (0 picks a free port) and serves the pipeline calls of `services`.
+    /// Binds `host:port` (0 picks a free port) and serves the pipeline calls of `services`. A connection
+    /// that has not presented a ticket `attachTimeout` after it was accepted is closed.
     public static func bind(
         host: String, port: Int, certificateChain: [Certificate], privateKey: NIOSSLPrivateKey, ca: Certificate,
-        services: CofferServices,
+        services: CofferServices, attachTimeout: TimeAmount = .seconds(10),
         eventLoopGroup: MultiThreadedEventLoopGroup = .singletonMultiThreadedEventLoopGroup
     ) async throws -> FastPathListener {
         let configuration = try TLSListener.serverTLS(
@@ -40,7 +41,7 @@ public final class FastPathListener: Sendable {
                     try channel.pipeline.syncOperations.addHandlers(
                         NIOSSLServerHandler(context: sslContext),
                         ByteToMessageHandler(FastPathFrameDecoder()),
-                        FastPathHandler(service: service))
+                        FastPathHandler(service: service, attachTimeout: attachTimeout))
                 }
             }
             .bind(host: host, port: port).get()

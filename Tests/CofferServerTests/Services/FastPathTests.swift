@@ -8,6 +8,7 @@ import CofferModel
 import CofferProtocol
 import Foundation
 import GRPCCore
+import NIOCore
 import NIOSSL
 import Testing
 import X509
@@ -25,14 +26,16 @@ import X509
         let alice: (certificatePEM: String, keyPEM: String)
         let mallory: (certificatePEM: String, keyPEM: String)
 
-        static func make() async throws -> Setup {
+        /// `attachTimeout` is long by default: in a loaded test run this test's task may wait a long
+        /// time between connecting and sending its hello.
+        static func make(attachTimeout: TimeAmount = .minutes(5)) async throws -> Setup {
             let fixture = try await ServerFixture.make()
             let pki = try TestPKI()
             let node = try pki.issue(commonName: "node", server: true)
             let listener = try await FastPathListener.bind(
                 host: "127.0.0.1", port: 0, certificateChain: [try Certificate(pemEncoded: node.certificatePEM)],
                 privateKey: try NIOSSLPrivateKey(bytes: Array(node.keyPEM.utf8), format: .pem), ca: pki.caCertificate,
-                services: fixture.services)
+                services: fixture.services, attachTimeout: attachTimeout)
             return Setup(
                 fixture: fixture, listener: listener, pki: pki,
                 alice: try pki.issue(commonName: "alice", server: false),
@@ -157,6 +160,13 @@ import X509
         let call = PipelineServiceTests.call(1, encrypt: TokenServiceTests.cipher(1, "00", [1]))
         try await attached.send(Self.batch(Array(repeating: call, count: TokenService.pipelineBatchLimit + 1)))
         #expect(await attached.closedByNode())
+    }
+
+    @Test func aConnectionThatNeverAttachesIsClosed() async throws {
+        let setup = try await Setup.make(attachTimeout: .milliseconds(200))
+        defer { Task { await setup.listener.close() } }
+        let idle = try await setup.connect(setup.alice)
+        #expect(await idle.closedByNode())
     }
 
     @Test func openFastPathNamesThePortOrRefuses() async throws {
