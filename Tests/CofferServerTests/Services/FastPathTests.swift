@@ -14,7 +14,7 @@ import Testing
 import X509
 @testable import CofferServer
 
-@Suite struct FastPathTests {
+@Suite(.timeLimit(.minutes(3))) struct FastPathTests {
     /// The in-process transport's name for its one connection, as the services see it.
     static let inProcessConnection = "in-process:\(getpid())"
 
