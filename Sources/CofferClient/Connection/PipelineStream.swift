@@ -45,7 +45,7 @@ final class PipelineStream: Sendable {
     /// Ends the stream; calls still waiting fail.
     func close() {
         outgoing.finish()
-        fail(Self.ended(endpoint))
+        calls.fail(Self.ended(endpoint))
     }
 
     private func run(_ client: GRPCClient<HTTP2ClientTransport.Posix>) async {
@@ -69,14 +69,14 @@ final class PipelineStream: Sendable {
                 deserializer: ProtobufDeserializer<Coffer_V1_PipelineReplies>(), options: options
             ) { response in
                 for try await message in response.messages {
-                    for reply in message.replies { self.complete(reply.id, .success(reply)) }
+                    for reply in message.replies { self.calls.complete(reply.id, .success(reply)) }
                 }
             }
-            fail(Self.ended(endpoint))
+            calls.fail(Self.ended(endpoint))
         } catch {
             let mapped = CofferClientError.mapping(error, endpoint: endpoint)
             // Whatever broke the stream, the calls on it got no answer from this node.
-            fail(
+            calls.fail(
                 mapped.kind == .rejected
                     ? mapped
                     : CofferClientError(
@@ -96,14 +96,6 @@ final class PipelineStream: Sendable {
             try? await Task.sleep(for: period)
             calls.expire(with: error)
         }
-    }
-
-    private func complete(_ id: UInt64, _ outcome: Outcome) {
-        calls.complete(id, outcome)
-    }
-
-    private func fail(_ error: CofferClientError) {
-        calls.fail(error)
     }
 
     private static func ended(_ endpoint: Endpoint) -> CofferClientError {

@@ -120,7 +120,7 @@ final class FastPathHandler: ChannelInboundHandler {
             } else if let reply = service.pipelineReplyNow(call, peer) {
                 replies.append(reply)
             } else {
-                wait(for: call, peer, context)
+                wait(for: call, peer, channel: context.channel, eventLoop: context.eventLoop)
             }
         }
     }
@@ -171,10 +171,6 @@ final class FastPathHandler: ChannelInboundHandler {
 
     /// A call whose min_revision the node has not reached yet: answered from a task once it has, so
     /// that the event loop never waits.
-    private func wait(for call: Coffer_V1_PipelineCall, _ peer: Peer, _ context: ChannelHandlerContext) {
-        wait(for: call, peer, channel: context.channel, eventLoop: context.eventLoop)
-    }
-
     private func wait(for call: Coffer_V1_PipelineCall, _ peer: Peer, channel: any Channel, eventLoop: any EventLoop) {
         guard waiting < Self.maxWaiting else { return write([busyReply(call.id)], on: channel, context: nil) }
         waiting += 1

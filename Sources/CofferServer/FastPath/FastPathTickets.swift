@@ -26,11 +26,14 @@ public final class FastPathTickets: Sendable {
         let connection: String
         let fingerprint: [UInt8]
         let expires: ContinuousClock.Instant
+        /// Issue order: eviction takes the lowest.
+        let sequence: UInt64
     }
 
     private struct State {
         var tickets: [[UInt8]: Ticket] = [:]
         var attached: [String: [ObjectIdentifier: any Channel]] = [:]
+        var issued: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -51,16 +54,17 @@ public final class FastPathTickets: Sendable {
         state.withLock { state in
             state.tickets = state.tickets.filter { $0.value.expires > now }
             var mine = state.tickets.filter { $0.value.connection == connection }
-            while mine.count + count > Self.maxPerConnection, let oldest = mine.min(by: { $0.value.expires < $1.value.expires }) {
+            while mine.count + count > Self.maxPerConnection, let oldest = mine.min(by: { $0.value.sequence < $1.value.sequence }) {
                 state.tickets[oldest.key] = nil
                 mine[oldest.key] = nil
             }
-            while state.tickets.count + count > Self.maxTotal, let oldest = state.tickets.min(by: { $0.value.expires < $1.value.expires }) {
+            while state.tickets.count + count > Self.maxTotal, let oldest = state.tickets.min(by: { $0.value.sequence < $1.value.sequence }) {
                 state.tickets[oldest.key] = nil
             }
             for ticket in tickets {
+                state.issued += 1
                 state.tickets[Self.digest(ticket)] = Ticket(
-                    connection: connection, fingerprint: fingerprint, expires: now + Self.lifetime)
+                    connection: connection, fingerprint: fingerprint, expires: now + Self.lifetime, sequence: state.issued)
             }
         }
         return tickets

@@ -9,6 +9,7 @@ import CofferProtocol
 import Foundation
 import GRPCCore
 import NIOCore
+import NIOEmbedded
 import NIOSSL
 import Testing
 import X509
@@ -188,13 +189,26 @@ import X509
         }
     }
 
-    @Test func ticketsAreBoundedPerConnection() throws {
+    @Test func ticketsAreBoundedPerConnectionAndRedeemedOnceForTheirCertificate() throws {
         let tickets = FastPathTickets()
+        let channel = EmbeddedChannel()
         let first = tickets.issue(FastPathTickets.maxPerConnection, connection: "a", fingerprint: [1])
         let more = tickets.issue(1, connection: "a", fingerprint: [1])
         #expect(first.count == FastPathTickets.maxPerConnection)
-        #expect(more.count == 1)
         #expect(Set(first + more).count == FastPathTickets.maxPerConnection + 1)
         #expect(first.allSatisfy { $0.count == FastPathTickets.ticketByteCount })
+        // The 17th ticket evicted the oldest.
+        #expect(tickets.redeem(first[0], fingerprint: [1], channel: channel) == nil)
+        // Another certificate cannot use a ticket, and it is spent by the attempt.
+        #expect(tickets.redeem(first[1], fingerprint: [2], channel: channel) == nil)
+        #expect(tickets.redeem(first[1], fingerprint: [1], channel: channel) == nil)
+        // The right certificate redeems a ticket once.
+        #expect(tickets.redeem(more[0], fingerprint: [1], channel: channel) == "a")
+        #expect(tickets.redeem(more[0], fingerprint: [1], channel: channel) == nil)
+        #expect(tickets.attachedCount("a") == 1)
+        // A closed connection's tickets lapse.
+        tickets.connectionClosed("a")
+        #expect(tickets.redeem(first[2], fingerprint: [1], channel: channel) == nil)
+        #expect(tickets.attachedCount("a") == 0)
     }
 }
