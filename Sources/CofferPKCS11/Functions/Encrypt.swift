@@ -1,24 +1,24 @@
 // Encryption and decryption (PKCS#11 2.40 sections 5.8-5.9). Single-part calls go to the node's
-// Encrypt/Decrypt; multi-part data is buffered and processed in one call at C_*Final (so
-// C_*Update returns no output yet, which the specification allows). Dual-function calls are not
+// Encrypt/Decrypt. Multi-part CBC, CBC-PAD and CTR run on the node, each C_*Update returning the
+// blocks it completes; other modes (GCM) are buffered and processed in one call at C_*Final (so
+// their C_*Update returns no output, which the specification allows). Dual-function calls are not
 // supported.
 import CPKCS11
 import CofferClient
 import CofferProtocol
 import Foundation
 
-/// C_*Update for a buffered operation: no output yet.
+/// C_EncryptUpdate and C_DecryptUpdate: the output the part completes (see `Library.cipherUpdate`).
 private func update(
     _ kind: Session.OperationKind, _ session: CK_SESSION_HANDLE, _ part: UnsafeMutablePointer<CK_BYTE>?, _ partLength: CK_ULONG,
-    _ outputLength: UnsafeMutablePointer<CK_ULONG>?
+    _ output: UnsafeMutablePointer<CK_BYTE>?, _ outputLength: UnsafeMutablePointer<CK_ULONG>?
 ) throws(CKRError) {
     let input = try operationInput(kind, session, part, partLength)
     guard let outputLength else {
         Library.shared.end(kind, session: session)
         throw CKRError(CK_RV(CKR_ARGUMENTS_BAD))
     }
-    try Library.shared.append(kind, session: session, input)
-    outputLength.pointee = 0
+    try Library.shared.cipherUpdate(kind, session: session, input: input, output: output, outputLength: outputLength)
 }
 
 /// C_EncryptInit.
@@ -48,7 +48,7 @@ public func cEncryptUpdate(
     _ session: CK_SESSION_HANDLE, _ part: UnsafeMutablePointer<CK_BYTE>?, _ partLength: CK_ULONG,
     _ encrypted: UnsafeMutablePointer<CK_BYTE>?, _ encryptedLength: UnsafeMutablePointer<CK_ULONG>?
 ) -> CK_RV {
-    returnCode { () throws(CKRError) in try update(.encrypt, session, part, partLength, encryptedLength) }
+    returnCode { () throws(CKRError) in try update(.encrypt, session, part, partLength, encrypted, encryptedLength) }
 }
 
 /// C_EncryptFinal.
@@ -89,7 +89,7 @@ public func cDecryptUpdate(
     _ session: CK_SESSION_HANDLE, _ part: UnsafeMutablePointer<CK_BYTE>?, _ partLength: CK_ULONG,
     _ data: UnsafeMutablePointer<CK_BYTE>?, _ dataLength: UnsafeMutablePointer<CK_ULONG>?
 ) -> CK_RV {
-    returnCode { () throws(CKRError) in try update(.decrypt, session, part, partLength, dataLength) }
+    returnCode { () throws(CKRError) in try update(.decrypt, session, part, partLength, data, dataLength) }
 }
 
 /// C_DecryptFinal.

@@ -34,23 +34,8 @@ extension Library {
             return (session.remote, decoded, checked)
         }
         if checked { return }
-        let wireKind = kind.wire
-        let start = { () throws(CKRError) in
-            try self.call { (client: CofferClient) async throws(CofferClientError) in
-                try await client.operationInit(wireKind, mechanism: decoded, key: UInt64(key), session: remote)
-            }
-        }
         do {
-            do {
-                try start()
-            } catch where error.code == CK_RV(CKR_OPERATION_ACTIVE) {
-                // The node still holds an operation this library ended on its own (a bad argument
-                // ends an operation without a node call): finish that one unseen and start again.
-                _ = try? call { (client: CofferClient) async throws(CofferClientError) in
-                    try await client.operationFinal(wireKind, session: remote)
-                }
-                try start()
-            }
+            try startOnNode(kind, mechanism: decoded, key: UInt64(key), session: remote)
         } catch {
             end(kind, session: handle)
             throw error
@@ -58,6 +43,97 @@ extension Library {
         _ = try? change { (state: inout State) in
             if state.checkedUses.count >= Self.checkedUseLimit { state.checkedUses.removeAll() }
             state.checkedUses.insert(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
+        }
+    }
+
+    /// OperationInit on the node for the session `remote`.
+    private func startOnNode(
+        _ kind: Session.OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64, session remote: UInt64
+    ) throws(CKRError) {
+        let wireKind = kind.wire
+        let start = { () throws(CKRError) in
+            try self.call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.operationInit(wireKind, mechanism: mechanism, key: key, session: remote)
+            }
+        }
+        do {
+            try start()
+        } catch where error.code == CK_RV(CKR_OPERATION_ACTIVE) {
+            // The node still holds an operation this library ended on its own (a bad argument
+            // ends an operation without a node call): finish that one unseen and start again.
+            _ = try? call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.operationFinal(wireKind, session: remote)
+            }
+            try start()
+        }
+    }
+
+    /// C_EncryptUpdate and C_DecryptUpdate (PKCS#11 3.0 sections 5.2, 5.9, 5.10). A mode that
+    /// releases output part by part (CBC, CBC-PAD, CTR) runs on the node, which returns every
+    /// complete block at once; the length the caller needs is known here beforehand, so a NULL
+    /// buffer (a length query) or a short one (CKR_BUFFER_TOO_SMALL) consumes no input and the
+    /// operation stays active for the retry. Other modes (GCM) release everything at C_*Final.
+    func cipherUpdate(
+        _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input: [UInt8],
+        output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>
+    ) throws(CKRError) {
+        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+            return (session.remote, operation)
+        }
+        guard let needed = Self.releasedLength(kind, operation.mechanism.type, pending: operation.held + input.count) else {
+            if output != nil { try append(kind, session: handle, input) }
+            outputLength.pointee = 0
+            return
+        }
+        guard let output else {
+            outputLength.pointee = CK_ULONG(needed)
+            return
+        }
+        guard outputLength.pointee >= CK_ULONG(needed) else {
+            outputLength.pointee = CK_ULONG(needed)
+            throw CKRError(CK_RV(CKR_BUFFER_TOO_SMALL))
+        }
+        let released: [UInt8]
+        do {
+            if !operation.startedOnNode {
+                try startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: remote)
+                try withSession(handle) { $0.operations[kind]?.startedOnNode = true }
+            }
+            let wireKind = kind.wire
+            let data = Data(input)
+            released = Array(
+                try call { (client: CofferClient) async throws(CofferClientError) -> Data in
+                    try await client.operationUpdate(wireKind, data: data, session: remote)
+                })
+        } catch {
+            end(kind, session: handle)
+            throw error
+        }
+        guard released.count == needed else {
+            end(kind, session: handle)
+            throw CKRError(CK_RV(CKR_DEVICE_ERROR))
+        }
+        try OutputBuffer.write(released, to: output, count: outputLength)
+        try withSession(handle) { $0.operations[kind]?.held = operation.held + input.count - needed }
+    }
+
+    /// What an update of `kind` releases when `pending` bytes wait, for the modes that release
+    /// output part by part; nil for the others. The node's CipherStream (CofferCrypto) follows the
+    /// same rule, and an update whose output differs fails with CKR_DEVICE_ERROR.
+    static func releasedLength(_ kind: Session.OperationKind, _ mechanism: UInt64, pending: Int) -> Int? {
+        let block = 16
+        switch (kind, CK_MECHANISM_TYPE(mechanism)) {
+        case (.encrypt, CK_MECHANISM_TYPE(CKM_AES_CBC)), (.decrypt, CK_MECHANISM_TYPE(CKM_AES_CBC)),
+            (.encrypt, CK_MECHANISM_TYPE(CKM_AES_CBC_PAD)):
+            return pending / block * block
+        case (.decrypt, CK_MECHANISM_TYPE(CKM_AES_CBC_PAD)):
+            // The last block may hold the padding: it is released by C_DecryptFinal.
+            return pending == 0 ? 0 : (pending - 1) / block * block
+        case (.encrypt, CK_MECHANISM_TYPE(CKM_AES_CTR)), (.decrypt, CK_MECHANISM_TYPE(CKM_AES_CTR)):
+            return pending
+        default:
+            return nil
         }
     }
 

@@ -17,8 +17,11 @@ struct Session: Sendable {
         /// The result computed for a caller that asked for the length first (or gave too small a
         /// buffer): kept, with the input it came from, so that the retry returns the same bytes.
         var pending: (input: [UInt8], output: [UInt8])?
-        /// Data given to C_*Update so far; C_*Final processes it in one node call.
+        /// Data given to C_*Update so far, for operations that C_*Final processes in one node call.
         var buffered: [UInt8] = []
+        /// For a cipher whose updates release output (CBC, CBC-PAD, CTR): bytes the node holds
+        /// and has not released yet (an incomplete block, or the last block of a padded decryption).
+        var held = 0
         /// Whether the node holds this operation (started by OperationInit, ended by OperationFinal);
         /// otherwise it ends with one single-part call on the pipeline.
         var startedOnNode = true

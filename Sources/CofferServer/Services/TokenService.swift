@@ -329,7 +329,10 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let kind = try WireDecoding.operationKind(request.kind)
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let prepared = try prepare(kind, mechanism, key: request.key, caller)
-            let operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
+            var operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
+            if let key = prepared.key, kind == .encrypt || kind == .decrypt {
+                operation.stream = try CipherStream(mechanism, kind == .encrypt ? .encrypt : .decrypt, key: key, parameters: parameters)
+            }
             try gate.sessions.begin(kind, operation, session: session, connection: caller.peer.connection)
             var response = Coffer_V1_OperationInitResponse()
             response.header = gate.responseHeader()
@@ -349,8 +352,9 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
                 _ = try? gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
                 throw error
             }
-            try gate.sessions.update(kind, with: data, userID: caller.user?.id, session: session, connection: caller.peer.connection)
             var response = Coffer_V1_OperationUpdateResponse()
+            response.data = Data(
+                try gate.sessions.update(kind, with: data, userID: caller.user?.id, session: session, connection: caller.peer.connection))
             response.header = gate.responseHeader()
             return response
         }
@@ -367,6 +371,12 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
                 throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(SessionTable.maxBufferedBytes) bytes")
             }
             var response = Coffer_V1_OperationFinalResponse()
+            if var stream = operation.stream {
+                let output = try stream.update(last) + stream.finish()
+                response.data = Data(output)
+                response.header = gate.responseHeader()
+                return response
+            }
             response.data = Data(
                 try perform(
                     kind, operation.mechanism, operation.parameters, key: operation.key, data: operation.buffer + last,

@@ -1,6 +1,7 @@
 // A multi-part operation in progress: what Init fixed (mechanism, parameters, the key taken from the
-// index and the user it was taken for) and the input buffered so far. Final runs the single-part
-// mechanism over the buffer, so every mechanism gets multi-part for free.
+// index and the user it was taken for) and either a cipher stream (CBC, CBC-PAD, CTR: each Update
+// returns the output it completes) or the input buffered so far, over which Final runs the
+// single-part mechanism, so every other mechanism gets multi-part for free.
 
 import CofferCrypto
 import CofferModel
@@ -14,4 +15,6 @@ struct ActiveOperation: Sendable {
     /// The user who started it; only that user may continue it.
     var userID: UserID?
     var buffer: [UInt8] = []
+    /// The part-by-part cipher, for the encryptions and decryptions that have one.
+    var stream: CipherStream?
 }

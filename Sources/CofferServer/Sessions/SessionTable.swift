@@ -82,20 +82,32 @@ public final class SessionTable: Sendable {
         }
     }
 
-    /// Adds input to an operation. An error ends the operation (PKCS#11 v3.0 §5.2: a failed update
-    /// terminates it).
-    func update(_ kind: OperationKind, with data: [UInt8], userID: UserID?, session handle: UInt64, connection: String) throws(ServiceFailure) {
+    /// Adds input to an operation and returns the output it releases (a cipher stream's complete
+    /// blocks; nothing for a buffered operation). An error ends the operation (PKCS#11 v3.0 §5.2: a
+    /// failed update terminates it).
+    func update(_ kind: OperationKind, with data: [UInt8], userID: UserID?, session handle: UInt64, connection: String) throws(ServiceFailure) -> [UInt8] {
         try sessions.withLock { table throws(ServiceFailure) in
             _ = try Self.session(handle, connection: connection, in: table)
             // Only counts here: a held copy of the operation would make the append below copy the buffer.
             guard table[handle]?.operations[kind]?.userID == userID, let buffered = table[handle]?.operations[kind]?.buffer.count else {
                 throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
             }
+            if var stream = table[handle]?.operations[kind]?.stream {
+                do {
+                    let output = try stream.update(data)
+                    table[handle]?.operations[kind]?.stream = stream
+                    return output
+                } catch {
+                    table[handle]?.operations[kind] = nil
+                    throw ServiceFailure(error)
+                }
+            }
             guard buffered + data.count <= Self.maxBufferedBytes else {
                 table[handle]?.operations[kind] = nil
                 throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(Self.maxBufferedBytes) bytes")
             }
             table[handle]?.operations[kind]?.buffer.append(contentsOf: data)
+            return []
         }
     }
 

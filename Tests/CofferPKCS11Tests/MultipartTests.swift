@@ -1,0 +1,18 @@
+// Multi-part operations against a real cofferd (C/multipart.c): AES-CBC, CBC-PAD, CTR and GCM in
+// every chunk pattern against the one-shot results and SP 800-38A's vectors, the two-call size
+// convention on every update and final, and empty updates of HMAC, verify and digest.
+import CofferTestSupport
+import Foundation
+import Testing
+
+@Suite struct MultipartTests {
+    @Test func chunkPatternsSizeConventionAndVectors() throws {
+        let fixture = try PKCS11Fixture()
+        let folder = fixture.node.folder
+        guard let program = try CProgram.compile("multipart", in: folder) else { return }
+        let result = try program.run(configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin], folder: folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)")
+        print(result.stdout.split(separator: "\n").suffix(1).joined())
+    }
+}
