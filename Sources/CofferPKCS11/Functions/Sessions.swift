@@ -3,6 +3,7 @@
 import CPKCS11
 import CofferClient
 import CofferProtocol
+import Glibc
 
 /// C_OpenSession: only serial sessions (section 5.6, CKF_SERIAL_SESSION must be set).
 @_cdecl("C_OpenSession")
@@ -33,12 +34,19 @@ public func cOpenSession(
 /// Closes node sessions; when the application's last session closes its login ends
 /// (section 5.6, C_CloseSession).
 private func close(_ handles: [CK_SESSION_HANDLE]) throws(CKRError) {
-    let (remotes, logout) = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
-        let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0)?.remote }
-        let logout = state.sessions.isEmpty && state.loggedIn
-        if logout { state.loggedIn = false }
-        return (remotes, logout)
+    try Library.shared.changingLogin { () throws(CKRError) in
+        let (remotes, logout) = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
+            let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0)?.remote }
+            let logout = state.sessions.isEmpty && state.loggedIn
+            if logout { state.loggedIn = false }
+            return (remotes, logout)
+        }
+        try closeOnNode(remotes, logout: logout)
     }
+}
+
+/// Closes the node's sessions, then (for the application's last session) ends its login there.
+private func closeOnNode(_ remotes: [UInt64], logout: Bool) throws(CKRError) {
     var failure: CKRError?
     for remote in remotes {
         do {
@@ -106,20 +114,25 @@ public func cLogin(
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
         guard userType == CK_USER_TYPE(CKU_USER) else { throw CKRError(CK_RV(CKR_USER_TYPE_INVALID)) }
-        guard try !Library.shared.read({ $0.loggedIn }) else { throw CKRError(CK_RV(CKR_USER_ALREADY_LOGGED_IN)) }
         guard let pin else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
-        let bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
+        var bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
+        defer { bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
             let user = String(validating: bytes[..<colon], as: UTF8.self)
         else { throw CKRError(CK_RV(CKR_PIN_INCORRECT)) }
         let password = Array(bytes[(colon + 1)...])
-        let generation = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            _ = try await client.login(user: user, password: password, scope: .connection)
-            return client.failovers
-        }
-        try Library.shared.change { (state: inout Library.State) in
-            state.loggedIn = true
-            state.loginGeneration = generation
+        // The login is the application's (section 5.6): the first of racing threads logs in, the
+        // others wait for it and change nothing.
+        try Library.shared.changingLogin { () throws(CKRError) in
+            guard try !Library.shared.read({ $0.loggedIn }) else { throw CKRError(CK_RV(CKR_USER_ALREADY_LOGGED_IN)) }
+            let generation = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                _ = try await client.login(user: user, password: password, scope: .connection)
+                return client.failovers
+            }
+            try Library.shared.change { (state: inout Library.State) in
+                state.loggedIn = true
+                state.loginGeneration = generation
+            }
         }
     }
 }
@@ -129,13 +142,15 @@ public func cLogin(
 public func cLogout(_ session: CK_SESSION_HANDLE) -> CK_RV {
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
-        let wasLoggedIn = try Library.shared.change { (state: inout Library.State) in
-            defer { state.loggedIn = false }
-            return state.loggedIn
+        try Library.shared.changingLogin { () throws(CKRError) in
+            let wasLoggedIn = try Library.shared.change { (state: inout Library.State) in
+                defer { state.loggedIn = false }
+                return state.loggedIn
+            }
+            guard wasLoggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
+            defer { (try? Library.shared.read { $0.client })?.loginToken = "" }
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
         }
-        guard wasLoggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
-        defer { (try? Library.shared.read { $0.client })?.loginToken = "" }
-        try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
     }
 }
 

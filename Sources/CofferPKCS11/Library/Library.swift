@@ -48,6 +48,17 @@ final class Library: Sendable {
 
     private let state = Mutex(State())
 
+    /// Held across the node call of every login change (C_Login, C_Logout, the logout when the last
+    /// session closes), so that they happen one at a time: of threads racing C_Login one logs in and
+    /// the others then see CKR_USER_ALREADY_LOGGED_IN, and a logout never lands after a newer login.
+    /// Never taken while holding `state`.
+    private let loginChange = Mutex(())
+
+    /// Runs `body` as the only login change in progress.
+    func changingLogin<T>(_ body: () throws(CKRError) -> T) throws(CKRError) -> T {
+        try loginChange.withLock { (_: inout ()) throws(CKRError) -> T in try body() }
+    }
+
     /// Keeps the library mapped until the process exits. The client's event-loop threads outlive
     /// C_Finalize, so a host that dlclose()s the library after C_Finalize (pkcs11-tool does) would
     /// otherwise unmap code those threads are running.
