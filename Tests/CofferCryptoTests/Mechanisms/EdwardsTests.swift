@@ -62,9 +62,12 @@ import Testing
     @Test func generatedKeysSignDeriveAndRoundTrip() throws {
         let ed = try registry.keyPairGeneration(.ecEdwardsKeyPairGen).generateKeyPair(.ed25519)
         #expect(ed.algorithm == .ed25519)
-        for parameters in [MechanismParameters.none, .eddsa(prehash: false, context: [])] {
-            let signature = try registry.signature(.eddsa).sign([1], key: .privateKey(ed), parameters: parameters)
-            try registry.signature(.eddsa).verify(signature, for: [1], key: .publicKey(ed.publicKey), parameters: parameters)
+        let signature = try registry.signature(.eddsa).sign([1], key: .privateKey(ed), parameters: .none)
+        try registry.signature(.eddsa).verify(signature, for: [1], key: .publicKey(ed.publicKey), parameters: .none)
+        // CK_EDDSA_PARAMS with no prehash and an empty context is Ed25519ctx's domain (RFC 8032 5.1),
+        // where a pure signature must not verify.
+        try expectCode(.mechanismParamInvalid) {
+            try registry.signature(.eddsa).verify(signature, for: [1], key: .publicKey(ed.publicKey), parameters: .eddsa(prehash: false, context: []))
         }
         let parsed = try KeyCodec.privateKey(algorithm: .ed25519, serialized: ed.serialized())
         #expect(parsed.publicKey.serialized == ed.publicKey.serialized)
@@ -90,6 +93,7 @@ import Testing
         try expectCode(.signatureLenRange) { try eddsa.verify(signature + [0], for: [1], key: .publicKey(key.publicKey), parameters: .none) }
         try expectCode(.mechanismParamInvalid) { _ = try eddsa.sign([1], key: .privateKey(key), parameters: .eddsa(prehash: true, context: [])) }
         try expectCode(.mechanismParamInvalid) { _ = try eddsa.sign([1], key: .privateKey(key), parameters: .eddsa(prehash: false, context: [1])) }
+        try expectCode(.mechanismParamInvalid) { _ = try eddsa.sign([1], key: .privateKey(key), parameters: .eddsa(prehash: false, context: [])) }
         try expectCode(.keyTypeInconsistent) { _ = try eddsa.sign([1], key: .publicKey(key.publicKey), parameters: .none) }
         try expectCode(.keyTypeInconsistent) { _ = try eddsa.sign([1], key: .privateKey(X25519PrivateKey()), parameters: .none) }
         try expectCode(.keyTypeInconsistent) { _ = try registry.keyPairGeneration(.ecEdwardsKeyPairGen).generateKeyPair(.x25519) }

@@ -26,12 +26,14 @@ public struct EdDSASignature: SignatureMechanism {
         guard publicKey.key.isValidSignature(signature, for: data) else { throw .signatureInvalid }
     }
 
-    // PKCS#11 3.0 section 2.3.14: no parameter means Ed25519; CK_EDDSA_PARAMS with phFlag false and
-    // no context is the same thing. Prehash or a context would be Ed25519ph/ctx, which Coffer lacks.
+    // PKCS#11 3.0 section 2.3.14: no parameter means pure Ed25519. Any CK_EDDSA_PARAMS, even with
+    // phFlag false and an empty or NULL context, selects RFC 8032's Ed25519ctx or Ed25519ph, whose
+    // signatures carry the dom2 prefix and so differ from pure Ed25519's (RFC 8032 section 5.1).
+    // swift-crypto has neither, so they are refused rather than answered with pure Ed25519, which
+    // would let a pure signature verify in the ctx domain.
     private func checkPure(_ parameters: MechanismParameters) throws(CryptoError) {
-        switch parameters {
-        case .none, .eddsa(prehash: false, context: []): return
-        default: throw .mechanismParamInvalid("only pure Ed25519 is supported")
+        guard case .none = parameters else {
+            throw .mechanismParamInvalid("CK_EDDSA_PARAMS selects Ed25519ctx/Ed25519ph; only pure Ed25519 (no parameter) is supported")
         }
     }
 }
