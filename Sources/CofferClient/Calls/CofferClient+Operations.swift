@@ -105,6 +105,18 @@ extension CofferClient {
         return response.data
     }
 
+    /// Gives the logged-in user's password again for the session's active operation of `kind`: a
+    /// context-specific login, which each use of a key with CKA_ALWAYS_AUTHENTICATE needs.
+    public func operationAuthenticate(
+        _ kind: Coffer_V1_OperationKind, password: [UInt8], session: UInt64
+    ) async throws(CofferClientError) {
+        var request = Coffer_V1_OperationAuthenticateRequest()
+        request.kind = kind
+        request.password = Data(password)
+        let _: Coffer_V1_OperationAuthenticateResponse = try await call(
+            Coffer_V1_TokenService.Method.OperationAuthenticate.descriptor, request, session: session)
+    }
+
     /// Finishes the session's operation of `kind` over the updates so far plus `data`; for verify,
     /// pass the signature to check.
     public func operationFinal(

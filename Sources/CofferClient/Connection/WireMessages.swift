@@ -46,6 +46,7 @@ extension Coffer_V1_GenerateRandomRequest: HeaderedRequest {}
 extension Coffer_V1_OperationInitRequest: HeaderedRequest {}
 extension Coffer_V1_OperationUpdateRequest: HeaderedRequest {}
 extension Coffer_V1_OperationFinalRequest: HeaderedRequest {}
+extension Coffer_V1_OperationAuthenticateRequest: HeaderedRequest {}
 
 extension Coffer_V1_GetStatusResponse: RevisionedResponse {}
 extension Coffer_V1_UnsealResponse: RevisionedResponse {}
@@ -82,3 +83,4 @@ extension Coffer_V1_GenerateRandomResponse: RevisionedResponse {}
 extension Coffer_V1_OperationInitResponse: RevisionedResponse {}
 extension Coffer_V1_OperationUpdateResponse: RevisionedResponse {}
 extension Coffer_V1_OperationFinalResponse: RevisionedResponse {}
+extension Coffer_V1_OperationAuthenticateResponse: RevisionedResponse {}

@@ -106,17 +106,21 @@ public func cGetSessionInfo(_ session: CK_SESSION_HANDLE, _ info: UnsafeMutableP
     }
 }
 
-/// C_Login: CKU_USER with the PIN "user:password" logs a crypto-user in for every session.
+/// C_Login: CKU_USER with the PIN "user:password" logs a crypto-user in for every session;
+/// CKU_CONTEXT_SPECIFIC authenticates one operation (see `contextLogin`).
 @_cdecl("C_Login")
 public func cLogin(
     _ session: CK_SESSION_HANDLE, _ userType: CK_USER_TYPE, _ pin: UnsafeMutablePointer<CK_UTF8CHAR>?, _ pinLength: CK_ULONG
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
-        guard userType == CK_USER_TYPE(CKU_USER) else { throw CKRError(CK_RV(CKR_USER_TYPE_INVALID)) }
+        guard userType == CK_USER_TYPE(CKU_USER) || userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) else {
+            throw CKRError(CK_RV(CKR_USER_TYPE_INVALID))
+        }
         guard let pin else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         var bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
         defer { bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
+        if userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) { return try contextLogin(session, pin: bytes) }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
             let user = String(validating: bytes[..<colon], as: UTF8.self)
         else { throw CKRError(CK_RV(CKR_PIN_INCORRECT)) }
@@ -132,8 +136,35 @@ public func cLogin(
             try Library.shared.change { (state: inout Library.State) in
                 state.loggedIn = true
                 state.loginGeneration = generation
+                state.loginUser = user
             }
         }
+    }
+}
+
+/// C_Login with CKU_CONTEXT_SPECIFIC (PKCS#11 3.0 section 4.9, CKA_ALWAYS_AUTHENTICATE): the
+/// logged-in user's password again, for the session's active sign or decrypt operation, after its
+/// C_*Init and before the call that uses the key. The PIN is the password, or `user:password` as for
+/// C_Login (applications commonly repeat the login PIN). The node checks it as a login (failures
+/// count towards lockout) and lets that one operation use the key.
+private func contextLogin(_ handle: CK_SESSION_HANDLE, pin: [UInt8]) throws(CKRError) {
+    let (loggedIn, user) = try Library.shared.read { ($0.loggedIn, $0.loginUser) }
+    guard loggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
+    let prefix = Array(user.utf8) + [UInt8(ascii: ":")]
+    let password = pin.starts(with: prefix) ? Array(pin[prefix.count...]) : pin
+    let (remote, found) = try Library.shared.withSession(handle) { (session: inout Session) in
+        let kind = [Session.OperationKind.sign, .decrypt].first { session.operations[$0] != nil }
+        return (session.remote, kind.flatMap { kind in session.operations[kind].map { (kind, $0) } })
+    }
+    guard let (kind, operation) = found else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+    // A locally started operation would end as a single-part call, which has nothing to authenticate.
+    if !operation.startedOnNode {
+        try Library.shared.startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: remote)
+        try Library.shared.withSession(handle) { $0.operations[kind]?.startedOnNode = true }
+    }
+    let wireKind = kind.wire
+    try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        try await client.operationAuthenticate(wireKind, password: password, session: remote)
     }
 }
 

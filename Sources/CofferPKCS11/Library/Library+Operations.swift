@@ -47,7 +47,7 @@ extension Library {
     }
 
     /// OperationInit on the node for the session `remote`.
-    private func startOnNode(
+    func startOnNode(
         _ kind: Session.OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64, session remote: UInt64
     ) throws(CKRError) {
         let wireKind = kind.wire

@@ -26,6 +26,8 @@ final class Library: Sendable {
         var checkedUses: Set<CheckedUse> = []
         /// The client's failover count at C_Login.
         var loginGeneration = 0
+        /// The name of the logged-in user (a context-specific login's PIN may repeat it).
+        var loginUser = ""
         var sessions: [CK_SESSION_HANDLE: Session] = [:]
         var nextSession: CK_SESSION_HANDLE = 1
         var mechanisms: [Coffer_V1_MechanismInfo]?

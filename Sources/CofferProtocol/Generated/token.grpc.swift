@@ -361,6 +361,19 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "OperationAuthenticate" metadata.
+        public enum OperationAuthenticate: Sendable {
+            /// Request type for "OperationAuthenticate".
+            public typealias Input = Coffer_V1_OperationAuthenticateRequest
+            /// Response type for "OperationAuthenticate".
+            public typealias Output = Coffer_V1_OperationAuthenticateResponse
+            /// Descriptor for "OperationAuthenticate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "OperationAuthenticate",
+                type: .unary
+            )
+        }
         /// Namespace for "Pipeline" metadata.
         public enum Pipeline: Sendable {
             /// Request type for "Pipeline".
@@ -415,6 +428,7 @@ public enum Coffer_V1_TokenService: Sendable {
             OperationInit.descriptor,
             OperationUpdate.descriptor,
             OperationFinal.descriptor,
+            OperationAuthenticate.descriptor,
             Pipeline.descriptor,
             OpenFastPath.descriptor
         ]
@@ -834,6 +848,26 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_OperationFinalRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationFinalResponse>
+
+        /// Handle the "OperationAuthenticate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+        /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+        /// > user gave the password again after its Init.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_OperationAuthenticateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_OperationAuthenticateResponse` messages.
+        func operationAuthenticate(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_OperationAuthenticateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationAuthenticateResponse>
 
         /// Handle the "Pipeline" method.
         ///
@@ -1278,6 +1312,26 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OperationFinalResponse>
 
+        /// Handle the "OperationAuthenticate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+        /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+        /// > user gave the password again after its Init.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OperationAuthenticateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_OperationAuthenticateResponse` message.
+        func operationAuthenticate(
+            request: GRPCCore.ServerRequest<Coffer_V1_OperationAuthenticateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OperationAuthenticateResponse>
+
         /// Handle the "Pipeline" method.
         ///
         /// > Source IDL Documentation:
@@ -1719,6 +1773,26 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_OperationFinalResponse
 
+        /// Handle the "OperationAuthenticate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+        /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+        /// > user gave the password again after its Init.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_OperationAuthenticateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_OperationAuthenticateResponse` to respond with.
+        func operationAuthenticate(
+            request: Coffer_V1_OperationAuthenticateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_OperationAuthenticateResponse
+
         /// Handle the "Pipeline" method.
         ///
         /// > Source IDL Documentation:
@@ -2055,6 +2129,17 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.OperationAuthenticate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OperationAuthenticateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OperationAuthenticateResponse>(),
+            handler: { request, context in
+                try await self.operationAuthenticate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Coffer_V1_TokenService.Method.Pipeline.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_PipelineBatch>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_PipelineReplies>(),
@@ -2362,6 +2447,17 @@ extension Coffer_V1_TokenService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationFinalResponse> {
         let response = try await self.operationFinal(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func operationAuthenticate(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_OperationAuthenticateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_OperationAuthenticateResponse> {
+        let response = try await self.operationAuthenticate(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2714,6 +2810,19 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OperationFinalResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_OperationFinalResponse>(
             message: try await self.operationFinal(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func operationAuthenticate(
+        request: GRPCCore.ServerRequest<Coffer_V1_OperationAuthenticateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_OperationAuthenticateResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_OperationAuthenticateResponse>(
+            message: try await self.operationAuthenticate(
                 request: request.message,
                 context: context
             ),
@@ -3281,6 +3390,31 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OperationFinalResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationFinalResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "OperationAuthenticate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+        /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+        /// > user gave the password again after its Init.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OperationAuthenticateRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_OperationAuthenticateRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_OperationAuthenticateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func operationAuthenticate<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_OperationAuthenticateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_OperationAuthenticateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OperationAuthenticateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationAuthenticateResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Pipeline" method.
@@ -4160,6 +4294,42 @@ extension Coffer_V1_TokenService {
             )
         }
 
+        /// Call the "OperationAuthenticate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+        /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+        /// > user gave the password again after its Init.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_OperationAuthenticateRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_OperationAuthenticateRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_OperationAuthenticateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func operationAuthenticate<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_OperationAuthenticateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_OperationAuthenticateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_OperationAuthenticateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationAuthenticateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.OperationAuthenticate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "Pipeline" method.
         ///
         /// > Source IDL Documentation:
@@ -4910,6 +5080,37 @@ extension Coffer_V1_TokenService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OperationFinalRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OperationFinalResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OperationAuthenticate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+    /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+    /// > user gave the password again after its Init.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_OperationAuthenticateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func operationAuthenticate<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_OperationAuthenticateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationAuthenticateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.operationAuthenticate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_OperationAuthenticateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_OperationAuthenticateResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5757,6 +5958,41 @@ extension Coffer_V1_TokenService.ClientProtocol {
             metadata: metadata
         )
         return try await self.operationFinal(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "OperationAuthenticate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Context-specific login (PKCS#11 CKU_CONTEXT_SPECIFIC) for the session's active operation on a
+    /// > key with CKA_ALWAYS_AUTHENTICATE: such an operation ends in CKR_USER_NOT_LOGGED_IN unless its
+    /// > user gave the password again after its Init.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func operationAuthenticate<Result>(
+        _ message: Coffer_V1_OperationAuthenticateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_OperationAuthenticateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_OperationAuthenticateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.operationAuthenticate(
             request: request,
             options: options,
             onResponse: handleResponse

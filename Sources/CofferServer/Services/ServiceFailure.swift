@@ -31,6 +31,8 @@ public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "\(message) (CKR 0x\(String(returnCode.rawValue, radix: 16)))" }
 
     static func argumentsBad(_ why: String) -> ServiceFailure { ServiceFailure(.argumentsBad, why) }
+    static let contextLoginNeeded = ServiceFailure(
+        .userNotLoggedIn, "the key needs the user's password for each use (CKA_ALWAYS_AUTHENTICATE): authenticate the operation after its Init")
     static let notLoggedIn = ServiceFailure(.userNotLoggedIn, "not logged in (missing, unknown, expired or foreign login token)")
 
     /// Trailing metadata key carrying the state's revision on a failed call, as ResponseHeader.revision does on success.

@@ -330,6 +330,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let prepared = try prepare(kind, mechanism, key: request.key, caller)
             var operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
+            operation.needsContextLogin = prepared.alwaysAuthenticate
             if let key = prepared.key, kind == .encrypt || kind == .decrypt {
                 operation.stream = try CipherStream(mechanism, kind == .encrypt ? .encrypt : .decrypt, key: key, parameters: parameters)
             }
@@ -366,6 +367,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let kind = try WireDecoding.operationKind(request.kind)
             let operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
             // The operation has ended by now, whatever the final input turns out to be.
+            guard !operation.needsContextLogin || operation.contextLoggedIn else { throw ServiceFailure.contextLoginNeeded }
             let last = try WireDecoding.data(request.data)
             guard operation.buffer.count + last.count <= SessionTable.maxBufferedBytes else {
                 throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(SessionTable.maxBufferedBytes) bytes")
@@ -386,6 +388,24 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         }
     }
 
+    func operationAuthenticate(
+        request: Coffer_V1_OperationAuthenticateRequest, context: ServerContext
+    ) async throws -> Coffer_V1_OperationAuthenticateResponse {
+        try await gate.run(request.header, context) { caller in
+            let session = try caller.requireSession()
+            let kind = try WireDecoding.operationKind(request.kind)
+            let user = try caller.requireUser()
+            try gate.sessions.checkActive(kind, userID: user.id, session: session, connection: caller.peer.connection)
+            // The same check as a login, failed attempts and lockout included.
+            let checked = try await gate.state.authenticate(name: user.name, password: WireDecoding.password(request.password))
+            guard checked.id == user.id else { throw ServiceFailure(.pinIncorrect, StateError.pinIncorrect.description) }
+            try gate.sessions.authenticate(kind, userID: user.id, session: session, connection: caller.peer.connection)
+            var response = Coffer_V1_OperationAuthenticateResponse()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     // MARK: - Running operations
 
     /// One single-part operation: decode, take the key, run the mechanism.
@@ -395,20 +415,23 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     ) throws -> [UInt8] {
         let (mechanism, parameters) = try WireDecoding.mechanism(wireMechanism, present: hasMechanism)
         let input = try WireDecoding.data(data)
-        let key = try prepare(kind, mechanism, key: handle, caller).key
+        let prepared = try prepare(kind, mechanism, key: handle, caller)
+        // A single-part call has no Init to authenticate after (PKCS#11 3.0 section 4.9).
+        guard !prepared.alwaysAuthenticate else { throw ServiceFailure.contextLoginNeeded }
+        let key = prepared.key
         return try perform(kind, mechanism, parameters, key: key, data: input, signature: Array(signature.prefix(WireDecoding.maxParameterBytes)))
     }
 
     /// Checks the mechanism does `kind` and takes the key for it (none for digests).
     private func prepare(
         _ kind: OperationKind, _ mechanism: MechanismType, key handle: UInt64, _ caller: Caller
-    ) throws -> (key: KeyMaterial?, userID: UserID?) {
+    ) throws -> (key: KeyMaterial?, userID: UserID?, alwaysAuthenticate: Bool) {
         let registry = try state.mechanismRegistry
         let operation: KeyOperation
         switch kind {
         case .digest:
             _ = try registry.digest(mechanism)
-            return (nil, caller.user?.id)
+            return (nil, caller.user?.id, false)
         case .encrypt:
             _ = try registry.cipher(mechanism)
             operation = .encrypt
@@ -423,7 +446,8 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             operation = .verify
         }
         let user = try caller.requireUser()
-        return (try state.key(handle, for: operation, mechanism: mechanism, by: user, in: caller.context), user.id)
+        let use = try state.keyUse(handle, for: operation, mechanism: mechanism, by: user, in: caller.context)
+        return (use.material, user.id, use.alwaysAuthenticate)
     }
 
     /// Runs the mechanism. Verification returns no bytes; a bad signature throws.

@@ -17,4 +17,8 @@ struct ActiveOperation: Sendable {
     var buffer: [UInt8] = []
     /// The part-by-part cipher, for the encryptions and decryptions that have one.
     var stream: CipherStream?
+    /// The key has CKA_ALWAYS_AUTHENTICATE: the operation's user must give the password again after
+    /// Init (a context-specific login) before any Update or Final.
+    var needsContextLogin = false
+    var contextLoggedIn = false
 }

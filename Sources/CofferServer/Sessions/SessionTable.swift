@@ -92,6 +92,10 @@ public final class SessionTable: Sendable {
             guard table[handle]?.operations[kind]?.userID == userID, let buffered = table[handle]?.operations[kind]?.buffer.count else {
                 throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
             }
+            if let operation = table[handle]?.operations[kind], operation.needsContextLogin, !operation.contextLoggedIn {
+                table[handle]?.operations[kind] = nil
+                throw ServiceFailure.contextLoginNeeded
+            }
             if var stream = table[handle]?.operations[kind]?.stream {
                 do {
                     let output = try stream.update(data)
@@ -108,6 +112,28 @@ public final class SessionTable: Sendable {
             }
             table[handle]?.operations[kind]?.buffer.append(contentsOf: data)
             return []
+        }
+    }
+
+    /// Throws CKR_OPERATION_NOT_INITIALIZED unless `userID` has an operation of `kind` on the session.
+    func checkActive(_ kind: OperationKind, userID: UserID, session handle: UInt64, connection: String) throws(ServiceFailure) {
+        try sessions.withLock { table throws(ServiceFailure) in
+            let session = try Self.session(handle, connection: connection, in: table)
+            guard session.operations[kind]?.userID == userID else {
+                throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
+            }
+        }
+    }
+
+    /// Records a context-specific login for the active operation of `kind` (it lasts until the
+    /// operation ends).
+    func authenticate(_ kind: OperationKind, userID: UserID, session handle: UInt64, connection: String) throws(ServiceFailure) {
+        try sessions.withLock { table throws(ServiceFailure) in
+            let session = try Self.session(handle, connection: connection, in: table)
+            guard session.operations[kind]?.userID == userID else {
+                throw ServiceFailure(.operationNotInitialized, "no \(kind) operation is active")
+            }
+            table[handle]?.operations[kind]?.contextLoggedIn = true
         }
     }
 

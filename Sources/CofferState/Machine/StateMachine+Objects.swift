@@ -26,6 +26,15 @@ extension StateMachine {
         _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User,
         in context: SessionContext? = nil
     ) throws(StateError) -> KeyMaterial {
+        try keyUse(handle, for: operation, mechanism: mechanism, by: user, in: context).material
+    }
+
+    /// As `key`, and whether each use of the key needs the user's password again
+    /// (CKA_ALWAYS_AUTHENTICATE, PKCS#11 3.0 section 4.9: a context-specific login).
+    public func keyUse(
+        _ handle: ObjectHandle, for operation: KeyOperation, mechanism: MechanismType, by user: User,
+        in context: SessionContext? = nil
+    ) throws(StateError) -> (material: KeyMaterial, alwaysAuthenticate: Bool) {
         let entry = try keyObject(handle, for: user, in: context)
         try check { () throws(ModelError) in
             try Access.checkUse(entry.object, by: user)
@@ -34,7 +43,7 @@ extension StateMachine {
         guard let material = entry.material else {
             throw .model(.keyTypeInconsistent(mechanism, entry.object.keyType ?? .genericSecret))
         }
-        return material
+        return (material, entry.object.attributes.bool(.alwaysAuthenticate) == true)
     }
 
     /// Handles of the objects `user` can see that match every attribute in `template`: token objects,
