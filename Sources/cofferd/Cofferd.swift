@@ -35,7 +35,9 @@ struct Cofferd: AsyncParsableCommand {
             on the same address.
 
             Settings come from --config FILE (JSON) and the flags, flags winning. Config file keys: \
-            listen, dataDir, logLevel, clusterName, certificateNames (array), loginIdleTimeoutSeconds.
+            listen, dataDir, logLevel, clusterName, certificateNames (array), loginIdleTimeoutSeconds, \
+            fastPath, fastPathPort, minimumRSABits (the smallest RSA modulus the node makes or uses, \
+            1024 to 4096; 2048 by default).
 
             SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
             stderr as key=value lines and never contain secrets. docs/operations.md has the details.
@@ -101,10 +103,15 @@ struct Cofferd: AsyncParsableCommand {
         let logger = Logger(label: "cofferd")
 
         let crypto: CryptoModule
-        do { crypto = try CryptoModule.start() } catch {
+        do { crypto = try CryptoModule.start(registry: .standard(rsa: configuration.rsaKeySize)) } catch {
             Self.fail("cryptographic self-test failed, refusing to start: \(error)")
         }
         logger.info("self-tests passed")
+        if configuration.rsaKeySize.minimumBits < RSAKeySize.standard.minimumBits {
+            logger.warning(
+                "RSA keys below 2048 bits are allowed (minimumRSABits); NIST SP 800-131A disallows them for new keys",
+                metadata: ["minimumRSABits": "\(configuration.rsaKeySize.minimumBits)"])
+        }
 
         let directory = DataDirectory(path: configuration.dataDirectory)
         let store: SQLiteStateStore

@@ -11,7 +11,8 @@ public final class DevNode: @unchecked Sendable {
     public let folder: String
     public let port: Int
     private var process: Process?
-    private var logPath: String { folder + "/cofferd.log" }
+    /// The node's standard output and error.
+    public var logPath: String { folder + "/cofferd.log" }
 
     public var dataDirectory: String { folder + "/data" }
     public var profilePath: String { dataDirectory + "/client/profile.json" }
@@ -30,7 +31,11 @@ public final class DevNode: @unchecked Sendable {
         return url.path
     }
 
-    public init() throws {
+    /// Further cofferd arguments (`--config FILE`, say), given at every start.
+    public let extraArguments: [String]
+
+    public init(extraArguments: [String] = []) throws {
+        self.extraArguments = extraArguments
         folder = NSTemporaryDirectory() + "coffer-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         port = try Self.freePort()
@@ -43,7 +48,7 @@ public final class DevNode: @unchecked Sendable {
     public func start() throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binaries + "/cofferd")
-        process.arguments = ["--dev", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)"]
+        process.arguments = ["--dev", "--data-dir", dataDirectory, "--listen", "127.0.0.1:\(port)"] + extraArguments
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()

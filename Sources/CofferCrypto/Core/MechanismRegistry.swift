@@ -14,6 +14,11 @@ public struct MechanismRegistry: Sendable {
     /// Every mechanism Coffer implements.
     public static let standard = MechanismRegistry(digestMechanisms + symmetricMechanisms + asymmetricMechanisms)
 
+    /// Every mechanism Coffer implements, with RSA keys under the size policy `rsa`.
+    public static func standard(rsa: RSAKeySize) -> MechanismRegistry {
+        MechanismRegistry(digestMechanisms + symmetricMechanisms + asymmetricMechanisms(rsa: rsa))
+    }
+
     static let digestMechanisms: [any Mechanism] = [
         SHA2Digest(.sha256),
         SHA2Digest(.sha384),

@@ -4,8 +4,9 @@
 import CofferCrypto
 
 extension TemplateRules {
-    /// RSA modulus sizes Coffer generates.
-    public static let rsaModulusBits: Set<UInt64> = [2048, 3072, 4096]
+    /// The RSA moduli a template may ask for: whole bytes from 1024 to 4096 bits. The node's RSA size
+    /// policy (its mechanisms, 2048 bits at the least by default) decides which of them it makes.
+    public static let rsaModulusBits: ClosedRange<UInt64> = 1024...4096
     /// The only RSA public exponent Coffer generates with (F4), as big-endian bytes.
     public static let rsaPublicExponent: [UInt8] = [0x01, 0x00, 0x01]
 
@@ -80,7 +81,7 @@ extension TemplateRules {
         switch keyType {
         case .rsa:
             guard let bits = publicSide.ulong(.modulusBits) else { throw .templateIncomplete(.modulusBits) }
-            guard rsaModulusBits.contains(bits) else { throw .keySizeRange("RSA modulus of \(bits) bits") }
+            guard rsaModulusBits.contains(bits), bits % 8 == 0 else { throw .keySizeRange("RSA modulus of \(bits) bits") }
             if let exponent = publicSide.bytes(.publicExponent), Array(exponent.drop(while: { $0 == 0 })) != rsaPublicExponent {
                 throw .attributeValueInvalid(.publicExponent, "only 65537 is supported")
             }

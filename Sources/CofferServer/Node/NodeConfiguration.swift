@@ -1,6 +1,7 @@
 // cofferd's settings: a JSON config file, overridden by command-line flags, validated into one value.
 // Every problem is reported as one line naming the setting.
 
+import CofferCrypto
 import Foundation
 import Logging
 
@@ -24,6 +25,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var fastPath = true
     /// The fast path's TCP port on the listen host; 0 picks a free one, which clients learn by RPC.
     public var fastPathPort = 0
+    /// The node's RSA size policy: the smallest modulus it makes or uses (config key
+    /// `minimumRSABits`, 1024 to 4096 in whole bytes; 2048 by default).
+    public var rsaKeySize = RSAKeySize.standard
 
     /// The defaults for normal and dev mode.
     public static func defaults(dev: Bool) -> NodeConfiguration {
@@ -64,10 +68,11 @@ public struct NodeConfiguration: Sendable, Equatable {
         var loginIdleTimeoutSeconds: Int?
         var fastPath: Bool?
         var fastPathPort: Int?
+        var minimumRSABits: Int?
 
         static let keys: Set<String> = [
             "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
-            "fastPathPort",
+            "fastPathPort", "minimumRSABits",
         ]
     }
 
@@ -111,6 +116,13 @@ public struct NodeConfiguration: Sendable, Equatable {
         if let port = file.fastPathPort {
             guard (0...65_535).contains(port) else { throw .init("fastPathPort must be 0 to 65535") }
             configuration.fastPathPort = port
+        }
+        if let bits = file.minimumRSABits {
+            guard let sizes = RSAKeySize(minimumBits: bits) else {
+                throw .init(
+                    "minimumRSABits must be \(RSAKeySize.lowestMinimum) to \(RSAKeySize.maximumBits) and a multiple of 8, not \(bits)")
+            }
+            configuration.rsaKeySize = sizes
         }
         return configuration
     }

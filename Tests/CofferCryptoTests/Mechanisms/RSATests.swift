@@ -221,6 +221,29 @@ import _CryptoExtras
         }
     }
 
+    @Test func anAdminPolicyAllowsSmallerKeys() throws {
+        #expect(RSAKeySize(minimumBits: 512) == nil)
+        #expect(RSAKeySize(minimumBits: 1028) == nil)
+        #expect(RSAKeySize(minimumBits: 4104) == nil)
+        let policy = try #require(RSAKeySize(minimumBits: 1024))
+        let lenient = MechanismRegistry.standard(rsa: policy)
+        #expect(try lenient.mechanism(.rsaPKCSKeyPairGen).info.minKeySize == 1024)
+        #expect(try lenient.mechanism(.sha256RSAPKCSPSS).info.minKeySize == 1024)
+        #expect(try registry.mechanism(.rsaPKCSKeyPairGen).info.minKeySize == 2048)
+        let small = try lenient.keyPairGeneration(.rsaPKCSKeyPairGen).generateKeyPair(.rsa(bits: 1024, publicExponent: []))
+        #expect(small.keySizeInBits == 1024)
+        let signature = try lenient.signature(.sha256RSAPKCS).sign([1, 2, 3], key: .privateKey(small), parameters: .none)
+        try lenient.signature(.sha256RSAPKCS).verify(signature, for: [1, 2, 3], key: .publicKey(small.publicKey), parameters: .none)
+        // The default policy still refuses to make or use it.
+        try expectCode(.keySizeRange) {
+            _ = try registry.keyPairGeneration(.rsaPKCSKeyPairGen).generateKeyPair(.rsa(bits: 1024, publicExponent: []))
+        }
+        try expectCode(.keySizeRange) { _ = try registry.signature(.sha256RSAPKCS).sign([1], key: .privateKey(small), parameters: .none) }
+        try expectCode(.keySizeRange) {
+            _ = try lenient.keyPairGeneration(.rsaPKCSKeyPairGen).generateKeyPair(.rsa(bits: 1016, publicExponent: []))
+        }
+    }
+
     private func expectOutcome(_ outcome: Result<Void, CofferCrypto.CryptoError>, _ test: WycheproofTest) throws {
         switch (test.result, outcome) {
         case ("valid", .success), ("acceptable", _): break

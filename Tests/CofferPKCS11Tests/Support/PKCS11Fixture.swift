@@ -17,11 +17,18 @@ final class PKCS11Fixture {
 
     var environment: [String: String] { ["COFFER_PKCS11_CONF": configuration] }
 
-    init() throws {
+    /// A fixture whose node reads `nodeConfiguration` (JSON) as its config file, when given.
+    init(nodeConfiguration: String? = nil) throws {
         guard FileManager.default.fileExists(atPath: Self.library) else {
             throw DevNodeError(message: "\(Self.library) is missing: run `swift build --build-tests` first")
         }
-        node = try DevNode()
+        if let nodeConfiguration {
+            let path = NSTemporaryDirectory() + "cofferd-config-" + UUID().uuidString + ".json"
+            try nodeConfiguration.write(toFile: path, atomically: true, encoding: .utf8)
+            node = try DevNode(extraArguments: ["--config", path])
+        } else {
+            node = try DevNode()
+        }
         let admin = node.cli(config: "admin")
         let password = node.folder + "/alice-password"
         try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)

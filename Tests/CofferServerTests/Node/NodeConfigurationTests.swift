@@ -60,6 +60,9 @@ struct NodeConfigurationTests {
         (#"{"listen": "127.0.0.1:99999"}"#, "port must be 0 to 65535"),
         (#"{"clusterName": "a b"}"#, "cluster name \"a b\""),
         (#"{"certificateNames": ["-bad-"]}"#, "neither a DNS name nor an IP address"),
+        (#"{"minimumRSABits": 512}"#, "minimumRSABits must be 1024 to 4096"),
+        (#"{"minimumRSABits": 2047}"#, "a multiple of 8, not 2047"),
+        (#"{"minimumRSABits": "1024"}"#, "minimumRSABits has the wrong type"),
     ])
     func errorsAreOneLine(json: String, expected: String) throws {
         let path = try Self.file(json)
@@ -70,6 +73,12 @@ struct NodeConfigurationTests {
             #expect(error.description.contains(expected), "\(error.description)")
             #expect(!error.description.contains("\n"))
         }
+    }
+
+    @Test func rsaPolicy() throws {
+        #expect(try NodeConfiguration.load(file: nil, overrides: .init()).rsaKeySize.minimumBits == 2048)
+        let path = try Self.file(#"{"minimumRSABits": 1024}"#)
+        #expect(try NodeConfiguration.load(file: path, overrides: .init()).rsaKeySize.minimumBits == 1024)
     }
 
     @Test func missingFile() {

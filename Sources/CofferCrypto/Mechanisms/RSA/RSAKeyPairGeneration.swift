@@ -1,23 +1,24 @@
 // CKM_RSA_PKCS_KEY_PAIR_GEN on the RSA backend.
 
-/// RSA key pair generation, 2048 to 4096 bits in whole bytes.
+/// RSA key pair generation, in whole bytes within the node's RSA size policy (2048 to 4096 bits
+/// by default).
 public struct RSAKeyPairGeneration: KeyPairGenerationMechanism {
-    /// The modulus sizes Coffer makes and uses.
-    public static let modulusBits = 2048...4096
+    public let sizes: RSAKeySize
     /// F4, the default when the template gives no CKA_PUBLIC_EXPONENT.
     static let defaultPublicExponent: [UInt8] = [0x01, 0x00, 0x01]
 
-    public init() {}
+    public init(sizes: RSAKeySize = .standard) { self.sizes = sizes }
 
     public var type: MechanismType { .rsaPKCSKeyPairGen }
-    public var info: MechanismInfo { MechanismInfo(minKeySize: 2048, maxKeySize: 4096, flags: [.generateKeyPair]) }
+    public var info: MechanismInfo { sizes.info([.generateKeyPair]) }
 
     public func generateKeyPair(_ parameters: KeyPairParameters) throws(CryptoError) -> any PrivateKeyMaterial {
         guard case .rsa(let bits, let exponent) = parameters else {
             throw .keyTypeInconsistent("\(type) makes RSA keys only")
         }
-        guard Self.modulusBits.contains(bits), bits % 8 == 0 else {
-            throw .keySizeRange("RSA modulus must be 2048 to 4096 bits in whole bytes, not \(bits)")
+        guard sizes.allowed.contains(bits), bits % 8 == 0 else {
+            throw .keySizeRange(
+                "RSA modulus must be \(sizes.minimumBits) to \(RSAKeySize.maximumBits) bits in whole bytes on this node, not \(bits)")
         }
         let e = try Self.checkedExponent(exponent)
         return try RSAPrivateKey(RSABackends.current.generateKey(bits: bits, publicExponent: e))

@@ -2,16 +2,16 @@
 
 /// RSA-OAEP encrypt and decrypt (and so wrap and unwrap).
 public struct RSAOAEPCipher: CipherMechanism {
-    public init() {}
+    public let sizes: RSAKeySize
+
+    public init(sizes: RSAKeySize = .standard) { self.sizes = sizes }
 
     public var type: MechanismType { .rsaPKCSOAEP }
-    public var info: MechanismInfo {
-        MechanismInfo(minKeySize: 2048, maxKeySize: 4096, flags: [.encrypt, .decrypt, .wrap, .unwrap])
-    }
+    public var info: MechanismInfo { sizes.info([.encrypt, .decrypt, .wrap, .unwrap]) }
 
     public func encrypt(_ plaintext: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(publicKey.keySizeInBits)
+        try sizes.check(publicKey.keySizeInBits)
         let oaep = try checkedParameters(parameters)
         // RFC 8017 section 7.1.1: mLen <= k - 2hLen - 2.
         let limit = (publicKey.keySizeInBits + 7) / 8 - 2 * oaep.hash.byteCount - 2
@@ -21,7 +21,7 @@ public struct RSAOAEPCipher: CipherMechanism {
 
     public func decrypt(_ ciphertext: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(privateKey.keySizeInBits)
+        try sizes.check(privateKey.keySizeInBits)
         let oaep = try checkedParameters(parameters)
         let k = (privateKey.keySizeInBits + 7) / 8
         guard ciphertext.count == k else { throw .encryptedDataLenRange("OAEP ciphertext must be \(k) bytes") }

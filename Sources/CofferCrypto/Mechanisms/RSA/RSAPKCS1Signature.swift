@@ -7,8 +7,12 @@ public struct RSAPKCS1Signature: SignatureMechanism {
     /// `raw` signs the caller's bytes (a DigestInfo, usually) as they are; the others hash the message.
     public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
     public let variant: Variant
+    public let sizes: RSAKeySize
 
-    public init(_ variant: Variant) { self.variant = variant }
+    public init(_ variant: Variant, sizes: RSAKeySize = .standard) {
+        self.variant = variant
+        self.sizes = sizes
+    }
 
     public var type: MechanismType {
         switch variant {
@@ -19,12 +23,12 @@ public struct RSAPKCS1Signature: SignatureMechanism {
         }
     }
 
-    public var info: MechanismInfo { MechanismInfo(minKeySize: 2048, maxKeySize: 4096, flags: [.sign, .verify]) }
+    public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
     public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         try checkNoParameters(parameters)
         let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(privateKey.keySizeInBits)
+        try sizes.check(privateKey.keySizeInBits)
         let (input, padding) = try encodingInput(data, modulusBits: privateKey.keySizeInBits)
         return try privateKey.backendKey.sign(input, padding: padding)
     }
@@ -34,7 +38,7 @@ public struct RSAPKCS1Signature: SignatureMechanism {
     ) throws(CryptoError) {
         try checkNoParameters(parameters)
         let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(publicKey.keySizeInBits)
+        try sizes.check(publicKey.keySizeInBits)
         try RSAKeySize.checkSignatureLength(signature, modulusBits: publicKey.keySizeInBits)
         let (input, padding) = try encodingInput(data, modulusBits: publicKey.keySizeInBits)
         guard try publicKey.backendKey.verify(signature, for: input, padding: padding) else { throw .signatureInvalid }

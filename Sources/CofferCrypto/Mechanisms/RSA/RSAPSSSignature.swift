@@ -7,8 +7,12 @@ public struct RSAPSSSignature: SignatureMechanism {
     /// `raw` takes an already-computed hash; the others hash the message.
     public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
     public let variant: Variant
+    public let sizes: RSAKeySize
 
-    public init(_ variant: Variant) { self.variant = variant }
+    public init(_ variant: Variant, sizes: RSAKeySize = .standard) {
+        self.variant = variant
+        self.sizes = sizes
+    }
 
     public var type: MechanismType {
         switch variant {
@@ -19,11 +23,11 @@ public struct RSAPSSSignature: SignatureMechanism {
         }
     }
 
-    public var info: MechanismInfo { MechanismInfo(minKeySize: 2048, maxKeySize: 4096, flags: [.sign, .verify]) }
+    public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
     public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(privateKey.keySizeInBits)
+        try sizes.check(privateKey.keySizeInBits)
         let padding = try checkedPadding(parameters, modulusBits: privateKey.keySizeInBits)
         return try privateKey.backendKey.sign(hashed(data, padding), padding: padding)
     }
@@ -32,7 +36,7 @@ public struct RSAPSSSignature: SignatureMechanism {
         _ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters
     ) throws(CryptoError) {
         let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
-        try RSAKeySize.check(publicKey.keySizeInBits)
+        try sizes.check(publicKey.keySizeInBits)
         let padding = try checkedPadding(parameters, modulusBits: publicKey.keySizeInBits)
         try RSAKeySize.checkSignatureLength(signature, modulusBits: publicKey.keySizeInBits)
         guard try publicKey.backendKey.verify(signature, for: hashed(data, padding), padding: padding) else {
