@@ -218,6 +218,52 @@ static void sign_verify_digest(void) {
     CHECK(digest_length == 32 && memcmp(digest, abc_sha256, 32) == 0);
 }
 
+static void hex(const char *text, CK_BYTE *out) {
+    for (size_t i = 0; text[2 * i]; i++) sscanf(text + 2 * i, "%2hhx", &out[i]);
+}
+
+/* A 96-bit GCM tag (NIST SP 800-38D; CAVP gcmEncryptExtIV128.rsp, Taglen 96, PTlen 128, AADlen 160,
+ * Count 0): C_Encrypt gives CT || Tag, C_Decrypt gives the plaintext back and refuses an altered
+ * tag; tag lengths SP 800-38D does not allow in general are refused. */
+static void gcm_short_tag(void) {
+    CK_BYTE key[16], iv[12], plain[16], aad[20], expected[28];
+    hex("90bf5dc928e91cc2f05f8c55dc1ffbc0", key);
+    hex("db658c4362e7d6a03faa8492", iv);
+    hex("99eac872b13b623f255bcdc0eeb1c529", plain);
+    hex("ee192a6b71e57f3f2b27efc9b1cb385d6c1be0c4", aad);
+    hex("93d95389595d76131b8b763e50a5fe790c37dd797b78bdecceb9c2a7", expected);
+    CK_OBJECT_HANDLE aes = import_key(CKK_AES, key, sizeof key, 0);
+    CK_GCM_PARAMS params;
+    memset(&params, 0, sizeof params);
+    params.pIv = iv;
+    params.ulIvLen = sizeof iv;
+    params.ulIvBits = 96;
+    params.pAAD = aad;
+    params.ulAADLen = sizeof aad;
+    params.ulTagBits = 96;
+    CK_MECHANISM gcm = {CKM_AES_GCM, &params, sizeof params};
+    CK_BYTE out[64], back[64];
+    CK_ULONG out_length = one_shot(0, &gcm, aes, plain, sizeof plain, out, sizeof out);
+    CHECK(out_length == 28 && memcmp(out, expected, 28) == 0);
+    CK_ULONG back_length = one_shot(1, &gcm, aes, out, out_length, back, sizeof back);
+    CHECK(back_length == 16 && memcmp(back, plain, 16) == 0);
+    out[27] ^= 1;
+    CK_ULONG room = sizeof back;
+    EXPECT(f->C_DecryptInit(s, &gcm, aes), CKR_OK);
+    EXPECT(f->C_Decrypt(s, out, out_length, back, &room), CKR_ENCRYPTED_DATA_INVALID);
+    /* Multi-part with the short tag, against the one-shot result checked above. */
+    cipher_patterns(GCM, &gcm, aes, plain, sizeof plain, NULL);
+    for (CK_ULONG bits = 32; bits <= 136; bits += 4) {
+        if (bits >= 96 && bits <= 128 && bits % 8 == 0) continue;
+        params.ulTagBits = bits;
+        CK_RV rv = f->C_EncryptInit(s, &gcm, aes);
+        room = sizeof out;
+        if (rv == CKR_OK) rv = f->C_Encrypt(s, plain, sizeof plain, out, &room);
+        if (rv != CKR_MECHANISM_PARAM_INVALID) printf("  (ulTagBits %lu)\n", bits);
+        EXPECT(rv, CKR_MECHANISM_PARAM_INVALID);
+    }
+}
+
 /* Lengths the mode refuses, reported at the call that sees them. */
 static void bad_lengths(CK_OBJECT_HANDLE key) {
     CK_MECHANISM cbc = {CKM_AES_CBC, cbc_iv, sizeof cbc_iv};
@@ -280,6 +326,7 @@ int main(int argc, char **argv) {
     cipher_patterns(CTR, &ctr, aes, plain, 403, ctr_cipher);
     cipher_patterns(GCM, &gcm, aes, plain, 400, NULL);
     bad_lengths(aes);
+    gcm_short_tag();
     sign_verify_digest();
 
     EXPECT(f->C_CloseSession(s), CKR_OK);

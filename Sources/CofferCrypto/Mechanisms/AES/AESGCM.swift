@@ -5,9 +5,11 @@ import Crypto
 
 /// AES in Galois/Counter Mode.
 ///
-/// swift-crypto's AES.GCM accepts IVs of 12 bytes or more and produces and checks only full
-/// 16-byte tags, so Coffer accepts `ivBits >= 96` and `tagBits == 128` and rejects the rest with
-/// `mechanismParamInvalid`. Shorter IVs are also the ones NIST SP 800-38D discourages.
+/// IVs of 12 bytes or more (shorter IVs are the ones NIST SP 800-38D discourages) and tags of 96,
+/// 104, 112, 120 or 128 bits (SP 800-38D section 5.2.1.2). 128-bit tags run on swift-crypto's
+/// AES.GCM; the shorter ones, which it cannot make or check, on OpenSSL (OpenSSLGCM). SP 800-38D's
+/// 64- and 32-bit tags, allowed only under the limits of its appendix C, are refused with
+/// `mechanismParamInvalid`, as are other lengths and IVs.
 public struct AESGCM: CipherMechanism {
     static let tagByteCount = 16
     static let minimumIVByteCount = 12
@@ -18,9 +20,15 @@ public struct AESGCM: CipherMechanism {
 
     public var info: MechanismInfo { AESKey.info([.encrypt, .decrypt, .wrap, .unwrap]) }
 
+    /// The tag lengths in bits.
+    static let tagBits: Set<Int> = [96, 104, 112, 120, 128]
+
     public func encrypt(_ plaintext: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let key = try AESKey.symmetricKey(key)
-        let (nonce, additionalData) = try Self.parse(parameters)
+        let (nonce, additionalData, tagBytes) = try Self.parse(parameters)
+        if tagBytes < Self.tagByteCount {
+            return try OpenSSLGCM.seal(plaintext, key: key, iv: Array(nonce), additionalData: additionalData, tagBytes: tagBytes)
+        }
         let box: AES.GCM.SealedBox
         do {
             box = try AES.GCM.seal(plaintext, using: key, nonce: nonce, authenticating: additionalData)
@@ -32,7 +40,10 @@ public struct AESGCM: CipherMechanism {
 
     public func decrypt(_ ciphertext: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let key = try AESKey.symmetricKey(key)
-        let (nonce, additionalData) = try Self.parse(parameters)
+        let (nonce, additionalData, tagBytes) = try Self.parse(parameters)
+        if tagBytes < Self.tagByteCount {
+            return try OpenSSLGCM.open(ciphertext, key: key, iv: Array(nonce), additionalData: additionalData, tagBytes: tagBytes)
+        }
         guard ciphertext.count >= Self.tagByteCount else {
             throw .encryptedDataLenRange("AES-GCM input is shorter than its 16-byte tag")
         }
@@ -45,18 +56,18 @@ public struct AESGCM: CipherMechanism {
         }
     }
 
-    private static func parse(_ parameters: MechanismParameters) throws(CryptoError) -> (AES.GCM.Nonce, [UInt8]) {
+    private static func parse(_ parameters: MechanismParameters) throws(CryptoError) -> (AES.GCM.Nonce, [UInt8], Int) {
         guard case .gcm(let iv, let additionalData, let tagBits) = parameters else {
             throw .mechanismParamInvalid("CKM_AES_GCM needs CK_GCM_PARAMS")
         }
-        guard tagBits == tagByteCount * 8 else {
-            throw .mechanismParamInvalid("AES-GCM tag must be 128 bits, not \(tagBits)")
+        guard Self.tagBits.contains(tagBits) else {
+            throw .mechanismParamInvalid("AES-GCM tag must be 96, 104, 112, 120 or 128 bits, not \(tagBits)")
         }
         guard iv.count >= minimumIVByteCount else {
             throw .mechanismParamInvalid("AES-GCM IV must be at least 12 bytes, not \(iv.count)")
         }
         do {
-            return (try AES.GCM.Nonce(data: iv), additionalData)
+            return (try AES.GCM.Nonce(data: iv), additionalData, tagBits / 8)
         } catch {
             throw .mechanismParamInvalid("AES-GCM IV rejected: \(error)")
         }

@@ -9,7 +9,7 @@ import Testing
     }
 
     static func supported(_ r: VectorFile.CAVPRecord) throws -> Bool {
-        try r.int("IVlen") >= 96 && r.int("Taglen") == 128
+        try r.int("IVlen") >= 96 && [96, 104, 112, 120, 128].contains(r.int("Taglen"))
     }
 
     @Test func encryptMatchesNISTVectors() throws {
@@ -45,6 +45,40 @@ import Testing
             }
         }
         #expect(passes >= 50 && fails >= 10)
+    }
+
+    /// SP 800-38D's shorter tags (through OpenSSL): NIST's vectors for 96 to 120 bits, both ways,
+    /// FAIL records included, and a tag cut or altered anywhere is refused.
+    @Test func truncatedTagsMatchNISTVectors() throws {
+        var sealed = 0, opened = 0, failed = 0
+        for r in try VectorFile.bundled.cavp("gcmEncryptExtIV-truncated-tags.rsp") {
+            let key = TestKeys.secret(try r.bytes("Key"))
+            let parameters = try KnownAnswerTest.gcm(r)
+            let output = try r.bytes("CT") + r.bytes("Tag")
+            #expect(try gcm.encrypt(r.bytes("PT"), key: key, parameters: parameters) == output)
+            #expect(try gcm.decrypt(output, key: key, parameters: parameters) == r.bytes("PT"))
+            var altered = output
+            altered[altered.count - 1] ^= 1
+            #expect(throws: CryptoError.encryptedDataInvalid) { try gcm.decrypt(altered, key: key, parameters: parameters) }
+            #expect(throws: CryptoError.encryptedDataInvalid) { try gcm.decrypt(Array(output.dropLast()), key: key, parameters: parameters) }
+            sealed += 1
+        }
+        for r in try VectorFile.bundled.cavp("gcmDecrypt-truncated-tags.rsp") {
+            let key = TestKeys.secret(try r.bytes("Key"))
+            let input = try r.bytes("CT") + r.bytes("Tag")
+            let parameters = try KnownAnswerTest.gcm(r)
+            if r.expectsFailure {
+                #expect(throws: CryptoError.encryptedDataInvalid) { try gcm.decrypt(input, key: key, parameters: parameters) }
+                failed += 1
+            } else {
+                #expect(try gcm.decrypt(input, key: key, parameters: parameters) == r.bytes("PT"))
+                opened += 1
+            }
+        }
+        #expect(sealed == 16 && opened == 17 && failed == 15, "\(sealed) \(opened) \(failed)")
+        // Shorter than the tag itself.
+        let short = MechanismParameters.gcm(iv: [UInt8](repeating: 7, count: 12), additionalData: [], tagBits: 96)
+        expectFailure(.encryptedDataLenRange) { _ = try gcm.decrypt([UInt8](repeating: 0, count: 11), key: key, parameters: short) }
     }
 
     @Test func wycheproofCases() throws {
@@ -99,7 +133,10 @@ import Testing
             .iv([UInt8](repeating: 0, count: 16)),
             .gcm(iv: [UInt8](repeating: 0, count: 11), additionalData: [], tagBits: 128),
             .gcm(iv: [], additionalData: [], tagBits: 128),
-            .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 96),
+            .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 64),
+            .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 32),
+            .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 100),
+            .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 136),
             .gcm(iv: [UInt8](repeating: 0, count: 12), additionalData: [], tagBits: 0),
         ] {
             expectFailure(.mechanismParamInvalid) { _ = try gcm.encrypt([1], key: key, parameters: bad) }
