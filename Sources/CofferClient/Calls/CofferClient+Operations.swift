@@ -93,13 +93,15 @@ extension CofferClient {
             Coffer_V1_TokenService.Method.OperationInit.descriptor, request, session: session)
     }
 
-    /// Feeds data to the session's operation of `kind`; returns any output released so far.
+    /// Feeds data to the session's operation of `kind`; returns any output released so far. For a
+    /// digest, a non-zero `digestKey` also digests that secret key's value on the node (C_DigestKey).
     public func operationUpdate(
-        _ kind: Coffer_V1_OperationKind, data: Data, session: UInt64
+        _ kind: Coffer_V1_OperationKind, data: Data, digestKey: UInt64 = 0, session: UInt64
     ) async throws(CofferClientError) -> Data {
         var request = Coffer_V1_OperationUpdateRequest()
         request.kind = kind
         request.data = data
+        request.digestKey = digestKey
         let response: Coffer_V1_OperationUpdateResponse = try await call(
             Coffer_V1_TokenService.Method.OperationUpdate.descriptor, request, session: session)
         return response.data

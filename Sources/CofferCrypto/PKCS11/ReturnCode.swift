@@ -30,6 +30,7 @@ public struct ReturnCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let keyHandleInvalid = ReturnCode(rawValue: 0x0060)
     public static let keySizeRange = ReturnCode(rawValue: 0x0062)
     public static let keyTypeInconsistent = ReturnCode(rawValue: 0x0063)
+    public static let keyIndigestible = ReturnCode(rawValue: 0x0067)
     public static let keyFunctionNotPermitted = ReturnCode(rawValue: 0x0068)
     public static let keyNotWrappable = ReturnCode(rawValue: 0x0069)
     public static let keyUnextractable = ReturnCode(rawValue: 0x006A)

@@ -28,6 +28,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyFunctionNotPermitted(AttributeType)
     /// The key to wrap has CKA_EXTRACTABLE false.
     case keyUnextractable
+    /// C_DigestKey on a key whose value may not be digested (not a secret key, or not extractable).
+    case keyIndigestible(String)
     /// The key to wrap has CKA_WRAP_WITH_TRUSTED and the wrapping key is not CKA_TRUSTED.
     case keyNotWrappable
     /// The requested key size is outside what the mechanism supports.
@@ -62,6 +64,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unwrappingKeyTypeInconsistent: .unwrappingKeyTypeInconsistent
         case .keyFunctionNotPermitted: .keyFunctionNotPermitted
         case .keyUnextractable: .keyUnextractable
+        case .keyIndigestible: .keyIndigestible
         case .keyNotWrappable: .keyNotWrappable
         case .keySizeRange: .keySizeRange
         case .curveNotSupported: .curveNotSupported
@@ -90,6 +93,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unwrappingKeyTypeInconsistent(let m, let k): "unwrapping key type \(k) does not fit mechanism \(m)"
         case .keyFunctionNotPermitted(let t): "key does not allow this operation (\(t) is false)"
         case .keyUnextractable: "key has CKA_EXTRACTABLE false and cannot be wrapped"
+        case .keyIndigestible(let why): "key cannot be digested: \(why)"
         case .keyNotWrappable: "key has CKA_WRAP_WITH_TRUSTED and the wrapping key is not CKA_TRUSTED"
         case .keySizeRange(let why): "key size out of range: \(why)"
         case .curveNotSupported(let why): "curve not supported: \(why)"

@@ -10,6 +10,15 @@ public enum KeyPolicy {
     /// In order: not a key (CKR_KEY_HANDLE_INVALID); mechanism unknown or not for this operation
     /// (CKR_MECHANISM_INVALID); key type does not fit (CKR_KEY_TYPE_INCONSISTENT); mechanism outside
     /// CKA_ALLOWED_MECHANISMS (CKR_MECHANISM_INVALID); usage attribute not true (CKR_KEY_FUNCTION_NOT_PERMITTED).
+    /// May C_DigestKey digest this key's value (PKCS#11 3.0 section 5.12)? Only a secret key, and
+    /// only one with CKA_EXTRACTABLE true: a digest of the value must not become a way to learn
+    /// about a key that policy keeps inside (CKR_KEY_INDIGESTIBLE otherwise).
+    public static func checkDigest(_ key: AttributeSet) throws(ModelError) {
+        guard key.objectClass?.isKey == true else { throw .notAKey }
+        guard key.objectClass == .secretKey else { throw .keyIndigestible("only secret keys can be digested") }
+        guard key.bool(.extractable) == true else { throw .keyIndigestible("the key has CKA_EXTRACTABLE false") }
+    }
+
     public static func checkUse(_ key: AttributeSet, for operation: KeyOperation, mechanism: MechanismType) throws(ModelError) {
         guard key.objectClass?.isKey == true, let keyType = key.keyType else { throw .notAKey }
         guard let use = mechanism.keyUse, use.operations.contains(operation) else {

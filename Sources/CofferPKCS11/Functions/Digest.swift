@@ -1,5 +1,5 @@
 // Message digesting (PKCS#11 2.40 section 5.10) on the node; multi-part data is buffered and
-// digested in one call at C_DigestFinal.
+// digested in one call at C_DigestFinal, and C_DigestKey moves the digest onto the node.
 import CPKCS11
 import CofferClient
 import CofferProtocol
@@ -34,10 +34,14 @@ public func cDigestUpdate(_ session: CK_SESSION_HANDLE, _ part: UnsafeMutablePoi
     }
 }
 
-/// C_DigestKey: a key's value never leaves the node, not even into a digest computed here.
+/// C_DigestKey (PKCS#11 3.0 section 5.12): the node digests the secret key's value, which never
+/// leaves it, after the data given so far. Only secret keys with CKA_EXTRACTABLE true
+/// (CKR_KEY_INDIGESTIBLE otherwise); an error ends the digest.
 @_cdecl("C_DigestKey")
 public func cDigestKey(_ session: CK_SESSION_HANDLE, _ key: CK_OBJECT_HANDLE) -> CK_RV {
-    CK_RV(CKR_FUNCTION_NOT_SUPPORTED)
+    returnCode { () throws(CKRError) in
+        try Library.shared.digestKey(session: session, key: UInt64(key))
+    }
 }
 
 /// C_DigestFinal.

@@ -118,6 +118,33 @@ extension Library {
         try withSession(handle) { $0.operations[kind]?.held = operation.held + input.count - needed }
     }
 
+    /// C_DigestKey: the digest moves to the node (if it is not there), the data buffered so far goes
+    /// first, then the node appends the key's value. Data given later is buffered again and goes
+    /// with C_DigestFinal, so the order holds.
+    func digestKey(session handle: CK_SESSION_HANDLE, key: UInt64) throws(CKRError) {
+        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+            guard let operation = session.operations[.digest] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
+            return (session.remote, operation)
+        }
+        do throws(CKRError) {
+            guard key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
+            if !operation.startedOnNode {
+                try startOnNode(.digest, mechanism: operation.mechanism, key: 0, session: remote)
+            }
+            let data = Data(operation.buffered)
+            _ = try call { (client: CofferClient) async throws(CofferClientError) -> Data in
+                try await client.operationUpdate(.digest, data: data, digestKey: key, session: remote)
+            }
+        } catch {
+            end(.digest, session: handle)
+            throw error
+        }
+        try withSession(handle) { (session: inout Session) in
+            session.operations[.digest]?.startedOnNode = true
+            session.operations[.digest]?.buffered = []
+        }
+    }
+
     /// What an update of `kind` releases when `pending` bytes wait, for the modes that release
     /// output part by part; nil for the others. The node's CipherStream (CofferCrypto) follows the
     /// same rule, and an update whose output differs fails with CKR_DEVICE_ERROR.

@@ -1323,6 +1323,11 @@ public nonisolated struct Coffer_V1_OperationUpdateRequest: Sendable {
 
   public var data: Data = Data()
 
+  /// For a digest (C_DigestKey): when non-zero, the handle of a secret key whose value is digested
+  /// after `data`. The key must be usable by the caller and have CKA_EXTRACTABLE true
+  /// (CKR_KEY_INDIGESTIBLE otherwise); its value never leaves the node.
+  public var digestKey: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -3615,7 +3620,7 @@ nonisolated extension Coffer_V1_OperationInitResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Coffer_V1_OperationUpdateRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".OperationUpdateRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}kind\0\u{1}data\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}kind\0\u{1}data\0\u{3}digest_key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3626,6 +3631,7 @@ nonisolated extension Coffer_V1_OperationUpdateRequest: SwiftProtobuf.Message, S
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeSingularEnumField(value: &self.kind) }()
       case 3: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.digestKey) }()
       default: break
       }
     }
@@ -3645,6 +3651,9 @@ nonisolated extension Coffer_V1_OperationUpdateRequest: SwiftProtobuf.Message, S
     if !self.data.isEmpty {
       try visitor.visitSingularBytesField(value: self.data, fieldNumber: 3)
     }
+    if self.digestKey != 0 {
+      try visitor.visitSingularUInt64Field(value: self.digestKey, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3652,6 +3661,7 @@ nonisolated extension Coffer_V1_OperationUpdateRequest: SwiftProtobuf.Message, S
     if lhs._header != rhs._header {return false}
     if lhs.kind != rhs.kind {return false}
     if lhs.data != rhs.data {return false}
+    if lhs.digestKey != rhs.digestKey {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

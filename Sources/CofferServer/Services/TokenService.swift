@@ -345,14 +345,21 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             let session = try caller.requireSession()
             let kind = try WireDecoding.operationKind(request.kind)
-            let data: [UInt8]
+            var data: [UInt8]
             do {
                 data = try WireDecoding.data(request.data)
+                if request.digestKey != 0 {
+                    guard kind == .digest else { throw ServiceFailure.argumentsBad("digest_key is for digests only") }
+                    let user = try caller.requireUser()
+                    let key = try state.digestibleKeyValue(ObjectHandle(request.digestKey), by: user, in: caller.context)
+                    key.withUnsafeBytes { data.append(contentsOf: $0) }
+                }
             } catch {
                 // A refused Update ends the operation, as any failed C_*Update does.
                 _ = try? gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
                 throw error
             }
+            defer { data.withUnsafeMutableBytes { SecretBytes.zeroise($0) } }
             var response = Coffer_V1_OperationUpdateResponse()
             response.data = Data(
                 try gate.sessions.update(kind, with: data, userID: caller.user?.id, session: session, connection: caller.peer.connection))
@@ -365,7 +372,9 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             let session = try caller.requireSession()
             let kind = try WireDecoding.operationKind(request.kind)
-            let operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            var operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            // The buffer may hold plaintext or, after C_DigestKey, a key's value.
+            defer { operation.buffer.withUnsafeMutableBytes { SecretBytes.zeroise($0) } }
             // The operation has ended by now, whatever the final input turns out to be.
             guard !operation.needsContextLogin || operation.contextLoggedIn else { throw ServiceFailure.contextLoginNeeded }
             let last = try WireDecoding.data(request.data)

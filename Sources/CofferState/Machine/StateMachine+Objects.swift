@@ -29,6 +29,20 @@ extension StateMachine {
         try keyUse(handle, for: operation, mechanism: mechanism, by: user, in: context).material
     }
 
+    /// The value of the secret key `handle` for C_DigestKey: the user must be able to use it and
+    /// `KeyPolicy.checkDigest` must allow it.
+    public func digestibleKeyValue(_ handle: ObjectHandle, by user: User, in context: SessionContext? = nil) throws(StateError) -> SymmetricKey {
+        let entry = try keyObject(handle, for: user, in: context)
+        try check { () throws(ModelError) in
+            try Access.checkUse(entry.object, by: user)
+            try KeyPolicy.checkDigest(entry.object.attributes)
+        }
+        guard case .secret(let key) = entry.material else {
+            throw .model(.keyIndigestible("the key has no secret value"))
+        }
+        return key
+    }
+
     /// As `key`, and whether each use of the key needs the user's password again
     /// (CKA_ALWAYS_AUTHENTICATE, PKCS#11 3.0 section 4.9: a context-specific login).
     public func keyUse(
