@@ -7,17 +7,13 @@ import Testing
 @Suite struct AlwaysAuthenticateTests {
     @Test func eachUseNeedsAContextSpecificLogin() throws {
         let fixture = try PKCS11Fixture()
-        let folder = fixture.node.folder
-        guard let program = try CProgram.compile("alwaysauth", in: folder) else { return }
-        let result = try program.run(configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin], folder: folder)
-        #expect(result.status == 0, "\(result.stdout)\(result.stderr)")
-        #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)")
+        guard try CProgram.runChecks("alwaysauth", on: fixture) != nil else { return }
 
         try fixture.pkcs11ToolOK([
             "--login", "--pin", fixture.pin, "--keypairgen", "--key-type", "EC:prime256v1", "--label", "always", "--id", "a1",
             "--always-auth",
         ])
-        try "signed with a context-specific login\n".write(toFile: folder + "/always.txt", atomically: true, encoding: .utf8)
+        try "signed with a context-specific login\n".write(toFile: fixture.node.folder + "/always.txt", atomically: true, encoding: .utf8)
         try fixture.pkcs11ToolOK([
             "--login", "--pin", fixture.pin, "--sign", "-m", "ECDSA-SHA256", "--id", "a1", "-i", "always.txt", "-o", "always.sig",
         ])

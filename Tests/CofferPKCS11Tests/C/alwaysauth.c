@@ -41,10 +41,7 @@ int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: %s library user:password\n", argv[0]); return 2; }
     const char *pin = argv[2];
     const char *password = strchr(pin, ':') + 1;
-    void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!library) { printf("FAIL dlopen: %s\n", dlerror()); return 1; }
-    CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(library, "C_GetFunctionList");
-    if (!get_list || get_list(&f) != CKR_OK) { printf("FAIL no function list\n"); return 1; }
+    if (!(f = load_module(argv[1]))) return 1;
     EXPECT(f->C_Initialize(NULL), CKR_OK);
     EXPECT(f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
     /* Before C_Login there is no user to authenticate again. */

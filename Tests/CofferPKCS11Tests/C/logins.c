@@ -106,10 +106,7 @@ int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: %s library user:password [rounds]\n", argv[0]); return 2; }
     pin = argv[2];
     if (argc > 3) rounds = atoi(argv[3]);
-    void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!library) { printf("FAIL dlopen: %s\n", dlerror()); return 1; }
-    CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(library, "C_GetFunctionList");
-    if (!get_list || get_list(&f) != CKR_OK) { printf("FAIL no function list\n"); return 1; }
+    if (!(f = load_module(argv[1]))) return 1;
     CK_C_INITIALIZE_ARGS args;
     memset(&args, 0, sizeof args);
     args.flags = CKF_OS_LOCKING_OK;

@@ -287,13 +287,8 @@ static void bad_lengths(CK_OBJECT_HANDLE key) {
 
 int main(int argc, char **argv) {
     if (argc < 3) { fprintf(stderr, "usage: %s library user:password\n", argv[0]); return 2; }
-    void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
-    if (!library) { printf("FAIL dlopen: %s\n", dlerror()); return 1; }
-    CK_C_GetFunctionList get_list = (CK_C_GetFunctionList)dlsym(library, "C_GetFunctionList");
-    if (!get_list || get_list(&f) != CKR_OK) { printf("FAIL no function list\n"); return 1; }
-    EXPECT(f->C_Initialize(NULL), CKR_OK);
-    EXPECT(f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
-    EXPECT(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)argv[2], strlen(argv[2])), CKR_OK);
+    if (!(f = load_module(argv[1]))) return 1;
+    s = open_logged_in(f, argv[2]);
     if (failures) { printf("%d checks, %d failed\n", checks, failures); return 1; }
 
     CK_OBJECT_HANDLE aes = import_key(CKK_AES, key256, sizeof key256, 0);

@@ -16,6 +16,23 @@ struct CProgram {
         return compiled.status == 0 ? CProgram(path: folder + "/" + name) : nil
     }
 
+    /// Compiles `C/<name>.c`, runs it against `fixture`'s node with the library and PIN (then
+    /// `arguments`), and expects it to exit 0 having printed "N checks, 0 failed". Returns its
+    /// output (nil when it did not compile).
+    @discardableResult
+    static func runChecks(
+        _ name: String, on fixture: PKCS11Fixture, _ arguments: [String] = [], libraries: [String] = [],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> Tool? {
+        let folder = fixture.node.folder
+        guard let program = try compile(name, in: folder, libraries: libraries) else { return nil }
+        let result = try program.run(
+            configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin] + arguments, folder: folder)
+        #expect(result.status == 0, "\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
+        #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)", sourceLocation: sourceLocation)
+        return result
+    }
+
     /// Runs the program under `env -i` with only COFFER_PKCS11_CONF set.
     func run(configuration: String, _ arguments: [String], folder: String) throws -> Tool {
         try Tool.run("/usr/bin/env", ["-i", "COFFER_PKCS11_CONF=\(configuration)", path] + arguments, folder: folder)
