@@ -67,7 +67,9 @@ extension CofferClient {
             Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session)
     }
 
-    /// Handles of the objects the caller may see that match every attribute of `template`.
+    /// Handles of the objects the caller may see that match every attribute of `template`, ascending:
+    /// all of them (the node answers in pages, fetched here one after another), or with `limit` at
+    /// most that many.
     public func findObjects(
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0
     ) async throws(CofferClientError) -> [UInt64] {
@@ -77,18 +79,53 @@ extension CofferClient {
         return try result.get()
     }
 
-    /// `findObjects` for a caller that cannot await (the PKCS#11 library's C threads): the search goes
-    /// on the pipeline (the fast path when attached) and `completion` runs once with the handles.
+    /// `findObjects` for a caller that cannot await (the PKCS#11 library's C threads): each page goes
+    /// on the pipeline (the fast path when attached) and `completion` runs once with every handle.
     public func findObjects(
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0,
         completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
     ) {
+        findPage(FindPages(template: template, limit: limit, session: session), completion: completion)
+    }
+
+    /// A search's pages so far. Only one page is in flight at a time, so nothing shares it concurrently.
+    private final class FindPages: @unchecked Sendable {
+        let template: [Coffer_V1_Attribute]
+        let limit: UInt32
+        let session: UInt64
+        var handles: [UInt64] = []
+
+        init(template: [Coffer_V1_Attribute], limit: UInt32, session: UInt64) {
+            self.template = template
+            self.limit = limit
+            self.session = session
+        }
+    }
+
+    /// Asks for the page after the handles found so far; then the next, until the node says no more.
+    private func findPage(
+        _ pages: FindPages, completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
+    ) {
+        let after = pages.handles.last ?? 0
         var call = Coffer_V1_PipelineCall()
         call.find = .with {
-            $0.template = template
-            $0.limit = limit
+            $0.template = pages.template
+            $0.limit = pages.limit == 0 ? 0 : pages.limit - UInt32(pages.handles.count)
+            $0.after = after
         }
-        pipelinedReply(call, session: session) { completion($0.map(\.handles)) }
+        pipelinedReply(call, session: pages.session) { result in
+            switch result {
+            case .failure(let error): completion(.failure(error))
+            case .success(let reply):
+                pages.handles += reply.handles
+                let full = pages.limit != 0 && pages.handles.count >= Int(pages.limit)
+                // A page that does not move past the cursor would loop forever: take it as the end.
+                guard reply.more, !full, let last = reply.handles.last, last > after else {
+                    return completion(.success(pages.handles))
+                }
+                self.findPage(pages, completion: completion)
+            }
+        }
     }
 
     /// Reads attributes; each result is the value or the per-attribute CKR (sensitive, invalid type).

@@ -420,6 +420,9 @@ public nonisolated struct Coffer_V1_DestroyObjectResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+/// One page of a search. Handles come in ascending order; a search with more matches than one page
+/// answers `more`, and the caller asks again with `after` set to the last handle it got, until `more`
+/// is false (docs/protocol.md, "Searches and paging").
 public nonisolated struct Coffer_V1_FindObjectsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -436,8 +439,11 @@ public nonisolated struct Coffer_V1_FindObjectsRequest: Sendable {
 
   public var template: [Coffer_V1_Attribute] = []
 
-  /// At most this many handles (0: the node's default page).
+  /// At most this many handles in this page (0: the node's default page, 1,000; at most 10,000).
   public var limit: UInt32 = 0
+
+  /// Only handles greater than this one (0: from the first).
+  public var after: UInt64 = 0
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -461,6 +467,9 @@ public nonisolated struct Coffer_V1_FindObjectsResponse: Sendable {
   public mutating func clearHeader() {self._header = nil}
 
   public var handles: [UInt64] = []
+
+  /// More objects match after the last of `handles`.
+  public var more: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1503,8 +1512,11 @@ public nonisolated struct Coffer_V1_PipelineReply: Sendable {
 
   public var output: Data = Data()
 
-  /// The handles a `find` call found (at most its limit).
+  /// The handles a `find` call found (one page: at most its limit).
   public var handles: [UInt64] = []
+
+  /// For `find`: more objects match after the last of `handles` (FindObjectsResponse.more).
+  public var more: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2190,7 +2202,7 @@ nonisolated extension Coffer_V1_DestroyObjectResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FindObjectsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}template\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}template\0\u{1}limit\0\u{1}after\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2201,6 +2213,7 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.template) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.after) }()
       default: break
       }
     }
@@ -2220,6 +2233,9 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 3)
     }
+    if self.after != 0 {
+      try visitor.visitSingularUInt64Field(value: self.after, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2227,6 +2243,7 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
     if lhs._header != rhs._header {return false}
     if lhs.template != rhs.template {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.after != rhs.after {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2234,7 +2251,7 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FindObjectsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}handles\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}handles\0\u{1}more\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2244,6 +2261,7 @@ nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, Swif
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.more) }()
       default: break
       }
     }
@@ -2260,12 +2278,16 @@ nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, Swif
     if !self.handles.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 2)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coffer_V1_FindObjectsResponse, rhs: Coffer_V1_FindObjectsResponse) -> Bool {
     if lhs._header != rhs._header {return false}
     if lhs.handles != rhs.handles {return false}
+    if lhs.more != rhs.more {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3892,7 +3914,7 @@ nonisolated extension Coffer_V1_PipelineBatch: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PipelineReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0\u{1}more\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3906,6 +3928,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.output) }()
       case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.more) }()
       default: break
       }
     }
@@ -3930,6 +3953,9 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if !self.handles.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 6)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3940,6 +3966,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if lhs.revision != rhs.revision {return false}
     if lhs.output != rhs.output {return false}
     if lhs.handles != rhs.handles {return false}
+    if lhs.more != rhs.more {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -85,7 +85,7 @@ extension TokenService {
                 reply.output = Data(
                     try single(.decrypt, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
             case .find(let request)?:
-                reply.handles = try find(request, caller)
+                (reply.handles, reply.more) = try find(request, caller)
             case nil:
                 throw ServiceFailure(.argumentsBad, "a pipeline call names no operation")
             }

@@ -97,18 +97,28 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func findObjects(request: Coffer_V1_FindObjectsRequest, context: ServerContext) async throws -> Coffer_V1_FindObjectsResponse {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_FindObjectsResponse()
-            response.handles = try find(request, caller)
+            (response.handles, response.more) = try find(request, caller)
             response.header = gate.responseHeader()
             return response
         }
     }
 
-    /// The handles a FindObjects request finds, at most its limit (also answered on the pipeline).
-    func find(_ request: Coffer_V1_FindObjectsRequest, _ caller: Caller) throws -> [UInt64] {
+    /// One page of a FindObjects search (also answered on the pipeline): the matching handles after
+    /// `request.after`, ascending, at most the page's limit, and whether more match beyond them.
+    func find(_ request: Coffer_V1_FindObjectsRequest, _ caller: Caller) throws -> (handles: [UInt64], more: Bool) {
         let user = try caller.requireUser()
         let template = try WireDecoding.template(request.template)
         let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
-        return Array(try state.find(template, for: user, in: caller.context).prefix(limit))
+        let all = try state.find(template, for: user, in: caller.context)
+        // `all` is ascending: the page starts at the first handle past the cursor.
+        var low = 0
+        var high = all.count
+        while low < high {
+            let middle = (low + high) / 2
+            if all[middle] <= request.after { low = middle + 1 } else { high = middle }
+        }
+        let page = Array(all[low...].prefix(limit))
+        return (page, low + page.count < all.count)
     }
 
     func getAttributes(request: Coffer_V1_GetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_GetAttributesResponse {

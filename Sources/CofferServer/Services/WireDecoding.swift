@@ -18,7 +18,8 @@ enum WireDecoding {
     static let maxRandomBytes = 1 << 20
     /// Most bytes in one mechanism parameter field.
     static let maxParameterBytes = 64 << 10
-    /// FindObjects' page when the request names none, and the most it may ask for.
+    /// FindObjects' page when the request names none, and the most it may ask for. A search with
+    /// more matches answers `more`, and the caller pages on with `after` (never a silent cap).
     static let defaultFindLimit = 1000
     static let maxFindLimit = 10_000
 
