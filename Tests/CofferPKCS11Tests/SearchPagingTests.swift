@@ -1,6 +1,7 @@
 // Searches return every match, past the node's 1,000-handle page: 2,500 keys made in bulk by the
 // CLI are all listed by `coffer key list`, found by a C host's C_FindObjects (C/find.c, which also
-// checks reads after C_SetAttributeValue and C_DestroyObject) and listed by `pkcs11-tool -O`.
+// checks reads after C_SetAttributeValue and C_DestroyObject) and listed by `pkcs11-tool -O`; and the
+// attributes a lister reads come with the search (read while the node is stopped).
 import CofferTestSupport
 import Foundation
 import Testing
@@ -40,5 +41,43 @@ import Testing
         #expect(objects.stdout.contains("label:      renamed-after-search"))
         // The figure for docs/benchmarks.md (debug build, loaded test machine: an upper bound).
         print("pkcs11-tool -O listed \(keys) secret keys in \(String(format: "%.1f", seconds)) s")
+    }
+
+    @Test func listingAttributesComeWithTheSearch() throws {
+        let fixture = try PKCS11Fixture()
+        let folder = fixture.node.folder
+        let alice = fixture.node.cli(config: "alice")
+        try alice.ok(["login", "--user", "alice", "--password-file", folder + "/alice-password"])
+        try alice.ok(["key", "generate-symmetric", "--label", "p-", "--count", "1500"])
+        guard let program = try CProgram.compile("find", in: folder) else { return }
+        let signals = folder + "/signals"
+        try FileManager.default.createDirectory(atPath: signals, withIntermediateDirectories: true)
+        let process = try program.start(
+            configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin, "1500", "p-", signals],
+            folder: folder, name: "find")
+        defer { if process.isRunning { process.terminate() } }
+        func appeared(_ name: String) -> Bool {
+            // A safety net against a stuck program, not a timing assertion.
+            for _ in 0..<6000 {
+                if FileManager.default.fileExists(atPath: signals + "/" + name) { return true }
+                if !process.isRunning { return false }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return false
+        }
+        let pid = try #require(fixture.node.pid)
+        #expect(appeared("searched"))
+        // The node answers nothing now: every read must come from what the search brought.
+        kill(pid, SIGSTOP)
+        _ = FileManager.default.createFile(atPath: signals + "/stopped", contents: nil)
+        let read = appeared("read")
+        kill(pid, SIGCONT)
+        _ = FileManager.default.createFile(atPath: signals + "/resumed", contents: nil)
+        #expect(read)
+        process.waitUntilExit()
+        let output = (try? String(contentsOfFile: folder + "/find.out", encoding: .utf8)) ?? ""
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.contains("read 1500 without the node"), "\(output)")
+        #expect(output.contains(" 0 failed"), "\(output)")
     }
 }

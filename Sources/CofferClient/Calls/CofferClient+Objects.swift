@@ -85,18 +85,53 @@ extension CofferClient {
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0,
         completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
     ) {
-        findPage(FindPages(template: template, limit: limit, session: session), completion: completion)
+        search(template: template, limit: limit, session: session) { completion($0.map(\.handles)) }
+    }
+
+    /// `findObjects` that also brings back, for each object found, the values of `attributeTypes` that
+    /// are never secret (FindObjectsRequest.attribute_types), in `objects`.
+    public func search(
+        template: [Coffer_V1_Attribute] = [], attributeTypes: [UInt64], limit: UInt32 = 0, session: UInt64 = 0
+    ) async throws(CofferClientError) -> SearchResult {
+        let result = await withCheckedContinuation { continuation in
+            search(template: template, attributeTypes: attributeTypes, limit: limit, session: session) {
+                continuation.resume(returning: $0)
+            }
+        }
+        return try result.get()
+    }
+
+    /// `search` for a caller that cannot await; `completion` runs once with every page's results.
+    /// Attributes come for the first `attributeLimit` objects or so (whole pages); later pages
+    /// bring handles only, which bounds the memory a huge listing takes.
+    public func search(
+        template: [Coffer_V1_Attribute] = [], attributeTypes: [UInt64] = [], attributeLimit: Int = .max,
+        limit: UInt32 = 0, session: UInt64 = 0,
+        completion: @escaping @Sendable (Result<SearchResult, CofferClientError>) -> Void
+    ) {
+        findPage(
+            FindPages(
+                template: template, attributeTypes: attributeTypes, attributeLimit: attributeLimit, limit: limit,
+                session: session),
+            completion: completion)
     }
 
     /// A search's pages so far. Only one page is in flight at a time, so nothing shares it concurrently.
     private final class FindPages: @unchecked Sendable {
         let template: [Coffer_V1_Attribute]
+        let attributeTypes: [UInt64]
+        let attributeLimit: Int
         let limit: UInt32
         let session: UInt64
-        var handles: [UInt64] = []
+        var result = SearchResult()
 
-        init(template: [Coffer_V1_Attribute], limit: UInt32, session: UInt64) {
+        init(
+            template: [Coffer_V1_Attribute], attributeTypes: [UInt64], attributeLimit: Int, limit: UInt32,
+            session: UInt64
+        ) {
             self.template = template
+            self.attributeTypes = attributeTypes
+            self.attributeLimit = attributeLimit
             self.limit = limit
             self.session = session
         }
@@ -104,24 +139,26 @@ extension CofferClient {
 
     /// Asks for the page after the handles found so far; then the next, until the node says no more.
     private func findPage(
-        _ pages: FindPages, completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
+        _ pages: FindPages, completion: @escaping @Sendable (Result<SearchResult, CofferClientError>) -> Void
     ) {
-        let after = pages.handles.last ?? 0
+        let after = pages.result.handles.last ?? 0
         var call = Coffer_V1_PipelineCall()
         call.find = .with {
             $0.template = pages.template
-            $0.limit = pages.limit == 0 ? 0 : pages.limit - UInt32(pages.handles.count)
+            if pages.result.objects.count < pages.attributeLimit { $0.attributeTypes = pages.attributeTypes }
+            $0.limit = pages.limit == 0 ? 0 : pages.limit - UInt32(pages.result.handles.count)
             $0.after = after
         }
         pipelinedReply(call, session: pages.session) { result in
             switch result {
             case .failure(let error): completion(.failure(error))
             case .success(let reply):
-                pages.handles += reply.handles
-                let full = pages.limit != 0 && pages.handles.count >= Int(pages.limit)
+                pages.result.handles += reply.handles
+                pages.result.objects += reply.objects
+                let full = pages.limit != 0 && pages.result.handles.count >= Int(pages.limit)
                 // A page that does not move past the cursor would loop forever: take it as the end.
                 guard reply.more, !full, let last = reply.handles.last, last > after else {
-                    return completion(.success(pages.handles))
+                    return completion(.success(pages.result))
                 }
                 self.findPage(pages, completion: completion)
             }

@@ -22,6 +22,8 @@ enum WireDecoding {
     /// more matches answers `more`, and the caller pages on with `after` (never a silent cap).
     static let defaultFindLimit = 1000
     static let maxFindLimit = 10_000
+    /// A page that carries attributes ends once they pass this many bytes (gRPC's message limit is 4 MiB).
+    static let maxFoundAttributeBytes = 1 << 20
 
     /// A template's typed attributes.
     static func template(_ attributes: [Coffer_V1_Attribute]) throws(ServiceFailure) -> AttributeSet {

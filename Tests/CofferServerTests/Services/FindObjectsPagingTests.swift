@@ -1,6 +1,8 @@
 // TokenService.FindObjects pages over the in-process transport: ascending handles, `more` while
-// matches remain past the page, `after` continues where the last page ended, and a limit bounds it.
+// matches remain past the page, `after` continues where the last page ended, and a limit bounds it;
+// with attribute types, each object's public attributes come along and secret components never do.
 
+import CofferCrypto
 import CofferModel
 import CofferProtocol
 import Foundation
@@ -67,6 +69,40 @@ import Testing
             // A template still filters: one match, no more.
             let one = try await Self.page(c, alice, label: "bulk-1234")
             #expect(one.handles.count == 1 && !one.more)
+        }
+    }
+
+    @Test func attributesComeWithTheSearchButNoSecret() async throws {
+        let f = try await ServerFixture.make()
+        try await f.run { c in
+            let admin = try await c.login("admin", ServerFixture.adminPassword)
+            let alice = try await c.cryptoUser("alice", admin: admin)
+            // Extractable and not sensitive: GetAttributes would reveal CKA_VALUE; a search must not.
+            let open = try await TokenServiceTests.generateAES(c, alice, label: "open", extractable: true, sensitive: false)
+            let closed = try await TokenServiceTests.generateAES(c, alice, label: "closed")
+            var request = Coffer_V1_FindObjectsRequest()
+            request.header = header(alice)
+            request.attributeTypes = [AttributeType.label, .value, .modulus, .valueLen, .sensitive].map(\.rawValue)
+            let found = try await c.token.findObjects(request)
+            #expect(found.handles == [open, closed].sorted())
+            #expect(found.objects.map(\.handle) == found.handles)
+            for object in found.objects {
+                let byType = Dictionary(uniqueKeysWithValues: object.attributes.map { ($0.type, $0) })
+                #expect(byType[AttributeType.value.rawValue] == nil, "a secret component travelled with a search")
+                #expect(byType[AttributeType.label.rawValue]?.value == Data((object.handle == open ? "open" : "closed").utf8))
+                #expect(byType[AttributeType.modulus.rawValue]?.error == UInt64(ReturnCode.attributeTypeInvalid.rawValue))
+                #expect(byType[AttributeType.valueLen.rawValue]?.value.isEmpty == false)
+                #expect(byType[AttributeType.sensitive.rawValue]?.value == Data([object.handle == open ? 0 : 1]))
+            }
+            // GetAttributes still answers CKA_VALUE of the open key (the search only leaves it out).
+            var get = Coffer_V1_GetAttributesRequest()
+            get.header = header(alice)
+            get.handle = open
+            get.types = [AttributeType.value.rawValue]
+            #expect(try await c.token.getAttributes(get).attributes.first?.value.count == 32)
+            // Too many types is refused.
+            request.attributeTypes = Array(repeating: AttributeType.label.rawValue, count: 257)
+            #expect(await returnCode { try await c.token.findObjects(request) } == .argumentsBad)
         }
     }
 }
