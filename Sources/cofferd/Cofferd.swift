@@ -16,7 +16,9 @@ struct Cofferd: AsyncParsableCommand {
         commandName: "cofferd",
         abstract: "The Coffer node daemon: a software HSM node serving gRPC over mutual TLS 1.3.",
         discussion: """
-            Start-up: runs the cryptographic self-tests (exits non-zero if one fails), opens the store \
+            Start-up: takes the data folder's lock DATA/cofferd.lock and checks that the listen port is \
+            free (exits non-zero, changing nothing, if another cofferd holds the folder or the port is \
+            taken), runs the cryptographic self-tests (exits non-zero if one fails), opens the store \
             DATA/store.sqlite, and then, depending on the mode and the store:
 
             --dev: initializes the node 1-of-1 on first start (admin user "admin" with a random \
@@ -102,6 +104,10 @@ struct Cofferd: AsyncParsableCommand {
         }
         let logger = Logger(label: "cofferd")
 
+        let directory = DataDirectory(path: configuration.dataDirectory)
+        let lock = Self.claim(directory, configuration)
+        defer { withExtendedLifetime(lock) {} }
+
         let crypto: CryptoModule
         do { crypto = try CryptoModule.start(registry: .standard(rsa: configuration.rsaKeySize)) } catch {
             Self.fail("cryptographic self-test failed, refusing to start: \(error)")
@@ -113,7 +119,6 @@ struct Cofferd: AsyncParsableCommand {
                 metadata: ["minimumRSABits": "\(configuration.rsaKeySize.minimumBits)"])
         }
 
-        let directory = DataDirectory(path: configuration.dataDirectory)
         let store: SQLiteStateStore
         let state: StateMachine
         do {
@@ -148,6 +153,27 @@ struct Cofferd: AsyncParsableCommand {
         state.seal()
         await store.close()
         logger.notice("store closed; exiting")
+    }
+
+    /// Makes this process the only one on its data folder and checks its ports are free, before
+    /// anything in the folder is created, initialized, unsealed or rewritten; exits 1 if not. An
+    /// existing folder is locked first, so that a second node on it names the holder's PID even when
+    /// it was also given the same port; a new folder is created only once the ports are known free.
+    static func claim(_ directory: DataDirectory, _ configuration: NodeConfiguration) -> DataDirectoryLock {
+        var addresses = [configuration.listen]
+        if configuration.fastPath, configuration.fastPathPort != 0 {
+            addresses.append(ListenAddress(host: configuration.listen.host, port: configuration.fastPathPort))
+        }
+        let checkPorts = {
+            do { for address in addresses { try address.checkAvailable() } } catch { fail("\(error)") }
+        }
+        let existed = FileManager.default.fileExists(atPath: directory.path)
+        if !existed { checkPorts() }
+        do { try directory.create() } catch { fail("cannot create the data folder \(directory.path): \(error)") }
+        let lock: DataDirectoryLock
+        do { lock = try DataDirectoryLock.acquire(directory) } catch { fail(error.description) }
+        if existed { checkPorts() }
+        return lock
     }
 
     /// One line on stderr, then exit 1.

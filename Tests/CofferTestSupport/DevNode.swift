@@ -15,6 +15,10 @@ public final class DevNode: @unchecked Sendable {
     public var logPath: String { folder + "/cofferd.log" }
 
     public var dataDirectory: String { folder + "/data" }
+    /// The running cofferd's process id (nil when stopped).
+    public var pid: Int32? { process.map(\.processIdentifier) }
+    /// Whether cofferd is still running.
+    public var isRunning: Bool { process?.isRunning ?? false }
     public var profilePath: String { dataDirectory + "/client/profile.json" }
     public var adminPassword: String {
         get throws {

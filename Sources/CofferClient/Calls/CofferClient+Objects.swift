@@ -67,7 +67,9 @@ extension CofferClient {
             Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session)
     }
 
-    /// Handles of the objects the caller may see that match every attribute of `template`.
+    /// Handles of the objects the caller may see that match every attribute of `template`, ascending:
+    /// all of them (the node answers in pages, fetched here one after another), or with `limit` at
+    /// most that many.
     public func findObjects(
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0
     ) async throws(CofferClientError) -> [UInt64] {
@@ -77,18 +79,90 @@ extension CofferClient {
         return try result.get()
     }
 
-    /// `findObjects` for a caller that cannot await (the PKCS#11 library's C threads): the search goes
-    /// on the pipeline (the fast path when attached) and `completion` runs once with the handles.
+    /// `findObjects` for a caller that cannot await (the PKCS#11 library's C threads): each page goes
+    /// on the pipeline (the fast path when attached) and `completion` runs once with every handle.
     public func findObjects(
         template: [Coffer_V1_Attribute] = [], limit: UInt32 = 0, session: UInt64 = 0,
         completion: @escaping @Sendable (Result<[UInt64], CofferClientError>) -> Void
     ) {
+        search(template: template, limit: limit, session: session) { completion($0.map(\.handles)) }
+    }
+
+    /// `findObjects` that also brings back, for each object found, the values of `attributeTypes` that
+    /// are never secret (FindObjectsRequest.attribute_types), in `objects`.
+    public func search(
+        template: [Coffer_V1_Attribute] = [], attributeTypes: [UInt64], limit: UInt32 = 0, session: UInt64 = 0
+    ) async throws(CofferClientError) -> SearchResult {
+        let result = await withCheckedContinuation { continuation in
+            search(template: template, attributeTypes: attributeTypes, limit: limit, session: session) {
+                continuation.resume(returning: $0)
+            }
+        }
+        return try result.get()
+    }
+
+    /// `search` for a caller that cannot await; `completion` runs once with every page's results.
+    /// Attributes come for the first `attributeLimit` objects or so (whole pages); later pages
+    /// bring handles only, which bounds the memory a huge listing takes.
+    public func search(
+        template: [Coffer_V1_Attribute] = [], attributeTypes: [UInt64] = [], attributeLimit: Int = .max,
+        limit: UInt32 = 0, session: UInt64 = 0,
+        completion: @escaping @Sendable (Result<SearchResult, CofferClientError>) -> Void
+    ) {
+        findPage(
+            FindPages(
+                template: template, attributeTypes: attributeTypes, attributeLimit: attributeLimit, limit: limit,
+                session: session),
+            completion: completion)
+    }
+
+    /// A search's pages so far. Only one page is in flight at a time, so nothing shares it concurrently.
+    private final class FindPages: @unchecked Sendable {
+        let template: [Coffer_V1_Attribute]
+        let attributeTypes: [UInt64]
+        let attributeLimit: Int
+        let limit: UInt32
+        let session: UInt64
+        var result = SearchResult()
+
+        init(
+            template: [Coffer_V1_Attribute], attributeTypes: [UInt64], attributeLimit: Int, limit: UInt32,
+            session: UInt64
+        ) {
+            self.template = template
+            self.attributeTypes = attributeTypes
+            self.attributeLimit = attributeLimit
+            self.limit = limit
+            self.session = session
+        }
+    }
+
+    /// Asks for the page after the handles found so far; then the next, until the node says no more.
+    private func findPage(
+        _ pages: FindPages, completion: @escaping @Sendable (Result<SearchResult, CofferClientError>) -> Void
+    ) {
+        let after = pages.result.handles.last ?? 0
         var call = Coffer_V1_PipelineCall()
         call.find = .with {
-            $0.template = template
-            $0.limit = limit
+            $0.template = pages.template
+            if pages.result.objects.count < pages.attributeLimit { $0.attributeTypes = pages.attributeTypes }
+            $0.limit = pages.limit == 0 ? 0 : pages.limit - UInt32(pages.result.handles.count)
+            $0.after = after
         }
-        pipelinedReply(call, session: session) { completion($0.map(\.handles)) }
+        pipelinedReply(call, session: pages.session) { result in
+            switch result {
+            case .failure(let error): completion(.failure(error))
+            case .success(let reply):
+                pages.result.handles += reply.handles
+                pages.result.objects += reply.objects
+                let full = pages.limit != 0 && pages.result.handles.count >= Int(pages.limit)
+                // A page that does not move past the cursor would loop forever: take it as the end.
+                guard reply.more, !full, let last = reply.handles.last, last > after else {
+                    return completion(.success(pages.result))
+                }
+                self.findPage(pages, completion: completion)
+            }
+        }
     }
 
     /// Reads attributes; each result is the value or the per-attribute CKR (sensitive, invalid type).

@@ -44,6 +44,9 @@ public func cCopyObject(
 public func cDestroyObject(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE) -> CK_RV {
     returnCode { () throws(CKRError) in
         let remote = try Library.shared.session(session).remote
+        // Before and after the call: a search in flight meanwhile then stores nothing (AttributeCache).
+        Library.shared.invalidateAttributes(UInt64(object))
+        defer { Library.shared.invalidateAttributes(UInt64(object)) }
         try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
             try await client.destroyObject(UInt64(object), session: remote)
         }
@@ -67,7 +70,8 @@ public func cGetObjectSize(
     }
 }
 
-/// C_GetAttributeValue: fills what it can (see `Template.fill`).
+/// C_GetAttributeValue: fills what it can (see `Template.fill`), from the attributes the last search
+/// brought when it has them all (see `AttributeCache`), else from the node.
 @_cdecl("C_GetAttributeValue")
 public func cGetAttributeValue(
     _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ template: UnsafeMutablePointer<CK_ATTRIBUTE>?,
@@ -77,8 +81,13 @@ public func cGetAttributeValue(
         let remote = try Library.shared.session(session).remote
         let template = try required(template)
         let types = try Template.types(template, count)
-        let results = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            try await client.getAttributes(UInt64(object), types: types, session: remote)
+        let results: [Coffer_V1_AttributeResult]
+        if let cached = try Library.shared.cachedAttributes(UInt64(object), types: types) {
+            results = cached
+        } else {
+            results = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                try await client.getAttributes(UInt64(object), types: types, session: remote)
+            }
         }
         try Template.fill(template, count, from: results)
     }
@@ -94,6 +103,8 @@ public func cSetAttributeValue(
         let remote = try Library.shared.session(session).remote
         guard template != nil else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         let attributes = try Template.attributes(template, count)
+        Library.shared.invalidateAttributes(UInt64(object))
+        defer { Library.shared.invalidateAttributes(UInt64(object)) }
         try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
             try await client.setAttributes(UInt64(object), template: attributes, session: remote)
         }
@@ -112,7 +123,7 @@ public func cFindObjectsInit(_ session: CK_SESSION_HANDLE, _ template: UnsafeMut
         // object belongs to a user, so before C_Login the search succeeds and finds nothing (libp11
         // and SunPKCS11 search before they log in).
         let handles: [UInt64] =
-            try Library.shared.read({ $0.loggedIn }) ? try Library.shared.find(attributes, session: record.remote) : []
+            try Library.shared.read({ $0.loggedIn }) ? try Library.shared.search(attributes, session: record.remote) : []
         try Library.shared.withSession(session) { (record: inout Session) throws(CKRError) in
             guard record.find == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             record.find = Session.FindCursor(handles: handles)

@@ -20,8 +20,13 @@ final class Library: Sendable {
         var clusterName = ""
         var callLimit: Duration = .seconds(30)
         var loggedIn = false {
-            didSet { checkedUses.removeAll() }
+            didSet {
+                checkedUses.removeAll()
+                attributeCache.removeAll()
+            }
         }
+        /// Public attributes of objects found by this login's searches (see `AttributeCache`).
+        var attributeCache = AttributeCache()
         /// Key uses the node has accepted at a C_*Init since the login (see `startOperation`).
         var checkedUses: Set<CheckedUse> = []
         /// The client's failover count at C_Login.

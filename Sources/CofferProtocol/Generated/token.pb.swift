@@ -420,6 +420,9 @@ public nonisolated struct Coffer_V1_DestroyObjectResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+/// One page of a search. Handles come in ascending order; a search with more matches than one page
+/// answers `more`, and the caller asks again with `after` set to the last handle it got, until `more`
+/// is false (docs/protocol.md, "Searches and paging").
 public nonisolated struct Coffer_V1_FindObjectsRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -436,8 +439,17 @@ public nonisolated struct Coffer_V1_FindObjectsRequest: Sendable {
 
   public var template: [Coffer_V1_Attribute] = []
 
-  /// At most this many handles (0: the node's default page).
+  /// At most this many handles in this page (0: the node's default page, 1,000; at most 10,000).
   public var limit: UInt32 = 0
+
+  /// Only handles greater than this one (0: from the first).
+  public var after: UInt64 = 0
+
+  /// Attribute types (at most 256) whose values to return with each handle found, in `objects`, so
+  /// that a lister need not read them one call at a time. Only attributes that are never secret are
+  /// answered: a key's secret components are left out, whatever its policy (read them with
+  /// GetAttributes). With them, a page also ends before its reply passes 1 MiB.
+  public var attributeTypes: [UInt64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -462,11 +474,33 @@ public nonisolated struct Coffer_V1_FindObjectsResponse: Sendable {
 
   public var handles: [UInt64] = []
 
+  /// More objects match after the last of `handles`.
+  public var more: Bool = false
+
+  /// With `attribute_types`: one per handle, in the same order.
+  public var objects: [Coffer_V1_FoundObject] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
+/// A found object's answered attributes: each the value or the CKR GetAttributes would give for it
+/// (CKR_ATTRIBUTE_TYPE_INVALID for one the object does not have). Secret components are absent.
+public nonisolated struct Coffer_V1_FoundObject: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var handle: UInt64 = 0
+
+  public var attributes: [Coffer_V1_AttributeResult] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Coffer_V1_GetAttributesRequest: Sendable {
@@ -1555,8 +1589,14 @@ public nonisolated struct Coffer_V1_PipelineReply: Sendable {
 
   public var output: Data = Data()
 
-  /// The handles a `find` call found (at most its limit).
+  /// The handles a `find` call found (one page: at most its limit).
   public var handles: [UInt64] = []
+
+  /// For `find`: more objects match after the last of `handles` (FindObjectsResponse.more).
+  public var more: Bool = false
+
+  /// For `find` with `attribute_types`: FindObjectsResponse.objects.
+  public var objects: [Coffer_V1_FoundObject] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2242,7 +2282,7 @@ nonisolated extension Coffer_V1_DestroyObjectResponse: SwiftProtobuf.Message, Sw
 
 nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FindObjectsRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}template\0\u{1}limit\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}template\0\u{1}limit\0\u{1}after\0\u{3}attribute_types\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2253,6 +2293,8 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.template) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.limit) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.after) }()
+      case 5: try { try decoder.decodeRepeatedUInt64Field(value: &self.attributeTypes) }()
       default: break
       }
     }
@@ -2272,6 +2314,12 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
     if self.limit != 0 {
       try visitor.visitSingularUInt32Field(value: self.limit, fieldNumber: 3)
     }
+    if self.after != 0 {
+      try visitor.visitSingularUInt64Field(value: self.after, fieldNumber: 4)
+    }
+    if !self.attributeTypes.isEmpty {
+      try visitor.visitPackedUInt64Field(value: self.attributeTypes, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2279,6 +2327,8 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
     if lhs._header != rhs._header {return false}
     if lhs.template != rhs.template {return false}
     if lhs.limit != rhs.limit {return false}
+    if lhs.after != rhs.after {return false}
+    if lhs.attributeTypes != rhs.attributeTypes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2286,7 +2336,7 @@ nonisolated extension Coffer_V1_FindObjectsRequest: SwiftProtobuf.Message, Swift
 
 nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".FindObjectsResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}handles\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}handles\0\u{1}more\0\u{1}objects\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2296,6 +2346,8 @@ nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, Swif
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.more) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.objects) }()
       default: break
       }
     }
@@ -2312,12 +2364,55 @@ nonisolated extension Coffer_V1_FindObjectsResponse: SwiftProtobuf.Message, Swif
     if !self.handles.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 2)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 3)
+    }
+    if !self.objects.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.objects, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coffer_V1_FindObjectsResponse, rhs: Coffer_V1_FindObjectsResponse) -> Bool {
     if lhs._header != rhs._header {return false}
     if lhs.handles != rhs.handles {return false}
+    if lhs.more != rhs.more {return false}
+    if lhs.objects != rhs.objects {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_FoundObject: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".FoundObject"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}handle\0\u{1}attributes\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.handle) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.attributes) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.handle != 0 {
+      try visitor.visitSingularUInt64Field(value: self.handle, fieldNumber: 1)
+    }
+    if !self.attributes.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.attributes, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_FoundObject, rhs: Coffer_V1_FoundObject) -> Bool {
+    if lhs.handle != rhs.handle {return false}
+    if lhs.attributes != rhs.attributes {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4027,7 +4122,7 @@ nonisolated extension Coffer_V1_PipelineBatch: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PipelineReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0\u{1}more\0\u{1}objects\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4041,6 +4136,8 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
       case 4: try { try decoder.decodeSingularInt64Field(value: &self.revision) }()
       case 5: try { try decoder.decodeSingularBytesField(value: &self.output) }()
       case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.more) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.objects) }()
       default: break
       }
     }
@@ -4065,6 +4162,12 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if !self.handles.isEmpty {
       try visitor.visitPackedUInt64Field(value: self.handles, fieldNumber: 6)
     }
+    if self.more != false {
+      try visitor.visitSingularBoolField(value: self.more, fieldNumber: 7)
+    }
+    if !self.objects.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.objects, fieldNumber: 8)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4075,6 +4178,8 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if lhs.revision != rhs.revision {return false}
     if lhs.output != rhs.output {return false}
     if lhs.handles != rhs.handles {return false}
+    if lhs.more != rhs.more {return false}
+    if lhs.objects != rhs.objects {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

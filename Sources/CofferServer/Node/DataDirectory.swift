@@ -21,6 +21,8 @@ public struct DataDirectory: Sendable {
     }
 
     public var store: String { path + "/store.sqlite" }
+    /// The lock file a running cofferd holds (`DataDirectoryLock`); it contains the holder's PID.
+    public var lock: String { path + "/cofferd.lock" }
     public var nodeID: String { path + "/node-id" }
     public var tls: String { path + "/tls" }
     public var serverCertificate: String { tls + "/server.pem" }

@@ -85,7 +85,8 @@ extension TokenService {
                 reply.output = Data(
                     try single(.decrypt, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
             case .find(let request)?:
-                reply.handles = try find(request, caller)
+                let page = try find(request, caller)
+                (reply.handles, reply.more, reply.objects) = (page.handles, page.more, page.objects)
             case nil:
                 throw ServiceFailure(.argumentsBad, "a pipeline call names no operation")
             }

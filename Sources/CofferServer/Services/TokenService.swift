@@ -97,18 +97,84 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func findObjects(request: Coffer_V1_FindObjectsRequest, context: ServerContext) async throws -> Coffer_V1_FindObjectsResponse {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_FindObjectsResponse()
-            response.handles = try find(request, caller)
+            let page = try find(request, caller)
+            (response.handles, response.more, response.objects) = (page.handles, page.more, page.objects)
             response.header = gate.responseHeader()
             return response
         }
     }
 
-    /// The handles a FindObjects request finds, at most its limit (also answered on the pipeline).
-    func find(_ request: Coffer_V1_FindObjectsRequest, _ caller: Caller) throws -> [UInt64] {
+    /// One page of a search: its handles, whether more match past them, and with `attribute_types`
+    /// each object's public attributes.
+    struct FoundPage {
+        var handles: [UInt64] = []
+        var more = false
+        var objects: [Coffer_V1_FoundObject] = []
+    }
+
+    /// One page of a FindObjects search (also answered on the pipeline): the matching handles after
+    /// `request.after`, ascending, at most the page's limit, and whether more match beyond them.
+    func find(_ request: Coffer_V1_FindObjectsRequest, _ caller: Caller) throws -> FoundPage {
         let user = try caller.requireUser()
         let template = try WireDecoding.template(request.template)
+        guard request.attributeTypes.count <= WireDecoding.maxAttributes else {
+            throw ServiceFailure.argumentsBad("more than \(WireDecoding.maxAttributes) attribute types")
+        }
         let limit = request.limit == 0 ? WireDecoding.defaultFindLimit : min(Int(request.limit), WireDecoding.maxFindLimit)
-        return Array(try state.find(template, for: user, in: caller.context).prefix(limit))
+        let all = try state.find(template, for: user, in: caller.context)
+        // `all` is ascending: the page starts at the first handle past the cursor.
+        var low = 0
+        var high = all.count
+        while low < high {
+            let middle = (low + high) / 2
+            if all[middle] <= request.after { low = middle + 1 } else { high = middle }
+        }
+        var page = FoundPage()
+        guard !request.attributeTypes.isEmpty else {
+            page.handles = Array(all[low...].prefix(limit))
+            page.more = low + page.handles.count < all.count
+            return page
+        }
+        let types = request.attributeTypes.map { AttributeType(rawValue: $0) }
+        var bytes = 0
+        var next = low
+        while next < all.count, next - low < limit, bytes < WireDecoding.maxFoundAttributeBytes {
+            let handle = all[next]
+            next += 1
+            // An object destroyed since the search is simply not in this page.
+            guard let object = try? state.object(handle, for: user, in: caller.context).object else { continue }
+            let found = Self.publicAttributes(types, of: object)
+            page.handles.append(handle)
+            page.objects.append(found)
+            bytes += found.attributes.reduce(16) { $0 + $1.value.count + 16 }
+        }
+        page.more = next < all.count
+        return page
+    }
+
+    /// The attributes of `types` that are never secret, as C_GetAttributeValue would answer them; a
+    /// secret component is left out (even one the policy would reveal), so no key material travels
+    /// with a search.
+    static func publicAttributes(_ types: [AttributeType], of object: StoredObject) -> Coffer_V1_FoundObject {
+        let rules = ObjectSchema.rules(for: object.objectClass, keyType: object.keyType)
+        var found = Coffer_V1_FoundObject()
+        found.handle = object.handle
+        for type in types {
+            var result = Coffer_V1_AttributeResult()
+            result.type = type.rawValue
+            if let rule = rules[type] {
+                if rule.contains(.secret) { continue }
+                if let value = object.attributes[type] {
+                    result.value = Data(value.rawBytes)
+                } else {
+                    result.error = UInt64(ReturnCode.attributeTypeInvalid.rawValue)
+                }
+            } else {
+                result.error = UInt64(ReturnCode.attributeTypeInvalid.rawValue)
+            }
+            found.attributes.append(result)
+        }
+        return found
     }
 
     func getAttributes(request: Coffer_V1_GetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_GetAttributesResponse {

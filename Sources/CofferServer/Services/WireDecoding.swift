@@ -18,9 +18,12 @@ enum WireDecoding {
     static let maxRandomBytes = 1 << 20
     /// Most bytes in one mechanism parameter field.
     static let maxParameterBytes = 64 << 10
-    /// FindObjects' page when the request names none, and the most it may ask for.
+    /// FindObjects' page when the request names none, and the most it may ask for. A search with
+    /// more matches answers `more`, and the caller pages on with `after` (never a silent cap).
     static let defaultFindLimit = 1000
     static let maxFindLimit = 10_000
+    /// A page that carries attributes ends once they pass this many bytes (gRPC's message limit is 4 MiB).
+    static let maxFoundAttributeBytes = 1 << 20
 
     /// A template's typed attributes.
     static func template(_ attributes: [Coffer_V1_Attribute]) throws(ServiceFailure) -> AttributeSet {

@@ -18,19 +18,19 @@ extension KeyCommand {
         func run() async throws {
             let rows = try await Connection.with(options) { client in
                 let template: [Coffer_V1_Attribute] = label.map { [.string(attribute("label"), $0)] } ?? []
-                var rows: [[String: Any]] = []
-                for handle in try await client.findObjects(template: template) {
-                    let types = ["class", "key-type", "label", "id"].map(attribute)
-                    let values = try await client.getAttributes(handle, types: types)
-                    rows.append([
-                        "handle": handle,
-                        "class": values.first?.ulong.map(AttributeNames.className) ?? "",
-                        "key_type": values.count > 1 ? values[1].ulong.map(AttributeNames.keyTypeName) ?? "" : "",
-                        "label": values.count > 2 ? values[2].string ?? "" : "",
-                        "id": values.count > 3 ? values[3].bytes.map(Hex.encode) ?? "" : "",
-                    ])
+                // One search brings every match and these (never secret) attributes, page by page.
+                let types = ["class", "key-type", "label", "id"].map(attribute)
+                let found = try await client.search(template: template, attributeTypes: types)
+                return found.objects.map { object -> [String: Any] in
+                    let values = Dictionary(object.attributes.map { ($0.type, $0) }, uniquingKeysWith: { first, _ in first })
+                    return [
+                        "handle": object.handle,
+                        "class": values[types[0]]?.ulong.map(AttributeNames.className) ?? "",
+                        "key_type": values[types[1]]?.ulong.map(AttributeNames.keyTypeName) ?? "",
+                        "label": values[types[2]]?.string ?? "",
+                        "id": values[types[3]]?.bytes.map(Hex.encode) ?? "",
+                    ]
                 }
-                return rows
             }
             try Output.emit(
                 options, json: ["keys": rows],

@@ -115,6 +115,19 @@ final class CofferdProcess: @unchecked Sendable {
         return process.terminationReason == .exit ? process.terminationStatus : -1
     }
 
+    /// Waits at most `seconds` for the process to exit by itself and returns its status; nil (after
+    /// stopping it) when it was still running, so a test of an expected exit fails instead of hanging.
+    func exitStatus(within seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            process.interrupt()
+            _ = waitForExit()
+            return nil
+        }
+        return waitForExit()
+    }
+
     deinit {
         if process.isRunning {
             process.interrupt()

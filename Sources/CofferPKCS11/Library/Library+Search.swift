@@ -1,0 +1,37 @@
+// C_FindObjectsInit's search with the public attributes of what it finds, kept in the attribute
+// cache for the C_GetAttributeValue calls that follow; and the cache's reads and invalidations.
+import CofferClient
+import CofferProtocol
+
+extension Library {
+    /// Every handle matching `attributes`, on the pipeline (the fast path when attached); the found
+    /// objects' public attributes go into the cache.
+    func search(_ attributes: [Coffer_V1_Attribute], session remote: UInt64) throws(CKRError) -> [UInt64] {
+        let (client, limit, writes) = try read { (state: State) throws(CKRError) in
+            (state.client!, state.callLimit, state.attributeCache.writes)
+        }
+        let found = try Blocking.wait(limit: limit) { finish in
+            client.search(
+                template: attributes, attributeTypes: AttributeCache.types, attributeLimit: AttributeCache.capacity,
+                session: remote, completion: finish)
+        }
+        let now = ContinuousClock.now
+        try change { (state: inout State) throws(CKRError) in
+            state.attributeCache.store(found.objects, since: writes, at: now)
+        }
+        return found.handles
+    }
+
+    /// The cached results for `types` of `object`, when all are cached and fresh.
+    func cachedAttributes(_ object: UInt64, types: [UInt64]) throws(CKRError) -> [Coffer_V1_AttributeResult]? {
+        let now = ContinuousClock.now
+        return try read { (state: State) throws(CKRError) in
+            state.attributeCache.results(object, types: types, at: now)
+        }
+    }
+
+    /// Forgets what the cache holds of `object`, which this application is changing or destroying.
+    func invalidateAttributes(_ object: UInt64) {
+        _ = try? change { $0.attributeCache.invalidate(object) }
+    }
+}
