@@ -42,7 +42,9 @@ public protocol KeyPairGenerationMechanism: Mechanism {
 
 /// Key derivation (ECDH, HKDF).
 public protocol DeriveMechanism: Mechanism {
-    func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount: Int) throws(CryptoError) -> SymmetricKey
+    /// `outputByteCount` nil asks for the mechanism's own output length (the ECDH shared secret's,
+    /// HKDF's hash length), which PKCS#11 gives a derived generic secret without CKA_VALUE_LEN.
+    func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount: Int?) throws(CryptoError) -> SymmetricKey
 }
 
 /// Key encapsulation (ML-KEM).

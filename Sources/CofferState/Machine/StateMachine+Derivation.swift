@@ -12,6 +12,12 @@ extension StateMachine {
     ) async throws(StateError) -> ObjectHandle {
         let barrier = try requireBarrier()
         let base = try keyObject(baseKey, for: user, in: context)
+        // PKCS#11 3.0 sections 2.3.x (ECDH) and 2.43 (HKDF): without a class or key type the derived
+        // key is a generic secret, and without CKA_VALUE_LEN a generic secret is as long as the
+        // mechanism's output. Key types of several lengths (AES) need CKA_VALUE_LEN.
+        var template = template
+        if template[.objectClass] == nil { template[.objectClass] = .ulong(ObjectClass.secretKey.rawValue) }
+        if template[.keyType] == nil { template[.keyType] = .ulong(KeyType.genericSecret.rawValue) }
         let target: UnwrapTarget
         do {
             try Access.checkCreateObjects(by: user)
@@ -25,20 +31,24 @@ extension StateMachine {
         guard target.objectClass == .secretKey else {
             throw .model(.templateInconsistent(.objectClass, "derivation makes secret keys"))
         }
-        guard let length = target.expectedValueLength else { throw .model(.templateIncomplete(.valueLen)) }
+        let length = target.expectedValueLength
+        guard length != nil || target.keyType == .genericSecret else { throw .model(.templateIncomplete(.valueLen)) }
         guard let material = base.material else {
             throw .model(.keyTypeInconsistent(mechanism, base.object.keyType ?? .genericSecret))
         }
         let registry = try mechanisms
         let derived: [UInt8]
-        do {
+        do throws(CryptoError) {
             let key = try registry.derivation(mechanism).derive(baseKey: material, parameters: parameters, outputByteCount: length)
             derived = key.withUnsafeBytes { Array($0) }
+            guard TemplateRules.secretKeyLengths(target.keyType).contains(derived.count) else {
+                throw CryptoError.keySizeRange("the derived key's \(derived.count) bytes do not fit \(target.keyType)")
+            }
         } catch {
             throw .crypto(error)
         }
         var attributes = LibraryAttributes.derived(target.attributes, from: base.object.attributes)
-        attributes[.valueLen] = .ulong(UInt64(length))
+        attributes[.valueLen] = .ulong(UInt64(derived.count))
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(derived))]), keyBlob: nil)

@@ -10,7 +10,7 @@ public struct ECDH1Derive: DeriveMechanism {
     public var type: MechanismType { .ecdh1Derive }
     public var info: MechanismInfo { ECDSASignature.curveInfo([.derive]) }
 
-    public func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount: Int) throws(CryptoError)
+    public func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount requested: Int?) throws(CryptoError)
         -> SymmetricKey
     {
         guard case .ecdh(let kdf, let sharedData, let publicData) = parameters else {
@@ -27,6 +27,7 @@ public struct ECDH1Derive: DeriveMechanism {
         case let montgomeryKey as X25519PrivateKey: secret = try montgomeryKey.sharedSecret(with: publicData)
         default: throw .keyTypeInconsistent("ECDH needs an EC or X25519 private key")
         }
+        let outputByteCount = requested ?? secret.count
         guard (1...secret.count).contains(outputByteCount) else {
             throw .keySizeRange("ECDH gives at most \(secret.count) bytes, not \(outputByteCount)")
         }

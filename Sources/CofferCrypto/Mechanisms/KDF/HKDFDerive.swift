@@ -22,7 +22,7 @@ public struct HKDFDerive: DeriveMechanism {
 
     /// Extract and expand gives `outputByteCount` bytes (1 to 255 hash lengths); extract alone gives the
     /// pseudorandom key, whose length is the hash length; expand alone treats the base key as that key.
-    public func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount: Int) throws(CryptoError) -> SymmetricKey {
+    public func derive(baseKey: KeyMaterial, parameters: MechanismParameters, outputByteCount: Int?) throws(CryptoError) -> SymmetricKey {
         guard case .secret(let base) = baseKey else { throw .keyTypeInconsistent("HKDF needs a secret base key") }
         guard Self.keyByteCounts.contains(base.bitCount / 8) else {
             throw .keySizeRange("HKDF base keys are 1 to 512 bytes, not \(base.bitCount / 8)")
@@ -40,9 +40,10 @@ public struct HKDFDerive: DeriveMechanism {
         _: H.Type,
         _ base: SymmetricKey,
         _ parameters: HKDFParameters,
-        _ outputByteCount: Int
+        _ requested: Int?
     ) throws(CryptoError) -> SymmetricKey {
         let hashLength = H.Digest.byteCount
+        let outputByteCount = requested ?? hashLength
         switch (parameters.extract, parameters.expand) {
         case (true, false):
             guard outputByteCount == hashLength else {
