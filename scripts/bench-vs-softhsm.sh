@@ -332,6 +332,16 @@ add("COFFER_BENCH_PIN=1234 coffer bench --module /usr/lib/softhsm/libsofthsm2.so
 add("    --threads 4 --duration 10 --operation p256-sign")
 add("```")
 add("")
+# Measurements made by hand (listing objects) live in the page's "## Listing objects" section: kept as it is.
+if output.exists():
+    previous = output.read_text().split("\n")
+    if "## Listing objects" in previous:
+        start = previous.index("## Listing objects")
+        end = next((i for i in range(start + 1, len(previous)) if previous[i].startswith("## ")), len(previous))
+        kept = previous[start:end]
+        while kept and kept[-1] == "":
+            kept.pop()
+        lines += kept + [""]
 output.write_text("\n".join(lines) + "\n")
 print("\n".join(lines[lines.index("## Results"):lines.index("## Machine and versions")]))
 PYTHON

@@ -1,6 +1,6 @@
 // The public attributes the last searches brought back, so that the C_GetAttributeValue calls a
 // lister makes after C_FindObjects (pkcs11-tool -O, keytool -list: a dozen per object) need no node
-// call each. Never a secret component: the node leaves those out of a search (docs/pkcs11.md).
+// call each. Never key material: the node leaves it out of a search (docs/protocol.md).
 import CPKCS11
 import CofferProtocol
 
@@ -12,9 +12,12 @@ import CofferProtocol
 /// once an entry expires, `lifetime` after its search. Session objects are never cached: they die
 /// with their session, which the cache would not notice.
 struct AttributeCache: Sendable {
-    /// The attributes a search asks for: the ones listers read, none of them ever secret.
+    /// The attributes a search asks for: the ones listers read. CKA_VALUE is among them because
+    /// pkcs11-tool -O asks every key for it: the node answers a key's only with CKR_ATTRIBUTE_SENSITIVE
+    /// (when the key is sensitive or unextractable) or not at all, and public values only for
+    /// certificates and other objects whose CKA_VALUE is not secret.
     static let types: [UInt64] = [
-        CKA_CLASS, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_APPLICATION, CKA_OBJECT_ID, CKA_CERTIFICATE_TYPE,
+        CKA_CLASS, CKA_VALUE, CKA_TOKEN, CKA_PRIVATE, CKA_LABEL, CKA_APPLICATION, CKA_OBJECT_ID, CKA_CERTIFICATE_TYPE,
         CKA_ISSUER, CKA_SERIAL_NUMBER, CKA_CERTIFICATE_CATEGORY, CKA_TRUSTED, CKA_KEY_TYPE, CKA_SUBJECT, CKA_ID,
         CKA_SENSITIVE, CKA_ENCRYPT, CKA_DECRYPT, CKA_WRAP, CKA_UNWRAP, CKA_SIGN, CKA_SIGN_RECOVER, CKA_VERIFY,
         CKA_VERIFY_RECOVER, CKA_DERIVE, CKA_START_DATE, CKA_END_DATE, CKA_MODULUS, CKA_MODULUS_BITS,

@@ -193,15 +193,6 @@ extension Library {
         return try Blocking.wait(limit: limit) { finish in client.pipelined(single, session: remote, completion: finish) }
     }
 
-    /// C_FindObjectsInit's search, on the pipeline (the fast path when attached): the reply wakes the
-    /// calling C thread directly, as for a signature.
-    func find(_ attributes: [Coffer_V1_Attribute], session remote: UInt64) throws(CKRError) -> [UInt64] {
-        let (client, limit) = try read { (state: State) throws(CKRError) in (state.client!, state.callLimit) }
-        return try Blocking.wait(limit: limit) { finish in
-            client.findObjects(template: attributes, session: remote, completion: finish)
-        }
-    }
-
     /// The pipeline call for a single-part `kind` (none for digests, which are not pipelined).
     static func pipelineCall(
         _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data

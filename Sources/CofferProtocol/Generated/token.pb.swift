@@ -446,9 +446,9 @@ public nonisolated struct Coffer_V1_FindObjectsRequest: Sendable {
   public var after: UInt64 = 0
 
   /// Attribute types (at most 256) whose values to return with each handle found, in `objects`, so
-  /// that a lister need not read them one call at a time. Only attributes that are never secret are
-  /// answered: a key's secret components are left out, whatever its policy (read them with
-  /// GetAttributes). With them, a page also ends before its reply passes 1 MiB.
+  /// that a lister need not read them one call at a time. No key material travels this way: a secret
+  /// component that the key's policy would reveal is left out (read it with GetAttributes), and one
+  /// it refuses comes back as CKR_ATTRIBUTE_SENSITIVE. With them, a page ends before its reply passes 1 MiB.
   public var attributeTypes: [UInt64] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -488,7 +488,7 @@ public nonisolated struct Coffer_V1_FindObjectsResponse: Sendable {
 }
 
 /// A found object's answered attributes: each the value or the CKR GetAttributes would give for it
-/// (CKR_ATTRIBUTE_TYPE_INVALID for one the object does not have). Secret components are absent.
+/// (CKR_ATTRIBUTE_TYPE_INVALID for one the object does not have); a revealable secret component is absent.
 public nonisolated struct Coffer_V1_FoundObject: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for

@@ -152,19 +152,24 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         return page
     }
 
-    /// The attributes of `types` that are never secret, as C_GetAttributeValue would answer them; a
-    /// secret component is left out (even one the policy would reveal), so no key material travels
-    /// with a search.
+    /// The attributes of `types` as C_GetAttributeValue would answer them, except that no key material
+    /// travels with a search: a secret component the policy would reveal is left out. One it refuses
+    /// (a sensitive or unextractable key's) comes back as CKR_ATTRIBUTE_SENSITIVE, as GetAttributes
+    /// says for it to anyone: that follows from CKA_SENSITIVE and CKA_EXTRACTABLE, which are public,
+    /// and it never changes (both move one way only).
     static func publicAttributes(_ types: [AttributeType], of object: StoredObject) -> Coffer_V1_FoundObject {
         let rules = ObjectSchema.rules(for: object.objectClass, keyType: object.keyType)
         var found = Coffer_V1_FoundObject()
         found.handle = object.handle
+        let revealable = !(object.attributes.bool(.sensitive) ?? true) && (object.attributes.bool(.extractable) ?? false)
         for type in types {
             var result = Coffer_V1_AttributeResult()
             result.type = type.rawValue
             if let rule = rules[type] {
-                if rule.contains(.secret) { continue }
-                if let value = object.attributes[type] {
+                if rule.contains(.secret) {
+                    guard !revealable else { continue }
+                    result.error = UInt64(ReturnCode.attributeSensitive.rawValue)
+                } else if let value = object.attributes[type] {
                     result.value = Data(value.rawBytes)
                 } else {
                     result.error = UInt64(ReturnCode.attributeTypeInvalid.rawValue)

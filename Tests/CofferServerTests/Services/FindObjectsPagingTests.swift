@@ -1,6 +1,6 @@
 // TokenService.FindObjects pages over the in-process transport: ascending handles, `more` while
 // matches remain past the page, `after` continues where the last page ended, and a limit bounds it;
-// with attribute types, each object's public attributes come along and secret components never do.
+// with attribute types, each object's public attributes come along and key material never does.
 
 import CofferCrypto
 import CofferModel
@@ -88,7 +88,13 @@ import Testing
             #expect(found.objects.map(\.handle) == found.handles)
             for object in found.objects {
                 let byType = Dictionary(uniqueKeysWithValues: object.attributes.map { ($0.type, $0) })
-                #expect(byType[AttributeType.value.rawValue] == nil, "a secret component travelled with a search")
+                if object.handle == open {
+                    #expect(byType[AttributeType.value.rawValue] == nil, "a secret component travelled with a search")
+                } else {
+                    // The sensitive key's CKA_VALUE: only the refusal GetAttributes gives anyone.
+                    #expect(byType[AttributeType.value.rawValue]?.error == UInt64(ReturnCode.attributeSensitive.rawValue))
+                    #expect(byType[AttributeType.value.rawValue]?.value.isEmpty != false)
+                }
                 #expect(byType[AttributeType.label.rawValue]?.value == Data((object.handle == open ? "open" : "closed").utf8))
                 #expect(byType[AttributeType.modulus.rawValue]?.error == UInt64(ReturnCode.attributeTypeInvalid.rawValue))
                 #expect(byType[AttributeType.valueLen.rawValue]?.value.isEmpty == false)
