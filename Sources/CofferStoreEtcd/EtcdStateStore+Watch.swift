@@ -17,7 +17,8 @@ extension EtcdStateStore {
             state.watches[id] = OpenWatch(continuation: continuation, task: nil)
             // "From now": the revision after the newest this store has seen, so that a write this
             // store made before the call is not in the watch and none after it is missed (etcd's own
-            // 0 would start wherever the watch is created, after writes that raced with it).
+            // 0 would start wherever the watch is created, after writes that raced with it). A store
+            // that has made no call yet knows no revision and falls back to etcd's 0.
             let start = fromRevision > 0 ? fromRevision : (state.seenRevision > 0 ? state.seenRevision + 1 : 0)
             return (id, start)
         }

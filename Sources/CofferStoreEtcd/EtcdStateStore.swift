@@ -24,7 +24,7 @@ public final class EtcdStateStore: StateStore {
     private let connections: Task<Void, Never>
     let kv: Etcdserverpb_KV.Client<Transport>
     let watchService: Etcdserverpb_Watch.Client<Transport>
-    private let auth: Etcdserverpb_Auth.Client<Transport>
+    let auth: Etcdserverpb_Auth.Client<Transport>
     let state = Mutex(State())
 
     /// The bytes etcd adds to a transaction (its raft header) before checking `--max-request-bytes`.

@@ -6,6 +6,7 @@
 import CofferState
 import CofferStoreEtcd
 import Foundation
+import Synchronization
 
 /// Why the etcd tests cannot run; they fail with this rather than skip.
 struct EtcdTestServerError: Error, CustomStringConvertible {
@@ -17,6 +18,15 @@ actor EtcdTestServer {
     static let shared = EtcdTestServer()
 
     private var started: Result<EtcdConfiguration.Endpoint, EtcdTestServerError>?
+    private var pid: Int32 = 0
+
+    /// A member of its own, for a test that changes etcd itself (auth); `shared` for the rest.
+    init() {}
+
+    /// Kills the member with SIGKILL, if it runs.
+    func stop() {
+        if pid > 0 { kill(pid, SIGKILL) }
+    }
 
     /// The client endpoint of the running member, started now if it is not yet.
     func endpoint() async throws -> EtcdConfiguration.Endpoint {
@@ -59,8 +69,9 @@ actor EtcdTestServer {
         process.standardError = FileHandle.nullDevice
         try process.run()
         let pid = process.processIdentifier
-        etcdTestServerPID = pid
-        atexit { if etcdTestServerPID > 0 { kill(etcdTestServerPID, SIGKILL) } }
+        self.pid = pid
+        etcdTestServerPIDs.withLock { $0.append(pid) }
+        atexit { etcdTestServerPIDs.withLock { pids in for pid in pids { kill(pid, SIGKILL) } } }
         try startWatchdog(etcd: pid, folder: folder)
 
         let endpoint = EtcdConfiguration.Endpoint(host: "127.0.0.1", port: clientPort)
@@ -99,8 +110,8 @@ actor EtcdTestServer {
     }
 }
 
-/// The etcd member's PID, for the exit handler (a C function pointer cannot capture it).
-nonisolated(unsafe) private var etcdTestServerPID: Int32 = 0
+/// The etcd members' PIDs, for the exit handler (a C function pointer cannot capture them).
+private let etcdTestServerPIDs = Mutex<[Int32]>([])
 
 /// A loopback TCP port that was free a moment ago (bound to port 0, read back, released).
 func freeLoopbackPort() throws -> Int {
