@@ -53,7 +53,9 @@ enum EtcdFailure: Error, Equatable {
 
     /// A message from the network, cut to 200 printable ASCII characters, for an error text.
     static func printable(_ text: String) -> String {
-        let kept = text.unicodeScalars.prefix(200).map { $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?" }
+        let kept = text.unicodeScalars.prefix(200).map {
+            $0.isASCII && $0.value >= 0x20 && $0.value < 0x7F ? Character($0) : "?"
+        }
         return String(kept)
     }
 }

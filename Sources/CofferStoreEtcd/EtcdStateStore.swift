@@ -117,7 +117,9 @@ public final class EtcdStateStore: StateStore {
         // Any key does: only the header's revision is read. The bare prefix is never a store key.
         request.key = keyspace.prefix.isEmpty ? Data([0x00]) : Data(keyspace.prefix)
         request.countOnly = true
-        let response = try await call { [request] metadata, options in try await self.kv.range(request, metadata: metadata, options: options) }
+        let response = try await call { [request] metadata, options in
+            try await self.kv.range(request, metadata: metadata, options: options)
+        }
         return try revision(of: response.header, hasHeader: response.hasHeader)
     }
 
@@ -174,7 +176,9 @@ public final class EtcdStateStore: StateStore {
         request.failure = failure.map(etcdOperation)
         let bytes: [UInt8] = try request.serializedBytes()
         try limits.checkRequestBytes(bytes.count + Self.requestOverheadBytes)
-        let response = try await call { [request] metadata, options in try await self.kv.txn(request, metadata: metadata, options: options) }
+        let response = try await call { [request] metadata, options in
+            try await self.kv.txn(request, metadata: metadata, options: options)
+        }
         return TransactionResult(
             succeeded: response.succeeded, revision: try revision(of: response.header, hasHeader: response.hasHeader))
     }
@@ -185,7 +189,9 @@ public final class EtcdStateStore: StateStore {
         // Physical: return once the old revisions are gone, so that a read after it cannot reach them.
         request.physical = true
         do {
-            _ = try await call { [request] metadata, options in try await self.kv.compact(request, metadata: metadata, options: options) }
+            _ = try await call { [request] metadata, options in
+                try await self.kv.compact(request, metadata: metadata, options: options)
+            }
         } catch EtcdFailure.compacted {
             throw StoreError.compacted(requested: revision, compactRevision: try await compactRevision(below: revision))
         } catch EtcdFailure.futureRevision {
@@ -215,10 +221,13 @@ public final class EtcdStateStore: StateStore {
         -> Etcdserverpb_RangeResponse
     {
         do {
-            return try await call { [request] metadata, options in try await self.kv.range(request, metadata: metadata, options: options) }
+            return try await call { [request] metadata, options in
+                try await self.kv.range(request, metadata: metadata, options: options)
+            }
         } catch EtcdFailure.compacted {
             let requested = revision ?? 0
-            throw StoreError.compacted(requested: requested, compactRevision: try await compactRevision(below: requested))
+            throw StoreError.compacted(
+                requested: requested, compactRevision: try await compactRevision(below: requested))
         } catch EtcdFailure.futureRevision {
             throw StoreError.futureRevision(requested: revision ?? 0, current: try await currentRevision())
         }

@@ -81,7 +81,8 @@ struct WatchReader {
         case .delete:
             let key = try keyspace.storeKey(kv.key, in: range)
             return WatchEvent(
-                kind: .delete, keyValue: KeyValue(key: key, value: [], createRevision: 0, modRevision: kv.modRevision, version: 0))
+                kind: .delete,
+                keyValue: KeyValue(key: key, value: [], createRevision: 0, modRevision: kv.modRevision, version: 0))
         case .UNRECOGNIZED:
             throw StoreError.backend("etcd sent a watch event of an unknown type")
         }

@@ -36,7 +36,8 @@ import Testing
 
         func store(_ credentials: EtcdConfiguration.Credentials?) throws -> EtcdStateStore {
             try EtcdStateStore(
-                configuration: EtcdConfiguration(endpoints: [endpoint], prefix: bytes("auth/"), credentials: credentials))
+                configuration: EtcdConfiguration(
+                    endpoints: [endpoint], prefix: bytes("auth/"), credentials: credentials))
         }
         let anonymous = try store(nil)
         await #expect(throws: StoreError.self) { try await anonymous.put(bytes("k"), bytes("v")) }

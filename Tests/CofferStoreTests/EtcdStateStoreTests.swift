@@ -65,7 +65,8 @@ import Testing
             let half = [UInt8](repeating: 0xCD, count: 786_432)
             let error = await #expect(throws: StoreError.self) {
                 try await store.transact(
-                    compare: [], success: [.put(key: bytes("big/a"), value: half), .put(key: bytes("big/b"), value: half)],
+                    compare: [],
+                    success: [.put(key: bytes("big/a"), value: half), .put(key: bytes("big/b"), value: half)],
                     failure: [])
             }
             guard case .requestTooLarge(let size, let limit) = error else {
@@ -143,7 +144,8 @@ import Testing
         }
         #expect(throws: EtcdConfigurationError.invalidPort(70000)) {
             try EtcdStateStore(
-                configuration: EtcdConfiguration(endpoints: [.init(host: "127.0.0.1", port: 70000)], prefix: bytes("p/")))
+                configuration: EtcdConfiguration(
+                    endpoints: [.init(host: "127.0.0.1", port: 70000)], prefix: bytes("p/")))
         }
         #expect(throws: EtcdConfigurationError.incompleteClientCertificate) {
             try EtcdStateStore(

@@ -47,7 +47,8 @@ actor EtcdTestServer {
         guard let binary = ["/usr/bin/etcd", "/usr/local/bin/etcd"].first(where: FileManager.default.isExecutableFile)
         else {
             throw EtcdTestServerError(
-                description: "etcd is not installed, so the etcd store tests cannot run: apt-get install -y etcd-server")
+                description: "etcd is not installed, so the etcd store tests cannot run: apt-get install -y etcd-server"
+            )
         }
         let folder = FileManager.default.temporaryDirectory
             .appendingPathComponent("coffer-etcd-tests-\(UUID().uuidString)", isDirectory: true)
@@ -78,7 +79,8 @@ actor EtcdTestServer {
         let deadline = ContinuousClock.now + .seconds(30)
         while true {
             let probe = try EtcdStateStore(
-                configuration: EtcdConfiguration(endpoints: [endpoint], prefix: Array("probe/".utf8), callTimeout: .seconds(2)))
+                configuration: EtcdConfiguration(
+                    endpoints: [endpoint], prefix: Array("probe/".utf8), callTimeout: .seconds(2)))
             do {
                 _ = try await probe.currentRevision()
                 await probe.close()

@@ -38,10 +38,15 @@ import Testing
     @Test func groupsEventsPerRevisionAndDropsTheRevisionBeforeTheStart() throws {
         var reader = reader()
         #expect(try reader.read(created()).isEmpty)
-        let groups = try reader.read(events([(.put, "c1/k/a", 4), (.put, "c1/k/a", 5), (.delete, "c1/k/b", 5), (.put, "c1/k/c", 7)]))
+        let groups = try reader.read(
+            events([(.put, "c1/k/a", 4), (.put, "c1/k/a", 5), (.delete, "c1/k/b", 5), (.put, "c1/k/c", 7)]))
         #expect(groups.map { $0.map(\.keyValue.modRevision) } == [[5, 5], [7]])
         #expect(groups[0].map(\.keyValue.key) == [bytes("k/a"), bytes("k/b")])
-        #expect(groups[0][1] == WatchEvent(kind: .delete, keyValue: KeyValue(key: bytes("k/b"), value: [], createRevision: 0, modRevision: 5, version: 0)))
+        #expect(
+            groups[0][1]
+                == WatchEvent(
+                    kind: .delete,
+                    keyValue: KeyValue(key: bytes("k/b"), value: [], createRevision: 0, modRevision: 5, version: 0)))
     }
 
     @Test func joinsFragmentsBeforeGrouping() throws {
@@ -60,7 +65,10 @@ import Testing
             ("a key outside the watched range", [created(), events([(.put, "c1/other", 6)])]),
             ("the bare prefix as a key", [created(), events([(.put, "c1/", 6)])]),
             ("revisions going back", [created(), events([(.put, "c1/k/a", 7), (.put, "c1/k/b", 6)])]),
-            ("a revision split over two replies", [created(), events([(.put, "c1/k/a", 7)]), events([(.put, "c1/k/b", 7)])]),
+            (
+                "a revision split over two replies",
+                [created(), events([(.put, "c1/k/a", 7)]), events([(.put, "c1/k/b", 7)])]
+            ),
             ("an event older than the start", [created(), events([(.put, "c1/k/a", 2)])]),
             ("an unknown event type", [created(), events([(.UNRECOGNIZED(9), "c1/k/a", 6)])]),
             ("a second creation", [created(), created()]),

@@ -21,7 +21,8 @@ extension StateStoreConformanceTests {
                     WatchEvent(
                         kind: .put,
                         keyValue: KeyValue(
-                            key: bytes("w/b"), value: bytes("b1"), createRevision: base + 2, modRevision: base + 2, version: 1))
+                            key: bytes("w/b"), value: bytes("b1"), createRevision: base + 2, modRevision: base + 2,
+                            version: 1))
                 ])
             let replayedA = try #require(try await watch.next())
             #expect(
@@ -29,7 +30,8 @@ extension StateStoreConformanceTests {
                     WatchEvent(
                         kind: .put,
                         keyValue: KeyValue(
-                            key: bytes("w/a"), value: bytes("a2"), createRevision: base + 1, modRevision: base + 4, version: 2))
+                            key: bytes("w/a"), value: bytes("a2"), createRevision: base + 1, modRevision: base + 4,
+                            version: 2))
                 ])
 
             // Live: one group per revision, only keys under the prefix, deletes included.
@@ -84,7 +86,9 @@ extension StateStoreConformanceTests {
             let writer = Task {
                 for n in 21...total { try await store.put(bytes("g/\(n % 7)"), bytes("\(n)")) }
             }
-            var watches = [1, 5, 17].map { store.watch(prefix: bytes("g/"), fromRevision: base + $0).makeAsyncIterator() }
+            var watches = [1, 5, 17].map {
+                store.watch(prefix: bytes("g/"), fromRevision: base + $0).makeAsyncIterator()
+            }
             for index in watches.indices {
                 let start = [1, 5, 17][index]
                 var seen: [Int64] = []

@@ -29,7 +29,8 @@ import Testing
             #expect(
                 read
                     == KeyValue(
-                        key: bytes("a"), value: bytes("one"), createRevision: base + 1, modRevision: base + 1, version: 1))
+                        key: bytes("a"), value: bytes("one"), createRevision: base + 1, modRevision: base + 1,
+                        version: 1))
             #expect(try await store.get(bytes("b"), at: nil) == nil)
         }
     }
@@ -63,17 +64,20 @@ import Testing
             try await store.put(key, bytes("v1"))  // 2
             #expect(
                 try await store.get(key, at: nil)
-                    == KeyValue(key: key, value: bytes("v1"), createRevision: base + 2, modRevision: base + 2, version: 1))
+                    == KeyValue(
+                        key: key, value: bytes("v1"), createRevision: base + 2, modRevision: base + 2, version: 1))
             try await store.put(key, bytes("v2"))  // 3
             #expect(
                 try await store.get(key, at: nil)
-                    == KeyValue(key: key, value: bytes("v2"), createRevision: base + 2, modRevision: base + 3, version: 2))
+                    == KeyValue(
+                        key: key, value: bytes("v2"), createRevision: base + 2, modRevision: base + 3, version: 2))
             #expect(try await store.delete(key) == base + 4)
             #expect(try await store.get(key, at: nil) == nil)
             try await store.put(key, bytes("v3"))  // 5
             #expect(
                 try await store.get(key, at: nil)
-                    == KeyValue(key: key, value: bytes("v3"), createRevision: base + 5, modRevision: base + 5, version: 1))
+                    == KeyValue(
+                        key: key, value: bytes("v3"), createRevision: base + 5, modRevision: base + 5, version: 1))
         }
     }
 
@@ -157,7 +161,9 @@ import Testing
             try await store.put(bytes("b"), bytes("2"))
             // One of two compares fails: neither key of the success branch is written.
             let result = try await store.transact(
-                compare: [.modRevision(key: bytes("a"), equals: base + 1), .modRevision(key: bytes("b"), equals: base + 1)],
+                compare: [
+                    .modRevision(key: bytes("a"), equals: base + 1), .modRevision(key: bytes("b"), equals: base + 1),
+                ],
                 success: [.put(key: bytes("a"), value: bytes("x")), .put(key: bytes("c"), value: bytes("y"))],
                 failure: [])
             #expect(result == TransactionResult(succeeded: false, revision: base + 2))
@@ -281,7 +287,9 @@ import Testing
             #expect(try await store.get(bytes("k/a"), at: base + 2)?.value == bytes("a1"))
             #expect(
                 try await store.get(bytes("k/a"), at: base + 3)
-                    == KeyValue(key: bytes("k/a"), value: bytes("a2"), createRevision: base + 1, modRevision: base + 3, version: 2))
+                    == KeyValue(
+                        key: bytes("k/a"), value: bytes("a2"), createRevision: base + 1, modRevision: base + 3,
+                        version: 2))
             #expect(try await store.get(bytes("k/b"), at: base + 3)?.value == bytes("b1"))
             #expect(try await store.get(bytes("k/b"), at: base + 4) == nil)
             #expect(try await store.get(bytes("k/c"), at: base + 4) == nil)
