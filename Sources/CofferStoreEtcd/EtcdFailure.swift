@@ -43,7 +43,7 @@ enum EtcdFailure: Error, Equatable {
             self = .store(.backend("etcd refused the transaction: request too large (check the configured limits)"))
         } else {
             switch rpc.code {
-            case .unavailable, .deadlineExceeded, .cancelled, .aborted, .resourceExhausted:
+            case .unavailable, .deadlineExceeded, .cancelled, .aborted:
                 self = .store(.unavailable("etcd is unreachable or has no quorum: \(Self.printable(message))"))
             default:
                 self = .store(.backend("etcd failed (\(rpc.code)): \(Self.printable(message))"))

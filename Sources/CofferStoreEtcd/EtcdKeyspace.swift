@@ -22,7 +22,9 @@ struct EtcdKeyspace: Sendable {
         } else {
             end = StoreKeyRange.prefixEnd(prefix) ?? [0x00]
         }
-        return (Data(start), Data(end))
+        // etcd refuses an empty key ("key is not provided"); no key is empty, so [0x00] starts
+        // the same range.
+        return (Data(start.isEmpty ? [0x00] : start), Data(end))
     }
 
     /// The store key of an etcd key etcd returned for a request on `range`, or a backend error

@@ -124,6 +124,7 @@ public final class EtcdStateStore: StateStore {
     }
 
     public func get(_ key: [UInt8], at revision: Int64?) async throws -> KeyValue? {
+        try checkOpen()
         guard !(keyspace.prefix + key).isEmpty else { return nil }
         var request = Etcdserverpb_RangeRequest()
         request.key = keyspace.etcdKey(key)

@@ -102,6 +102,20 @@ import Testing
         #expect(throws: StoreError.compacted(requested: 3, compactRevision: 9)) { try reader.read(cancelled) }
     }
 
+    @Test func rangesMapIntoThePrefix() {
+        // An empty prefix and an empty range: etcd's whole keyspace, from the smallest key etcd accepts.
+        let whole = EtcdKeyspace(prefix: []).etcdRange(StoreKeyRange(prefix: []))
+        #expect(whole.key == Data([0x00]))
+        #expect(whole.rangeEnd == Data([0x00]))
+        // A range without an end of its own ends where the store's prefix does.
+        let top = keyspace.etcdRange(StoreKeyRange(prefix: [0xFF]))
+        #expect(top.key == Data(bytes("c1/") + [0xFF]))
+        #expect(top.rangeEnd == Data(bytes("c10")))
+        let inner = keyspace.etcdRange(StoreKeyRange(prefix: bytes("k/"), startKey: bytes("k/m")))
+        #expect(inner.key == Data(bytes("c1/k/m")))
+        #expect(inner.rangeEnd == Data(bytes("c1/k0")))
+    }
+
     @Test func rangeKeysMustLieInTheRequestedRange() throws {
         let range = StoreKeyRange(prefix: bytes("k/"))
         #expect(try keyspace.storeKey(Data("c1/k/x".utf8), in: range) == bytes("k/x"))
