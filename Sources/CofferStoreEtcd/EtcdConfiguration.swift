@@ -69,7 +69,8 @@ public struct EtcdConfiguration: Sendable {
         public var description: String { "etcd user \(username) (password withheld)" }
     }
 
-    /// The etcd members to talk to; calls go to the first that answers and fail over to the next.
+    /// The etcd members to talk to; calls are spread round-robin over those that answer, and a
+    /// member that does not is passed over.
     public var endpoints: [Endpoint]
     /// Prepended to every key; keys outside it are never read, written or watched. Give each
     /// cluster sharing one etcd its own prefix, and end it with a separator (`coffer/prod/`) so

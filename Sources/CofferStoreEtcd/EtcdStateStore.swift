@@ -57,7 +57,9 @@ public final class EtcdStateStore: StateStore {
             transport = try Transport(
                 target: try Self.target(configuration.endpoints),
                 transportSecurity: try Self.security(configuration.tls),
-                serviceConfig: ServiceConfig(loadBalancingConfig: [.pickFirst(shuffleAddressList: false)]))
+                // Round-robin, as etcd's own client: grpc-swift's pick-first uses only the first of
+                // several resolved endpoints, so it would never fail over.
+                serviceConfig: ServiceConfig(loadBalancingConfig: [.roundRobin]))
         } catch let error as EtcdConfigurationError {
             throw error
         } catch {

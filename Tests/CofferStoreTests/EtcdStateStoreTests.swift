@@ -118,6 +118,20 @@ import Testing
         }
     }
 
+    @Test func aDeadEndpointInTheListIsPassedOver() async throws {
+        try await withEtcd { _ in
+            let live = try await EtcdTestServer.shared.endpoint()
+            let dead = EtcdConfiguration.Endpoint(host: "127.0.0.1", port: try freeLoopbackPort())
+            let store = try EtcdStateStore(
+                configuration: EtcdConfiguration(
+                    endpoints: [dead, live], prefix: bytes("coffer-test/\(UUID().uuidString)/"),
+                    callTimeout: .seconds(5)))
+            let revision = try await store.put(bytes("a"), bytes("1"))
+            #expect(try await store.get(bytes("a"), at: nil)?.modRevision == revision)
+            await store.close()
+        }
+    }
+
     @Test func anUnreachableEtcdIsUnavailable() async throws {
         let port = try freeLoopbackPort()
         let store = try EtcdStateStore(
