@@ -20,8 +20,22 @@ actor EtcdTestServer {
     private var started: Result<EtcdConfiguration.Endpoint, EtcdTestServerError>?
     private var pid: Int32 = 0
 
-    /// A member of its own, for a test that changes etcd itself (auth); `shared` for the rest.
-    init() {}
+    /// The files of a member that serves clients over TLS and asks for their certificates.
+    struct TLSFiles: Sendable {
+        var certificate: String
+        var key: String
+        var clientCA: String
+        /// How the readiness probe connects.
+        var probe: EtcdConfiguration.TLS
+    }
+
+    private let tls: TLSFiles?
+
+    /// A member of its own, for a test that changes etcd itself (auth) or serves TLS; `shared`
+    /// for the rest.
+    init(tls: TLSFiles? = nil) {
+        self.tls = tls
+    }
 
     /// Kills the member with SIGKILL, if it runs.
     func stop() {
@@ -57,15 +71,25 @@ actor EtcdTestServer {
         let peerPort = try freeLoopbackPort()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = [
-            "--name", "t", "--data-dir", folder.appendingPathComponent("data").path,
-            "--listen-client-urls", "http://127.0.0.1:\(clientPort)",
-            "--advertise-client-urls", "http://127.0.0.1:\(clientPort)",
-            "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
-            "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
-            "--initial-cluster", "t=http://127.0.0.1:\(peerPort)",
-            "--logger", "zap", "--log-outputs", folder.appendingPathComponent("etcd.log").path,
-        ]
+        let scheme = tls == nil ? "http" : "https"
+        process.arguments =
+            [
+                "--name", "t", "--data-dir", folder.appendingPathComponent("data").path,
+                "--listen-client-urls", "\(scheme)://127.0.0.1:\(clientPort)",
+                "--advertise-client-urls", "\(scheme)://127.0.0.1:\(clientPort)",
+                "--listen-peer-urls", "http://127.0.0.1:\(peerPort)",
+                "--initial-advertise-peer-urls", "http://127.0.0.1:\(peerPort)",
+                "--initial-cluster", "t=http://127.0.0.1:\(peerPort)",
+                "--logger", "zap",
+            ]
+            + (tls.map {
+                [
+                    "--cert-file", $0.certificate, "--key-file", $0.key, "--client-cert-auth", "--trusted-ca-file",
+                    $0.clientCA,
+                ]
+            } ?? []) + [
+                "--log-outputs", folder.appendingPathComponent("etcd.log").path,
+            ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -80,7 +104,7 @@ actor EtcdTestServer {
         while true {
             let probe = try EtcdStateStore(
                 configuration: EtcdConfiguration(
-                    endpoints: [endpoint], prefix: Array("probe/".utf8), callTimeout: .seconds(2)))
+                    endpoints: [endpoint], prefix: Array("probe/".utf8), tls: tls?.probe, callTimeout: .seconds(2)))
             do {
                 _ = try await probe.currentRevision()
                 await probe.close()
