@@ -72,12 +72,7 @@ extension EtcdStateStore {
         request.requestUnion = .createRequest(create)
         var options = CallOptions.defaults
         options.maxResponseMessageBytes = configuration.maxReplyBytes
-        let metadata: Metadata
-        do {
-            metadata = try await authMetadata()
-        } catch {
-            throw error
-        }
+        let metadata = try await authMetadata()
         let keyspace = self.keyspace
         let etcdStart = create.startRevision
         do {
@@ -97,7 +92,10 @@ extension EtcdStateStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            if case .store(let storeError) = EtcdFailure(error) { throw storeError }
+            let failure = EtcdFailure(error)
+            if case .store(let storeError) = failure { throw storeError }
+            // An expired token: the caller's next watch authenticates again.
+            if failure == .invalidToken { state.withLock { $0.token = nil } }
             throw StoreError.unavailable("the etcd watch failed")
         }
     }
