@@ -43,8 +43,18 @@ public final class MemoryStateStore: StateStore {
     private let state = Mutex(State())
     private let watchers = WatchRegistry(publishedRevision: 0)
 
+    /// What one transaction may hold; `.unlimited` unless the store was made to stand in for etcd.
+    public let limits: StoreLimits
+
     /// Creates an empty store at revision 0.
-    public init() {}
+    ///
+    /// - Parameter limits: the transaction limits to enforce, `.unlimited` by default; tests of
+    ///   callers that must fit etcd pass `.etcdDefaults`. The request size is measured as the
+    ///   bytes of the keys and values named (`StoreLimits.payloadBytes`), a little less than etcd
+    ///   counts.
+    public init(limits: StoreLimits = .unlimited) {
+        self.limits = limits
+    }
 
     public func currentRevision() async throws -> Int64 {
         try state.withLock { state in
@@ -81,7 +91,9 @@ public final class MemoryStateStore: StateStore {
     public func transact(
         compare: [StoreCompare], success: [StoreOperation], failure: [StoreOperation]
     ) async throws -> TransactionResult {
-        try state.withLock { state in
+        try limits.checkOperations(compare: compare, success: success, failure: failure)
+        try limits.checkRequestBytes(StoreLimits.payloadBytes(compare: compare, success: success, failure: failure))
+        return try state.withLock { state in
             guard !state.closed else { throw StoreError.closed }
             let holds = compare.allSatisfy { guardHolds($0, in: state) }
             let operations = holds ? success : failure

@@ -30,6 +30,10 @@ public final class SQLiteStateStore: StateStore {
     let watchers: WatchRegistry
     private let closed = Mutex(false)
 
+    /// No limit of its own: one SQLite transaction takes any number of operations (SQLite caps
+    /// each value at 1 GB, far above any sealed record).
+    public var limits: StoreLimits { .unlimited }
+
     /// How many history rows a watch replay reads per snapshot, to bound memory.
     static let replayPageSize = 512
 

@@ -1,7 +1,9 @@
 // The backends the conformance suite runs against; each case makes a fresh, empty store
-// (SQLite in its own temporary folder) and cleans it up after the test.
+// (SQLite in its own temporary folder, etcd under its own prefix) and cleans it up after the test.
+// A fresh etcd store's revision is etcd's current one, not 0: tests read it first and count from it.
 
 import CofferState
+import CofferStoreEtcd
 import CofferStoreMemory
 import CofferStoreSQLite
 import Foundation
@@ -10,6 +12,8 @@ import Testing
 enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    /// A real etcd member shared by the test process, a fresh prefix per test (EtcdTestServer).
+    case etcd
 
     var testDescription: String { rawValue }
 
@@ -36,6 +40,22 @@ enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
                 }
                 await store.close()
             }
+        case .etcd:
+            await EtcdTurns.shared.acquire()
+            do {
+                let store = try await makeEtcdTestStore()
+                do {
+                    try await body(store)
+                } catch {
+                    await store.close()
+                    throw error
+                }
+                await store.close()
+            } catch {
+                await EtcdTurns.shared.release()
+                throw error
+            }
+            await EtcdTurns.shared.release()
         }
     }
 }

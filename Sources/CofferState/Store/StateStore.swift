@@ -89,16 +89,32 @@ public enum StoreError: Error, Equatable, Sendable {
     /// The transaction is malformed: an empty key, or one key written twice in one branch
     /// (etcd rejects both, with "key is not provided" and "duplicate key given in txn request").
     case invalidTransaction(String)
-    /// The backend failed (I/O, corruption). The message never holds record values.
+    /// The backend failed (I/O, corruption, a malformed reply). The message never holds record values.
     case backend(String)
+    /// A transaction holds more compares, or more operations in one branch, than the store's
+    /// `limits` allow; nothing was sent or written. Split it.
+    case tooManyOperations(count: Int, limit: Int)
+    /// A transaction's request is larger than the store's `limits` allow; nothing was sent or
+    /// written. Split it.
+    case requestTooLarge(bytes: Int, limit: Int)
+    /// The backend cannot be reached or has no quorum (etcd: unavailable, deadline exceeded). The
+    /// outcome of a write that failed this way is unknown; reading decides whether it landed.
+    /// Retryable.
+    case unavailable(String)
 }
 
 /// A revisioned key-value store.
 ///
 /// Every write bumps one global revision by exactly one per transaction; every key written in
 /// that transaction gets that revision as its `modRevision`. Reads and watches are consistent
-/// with that order.
+/// with that order. A store that shares its backend with other writers (etcd under a key prefix)
+/// also sees their transactions bump the revision: its own transactions' revisions strictly
+/// increase but may skip numbers, so callers compare revisions and never count them.
 public protocol StateStore: Sendable {
+    /// What one transaction may hold. `transact` refuses larger ones with
+    /// `StoreError.tooManyOperations` or `StoreError.requestTooLarge` and writes nothing.
+    var limits: StoreLimits { get }
+
     /// The latest committed revision (0 for an empty store).
     func currentRevision() async throws -> Int64
 
@@ -115,6 +131,7 @@ public protocol StateStore: Sendable {
     /// write is durable: a crash after return loses nothing. A branch may name each key once, and
     /// never the empty key (`StoreError.invalidTransaction`). Deleting an absent key changes
     /// nothing; the revision grows only when the applied branch changed something, as in etcd.
+    /// A transaction over `limits` is refused before anything is written.
     func transact(
         compare: [StoreCompare],
         success: [StoreOperation],
@@ -124,7 +141,10 @@ public protocol StateStore: Sendable {
     /// Streams every change to keys with `prefix`, starting with revision `fromRevision`
     /// (inclusive; 0 or less: from the next revision, as etcd's 0), grouped by revision (one
     /// array per revision) and in revision order. The stream ends when the store closes; it fails
-    /// with `StoreError.compacted` when `fromRevision` is older than the compaction point.
+    /// with `StoreError.compacted` when `fromRevision` is older than the compaction point. A watch
+    /// from exactly the compaction point may fail that way too (etcd drops that revision's
+    /// tombstones when it compacts, so it cannot replay them); from the point's next revision on,
+    /// a watch always replays. Callers read a snapshot at S and watch from S + 1.
     func watch(prefix: [UInt8], fromRevision: Int64) -> AsyncThrowingStream<[WatchEvent], Error>
 
     /// Forgets history before `revision`. Reads and watches at older revisions then fail with
