@@ -83,13 +83,7 @@ public struct CipherStream: Sendable {
             return output
         case .cbc(let padded):
             held += input
-            let pending = held.count
-            let released: Int
-            if direction == .decrypt && padded {
-                released = pending == 0 ? 0 : (pending - 1) / AESKey.blockSize * AESKey.blockSize
-            } else {
-                released = pending / AESKey.blockSize * AESKey.blockSize
-            }
+            let released = Self.releasedLength(padded ? .aesCBCPad : .aesCBC, direction, pending: held.count) ?? 0
             guard released > 0 else { return [] }
             let part = Array(held[0..<released])
             held.removeFirst(released)
