@@ -26,9 +26,7 @@ struct UserService: Coffer_V1_UserService.SimpleServiceProtocol {
 
     func deleteUser(request: Coffer_V1_DeleteUserRequest, context: ServerContext) async throws -> Coffer_V1_DeleteUserResponse {
         try await gate.run(request.header, context) { caller in
-            let actor = try caller.requireUser()
-            try Access.checkManageUsers(by: actor)
-            try await gate.state.deleteUser(try gate.state.user(named: request.name).id, by: actor)
+            try await gate.state.deleteUser(named: request.name, by: try caller.requireUser())
             var response = Coffer_V1_DeleteUserResponse()
             response.header = gate.responseHeader()
             return response
@@ -47,10 +45,9 @@ struct UserService: Coffer_V1_UserService.SimpleServiceProtocol {
 
     func changePassword(request: Coffer_V1_ChangePasswordRequest, context: ServerContext) async throws -> Coffer_V1_ChangePasswordResponse {
         try await gate.run(request.header, context) { caller in
-            let actor = try caller.requireUser()
-            let target = request.name.isEmpty ? actor.id : try gate.state.user(named: request.name).id
-            if target != actor.id { try Access.checkManageUsers(by: actor) }
-            try await gate.state.changePassword(of: target, to: WireDecoding.password(request.newPassword), by: actor)
+            try await gate.state.changePassword(
+                ofNamed: request.name.isEmpty ? nil : request.name, to: WireDecoding.password(request.newPassword),
+                by: try caller.requireUser())
             var response = Coffer_V1_ChangePasswordResponse()
             response.header = gate.responseHeader()
             return response
@@ -59,9 +56,7 @@ struct UserService: Coffer_V1_UserService.SimpleServiceProtocol {
 
     func unlockUser(request: Coffer_V1_UnlockUserRequest, context: ServerContext) async throws -> Coffer_V1_UnlockUserResponse {
         try await gate.run(request.header, context) { caller in
-            let actor = try caller.requireUser()
-            try Access.checkManageUsers(by: actor)
-            try await gate.state.unlockUser(try gate.state.user(named: request.name).id, by: actor)
+            try await gate.state.unlockUser(named: request.name, by: try caller.requireUser())
             var response = Coffer_V1_UnlockUserResponse()
             response.header = gate.responseHeader()
             return response

@@ -38,6 +38,14 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyHandleInvalid(ReturnCode)
     /// A concurrent writer kept winning; the command was not applied.
     case conflict
+    /// The store cannot be reached or has no quorum. Retryable; a write that failed this way may
+    /// or may not have landed (the store decides, and the index shows it once it has).
+    case unavailable(String)
+    /// The write is larger than one store transaction may be (etcd: 128 operations, 1.5 MiB).
+    case tooLarge(String)
+    /// A bulk generation stopped after `made` of `requested` keys had been committed (in earlier
+    /// batches, which stay); `cause` and `reason` are the batch's own error.
+    case bulkInterrupted(made: Int, requested: Int, cause: ReturnCode, reason: String)
     /// The index did not reach the revision in time.
     case timedOut(Int64)
     /// A read-only session may not create, change or destroy token objects.
@@ -68,6 +76,9 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: .objectHandleInvalid
         case .keyHandleInvalid(let code): code
         case .conflict: .functionFailed
+        case .unavailable: .deviceError
+        case .tooLarge: .deviceMemory
+        case .bulkInterrupted(_, _, let cause, _): cause
         case .timedOut: .deviceError
         case .sessionReadOnly: .sessionReadOnly
         case .noSession: .sessionHandleInvalid
@@ -94,6 +105,10 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: "no such object"
         case .keyHandleInvalid: "no such key"
         case .conflict: "the record changed concurrently; try again"
+        case .unavailable(let why): "the store is unavailable (\(why)); nothing was acknowledged, try again"
+        case .tooLarge(let why): "the write does not fit in one store transaction: \(why)"
+        case .bulkInterrupted(let made, let requested, _, let reason):
+            "made \(made) of \(requested) keys, then stopped: \(reason); the \(made) keys made are kept"
         case .timedOut(let r): "timed out waiting for revision \(r)"
         case .sessionReadOnly: "the session is read-only"
         case .noSession: "a session object (CKA_TOKEN false) needs a session"
@@ -111,7 +126,13 @@ extension StateError {
         case let e as ModelError: self = e == .objectNotVisible ? .objectHandleInvalid : .model(e)
         case let e as CryptoError: self = .crypto(e)
         case let e as BarrierError: self = .barrier(e)
-        case let e as StoreError: self = .store("\(e)")
+        case let e as StoreError:
+            switch e {
+            case .unavailable(let why): self = .unavailable(why)
+            case .tooManyOperations(let count, let limit): self = .tooLarge("\(count) operations, the store takes \(limit)")
+            case .requestTooLarge(let bytes, let limit): self = .tooLarge("\(bytes) bytes, the store takes \(limit)")
+            default: self = .store("\(e)")
+            }
         default: self = .store(String(describing: type(of: error)))
         }
     }

@@ -10,7 +10,7 @@ extension StateMachine {
     public func copyObject(
         _ handle: ObjectHandle, template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let entry = try object(handle, for: user, in: context)
         let attributes: AttributeSet
         do {
@@ -24,7 +24,7 @@ extension StateMachine {
             handle: try newHandle(for: attributes, in: context), objectClass: entry.object.objectClass, attributes: attributes,
             owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
-        try await insert([record], in: context, barrier: barrier)
+        try await insert([record], command: .copyObject(handle, template: template), by: user, in: context)
         return object.handle
     }
 }

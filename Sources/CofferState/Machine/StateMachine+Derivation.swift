@@ -10,7 +10,7 @@ extension StateMachine {
         mechanism: MechanismType, parameters: MechanismParameters, baseKey: ObjectHandle, template: AttributeSet, by user: User,
         in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let base = try keyObject(baseKey, for: user, in: context)
         // PKCS#11 3.0 sections 2.3.x (ECDH) and 2.43 (HKDF): without a class or key type the derived
         // key is a generic secret, and without CKA_VALUE_LEN a generic secret is as long as the
@@ -52,7 +52,8 @@ extension StateMachine {
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(derived))]), keyBlob: nil)
-        try await insert([record], in: context, barrier: barrier)
+        try await insert(
+            [record], command: .deriveKey(mechanism, baseKey: baseKey, template: target.attributes), by: user, in: context)
         return object.handle
     }
 }

@@ -77,7 +77,8 @@ extension StateMachine {
     }
 
     /// One attribute's value as C_GetAttributeValue may report it. Secret components come back only for
-    /// keys that are neither sensitive nor unextractable; otherwise `.model(.attributeSensitive)`.
+    /// keys that are neither sensitive nor unextractable, and only to a crypto-user (who may use the
+    /// key): never to an admin or auditor. Otherwise `.model(.attributeSensitive)`.
     public func attributeValue(
         _ type: AttributeType, of handle: ObjectHandle, for user: User, in context: SessionContext? = nil
     ) throws(StateError) -> AttributeValue {
@@ -87,7 +88,9 @@ extension StateMachine {
         switch reveal {
         case .value(let value): return value
         case .sealed:
-            guard let value = entry.secretAttributes[type] else { throw .model(.attributeSensitive(type)) }
+            guard user.role == .cryptoUser, let value = entry.secretAttributes[type] else {
+                throw .model(.attributeSensitive(type))
+            }
             return value
         }
     }
@@ -103,10 +106,10 @@ extension StateMachine {
     public func generateKey(
         mechanism: MechanismType, template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let (plan, generator) = try secretKeyPlan(mechanism: mechanism, template: template, by: user)
         let record = try newSecretKey(plan.byteCount, attributes: plan.attributes, generator: generator, by: user, in: context)
-        try await insert([record], in: context, barrier: barrier)
+        try await insert([record], command: .generateKey(mechanism, template: plan.attributes), by: user, in: context)
         return record.object.handle
     }
 
@@ -142,7 +145,7 @@ extension StateMachine {
         mechanism: MechanismType, publicTemplate: AttributeSet, privateTemplate: AttributeSet, by user: User,
         in context: SessionContext? = nil
     ) async throws(StateError) -> (publicKey: ObjectHandle, privateKey: ObjectHandle) {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let plan: KeyPairGeneration
         do {
             try Access.checkCreateObjects(by: user)
@@ -170,7 +173,9 @@ extension StateMachine {
                 object: privateObject, secretAttributes: AttributeSet(),
                 keyBlob: KeyBlob(half: .privateKey, algorithm: privateKey.algorithm, bytes: privateKey.serialized())),
         ]
-        try await insert(records, in: context, barrier: barrier)
+        let command = Command.generateKeyPair(
+            mechanism, publicTemplate: plan.publicAttributes, privateTemplate: plan.privateAttributes)
+        try await insert(records, command: command, by: user, in: context)
         return (publicObject.handle, privateObject.handle)
     }
 
@@ -178,7 +183,7 @@ extension StateMachine {
     /// components (RSA n, e, d, p, q; the EC, Ed25519 or X25519 private value). ML-DSA and ML-KEM private
     /// keys are generated inside Coffer.
     public func createObject(_ template: AttributeSet, by user: User, in context: SessionContext? = nil) async throws(StateError) -> ObjectHandle {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let plan: NewObject
         do {
             try Access.checkCreateObjects(by: user)
@@ -201,7 +206,7 @@ extension StateMachine {
         let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: keyBlob)
         // Parse now so that a key the index could not use is refused here, not at load time.
         do { _ = try IndexedObject(record, modRevision: 0) } catch { throw StateError(error) }
-        try await insert([record], in: context, barrier: barrier)
+        try await insert([record], command: .createObject(plan.attributes), by: user, in: context)
         return object.handle
     }
 
@@ -209,7 +214,7 @@ extension StateMachine {
     public func setAttributes(
         _ handle: ObjectHandle, _ changes: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) {
-        try await update(handle, by: user, in: context) { entry throws(StateError) in
+        try await update(handle, .setAttributes(handle, changes), by: user, in: context) { entry throws(StateError) in
             var object = entry.object
             do {
                 try Access.checkManage(object, by: user)
@@ -221,20 +226,34 @@ extension StateMachine {
         }
     }
 
-    /// Shares `handle` with the crypto-user `target`. Only the owner shares.
-    public func share(_ handle: ObjectHandle, with target: UserID, by user: User) async throws(StateError) {
-        try await setShared(handle, with: target, shared: true, by: user)
+    /// Shares `handle` with the crypto-user `target`. Only the owner shares, from a read-write session.
+    public func share(_ handle: ObjectHandle, with target: UserID, by user: User, in context: SessionContext? = nil) async throws(StateError) {
+        try await setShared(handle, with: target, shared: true, by: user, in: context)
     }
 
     /// Withdraws a share.
-    public func unshare(_ handle: ObjectHandle, from target: UserID, by user: User) async throws(StateError) {
-        try await setShared(handle, with: target, shared: false, by: user)
+    public func unshare(_ handle: ObjectHandle, from target: UserID, by user: User, in context: SessionContext? = nil) async throws(StateError) {
+        try await setShared(handle, with: target, shared: false, by: user, in: context)
     }
 
-    private func setShared(_ handle: ObjectHandle, with target: UserID, shared: Bool, by user: User) async throws(StateError) {
+    /// Shares or unshares with the user named `name`. Only crypto-users share, checked before the
+    /// name is looked up, so that others learn nothing about which names exist.
+    public func setShared(
+        _ handle: ObjectHandle, withNamed name: String, shared: Bool, by user: User, in context: SessionContext? = nil
+    ) async throws(StateError) {
+        _ = try requireBarrier()
+        try check { () throws(ModelError) in try Access.checkCreateObjects(by: user) }
+        if let context, !context.readWrite { throw .sessionReadOnly }
+        try await setShared(handle, with: try self.user(named: name).id, shared: shared, by: user, in: context)
+    }
+
+    private func setShared(
+        _ handle: ObjectHandle, with target: UserID, shared: Bool, by user: User, in context: SessionContext?
+    ) async throws(StateError) {
         let targetUser = try self.user(target)
         guard !SessionObjectTable.isSessionObject(handle) else { throw .sessionObjectNotShareable }
-        try await update(handle, by: user, in: nil) { entry throws(StateError) in
+        if let context, !context.readWrite { throw .sessionReadOnly }
+        try await update(handle, .share(handle, with: target, shared: shared), by: user, in: nil) { entry throws(StateError) in
             try check { () throws(ModelError) in try Access.checkShare(entry.object, by: user, with: targetUser) }
             var object = entry.object
             if shared { object.sharedWith.insert(target) } else { object.sharedWith.remove(target) }
@@ -245,20 +264,28 @@ extension StateMachine {
     /// C_DestroyObject.
     public func destroy(_ handle: ObjectHandle, by user: User, in context: SessionContext? = nil) async throws(StateError) {
         _ = try requireBarrier()
-        let entry = try object(handle, for: user, in: context)
-        try check { () throws(ModelError) in
-            try Access.checkManage(entry.object, by: user)
-            try KeyPolicy.checkDestroy(entry.object.attributes)
-        }
         if SessionObjectTable.isSessionObject(handle) {
+            let entry = try object(handle, for: user, in: context)
+            try Self.checkDestroy(entry, by: user)
             state.withLock { $0.sessionObjects.remove(handle) }
             return
         }
-        if let context, !context.readWrite { throw .sessionReadOnly }
-        let key = RecordKey.object(handle)
-        let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.delete(key: key)])
-        guard result.succeeded else { throw .conflict }
-        try await waitForIndex(result.revision)
+        try await commit(.destroyObject(handle), by: user.id) { () throws(StateError) in
+            let entry = try object(handle, for: user, in: context)
+            try Self.checkDestroy(entry, by: user)
+            if let context, !context.readWrite { throw .sessionReadOnly }
+            let key = RecordKey.object(handle)
+            return (WritePlan(preconditions: [.unchanged(key, modRevision: entry.modRevision)], writes: [.delete(key: key)]), ())
+        }
+    }
+
+    private static func checkDestroy(_ entry: IndexedObject, by user: User) throws(StateError) {
+        do {
+            try Access.checkManage(entry.object, by: user)
+            try KeyPolicy.checkDestroy(entry.object.attributes)
+        } catch {
+            throw StateError(error)
+        }
     }
 
     // MARK: - Writing
@@ -269,46 +296,41 @@ extension StateMachine {
         UInt64.random(in: 1...UInt64(Int64.max))
     }
 
-    func insert(_ records: [ObjectRecord], barrier: Barrier) async throws(StateError) {
-        var compares: [StoreCompare] = []
-        var operations: [StoreOperation] = []
-        for record in records {
-            let key = RecordKey.object(record.object.handle)
-            compares.append(.version(key: key, equals: 0))
-            do { operations.append(.put(key: key, value: try barrier.seal(record.encoded(), recordKey: key))) } catch {
-                throw .barrier(error)
-            }
-        }
-        let result = try await transact(compares, operations)
-        guard result.succeeded else { throw .conflict }
-        try await waitForIndex(result.revision)
+    /// Commits new token objects: each handle must still be free (a clash of random 63-bit handles is
+    /// reported as `.conflict`, not retried with the same handles).
+    func insertTokenObjects(_ records: [ObjectRecord], command: Command, by actor: UserID) async throws(StateError) {
+        let writes = records.map { WritePlan.Write.put(key: RecordKey.object($0.object.handle), value: $0.encoded()) }
+        let plan = WritePlan(preconditions: records.map { .absent(RecordKey.object($0.object.handle)) }, writes: writes)
+        try await commit(command, by: actor, attempts: 1) { () throws(StateError) in (plan, ()) }
     }
 
-    /// Read, check, write with compare-and-swap on the record's revision.
-    /// Session objects change in memory.
+    /// Read, check, write with compare-and-swap on the record's revision; on a lost race `change`
+    /// runs again on the record as it is now. Session objects change in memory.
     private func update(
-        _ handle: ObjectHandle, by user: User, in context: SessionContext?, _ change: (IndexedObject) throws(StateError) -> StoredObject
+        _ handle: ObjectHandle, _ command: Command, by user: User, in context: SessionContext?,
+        _ change: (IndexedObject) throws(StateError) -> StoredObject
     ) async throws(StateError) {
-        let barrier = try requireBarrier()
-        let entry = try object(handle, for: user, in: context)
-        let object = try change(entry)
+        _ = try requireBarrier()
         if let context, SessionObjectTable.isSessionObject(handle) {
+            let entry = try object(handle, for: user, in: context)
             var changed = entry
-            changed.object = object
+            changed.object = try change(entry)
             state.withLock { s in
                 // Unless the session ended meanwhile.
                 if s.sessionObjects.objects[handle] != nil { s.sessionObjects.put(changed, in: context) }
             }
             return
         }
-        if let context, !context.readWrite { throw .sessionReadOnly }
-        let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
-        let key = RecordKey.object(handle)
-        let sealed: [UInt8]
-        do { sealed = try barrier.seal(record.encoded(), recordKey: key) } catch { throw .barrier(error) }
-        let result = try await transact([.modRevision(key: key, equals: entry.modRevision)], [.put(key: key, value: sealed)])
-        guard result.succeeded else { throw .conflict }
-        try await waitForIndex(result.revision)
+        try await commit(command, by: user.id) { () throws(StateError) in
+            let entry = try object(handle, for: user, in: context)
+            let object = try change(entry)
+            if let context, !context.readWrite { throw .sessionReadOnly }
+            let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
+            let key = RecordKey.object(handle)
+            let plan = WritePlan(
+                preconditions: [.unchanged(key, modRevision: entry.modRevision)], writes: [.put(key: key, value: record.encoded())])
+            return (plan, ())
+        }
     }
 
     /// The public values a private key object carries too: those its class has in the schema

@@ -16,8 +16,10 @@ extension StateMachine {
         return state.withLock { $0.sessionObjects.newHandle() }
     }
 
-    /// Writes new objects: token objects to the store in one transaction, then session objects to memory.
-    func insert(_ records: [ObjectRecord], in context: SessionContext?, barrier: Barrier) async throws(StateError) {
+    /// Writes new objects: token objects to the store in one commit of `command`, then session objects to memory.
+    func insert(
+        _ records: [ObjectRecord], command: Command, by user: User, in context: SessionContext?
+    ) async throws(StateError) {
         let sessionRecords = records.filter { SessionObjectTable.isSessionObject($0.object.handle) }
         let tokenRecords = records.filter { !SessionObjectTable.isSessionObject($0.object.handle) }
         var parsed: [IndexedObject] = []
@@ -31,7 +33,7 @@ extension StateMachine {
             let held = state.withLock { $0.sessionObjects.count(of: context.login) }
             guard held + parsed.count <= SessionObjectTable.maxPerLogin else { throw .tooManySessionObjects }
         }
-        if !tokenRecords.isEmpty { try await insert(tokenRecords, barrier: barrier) }
+        if !tokenRecords.isEmpty { try await insertTokenObjects(tokenRecords, command: command, by: user.id) }
         guard let context, !parsed.isEmpty else { return }
         try state.withLock { (s: inout MutableState) throws(StateError) in
             guard s.barrier != nil else { throw .sealed }

@@ -14,14 +14,15 @@ extension StateMachine {
     /// and the call returns false (so two nodes racing to create the CA keep one).
     @discardableResult
     public func putSystemRecord(_ name: String, value: SecretBytes, onlyIfAbsent: Bool = false) async throws(StateError) -> Bool {
-        let barrier = try requireBarrier()
         let key = RecordKey.system(name)
-        let sealed: [UInt8]
-        do { sealed = try barrier.seal(value, recordKey: key) } catch { throw .barrier(error) }
-        let compares: [StoreCompare] = onlyIfAbsent ? [.version(key: key, equals: 0)] : []
-        let result = try await transact(compares, [.put(key: key, value: sealed)])
-        guard result.succeeded else { return false }
-        try await waitForIndex(result.revision)
+        do {
+            try await commit(.putSystemRecord(name: name), by: nil, attempts: onlyIfAbsent ? 1 : Self.maxCommitAttempts) {
+                () throws(StateError) in
+                (WritePlan(preconditions: onlyIfAbsent ? [.absent(key)] : [], writes: [.put(key: key, value: value)]), ())
+            }
+        } catch .conflict where onlyIfAbsent {
+            return false
+        }
         return true
     }
 }

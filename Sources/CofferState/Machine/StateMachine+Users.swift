@@ -43,12 +43,14 @@ extension StateMachine {
         do { matches = try verifier.verify(password: password) } catch { throw .crypto(error) }
         if matches {
             guard entry.user.failedLoginCount > 0 else { return entry.user }
-            let updated = entry.user.recordingSuccessfulLogin()
-            try await writeUser(updated, expecting: entry.modRevision)
-            return updated
+            return try await updateUser(entry.user.id, .recordLogin(entry.user.id, succeeded: true), by: entry.user.id) {
+                $0.recordingSuccessfulLogin()
+            }
         }
-        let updated = entry.user.recordingFailedLogin()
-        try await writeUser(updated, expecting: entry.modRevision)
+        // Counted on the current record, so failures on several nodes at once all count.
+        _ = try await updateUser(entry.user.id, .recordLogin(entry.user.id, succeeded: false), by: entry.user.id) {
+            $0.recordingFailedLogin()
+        }
         throw .pinIncorrect
     }
 
@@ -59,14 +61,25 @@ extension StateMachine {
         try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
         if state.withLock({ $0.index.user(named: name) }) != nil { throw .userExists(name) }
         let user = try makeUser(name: name, role: role, password: password)
-        let compares: [StoreCompare] = [
-            .version(key: RecordKey.userName(name, barrier: barrier), equals: 0),
-            .version(key: RecordKey.user(user.id), equals: 0),
-        ]
-        let result = try await transact(compares, try userRecords(user, barrier: barrier))
-        guard result.succeeded else { throw .userExists(name) }
-        try await waitForIndex(result.revision)
+        let writes = try userWrites(user, barrier: barrier)
+        do {
+            try await commit(.createUser(name: name, role: role), by: actor.id, attempts: 1) { () throws(StateError) in
+                let plan = WritePlan(
+                    preconditions: [.absent(RecordKey.userName(name, barrier: barrier)), .absent(RecordKey.user(user.id))],
+                    writes: writes)
+                return (plan, ())
+            }
+        } catch .conflict {
+            throw .userExists(name)
+        }
         return user
+    }
+
+    /// Deletes the user named `name`, which must own no objects. Admins only; an admin cannot delete
+    /// itself. A caller that may not manage users learns nothing about which names exist.
+    public func deleteUser(named name: String, by actor: User) async throws(StateError) {
+        try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
+        try await deleteUser(try user(named: name).id, by: actor)
     }
 
     /// Deletes a user that owns no objects. Admins only; an admin cannot delete itself.
@@ -74,37 +87,60 @@ extension StateMachine {
         let barrier = try requireBarrier()
         try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
         guard id != actor.id else { throw .model(.argumentsBad("an admin cannot delete itself")) }
-        guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
-        let owned = state.withLock { $0.index.objectCount(ownedBy: id) }
-        guard owned == 0 else { throw .userOwnsObjects(owned) }
-        let result = try await transact(
-            [.modRevision(key: RecordKey.user(id), equals: entry.modRevision)],
-            [.delete(key: RecordKey.user(id)), .delete(key: RecordKey.userName(entry.user.name, barrier: barrier))])
-        guard result.succeeded else { throw .conflict }
-        try await waitForIndex(result.revision)
+        try await commit(.deleteUser(id), by: actor.id) { () throws(StateError) in
+            guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
+            let owned = state.withLock { $0.index.objectCount(ownedBy: id) }
+            guard owned == 0 else { throw .userOwnsObjects(owned) }
+            let plan = WritePlan(
+                preconditions: [.unchanged(RecordKey.user(id), modRevision: entry.modRevision)],
+                writes: [.delete(key: RecordKey.user(id)), .delete(key: RecordKey.userName(entry.user.name, barrier: barrier))])
+            return (plan, ())
+        }
+    }
+
+    /// Sets a new password for the user named `name`, or for `actor` itself when `name` is nil. Another
+    /// user's password is for admins only, checked before the name is looked up.
+    public func changePassword(ofNamed name: String?, to password: SecretBytes, by actor: User) async throws(StateError) {
+        _ = try requireBarrier()
+        guard let name, name != actor.name else {
+            try await changePassword(of: actor.id, to: password, by: actor)
+            return
+        }
+        try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
+        try await changePassword(of: try user(named: name).id, to: password, by: actor)
     }
 
     /// Sets a new password. A user may change its own; an admin anyone's. Clears a lockout.
     public func changePassword(of id: UserID, to password: SecretBytes, by actor: User) async throws(StateError) {
         _ = try requireBarrier()
         if actor.id != id { try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) } }
-        guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
-        var updated = entry.user
-        updated.passwordVerifier = try makeVerifier(password)
-        updated.failedLoginCount = 0
-        updated.locked = false
-        try await writeUser(updated, expecting: entry.modRevision)
+        guard state.withLock({ $0.index.users[id] }) != nil else { throw .userNotFound }
+        let verifier = try makeVerifier(password)
+        try await updateUser(id, .changePassword(id), by: actor.id) { user in
+            var updated = user
+            updated.passwordVerifier = verifier
+            updated.failedLoginCount = 0
+            updated.locked = false
+            return updated
+        }
+    }
+
+    /// Unlocks the user named `name`. Admins only, checked before the name is looked up.
+    public func unlockUser(named name: String, by actor: User) async throws(StateError) {
+        try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
+        try await unlockUser(try user(named: name).id, by: actor)
     }
 
     /// Unlocks a user locked by failed logins. Admins only.
     public func unlockUser(_ id: UserID, by actor: User) async throws(StateError) {
         _ = try requireBarrier()
         try check { () throws(ModelError) in try Access.checkManageUsers(by: actor) }
-        guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
-        var updated = entry.user
-        updated.failedLoginCount = 0
-        updated.locked = false
-        try await writeUser(updated, expecting: entry.modRevision)
+        try await updateUser(id, .unlockUser(id), by: actor.id) { user in
+            var updated = user
+            updated.failedLoginCount = 0
+            updated.locked = false
+            return updated
+        }
     }
 
     // MARK: - Records
@@ -123,27 +159,28 @@ extension StateMachine {
         do { return try PasswordVerifier.make(password: password, cost: passwordCost).encoded() } catch { throw .crypto(error) }
     }
 
-    func userRecords(_ user: User, barrier: Barrier) throws(StateError) -> [StoreOperation] {
-        let userKey = RecordKey.user(user.id)
-        let nameKey = RecordKey.userName(user.name, barrier: barrier)
-        do {
-            return [
-                .put(key: userKey, value: try barrier.seal(user.encoded, recordKey: userKey)),
-                .put(key: nameKey, value: try barrier.seal(Self.bigEndian(user.id.rawValue), recordKey: nameKey)),
-            ]
-        } catch {
-            throw .barrier(error)
-        }
+    /// The two records of a user: the user itself, and its name's blind index pointing at its id.
+    func userWrites(_ user: User, barrier: Barrier) throws(StateError) -> [WritePlan.Write] {
+        [
+            .put(key: RecordKey.user(user.id), value: SecretBytes(user.encoded)),
+            .put(key: RecordKey.userName(user.name, barrier: barrier), value: SecretBytes(Self.bigEndian(user.id.rawValue))),
+        ]
     }
 
-    private func writeUser(_ user: User, expecting modRevision: Int64) async throws(StateError) {
-        let barrier = try requireBarrier()
-        let key = RecordKey.user(user.id)
-        let sealed: [UInt8]
-        do { sealed = try barrier.seal(user.encoded, recordKey: key) } catch { throw .barrier(error) }
-        let result = try await transact([.modRevision(key: key, equals: modRevision)], [.put(key: key, value: sealed)])
-        guard result.succeeded else { throw .conflict }
-        try await waitForIndex(result.revision)
+    /// Commits `change` applied to the current record of user `id`, planned again on a lost race.
+    @discardableResult
+    private func updateUser(
+        _ id: UserID, _ command: Command, by actor: UserID, _ change: (User) -> User
+    ) async throws(StateError) -> User {
+        try await commit(command, by: actor) { () throws(StateError) in
+            guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
+            let updated = change(entry.user)
+            let key = RecordKey.user(id)
+            let plan = WritePlan(
+                preconditions: [.unchanged(key, modRevision: entry.modRevision)],
+                writes: [.put(key: key, value: SecretBytes(updated.encoded))])
+            return (plan, updated)
+        }
     }
 
     static func bigEndian(_ value: UInt64) -> [UInt8] {
@@ -153,14 +190,5 @@ extension StateMachine {
     /// Runs a model check, mapping its error.
     func check(_ body: () throws(ModelError) -> Void) throws(StateError) {
         do { try body() } catch { throw StateError(error) }
-    }
-
-    /// One store transaction with no failure branch.
-    func transact(_ compares: [StoreCompare], _ operations: [StoreOperation]) async throws(StateError) -> TransactionResult {
-        do {
-            return try await store.transact(compare: compares, success: operations, failure: [])
-        } catch {
-            throw StateError(error)
-        }
     }
 }

@@ -36,7 +36,7 @@ extension StateMachine {
         mechanism: MechanismType, parameters: MechanismParameters, unwrappingKey: ObjectHandle, wrappedKey: [UInt8],
         template: AttributeSet, by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> ObjectHandle {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         let unwrapping = try keyObject(unwrappingKey, for: user, missing: .unwrappingKeyHandleInvalid, in: context)
         let target: UnwrapTarget
         do {
@@ -73,7 +73,9 @@ extension StateMachine {
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(plaintext))]), keyBlob: nil)
-        try await insert([record], in: context, barrier: barrier)
+        try await insert(
+            [record], command: .unwrapKey(mechanism, unwrappingKey: unwrappingKey, template: target.attributes), by: user,
+            in: context)
         return object.handle
     }
 

@@ -20,6 +20,8 @@ public final class StateMachine: Sendable {
     let passwordCost: PasswordVerifier.Cost
     /// How long a write waits for the index to apply it.
     let indexTimeout: Duration
+    /// What takes part in every commit (StateMachine+Commit.swift).
+    let participants: [any CommitParticipant]
     let state = Mutex(MutableState())
 
     struct MutableState: ~Copyable {
@@ -37,13 +39,17 @@ public final class StateMachine: Sendable {
     }
 
     /// Opens the state over `store`. It starts sealed (or uninitialized); call `unseal` or `initialize`.
-    /// - Parameter passwordCost: the scrypt cost of new password verifiers (tests pass a cheap one).
+    /// - Parameters:
+    ///   - passwordCost: the scrypt cost of new password verifiers (tests pass a cheap one).
+    ///   - participants: what takes part in every commit, in order (the audit log, approvals).
     public init(
         store: any StateStore,
         crypto: CryptoModule,
         passwordCost: PasswordVerifier.Cost = .standard,
-        indexTimeout: Duration = .seconds(10)
+        indexTimeout: Duration = .seconds(10),
+        participants: [any CommitParticipant] = []
     ) async throws(StateError) {
+        self.participants = participants
         self.store = store
         self.crypto = crypto
         self.passwordCost = passwordCost
@@ -87,14 +93,18 @@ public final class StateMachine: Sendable {
         let made: (configuration: SealConfiguration, shares: [ShamirShare], barrier: Barrier)
         do { made = try Initializer.initialize(threshold: threshold, shares: shares) } catch { throw .barrier(error) }
         let admin = try makeUser(name: adminName, role: .admin, password: adminPassword)
-        var operations = [StoreOperation.put(key: RecordKey.sealConfiguration, value: made.configuration.encoded())]
-        operations += try userRecords(admin, barrier: made.barrier)
-        let result: TransactionResult
+        let writes = [WritePlan.Write.putPlain(key: RecordKey.sealConfiguration, value: made.configuration.encoded())]
+            + (try userWrites(admin, barrier: made.barrier))
         do {
-            result = try await store.transact(
-                compare: [.version(key: RecordKey.sealConfiguration, equals: 0)], success: operations, failure: [])
-        } catch { throw StateError(error) }
-        guard result.succeeded else { throw .alreadyInitialized }
+            try await commit(
+                .initialize(threshold: threshold, shares: shares, adminName: adminName), by: nil, barrier: made.barrier,
+                attempts: 1, awaitIndex: false
+            ) { () throws(StateError) in
+                (WritePlan(preconditions: [.absent(RecordKey.sealConfiguration)], writes: writes), ())
+            }
+        } catch .conflict {
+            throw .alreadyInitialized
+        }
         state.withLock {
             $0.configuration = made.configuration
             $0.unsealer = Unsealer(configuration: made.configuration)

@@ -25,7 +25,14 @@ struct StateFixture {
 
     static func make(_ backend: StateBackend) async throws -> StateFixture {
         let (store, folder) = try makeStore(backend)
-        let machine = try await StateMachine(store: store, crypto: crypto, passwordCost: cheapCost)
+        return try await make(store: store, folder: folder)
+    }
+
+    /// A fixture over `store`, with `participants` in every commit.
+    static func make(
+        store: any StateStore, folder: URL? = nil, participants: [any CommitParticipant] = []
+    ) async throws -> StateFixture {
+        let machine = try await StateMachine(store: store, crypto: crypto, passwordCost: cheapCost, participants: participants)
         let shares = try await machine.initialize(
             threshold: 2, shares: 3, adminName: "admin", adminPassword: SecretBytes(Array("admin-password".utf8)))
         let admin = try machine.user(named: "admin")
@@ -40,6 +47,15 @@ struct StateFixture {
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("coffer-state-\(UUID().uuidString)")
             return (try SQLiteStateStore.open(path: folder.appendingPathComponent("state.sqlite").path), folder)
         }
+    }
+
+    /// A second machine over the same store, unsealed: another node of the cluster.
+    func peer(participants: [any CommitParticipant] = []) async throws -> StateMachine {
+        let peer = try await StateMachine(
+            store: store, crypto: Self.crypto, passwordCost: Self.cheapCost, participants: participants)
+        try await peer.unseal(shareText: shares[0].text())
+        try await peer.unseal(shareText: shares[1].text())
+        return peer
     }
 
     func cryptoUser(_ name: String) async throws -> User {

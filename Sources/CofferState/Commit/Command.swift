@@ -1,0 +1,225 @@
+// Every change to the replicated state, as a value. The state machine commits each one through
+// `StateMachine.commit` (StateMachine+Commit.swift), and its canonical encoding names the change
+// exactly: the audit log records it, and an M-of-N approval signs it. A command never holds a
+// secret: no password, no key value, no secret component of a template.
+
+import CofferCrypto
+import CofferModel
+
+/// One write to the replicated state, with the arguments that identify it.
+public enum Command: Sendable, Equatable {
+    /// The cluster's first seal configuration and first admin.
+    case initialize(threshold: Int, shares: Int, adminName: String)
+    case createUser(name: String, role: Role)
+    case deleteUser(UserID)
+    /// A new password (its own, or an admin setting another's); also clears a lockout.
+    case changePassword(UserID)
+    case unlockUser(UserID)
+    /// A password check's effect on the failed-login count: reset after a success, one more after a failure.
+    case recordLogin(UserID, succeeded: Bool)
+    /// C_GenerateKey, with the template's public attributes.
+    case generateKey(MechanismType, template: AttributeSet)
+    /// One transaction of a bulk generation: `count` keys labelled from `firstNumber` on.
+    case generateKeys(MechanismType, template: AttributeSet, count: Int, labelPrefix: String?, firstNumber: UInt64)
+    case generateKeyPair(MechanismType, publicTemplate: AttributeSet, privateTemplate: AttributeSet)
+    /// C_CreateObject, with the template's public attributes (never CKA_VALUE or private components).
+    case createObject(AttributeSet)
+    case copyObject(ObjectHandle, template: AttributeSet)
+    case unwrapKey(MechanismType, unwrappingKey: ObjectHandle, template: AttributeSet)
+    case deriveKey(MechanismType, baseKey: ObjectHandle, template: AttributeSet)
+    case setAttributes(ObjectHandle, AttributeSet)
+    case share(ObjectHandle, with: UserID, shared: Bool)
+    case destroyObject(ObjectHandle)
+    /// A node-internal record, such as the cluster CA.
+    case putSystemRecord(name: String)
+
+    /// A short name for logs and the audit log.
+    public var name: String {
+        switch self {
+        case .initialize: "initialize"
+        case .createUser: "create-user"
+        case .deleteUser: "delete-user"
+        case .changePassword: "change-password"
+        case .unlockUser: "unlock-user"
+        case .recordLogin: "record-login"
+        case .generateKey: "generate-key"
+        case .generateKeys: "generate-keys"
+        case .generateKeyPair: "generate-key-pair"
+        case .createObject: "create-object"
+        case .copyObject: "copy-object"
+        case .unwrapKey: "unwrap-key"
+        case .deriveKey: "derive-key"
+        case .setAttributes: "set-attributes"
+        case .share: "share"
+        case .destroyObject: "destroy-object"
+        case .putSystemRecord: "put-system-record"
+        }
+    }
+}
+
+// MARK: - Canonical encoding
+
+extension Command {
+    static let encodingVersion: UInt8 = 1
+
+    private enum Tag: UInt8 {
+        case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
+        case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
+        case putSystemRecord
+    }
+
+    /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
+    /// big-endian, strings and attribute sets length-prefixed, attribute sets in their canonical
+    /// form). Equal commands encode to equal bytes, and `init(encoded:)` accepts nothing else.
+    public var encoded: [UInt8] {
+        var w = BinaryWriter()
+        w.u8(Self.encodingVersion)
+        switch self {
+        case .initialize(let threshold, let shares, let adminName):
+            w.u8(Tag.initialize.rawValue)
+            w.u32(UInt32(truncatingIfNeeded: threshold))
+            w.u32(UInt32(truncatingIfNeeded: shares))
+            w.lengthPrefixed(Array(adminName.utf8))
+        case .createUser(let name, let role):
+            w.u8(Tag.createUser.rawValue)
+            w.lengthPrefixed(Array(name.utf8))
+            w.u8(role.rawValue)
+        case .deleteUser(let id):
+            w.u8(Tag.deleteUser.rawValue)
+            w.u64(id.rawValue)
+        case .changePassword(let id):
+            w.u8(Tag.changePassword.rawValue)
+            w.u64(id.rawValue)
+        case .unlockUser(let id):
+            w.u8(Tag.unlockUser.rawValue)
+            w.u64(id.rawValue)
+        case .recordLogin(let id, let succeeded):
+            w.u8(Tag.recordLogin.rawValue)
+            w.u64(id.rawValue)
+            w.u8(succeeded ? 1 : 0)
+        case .generateKey(let mechanism, let template):
+            w.u8(Tag.generateKey.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.lengthPrefixed(template.encoded)
+        case .generateKeys(let mechanism, let template, let count, let labelPrefix, let firstNumber):
+            w.u8(Tag.generateKeys.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.lengthPrefixed(template.encoded)
+            w.u32(UInt32(truncatingIfNeeded: count))
+            if let labelPrefix {
+                w.u8(1)
+                w.lengthPrefixed(Array(labelPrefix.utf8))
+            } else {
+                w.u8(0)
+            }
+            w.u64(firstNumber)
+        case .generateKeyPair(let mechanism, let publicTemplate, let privateTemplate):
+            w.u8(Tag.generateKeyPair.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.lengthPrefixed(publicTemplate.encoded)
+            w.lengthPrefixed(privateTemplate.encoded)
+        case .createObject(let template):
+            w.u8(Tag.createObject.rawValue)
+            w.lengthPrefixed(template.encoded)
+        case .copyObject(let handle, let template):
+            w.u8(Tag.copyObject.rawValue)
+            w.u64(handle)
+            w.lengthPrefixed(template.encoded)
+        case .unwrapKey(let mechanism, let unwrappingKey, let template):
+            w.u8(Tag.unwrapKey.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.u64(unwrappingKey)
+            w.lengthPrefixed(template.encoded)
+        case .deriveKey(let mechanism, let baseKey, let template):
+            w.u8(Tag.deriveKey.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.u64(baseKey)
+            w.lengthPrefixed(template.encoded)
+        case .setAttributes(let handle, let changes):
+            w.u8(Tag.setAttributes.rawValue)
+            w.u64(handle)
+            w.lengthPrefixed(changes.encoded)
+        case .share(let handle, let target, let shared):
+            w.u8(Tag.share.rawValue)
+            w.u64(handle)
+            w.u64(target.rawValue)
+            w.u8(shared ? 1 : 0)
+        case .destroyObject(let handle):
+            w.u8(Tag.destroyObject.rawValue)
+            w.u64(handle)
+        case .putSystemRecord(let name):
+            w.u8(Tag.putSystemRecord.rawValue)
+            w.lengthPrefixed(Array(name.utf8))
+        }
+        return w.bytes
+    }
+
+    /// Decodes a canonical encoding. Anything `encoded` could not have produced (an unknown version
+    /// or tag, a bad length, a role or flag out of range, bytes left over) is `.recordCorrupt`.
+    public init(encoded bytes: [UInt8]) throws(ModelError) {
+        var r = BinaryReader(bytes)
+        guard try r.u8() == Self.encodingVersion else { throw .recordCorrupt("unknown command version") }
+        guard let tag = Tag(rawValue: try r.u8()) else { throw .recordCorrupt("unknown command") }
+        switch tag {
+        case .initialize:
+            self = .initialize(threshold: Int(try r.u32()), shares: Int(try r.u32()), adminName: try Self.string(&r))
+        case .createUser:
+            let name = try Self.string(&r)
+            guard let role = Role(rawValue: try r.u8()) else { throw .recordCorrupt("unknown role") }
+            self = .createUser(name: name, role: role)
+        case .deleteUser: self = .deleteUser(try Self.userID(&r))
+        case .changePassword: self = .changePassword(try Self.userID(&r))
+        case .unlockUser: self = .unlockUser(try Self.userID(&r))
+        case .recordLogin: self = .recordLogin(try Self.userID(&r), succeeded: try Self.flag(&r))
+        case .generateKey:
+            self = .generateKey(MechanismType(rawValue: UInt(try r.u64())), template: try Self.attributes(&r))
+        case .generateKeys:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            let template = try Self.attributes(&r)
+            let count = Int(try r.u32())
+            let labelPrefix: String? = try Self.flag(&r) ? try Self.string(&r) : nil
+            self = .generateKeys(
+                mechanism, template: template, count: count, labelPrefix: labelPrefix, firstNumber: try r.u64())
+        case .generateKeyPair:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            self = .generateKeyPair(
+                mechanism, publicTemplate: try Self.attributes(&r), privateTemplate: try Self.attributes(&r))
+        case .createObject: self = .createObject(try Self.attributes(&r))
+        case .copyObject: self = .copyObject(try r.u64(), template: try Self.attributes(&r))
+        case .unwrapKey:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            self = .unwrapKey(mechanism, unwrappingKey: try r.u64(), template: try Self.attributes(&r))
+        case .deriveKey:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            self = .deriveKey(mechanism, baseKey: try r.u64(), template: try Self.attributes(&r))
+        case .setAttributes: self = .setAttributes(try r.u64(), try Self.attributes(&r))
+        case .share:
+            self = .share(try r.u64(), with: try Self.userID(&r), shared: try Self.flag(&r))
+        case .destroyObject: self = .destroyObject(try r.u64())
+        case .putSystemRecord: self = .putSystemRecord(name: try Self.string(&r))
+        }
+        try r.finish()
+    }
+
+    private static func string(_ r: inout BinaryReader) throws(ModelError) -> String {
+        let bytes = try r.lengthPrefixed()
+        guard let string = String(validating: bytes, as: UTF8.self) else { throw .recordCorrupt("a string is not UTF-8") }
+        return string
+    }
+
+    private static func userID(_ r: inout BinaryReader) throws(ModelError) -> UserID {
+        UserID(rawValue: try r.u64())
+    }
+
+    private static func flag(_ r: inout BinaryReader) throws(ModelError) -> Bool {
+        switch try r.u8() {
+        case 0: return false
+        case 1: return true
+        default: throw .recordCorrupt("a flag is neither 0 nor 1")
+        }
+    }
+
+    private static func attributes(_ r: inout BinaryReader) throws(ModelError) -> AttributeSet {
+        try AttributeSet(encoded: try r.lengthPrefixed())
+    }
+}

@@ -1,0 +1,85 @@
+// The one place where the state machine writes: a command (a value) is planned against the index,
+// the participants add what must land with it, the plan is sealed and committed with its compares,
+// a lost race is planned again from the index that caught up with the winner, and the call returns
+// once the index reflects the write. No other code seals a record or calls `store.transact`.
+
+import CofferCrypto
+import CofferModel
+
+extension StateMachine {
+    /// How often a command is planned and tried before a lost race is reported as `.conflict`.
+    public static let maxCommitAttempts = 5
+
+    /// Commits `command`. `plan` reads the index and returns the command's writes and the caller's
+    /// result; it runs again after each lost race, so it must read afresh and may throw to refuse
+    /// (a user created meanwhile, an object destroyed meanwhile).
+    ///
+    /// - Parameters:
+    ///   - actor: who asked for it, for the participants.
+    ///   - barrier: the barrier to seal with; the state's own when nil (initialization passes the
+    ///     new one, before the state is open).
+    ///   - attempts: tries before `.conflict`; 1 for commands whose lost race has a meaning of its
+    ///     own (initialization, create-if-absent).
+    ///   - awaitIndex: whether to return only once the index reflects the write.
+    @discardableResult
+    func commit<Result>(
+        _ command: Command, by actor: UserID?, barrier: Barrier? = nil, attempts: Int = maxCommitAttempts,
+        awaitIndex: Bool = true, plan: () throws(StateError) -> (WritePlan, Result)
+    ) async throws(StateError) -> Result {
+        let sealer: Barrier
+        if let barrier { sealer = barrier } else { sealer = try requireBarrier() }
+        for attempt in 1...max(1, attempts) {
+            var (writePlan, result) = try plan()
+            let pending = PendingCommit(command: command, actor: actor, attempt: attempt)
+            for participant in participants { try participant.prepare(pending, plan: &writePlan) }
+            let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
+            let outcome: TransactionResult
+            do {
+                outcome = try await store.transact(compare: compares, success: operations, failure: [])
+            } catch {
+                throw StateError(error)
+            }
+            if outcome.succeeded {
+                if awaitIndex { try await waitForIndex(outcome.revision) }
+                return result
+            }
+            // Lost a race: the winner's write is at or before the store's revision now; plan again once
+            // the index has it.
+            if attempt < attempts, awaitIndex { try await waitForIndex(outcome.revision) }
+        }
+        throw .conflict
+    }
+
+    /// The most records of `operationsPerRecord` store operations each that one commit may hold,
+    /// leaving room for what the participants add.
+    func recordsPerCommit(operationsPerRecord: Int) -> Int {
+        let reserved = participants.reduce(0) { $0 + $1.reservedOperations }
+        let available = store.limits.maxOperationsPerTransaction - reserved
+        return max(1, available / max(1, operationsPerRecord))
+    }
+
+    /// Seals a plan into a transaction.
+    static func storeOperations(
+        of plan: WritePlan, barrier: Barrier
+    ) throws(StateError) -> (compares: [StoreCompare], operations: [StoreOperation]) {
+        let compares = plan.preconditions.map { precondition -> StoreCompare in
+            switch precondition {
+            case .absent(let key): .version(key: key, equals: 0)
+            case .unchanged(let key, let modRevision): .modRevision(key: key, equals: modRevision)
+            }
+        }
+        var operations: [StoreOperation] = []
+        operations.reserveCapacity(plan.writes.count)
+        for write in plan.writes {
+            switch write {
+            case .put(let key, let value):
+                do { operations.append(.put(key: key, value: try barrier.seal(value, recordKey: key))) } catch {
+                    throw .barrier(error)
+                }
+            case .putPlain(let key, let value): operations.append(.put(key: key, value: value))
+            case .delete(let key): operations.append(.delete(key: key))
+            }
+        }
+        return (compares, operations)
+    }
+}
