@@ -41,6 +41,9 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The store cannot be reached or has no quorum. Retryable; a write that failed this way may
     /// or may not have landed (the store decides, and the index shows it once it has).
     case unavailable(String)
+    /// The node has gone longer than its staleness bound without proving its view of the store
+    /// current (`since` nil: it never has since it was unsealed); it refuses key use until it has.
+    case stale(since: Duration?, bound: Duration)
     /// The write is larger than one store transaction may be (etcd: 128 operations, 1.5 MiB).
     case tooLarge(String)
     /// A bulk generation stopped after `made` of `requested` keys had been committed (in earlier
@@ -77,6 +80,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyHandleInvalid(let code): code
         case .conflict: .functionFailed
         case .unavailable: .deviceError
+        case .stale: .deviceError
         case .tooLarge: .deviceMemory
         case .bulkInterrupted(_, _, let cause, _): cause
         case .timedOut: .deviceError
@@ -106,6 +110,8 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyHandleInvalid: "no such key"
         case .conflict: "the record changed concurrently; try again"
         case .unavailable(let why): "the store is unavailable (\(why)); nothing was acknowledged, try again"
+        case .stale(let since, let bound):
+            "this node has not reached the store for \(since.map { "\($0.components.seconds) s" } ?? "a while") (bound \(bound.components.seconds) s); it serves no keys until it is current again"
         case .tooLarge(let why): "the write does not fit in one store transaction: \(why)"
         case .bulkInterrupted(let made, let requested, _, let reason):
             "made \(made) of \(requested) keys, then stopped: \(reason); the \(made) keys made are kept"

@@ -1,7 +1,8 @@
 // The one place where the state machine writes: a command (a value) is planned against the index,
 // the participants add what must land with it, the plan is sealed and committed with its compares,
 // a lost race is planned again from the index that caught up with the winner, and the call returns
-// once the index reflects the write. No other code seals a record or calls `store.transact`.
+// once the index reflects the write. No other code seals a record or calls `store.transact`, but
+// for the freshness heartbeat, which is not state (StateMachine+Freshness.swift).
 
 import CofferCrypto
 import CofferModel

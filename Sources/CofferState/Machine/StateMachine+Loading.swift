@@ -7,104 +7,193 @@ import CofferModel
 
 extension StateMachine {
     static let loadPageSize = 1000
+    /// The first and the longest pause before a failed watch is opened again.
+    static let rewatchBackoff: (first: Duration, longest: Duration) = (.milliseconds(100), .seconds(2))
+
+    /// An index built from the store at one revision, with the keys of records that failed to open.
+    struct Snapshot {
+        var index: ObjectIndex
+        var corrupt: Set<[UInt8]>
+    }
+
+    /// One record's effect on the index, opened and parsed outside the index's lock.
+    enum PreparedChange {
+        case putUser(User, modRevision: Int64)
+        case removeUser(UserID)
+        case putObject(IndexedObject)
+        case removeObject(ObjectHandle)
+        case putSystem(String, SecretBytes, modRevision: Int64)
+        case removeSystem(String)
+        case ignore
+        /// The record failed to open or decode: tampering or corruption.
+        case corrupt
+    }
 
     /// Builds the index from the store at one revision, then follows the watch.
     func open(with barrier: Barrier) async throws(StateError) {
-        var index = ObjectIndex()
-        var corrupt: Set<[UInt8]> = []
-        let revision: Int64
+        let snapshot = try await loadSnapshot(barrier: barrier)
+        // The task holds the machine until `seal` (or deinit) cancels it.
+        let task = Task { [weak self] in
+            guard let self else { return }
+            await self.follow(barrier: barrier, from: snapshot.index.revision)
+        }
+        state.withLock {
+            $0.index = snapshot.index
+            $0.corruptRecords = snapshot.corrupt
+            $0.barrier = barrier
+            $0.watchTask?.cancel()
+            $0.watchTask = task
+        }
+        startHeartbeat(barrier: barrier)
+    }
+
+    /// Reads the data prefix in pages at one revision and builds an index from it, without touching
+    /// the one being served.
+    func loadSnapshot(barrier: Barrier) async throws(StateError) -> Snapshot {
+        var snapshot = Snapshot(index: ObjectIndex(), corrupt: [])
         do {
-            revision = try await store.currentRevision()
+            let revision = try await store.currentRevision()
             var startKey: [UInt8]? = nil
             while true {
                 let page = try await store.range(
                     prefix: RecordKey.dataPrefix, startKey: startKey, at: revision, limit: Self.loadPageSize)
                 for keyValue in page.keyValues {
-                    if !Self.apply(.put, keyValue, to: &index, barrier: barrier) { corrupt.insert(keyValue.key) }
+                    let change = Self.prepare(.put, keyValue, barrier: barrier)
+                    Self.apply(change, key: keyValue.key, to: &snapshot.index, corrupt: &snapshot.corrupt)
                 }
                 guard page.more, let last = page.keyValues.last else { break }
                 startKey = last.key + [0]
             }
+            snapshot.index.revision = revision
         } catch {
             throw StateError(error)
         }
-        index.revision = revision
-        let stream = store.watch(prefix: RecordKey.dataPrefix, fromRevision: revision + 1)
-        let task = Task { [weak self] in
+        return snapshot
+    }
+
+    /// Follows the store's watch from `revision` + 1 while `barrier` is the state's. A watch that
+    /// fails (the store unreachable, etcd restarted) is opened again from the last applied revision;
+    /// one whose start was compacted away is replaced by a fresh snapshot, built aside and swapped in
+    /// whole, so the index served is never half-built. Writers waiting meanwhile time out or are
+    /// woken once the index gets there.
+    private func follow(barrier: Barrier, from revision: Int64) async {
+        var applied = revision
+        var backoff = Self.rewatchBackoff.first
+        while !Task.isCancelled, isServing(barrier) {
             do {
-                for try await events in stream {
-                    guard let self else { return }
-                    self.apply(events, barrier: barrier)
+                for try await events in store.watch(prefix: RecordKey.dataPrefix, fromRevision: applied + 1) {
+                    guard let eventRevision = events.first?.keyValue.modRevision else { continue }
+                    let prepared = events.map { (Self.prepare($0.kind, $0.keyValue, barrier: barrier), $0.keyValue.key) }
+                    guard apply(prepared, revision: eventRevision, barrier: barrier) else { return }
+                    applied = max(applied, eventRevision)
+                    backoff = Self.rewatchBackoff.first
+                }
+                // A stream that ends without an error: the store closed.
+                return
+            } catch StoreError.compacted {
+                noteWatchFailure("the watch's start revision was compacted; rebuilding the index")
+                if let snapshot = try? await loadSnapshot(barrier: barrier), swap(in: snapshot, barrier: barrier) {
+                    applied = snapshot.index.revision
+                    continue
                 }
             } catch {
-                // The store closed or compacted under the watch; the node must re-open. Pending writes fail.
-                self?.failWaiters(StateError(error))
+                noteWatchFailure("the watch failed (\(StateError(error).description)); watching again")
             }
+            try? await Task.sleep(for: backoff)
+            backoff = min(backoff * 2, Self.rewatchBackoff.longest)
         }
+    }
+
+    private func isServing(_ barrier: Barrier) -> Bool { state.withLock { $0.barrier === barrier } }
+
+    private func noteWatchFailure(_ why: String) {
         state.withLock {
-            $0.index = index
-            $0.corruptRecords = corrupt
-            $0.barrier = barrier
-            $0.watchTask?.cancel()
-            $0.watchTask = task
+            $0.watchFailures += 1
+            $0.lastWatchFailure = why
         }
     }
 
-    /// Applies one revision's events and wakes the writers waiting for it.
-    private func apply(_ events: [WatchEvent], barrier: Barrier) {
-        guard let revision = events.first?.keyValue.modRevision else { return }
+    /// Replaces the index with `snapshot` unless it is older or the state was sealed meanwhile.
+    /// Session objects stay; writers waiting for revisions the snapshot covers are woken.
+    private func swap(in snapshot: Snapshot, barrier: Barrier) -> Bool {
         state.withLock { s in
-            guard s.barrier === barrier else { return }
-            for event in events {
-                let kind: WatchEvent.Kind = event.kind
-                if Self.apply(kind, event.keyValue, to: &s.index, barrier: barrier) {
-                    s.corruptRecords.remove(event.keyValue.key)
-                } else {
-                    s.corruptRecords.insert(event.keyValue.key)
-                }
-            }
-            s.index.revision = max(s.index.revision, revision)
-            let ready = s.waiters.filter { $0.value.revision <= s.index.revision }
-            for (id, waiter) in ready {
-                s.waiters[id] = nil
-                waiter.continuation.resume()
-            }
+            guard s.barrier === barrier, snapshot.index.revision >= s.index.revision else { return false }
+            s.index = snapshot.index
+            s.corruptRecords = snapshot.corrupt
+            wakeWaiters(&s)
+            return true
         }
     }
 
-    /// Applies one record to the index; false if it failed to open or decode.
-    private static func apply(_ kind: WatchEvent.Kind, _ keyValue: KeyValue, to index: inout ObjectIndex, barrier: Barrier) -> Bool {
+    /// Applies one revision's prepared changes and wakes the writers waiting for it; false when the
+    /// state was sealed or re-opened meanwhile (the watch then ends).
+    private func apply(_ changes: [(PreparedChange, [UInt8])], revision: Int64, barrier: Barrier) -> Bool {
+        state.withLock { s in
+            guard s.barrier === barrier else { return false }
+            for (change, key) in changes { Self.apply(change, key: key, to: &s.index, corrupt: &s.corruptRecords) }
+            s.index.revision = max(s.index.revision, revision)
+            wakeWaiters(&s)
+            return true
+        }
+    }
+
+    private func wakeWaiters(_ s: inout MutableState) {
+        let ready = s.waiters.filter { $0.value.revision <= s.index.revision }
+        for (id, waiter) in ready {
+            s.waiters[id] = nil
+            waiter.continuation.resume()
+        }
+    }
+
+    /// Opens and parses one record: the costly part of applying it, done without the index's lock.
+    static func prepare(_ kind: WatchEvent.Kind, _ keyValue: KeyValue, barrier: Barrier) -> PreparedChange {
         let recordKind = RecordKey.kind(of: keyValue.key)
         if kind == .delete {
             switch recordKind {
-            case .user(let id): index.remove(user: id)
-            case .object(let handle): index.remove(object: handle)
-            case .system(let name): index.systemRecords[name] = nil
-            case .userName, .unknown: break
+            case .user(let id): return .removeUser(id)
+            case .object(let handle): return .removeObject(handle)
+            case .system(let name): return .removeSystem(name)
+            case .userName, .unknown: return .ignore
             }
-            return true
         }
         do {
             switch recordKind {
             case .user(let id):
                 let plaintext = try barrier.open(keyValue.value, recordKey: keyValue.key)
                 let user = try User(encoded: plaintext.unsafeCopy)
-                guard user.id == id else { return false }
-                index.put(user: user, modRevision: keyValue.modRevision)
+                guard user.id == id else { return .corrupt }
+                return .putUser(user, modRevision: keyValue.modRevision)
             case .object(let handle):
                 let plaintext = try barrier.open(keyValue.value, recordKey: keyValue.key)
                 let record = try ObjectRecord(decoding: plaintext)
-                guard record.object.handle == handle else { return false }
-                index.put(try IndexedObject(record, modRevision: keyValue.modRevision))
+                guard record.object.handle == handle else { return .corrupt }
+                return .putObject(try IndexedObject(record, modRevision: keyValue.modRevision))
             case .system(let name):
-                index.systemRecords[name] = (try barrier.open(keyValue.value, recordKey: keyValue.key), keyValue.modRevision)
+                return .putSystem(
+                    name, try barrier.open(keyValue.value, recordKey: keyValue.key), modRevision: keyValue.modRevision)
             case .userName, .unknown:
-                break
+                return .ignore
             }
-            return true
         } catch {
-            return false
+            return .corrupt
         }
+    }
+
+    /// Applies one prepared change: a cheap update of the index's maps.
+    static func apply(_ change: PreparedChange, key: [UInt8], to index: inout ObjectIndex, corrupt: inout Set<[UInt8]>) {
+        switch change {
+        case .putUser(let user, let modRevision): index.put(user: user, modRevision: modRevision)
+        case .removeUser(let id): index.remove(user: id)
+        case .putObject(let object): index.put(object)
+        case .removeObject(let handle): index.remove(object: handle)
+        case .putSystem(let name, let value, let modRevision): index.systemRecords[name] = (value, modRevision)
+        case .removeSystem(let name): index.systemRecords[name] = nil
+        case .ignore: break
+        case .corrupt:
+            corrupt.insert(key)
+            return
+        }
+        corrupt.remove(key)
     }
 
     /// Waits until the index reflects `revision`.
@@ -137,15 +226,6 @@ extension StateMachine {
     private func expireWaiter(_ id: UInt64, revision: Int64) {
         let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
         waiter?.continuation.resume(throwing: StateError.timedOut(revision))
-    }
-
-    private func failWaiters(_ error: StateError) {
-        let waiters = state.withLock { s in
-            let all = s.waiters
-            s.waiters = [:]
-            return all
-        }
-        for (_, waiter) in waiters { waiter.continuation.resume(throwing: error) }
     }
 }
 

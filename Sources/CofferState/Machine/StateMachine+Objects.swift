@@ -10,8 +10,10 @@ extension StateMachine {
 
     /// The object `handle` if `user` may see it; otherwise `.objectHandleInvalid`, as if it did not exist.
     /// Session objects are visible only to a caller in a session of the login that made them.
+    /// A token object on a node past its staleness bound is `.stale`.
     public func object(_ handle: ObjectHandle, for user: User, in context: SessionContext? = nil) throws(StateError) -> IndexedObject {
         _ = try requireBarrier()
+        if !SessionObjectTable.isSessionObject(handle) { try requireFresh() }
         let entry = state.withLock { s -> IndexedObject? in
             guard SessionObjectTable.isSessionObject(handle) else { return s.index.objects[handle] }
             return context.flatMap { s.sessionObjects.entry(handle, login: $0.login) }
@@ -64,6 +66,7 @@ extension StateMachine {
     /// and the session objects of the caller's login.
     public func find(_ template: AttributeSet, for user: User, in context: SessionContext? = nil) throws(StateError) -> [ObjectHandle] {
         _ = try requireBarrier()
+        try requireFresh()
         let matches = state.withLock { s in
             var found = s.index.candidates(label: template.string(.label), id: template.bytes(.id), visibleTo: user)
                 .compactMap { s.index.objects[$0] }

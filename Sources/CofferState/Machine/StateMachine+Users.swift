@@ -32,6 +32,7 @@ extension StateMachine {
     /// An unknown name costs the same verifier work as a known one and gives the same error.
     public func authenticate(name: String, password: SecretBytes) async throws(StateError) -> User {
         _ = try requireBarrier()
+        try requireFresh()
         guard let entry = state.withLock({ $0.index.user(named: name) }) else {
             _ = try? PasswordVerifier.make(password: password, cost: passwordCost)
             throw .pinIncorrect

@@ -22,6 +22,8 @@ public final class StateMachine: Sendable {
     let indexTimeout: Duration
     /// What takes part in every commit (StateMachine+Commit.swift).
     let participants: [any CommitParticipant]
+    /// The staleness bound, for a node on a shared store; nil for a local one.
+    let freshnessPolicy: FreshnessPolicy?
     let state = Mutex(MutableState())
 
     struct MutableState: ~Copyable {
@@ -36,20 +38,28 @@ public final class StateMachine: Sendable {
         var waiters: [UInt64: (revision: Int64, continuation: CheckedContinuation<Void, any Error>)] = [:]
         var nextWaiterID: UInt64 = 0
         var watchTask: Task<Void, Never>?
+        var heartbeatTask: Task<Void, Never>?
+        /// When the node last proved its index current (StateMachine+Freshness.swift).
+        var provenCurrentAt: ContinuousClock.Instant?
+        var watchFailures = 0
+        var lastWatchFailure: String?
     }
 
     /// Opens the state over `store`. It starts sealed (or uninitialized); call `unseal` or `initialize`.
     /// - Parameters:
     ///   - passwordCost: the scrypt cost of new password verifiers (tests pass a cheap one).
     ///   - participants: what takes part in every commit, in order (the audit log, approvals).
+    ///   - freshness: the staleness bound of a node on a shared store (etcd); nil for a local store.
     public init(
         store: any StateStore,
         crypto: CryptoModule,
         passwordCost: PasswordVerifier.Cost = .standard,
         indexTimeout: Duration = .seconds(10),
-        participants: [any CommitParticipant] = []
+        participants: [any CommitParticipant] = [],
+        freshness: FreshnessPolicy? = nil
     ) async throws(StateError) {
         self.participants = participants
+        self.freshnessPolicy = freshness
         self.store = store
         self.crypto = crypto
         self.passwordCost = passwordCost
@@ -146,6 +156,9 @@ public final class StateMachine: Sendable {
             s.sessionObjects = SessionObjectTable()
             let task = s.watchTask
             s.watchTask = nil
+            s.heartbeatTask?.cancel()
+            s.heartbeatTask = nil
+            s.provenCurrentAt = nil
             for (_, waiter) in s.waiters { waiter.continuation.resume(throwing: StateError.sealed) }
             s.waiters = [:]
             return task
@@ -167,6 +180,9 @@ public final class StateMachine: Sendable {
     }
 
     deinit {
-        state.withLock { $0.watchTask?.cancel() }
+        state.withLock {
+            $0.watchTask?.cancel()
+            $0.heartbeatTask?.cancel()
+        }
     }
 }

@@ -14,6 +14,7 @@ public enum RecordKey {
     static let userNamePrefix: [UInt8] = dataPrefix + Array("n/".utf8)
     static let objectPrefix: [UInt8] = dataPrefix + Array("o/".utf8)
     static let systemPrefix: [UInt8] = dataPrefix + Array("s/".utf8)
+    static let heartbeatPrefix: [UInt8] = dataPrefix + Array("h/".utf8)
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
@@ -26,6 +27,10 @@ public enum RecordKey {
     public static func object(_ handle: ObjectHandle) -> [UInt8] { objectPrefix + fixedHex(handle) }
     /// A node-internal record (for example the cluster CA's key and certificate).
     public static func system(_ name: String) -> [UInt8] { systemPrefix + Array(name.utf8) }
+
+    /// A node's heartbeat (StateMachine+Freshness.swift): its value is the node's name, in the clear,
+    /// and the index ignores it.
+    public static func heartbeat(_ node: String) -> [UInt8] { heartbeatPrefix + Array(node.utf8) }
 
     /// What a data key names.
     enum Kind: Equatable {
