@@ -39,6 +39,8 @@ public final class StateMachine: Sendable {
         var nextWaiterID: UInt64 = 0
         var watchTask: Task<Void, Never>?
         var heartbeatTask: Task<Void, Never>?
+        /// Watches for a peer's seal configuration while this node has none.
+        var configurationTask: Task<Void, Never>?
         /// When the node last proved its index current (StateMachine+Freshness.swift).
         var provenCurrentAt: ContinuousClock.Instant?
         var watchFailures = 0
@@ -65,7 +67,13 @@ public final class StateMachine: Sendable {
         self.passwordCost = passwordCost
         self.indexTimeout = indexTimeout
         let stored: KeyValue?
-        do { stored = try await store.get(RecordKey.sealConfiguration, at: nil) } catch { throw StateError(error) }
+        let readAt: Int64
+        do {
+            readAt = try await store.currentRevision()
+            stored = try await store.get(RecordKey.sealConfiguration, at: readAt)
+        } catch {
+            throw StateError(error)
+        }
         if let stored {
             let configuration: SealConfiguration
             do { configuration = try SealConfiguration(encoded: stored.value) } catch { throw .barrier(error) }
@@ -73,6 +81,33 @@ public final class StateMachine: Sendable {
                 $0.configuration = configuration
                 $0.unsealer = Unsealer(configuration: configuration)
             }
+        } else {
+            // A node of a cluster may be up before a peer initializes it: it learns of the seal
+            // configuration from the store and becomes sealed, waiting for its shares.
+            let task = Task { [weak self] in
+                guard let stream = self?.store.watch(prefix: RecordKey.sealConfiguration, fromRevision: readAt + 1) else { return }
+                do {
+                    for try await events in stream {
+                        guard let put = events.last(where: { $0.kind == .put && $0.keyValue.key == RecordKey.sealConfiguration }),
+                            let configuration = try? SealConfiguration(encoded: put.keyValue.value)
+                        else { continue }
+                        self?.adopt(configuration)
+                        return
+                    }
+                } catch {
+                    // The store failed; the node stays uninitialized until restarted, as before this watch.
+                }
+            }
+            state.withLock { $0.configurationTask = task }
+        }
+    }
+
+    /// Takes a seal configuration a peer wrote, unless this node has one already.
+    private func adopt(_ configuration: SealConfiguration) {
+        state.withLock {
+            guard $0.configuration == nil else { return }
+            $0.configuration = configuration
+            $0.unsealer = Unsealer(configuration: configuration)
         }
     }
 
@@ -118,6 +153,7 @@ public final class StateMachine: Sendable {
         state.withLock {
             $0.configuration = made.configuration
             $0.unsealer = Unsealer(configuration: made.configuration)
+            $0.configurationTask?.cancel()
         }
         try await open(with: made.barrier)
         return made.shares
@@ -183,6 +219,7 @@ public final class StateMachine: Sendable {
         state.withLock {
             $0.watchTask?.cancel()
             $0.heartbeatTask?.cancel()
+            $0.configurationTask?.cancel()
         }
     }
 }

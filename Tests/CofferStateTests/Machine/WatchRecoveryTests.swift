@@ -94,3 +94,20 @@ import Testing
         peer.seal()
     }
 }
+
+@Suite struct SealConfigurationWatchTests {
+    @Test func aNodeUpBeforeThePeerInitializesBecomesSealedAndUnseals() async throws {
+        let store = MemoryStateStore()
+        let early = try await StateMachine(store: store, crypto: StateFixture.crypto, passwordCost: StateFixture.cheapCost)
+        #expect(early.status == .uninitialized)
+        let f = try await StateFixture.make(store: store)
+        let sealed = await eventually { early.status == .sealed(given: 0, threshold: 2) }
+        #expect(sealed)
+        try await early.unseal(shareText: f.shares[0].text())
+        #expect(try await early.unseal(shareText: f.shares[2].text()) == .unsealed)
+        #expect(try early.user(named: "admin").id == f.admin.id)
+        await #expect(throws: StateError.alreadyInitialized) {
+            try await early.initialize(threshold: 1, shares: 1, adminName: "x", adminPassword: SecretBytes(Array("password1".utf8)))
+        }
+    }
+}
