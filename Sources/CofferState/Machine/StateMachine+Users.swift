@@ -6,6 +6,8 @@ import CofferModel
 extension StateMachine {
     /// Password lengths accepted, in bytes (PKCS#11 PINs).
     public static let passwordLengths = 8...128
+    /// How often a failed login is tried before its count is given up as `.conflict`.
+    static let maxFailedLoginAttempts = 64
 
     /// Every user, for admins.
     public func users(by actor: User) throws(StateError) -> [User] {
@@ -45,13 +47,19 @@ extension StateMachine {
         if matches {
             guard entry.user.failedLoginCount > 0 else { return entry.user }
             return try await updateUser(entry.user.id, .recordLogin(entry.user.id, succeeded: true), by: entry.user.id) {
-                $0.recordingSuccessfulLogin()
+                user throws(StateError) in
+                // Locked by failures on other nodes since the record was read.
+                if user.locked { throw .pinLocked }
+                return user.recordingSuccessfulLogin()
             }
         }
-        // Counted on the current record, so failures on several nodes at once all count.
-        _ = try await updateUser(entry.user.id, .recordLogin(entry.user.id, succeeded: false), by: entry.user.id) {
-            $0.recordingFailedLogin()
-        }
+        // Counted on the current record, so failures on several nodes at once all count. A failure that
+        // could not be counted must not tell the caller anything either, so it keeps trying far longer
+        // than other commands: otherwise a flood of parallel guesses would get answers past the lockout.
+        _ = try await updateUser(
+            entry.user.id, .recordLogin(entry.user.id, succeeded: false), by: entry.user.id,
+            attempts: Self.maxFailedLoginAttempts
+        ) { $0.recordingFailedLogin() }
         throw .pinIncorrect
     }
 
@@ -171,11 +179,12 @@ extension StateMachine {
     /// Commits `change` applied to the current record of user `id`, planned again on a lost race.
     @discardableResult
     private func updateUser(
-        _ id: UserID, _ command: Command, by actor: UserID, _ change: (User) -> User
+        _ id: UserID, _ command: Command, by actor: UserID, attempts: Int = maxCommitAttempts,
+        _ change: (User) throws(StateError) -> User
     ) async throws(StateError) -> User {
-        try await commit(command, by: actor) { () throws(StateError) in
+        try await commit(command, by: actor, attempts: attempts) { () throws(StateError) in
             guard let entry = state.withLock({ $0.index.users[id] }) else { throw .userNotFound }
-            let updated = change(entry.user)
+            let updated = try change(entry.user)
             let key = RecordKey.user(id)
             let plan = WritePlan(
                 preconditions: [.unchanged(key, modRevision: entry.modRevision)],
