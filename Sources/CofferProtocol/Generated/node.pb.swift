@@ -188,11 +188,53 @@ public nonisolated struct Coffer_V1_GetStatusResponse: Sendable {
 
   public var clusterName: String = String()
 
+  /// Seconds since the node process started serving.
+  public var uptimeSeconds: Int64 = 0
+
+  /// The store under the node: "sqlite" (a single node) or "etcd" (a cluster).
+  public var storeBackend: String = String()
+
+  /// The store's newest revision as the node just read it (0 when the read failed: see store_error).
+  /// header.revision is the revision the node's index reflects; the difference is its lag.
+  public var storeRevision: Int64 = 0
+
+  /// Why the store could not be read, if it could not ("" when it could).
+  public var storeError: String = String()
+
+  /// Milliseconds since the node last proved its index current (etcd nodes); -1 for a node without
+  /// a staleness bound (SQLite). Past the bound the node refuses key use.
+  public var millisSinceCurrent: Int64 = 0
+
+  /// How often the node's watch of the store failed since it was unsealed.
+  public var watchFailures: UInt32 = 0
+
+  /// The store cluster's own members (etcd's), as the store reports them; empty for SQLite.
+  public var storeMembers: [Coffer_V1_StoreMember] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
+/// One member of the store's cluster (an etcd member).
+public nonisolated struct Coffer_V1_StoreMember: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var name: String = String()
+
+  public var clientUrls: [String] = []
+
+  public var leader: Bool = false
+
+  public var learner: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
 }
 
 public nonisolated struct Coffer_V1_UnsealRequest: Sendable {
@@ -666,7 +708,7 @@ nonisolated extension Coffer_V1_GetStatusRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Coffer_V1_GetStatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetStatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}seal_state\0\u{3}shares_given\0\u{1}threshold\0\u{3}node_id\0\u{1}version\0\u{3}cluster_name\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}seal_state\0\u{3}shares_given\0\u{1}threshold\0\u{3}node_id\0\u{1}version\0\u{3}cluster_name\0\u{3}uptime_seconds\0\u{3}store_backend\0\u{3}store_revision\0\u{3}store_error\0\u{3}millis_since_current\0\u{3}watch_failures\0\u{3}store_members\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -681,6 +723,13 @@ nonisolated extension Coffer_V1_GetStatusResponse: SwiftProtobuf.Message, SwiftP
       case 5: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
       case 6: try { try decoder.decodeSingularStringField(value: &self.version) }()
       case 7: try { try decoder.decodeSingularStringField(value: &self.clusterName) }()
+      case 8: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
+      case 9: try { try decoder.decodeSingularStringField(value: &self.storeBackend) }()
+      case 10: try { try decoder.decodeSingularInt64Field(value: &self.storeRevision) }()
+      case 11: try { try decoder.decodeSingularStringField(value: &self.storeError) }()
+      case 12: try { try decoder.decodeSingularInt64Field(value: &self.millisSinceCurrent) }()
+      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.watchFailures) }()
+      case 14: try { try decoder.decodeRepeatedMessageField(value: &self.storeMembers) }()
       default: break
       }
     }
@@ -712,6 +761,27 @@ nonisolated extension Coffer_V1_GetStatusResponse: SwiftProtobuf.Message, SwiftP
     if !self.clusterName.isEmpty {
       try visitor.visitSingularStringField(value: self.clusterName, fieldNumber: 7)
     }
+    if self.uptimeSeconds != 0 {
+      try visitor.visitSingularInt64Field(value: self.uptimeSeconds, fieldNumber: 8)
+    }
+    if !self.storeBackend.isEmpty {
+      try visitor.visitSingularStringField(value: self.storeBackend, fieldNumber: 9)
+    }
+    if self.storeRevision != 0 {
+      try visitor.visitSingularInt64Field(value: self.storeRevision, fieldNumber: 10)
+    }
+    if !self.storeError.isEmpty {
+      try visitor.visitSingularStringField(value: self.storeError, fieldNumber: 11)
+    }
+    if self.millisSinceCurrent != 0 {
+      try visitor.visitSingularInt64Field(value: self.millisSinceCurrent, fieldNumber: 12)
+    }
+    if self.watchFailures != 0 {
+      try visitor.visitSingularUInt32Field(value: self.watchFailures, fieldNumber: 13)
+    }
+    if !self.storeMembers.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.storeMembers, fieldNumber: 14)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -723,6 +793,58 @@ nonisolated extension Coffer_V1_GetStatusResponse: SwiftProtobuf.Message, SwiftP
     if lhs.nodeID != rhs.nodeID {return false}
     if lhs.version != rhs.version {return false}
     if lhs.clusterName != rhs.clusterName {return false}
+    if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
+    if lhs.storeBackend != rhs.storeBackend {return false}
+    if lhs.storeRevision != rhs.storeRevision {return false}
+    if lhs.storeError != rhs.storeError {return false}
+    if lhs.millisSinceCurrent != rhs.millisSinceCurrent {return false}
+    if lhs.watchFailures != rhs.watchFailures {return false}
+    if lhs.storeMembers != rhs.storeMembers {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_StoreMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StoreMember"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}name\0\u{3}client_urls\0\u{1}leader\0\u{1}learner\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 2: try { try decoder.decodeRepeatedStringField(value: &self.clientUrls) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.leader) }()
+      case 4: try { try decoder.decodeSingularBoolField(value: &self.learner) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 1)
+    }
+    if !self.clientUrls.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.clientUrls, fieldNumber: 2)
+    }
+    if self.leader != false {
+      try visitor.visitSingularBoolField(value: self.leader, fieldNumber: 3)
+    }
+    if self.learner != false {
+      try visitor.visitSingularBoolField(value: self.learner, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_StoreMember, rhs: Coffer_V1_StoreMember) -> Bool {
+    if lhs.name != rhs.name {return false}
+    if lhs.clientUrls != rhs.clientUrls {return false}
+    if lhs.leader != rhs.leader {return false}
+    if lhs.learner != rhs.learner {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -10,11 +10,20 @@ public struct NodeInfo: Sendable {
     public var nodeID: String
     public var version: String
     public var clusterName: String
+    /// When the node started serving, for its uptime.
+    public var startedAt: ContinuousClock.Instant
+    /// The store's cluster, when the node runs on one (etcd); nil for SQLite.
+    public var replicatedStore: (any ReplicatedStateStore)?
 
-    public init(nodeID: String, version: String, clusterName: String) {
+    public init(
+        nodeID: String, version: String, clusterName: String, startedAt: ContinuousClock.Instant = .now,
+        replicatedStore: (any ReplicatedStateStore)? = nil
+    ) {
         self.nodeID = nodeID
         self.version = version
         self.clusterName = clusterName
+        self.startedAt = startedAt
+        self.replicatedStore = replicatedStore
     }
 }
 

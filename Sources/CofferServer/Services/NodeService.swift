@@ -22,8 +22,44 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             response.nodeID = node.nodeID
             response.version = node.version
             response.clusterName = node.clusterName
+            try await Self.describeStore(into: &response, state: gate.state, node: node)
             return response
         }
+    }
+
+    /// The store's side of GetStatus: backend, revision and lag, freshness, and the store cluster's
+    /// members. A store that cannot be read is reported, not thrown: status must work on a cut-off node.
+    static func describeStore(
+        into response: inout Coffer_V1_GetStatusResponse, state: StateMachine, node: NodeInfo
+    ) async throws {
+        response.uptimeSeconds = (ContinuousClock.now - node.startedAt).components.seconds
+        response.storeBackend = node.replicatedStore?.backendName ?? "sqlite"
+        do {
+            response.storeRevision = try await state.storeRevision()
+        } catch {
+            response.storeError = error.description
+        }
+        let freshness = state.freshness
+        response.millisSinceCurrent = freshness.sinceLastProof.map { Self.milliseconds($0) } ?? -1
+        response.watchFailures = UInt32(clamping: freshness.watchFailures)
+        guard let store = node.replicatedStore else { return }
+        do {
+            response.storeMembers = try await store.members().map { member in
+                var wire = Coffer_V1_StoreMember()
+                wire.name = member.name
+                wire.clientUrls = member.clientURLs
+                wire.leader = member.isLeader
+                wire.learner = member.isLearner
+                return wire
+            }
+        } catch {
+            if response.storeError.isEmpty { response.storeError = "the store's members could not be read: \(error)" }
+        }
+    }
+
+    static func milliseconds(_ duration: Duration) -> Int64 {
+        let (seconds, attoseconds) = duration.components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
     func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {

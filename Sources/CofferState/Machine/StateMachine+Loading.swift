@@ -32,18 +32,26 @@ extension StateMachine {
     /// Builds the index from the store at one revision, then follows the watch.
     func open(with barrier: Barrier) async throws(StateError) {
         let snapshot = try await loadSnapshot(barrier: barrier)
-        // The task holds the machine until `seal` (or deinit) cancels it.
+        let previous = state.withLock { s -> Task<Void, Never>? in
+            s.index = snapshot.index
+            s.corruptRecords = snapshot.corrupt
+            s.barrier = barrier
+            defer { s.watchTask = nil }
+            return s.watchTask
+        }
+        previous?.cancel()
+        // Started only once the barrier is in place: the watch ends as soon as it is not. The task
+        // holds the machine until `seal` (or a later open) cancels it.
         let task = Task { [weak self] in
             guard let self else { return }
             await self.follow(barrier: barrier, from: snapshot.index.revision)
         }
-        state.withLock {
-            $0.index = snapshot.index
-            $0.corruptRecords = snapshot.corrupt
-            $0.barrier = barrier
-            $0.watchTask?.cancel()
-            $0.watchTask = task
+        let attached = state.withLock { s -> Bool in
+            guard s.barrier === barrier, s.watchTask == nil else { return false }
+            s.watchTask = task
+            return true
         }
+        if !attached { task.cancel() }
         startHeartbeat(barrier: barrier)
     }
 

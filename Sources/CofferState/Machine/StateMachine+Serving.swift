@@ -14,4 +14,9 @@ extension StateMachine {
     public func waitForRevision(_ revision: Int64) async throws(StateError) {
         try await waitForIndex(revision)
     }
+
+    /// The store's newest revision, read now (for status: the index's lag behind the store).
+    public func storeRevision() async throws(StateError) -> Int64 {
+        do { return try await store.currentRevision() } catch { throw StateError(error) }
+    }
 }

@@ -116,30 +116,4 @@ extension ClusterCommand {
     }
 
     /// `coffer cluster status`.
-    struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the node's seal state and identity.")
-
-        @OptionGroup var options: CommonOptions
-
-        func run() async throws {
-            let (status, endpoint) = try await Connection.with(options, login: false) {
-                (try await $0.status(), $0.currentEndpoint.description)
-            }
-            let state = ClusterCommand.stateName(status.sealState)
-            try Output.emit(
-                options,
-                json: [
-                    "endpoint": endpoint, "seal_state": state, "shares_given": status.sharesGiven,
-                    "threshold": status.threshold, "node_id": status.nodeID, "version": status.version,
-                    "cluster": status.clusterName, "revision": status.header.revision,
-                ],
-                human: """
-                    endpoint:  \(endpoint)
-                    cluster:   \(status.clusterName)
-                    node:      \(status.nodeID) (version \(status.version))
-                    state:     \(state)\(state == "sealed" ? " (\(status.sharesGiven) of \(status.threshold) shares)" : "")
-                    revision:  \(status.header.revision)
-                    """)
-        }
-    }
 }

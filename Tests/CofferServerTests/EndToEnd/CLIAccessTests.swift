@@ -105,6 +105,30 @@ import Testing
         let status = try people.admin.ok(["cluster", "status", "--json"]).json
         #expect(status?["seal_state"] as? String == "unsealed")
         #expect(status?["revision"] != nil)
+        #expect(status?["store"] as? String == "sqlite")
+        #expect(status?["lag"] as? Int == 0)
+
+        // Every node of the profile is asked on its own; a dead one shows as unreachable.
+        let profilePath = people.node.dataDirectory + "/client/profile-test.json"
+        var profile = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: profilePath))) as? [String: Any])
+        let live = try #require((profile["endpoints"] as? [String])?.first)
+        let dead = "127.0.0.1:\(try DevNode.freePort())"
+        profile["endpoints"] = [dead, live]
+        let twoPath = people.node.dataDirectory + "/client/two-endpoints.json"
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: twoPath))
+        let both = try people.admin.ok(["cluster", "status", "--json", "--profile", twoPath]).json
+        let nodes = try #require(both?["nodes"] as? [[String: Any]])
+        #expect(nodes.count == 2)
+        #expect(both?["reachable_nodes"] as? Int == 1)
+        #expect(nodes[0]["endpoint"] as? String == dead && nodes[0]["reachable"] as? Bool == false)
+        #expect(nodes[1]["endpoint"] as? String == live && nodes[1]["seal_state"] as? String == "unsealed")
+        #expect(both?["endpoint"] as? String == live)
+        profile["endpoints"] = [dead]
+        let deadPath = people.node.dataDirectory + "/client/dead.json"
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: deadPath))
+        let none = try people.admin.fails(["cluster", "status", "--profile", deadPath])
+        #expect(none.stderr.contains("no node answered"))
         let users = try people.admin.ok(["user", "list", "--json"]).json?["users"] as? [[String: Any]]
         #expect(users?.contains { $0["name"] as? String == "admin" } == true)
 
