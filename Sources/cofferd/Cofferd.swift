@@ -5,6 +5,7 @@ import ArgumentParser
 import CofferCrypto
 import CofferServer
 import CofferState
+import CofferStoreEtcd
 import CofferStoreSQLite
 import Dispatch
 import Foundation
@@ -19,7 +20,8 @@ struct Cofferd: AsyncParsableCommand {
             Start-up: takes the data folder's lock DATA/cofferd.lock and checks that the listen port is \
             free (exits non-zero, changing nothing, if another cofferd holds the folder or the port is \
             taken), runs the cryptographic self-tests (exits non-zero if one fails), opens the store \
-            DATA/store.sqlite, and then, depending on the mode and the store:
+            (DATA/store.sqlite, or the etcd cluster of the `store` setting), and then, depending on the \
+            mode and the store:
 
             --dev: initializes the node 1-of-1 on first start (admin user "admin" with a random \
             password, cluster CA, server certificate, client bundle in DATA/client) and unseals itself \
@@ -39,7 +41,9 @@ struct Cofferd: AsyncParsableCommand {
             Settings come from --config FILE (JSON) and the flags, flags winning. Config file keys: \
             listen, dataDir, logLevel, clusterName, certificateNames (array), loginIdleTimeoutSeconds, \
             fastPath, fastPathPort, minimumRSABits (the smallest RSA modulus the node makes or uses, \
-            1024 to 4096; 2048 by default).
+            1024 to 4096; 2048 by default), store (absent: SQLite in the data folder; or {"kind": \
+            "etcd", "endpoints": ["HOST:PORT", ...], "prefix": "coffer/NAME/", "tls": {"ca", \
+            "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md).
 
             SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
             stderr as key=value lines and never contain secrets. docs/operations.md has the details.
@@ -95,6 +99,13 @@ struct Cofferd: AsyncParsableCommand {
         }
         configuration.dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let settings = configuration
+        var etcdConfiguration: EtcdConfiguration?
+        if case .etcd(let etcd) = configuration.store {
+            // Dev mode keeps its one share in the data folder: a second node on the same etcd would
+            // have no share to unseal with.
+            if configuration.dev { Self.fail("store: --dev runs only on the SQLite store; remove the etcd store setting") }
+            do { etcdConfiguration = try etcd.etcdConfiguration() } catch { Self.fail(error.description) }
+        }
 
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
@@ -119,16 +130,28 @@ struct Cofferd: AsyncParsableCommand {
                 metadata: ["minimumRSABits": "\(configuration.rsaKeySize.minimumBits)"])
         }
 
-        let store: SQLiteStateStore
-        let state: StateMachine
-        do {
-            try directory.create()
-            store = try SQLiteStateStore.open(path: directory.store)
-            state = try await StateMachine(store: store, crypto: crypto)
-        } catch {
-            Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
+        let store: any StateStore
+        let storeName: String
+        if let etcdConfiguration {
+            do { store = try EtcdStateStore(configuration: etcdConfiguration) } catch {
+                Self.fail(EtcdStoreSetting.describe(error).description)
+            }
+            storeName = configuration.store.description
+        } else {
+            do {
+                try directory.create()
+                store = try SQLiteStateStore.open(path: directory.store)
+            } catch {
+                Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
+            }
+            storeName = directory.store
         }
-        logger.info("store opened", metadata: ["path": "\(directory.store)", "revision": "\(state.revision)"])
+        let state: StateMachine
+        do { state = try await StateMachine(store: store, crypto: crypto) } catch {
+            await store.close()
+            Self.fail("cannot open the store (\(storeName)): \(error)")
+        }
+        logger.info("store opened", metadata: ["store": "\(storeName)", "revision": "\(state.revision)"])
 
         let node = CofferNode(configuration: configuration, state: state, logger: logger)
         let signals = [SIGTERM, SIGINT].map { number in
