@@ -32,6 +32,14 @@ struct Cofferd: AsyncParsableCommand {
             unseal shares are given (NodeService.Unseal, `coffer cluster unseal`); only GetStatus and \
             Unseal work while sealed.
 
+            Initialized store but no DATA/tls (a node joining a cluster that another node \
+            initialized): serves the join listener, TLS with a self-signed certificate written to \
+            DATA/bootstrap/ca.pem (fingerprint printed) and no client certificate, offering only \
+            NodeService.GetStatus and Unseal (`coffer cluster unseal --bootstrap HOST:PORT \
+            --bootstrap-ca FILE`). Once the cluster's shares unseal it, the node issues its own server \
+            certificate from the cluster CA into DATA/tls and switches to mutual TLS on the same \
+            address, unsealed; later starts are those of an initialized store.
+
             Never-initialized store: serves the bootstrap listener, TLS with a self-signed certificate \
             written to DATA/bootstrap/ca.pem (its SHA-256 fingerprint is printed so that you can pin \
             it) and no client certificate, offering only BootstrapService.Initialize and \
@@ -237,6 +245,17 @@ struct Cofferd: AsyncParsableCommand {
                   SHA-256 fingerprint:    \(fingerprint)
                   Check the fingerprint, then initialize the cluster (coffer cluster init).
                 """
+        case .joinListening(let endpoint, let path, let fingerprint):
+            text = """
+                cofferd: this node joins an initialized cluster and has no certificate yet; join endpoint: \(endpoint)
+                  bootstrap certificate:  \(path)
+                  SHA-256 fingerprint:    \(fingerprint)
+                  Check the fingerprint, then unseal it with the cluster's shares \
+                (coffer cluster unseal --bootstrap \(endpoint) --bootstrap-ca \(path)).
+                """
+        case .joined:
+            text =
+                "cofferd: unsealed; server certificate issued from the cluster CA; switching to mutual TLS (the node is unsealed)."
         case .initialized:
             text =
                 "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
