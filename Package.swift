@@ -121,7 +121,7 @@ let package = Package(
         .executableTarget(
             name: "cofferd",
             dependencies: [
-                "CofferServer", "CofferStoreSQLite", "CofferState", "CofferCrypto",
+                "CofferServer", "CofferStoreSQLite", "CofferStoreEtcd", "CofferState", "CofferCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

@@ -50,6 +50,7 @@ public final class EtcdStateStore: StateStore {
     /// Opens a store on the etcd members of `configuration`. No call is made yet; the first
     /// operation connects (and fails with `StoreError.unavailable` if no member answers).
     public init(configuration: EtcdConfiguration) throws(EtcdConfigurationError) {
+        try configuration.validate()
         self.configuration = configuration
         self.keyspace = EtcdKeyspace(prefix: configuration.prefix)
         let transport: Transport
@@ -76,20 +77,12 @@ public final class EtcdStateStore: StateStore {
     private static func target(_ endpoints: [EtcdConfiguration.Endpoint]) throws(EtcdConfigurationError)
         -> any ResolvableTarget
     {
-        guard let first = endpoints.first else { throw .noEndpoints }
-        for endpoint in endpoints where !(1...65535).contains(endpoint.port) {
-            throw .invalidPort(endpoint.port)
-        }
         let pairs = endpoints.map { (host: $0.host, port: $0.port) }
-        if endpoints.allSatisfy({ isIPv4($0.host) }) { return .ipv4(pairs: pairs) }
-        if endpoints.allSatisfy({ $0.host.contains(":") }) { return .ipv6(pairs: pairs) }
-        guard endpoints.count == 1 else { throw .mixedEndpoints }
-        return .dns(host: first.host, port: first.port)
-    }
-
-    private static func isIPv4(_ host: String) -> Bool {
-        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-        return parts.count == 4 && parts.allSatisfy { part in part.count <= 3 && UInt8(part) != nil }
+        switch try EtcdConfiguration.addressFamily(of: endpoints) {
+        case .ipv4: return .ipv4(pairs: pairs)
+        case .ipv6: return .ipv6(pairs: pairs)
+        case .dns: return .dns(host: endpoints[0].host, port: endpoints[0].port)
+        }
     }
 
     private static func security(_ tls: EtcdConfiguration.TLS?) throws(EtcdConfigurationError)

@@ -5,6 +5,7 @@ import ArgumentParser
 import CofferCrypto
 import CofferServer
 import CofferState
+import CofferStoreEtcd
 import CofferStoreSQLite
 import Dispatch
 import Foundation
@@ -19,7 +20,8 @@ struct Cofferd: AsyncParsableCommand {
             Start-up: takes the data folder's lock DATA/cofferd.lock and checks that the listen port is \
             free (exits non-zero, changing nothing, if another cofferd holds the folder or the port is \
             taken), runs the cryptographic self-tests (exits non-zero if one fails), opens the store \
-            DATA/store.sqlite, and then, depending on the mode and the store:
+            (DATA/store.sqlite, or the etcd cluster of the `store` setting), and then, depending on the \
+            mode and the store:
 
             --dev: initializes the node 1-of-1 on first start (admin user "admin" with a random \
             password, cluster CA, server certificate, client bundle in DATA/client) and unseals itself \
@@ -30,6 +32,14 @@ struct Cofferd: AsyncParsableCommand {
             unseal shares are given (NodeService.Unseal, `coffer cluster unseal`); only GetStatus and \
             Unseal work while sealed.
 
+            Initialized store but no DATA/tls (a node joining a cluster that another node \
+            initialized): serves the join listener, TLS with a self-signed certificate written to \
+            DATA/bootstrap/ca.pem (fingerprint printed) and no client certificate, offering only \
+            NodeService.GetStatus and Unseal (`coffer cluster unseal --bootstrap HOST:PORT \
+            --bootstrap-ca FILE`). Once the cluster's shares unseal it, the node issues its own server \
+            certificate from the cluster CA into DATA/tls and switches to mutual TLS on the same \
+            address, unsealed; later starts are those of an initialized store.
+
             Never-initialized store: serves the bootstrap listener, TLS with a self-signed certificate \
             written to DATA/bootstrap/ca.pem (its SHA-256 fingerprint is printed so that you can pin \
             it) and no client certificate, offering only BootstrapService.Initialize and \
@@ -39,7 +49,9 @@ struct Cofferd: AsyncParsableCommand {
             Settings come from --config FILE (JSON) and the flags, flags winning. Config file keys: \
             listen, dataDir, logLevel, clusterName, certificateNames (array), loginIdleTimeoutSeconds, \
             fastPath, fastPathPort, minimumRSABits (the smallest RSA modulus the node makes or uses, \
-            1024 to 4096; 2048 by default).
+            1024 to 4096; 2048 by default), store (absent: SQLite in the data folder; or {"kind": \
+            "etcd", "endpoints": ["HOST:PORT", ...], "prefix": "coffer/NAME/", "tls": {"ca", \
+            "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md).
 
             SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
             stderr as key=value lines and never contain secrets. docs/operations.md has the details.
@@ -95,6 +107,13 @@ struct Cofferd: AsyncParsableCommand {
         }
         configuration.dataDirectory = URL(fileURLWithPath: configuration.dataDirectory).standardizedFileURL.path
         let settings = configuration
+        var etcdConfiguration: EtcdConfiguration?
+        if case .etcd(let etcd) = configuration.store {
+            // Dev mode keeps its one share in the data folder: a second node on the same etcd would
+            // have no share to unseal with.
+            if configuration.dev { Self.fail("store: --dev runs only on the SQLite store; remove the etcd store setting") }
+            do { etcdConfiguration = try etcd.etcdConfiguration() } catch { Self.fail(error.description) }
+        }
 
         let level = configuration.logLevel
         LoggingSystem.bootstrap { label in
@@ -119,18 +138,42 @@ struct Cofferd: AsyncParsableCommand {
                 metadata: ["minimumRSABits": "\(configuration.rsaKeySize.minimumBits)"])
         }
 
-        let store: SQLiteStateStore
-        let state: StateMachine
-        do {
-            try directory.create()
-            store = try SQLiteStateStore.open(path: directory.store)
-            state = try await StateMachine(store: store, crypto: crypto)
-        } catch {
-            Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
+        let store: any StateStore
+        let storeName: String
+        if let etcdConfiguration {
+            do { store = try EtcdStateStore(configuration: etcdConfiguration) } catch {
+                Self.fail(EtcdStoreSetting.describe(error).description)
+            }
+            storeName = configuration.store.description
+        } else {
+            do {
+                try directory.create()
+                store = try SQLiteStateStore.open(path: directory.store)
+            } catch {
+                Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
+            }
+            storeName = directory.store
         }
-        logger.info("store opened", metadata: ["path": "\(directory.store)", "revision": "\(state.revision)"])
+        // A node on etcd shares its store: it bounds how stale a view it serves (docs/state.md).
+        var freshness: FreshnessPolicy?
+        if etcdConfiguration != nil {
+            do {
+                try directory.create()
+                freshness = FreshnessPolicy(nodeName: try directory.loadOrCreateNodeID())
+            } catch {
+                await store.close()
+                Self.fail("cannot prepare the data folder \(configuration.dataDirectory): \(error)")
+            }
+        }
+        let state: StateMachine
+        do { state = try await StateMachine(store: store, crypto: crypto, freshness: freshness) } catch {
+            await store.close()
+            Self.fail("cannot open the store (\(storeName)): \(error)")
+        }
+        logger.info("store opened", metadata: ["store": "\(storeName)", "revision": "\(state.revision)"])
 
-        let node = CofferNode(configuration: configuration, state: state, logger: logger)
+        let node = CofferNode(
+            configuration: configuration, state: state, logger: logger, replicatedStore: store as? any ReplicatedStateStore)
         let signals = [SIGTERM, SIGINT].map { number in
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
@@ -214,6 +257,17 @@ struct Cofferd: AsyncParsableCommand {
                   SHA-256 fingerprint:    \(fingerprint)
                   Check the fingerprint, then initialize the cluster (coffer cluster init).
                 """
+        case .joinListening(let endpoint, let path, let fingerprint):
+            text = """
+                cofferd: this node joins an initialized cluster and has no certificate yet; join endpoint: \(endpoint)
+                  bootstrap certificate:  \(path)
+                  SHA-256 fingerprint:    \(fingerprint)
+                  Check the fingerprint, then unseal it with the cluster's shares \
+                (coffer cluster unseal --bootstrap \(endpoint) --bootstrap-ca \(path)).
+                """
+        case .joined:
+            text =
+                "cofferd: unsealed; server certificate issued from the cluster CA; switching to mutual TLS (the node is unsealed)."
         case .initialized:
             text =
                 "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."

@@ -170,4 +170,30 @@ import Testing
         let credentials = EtcdConfiguration.Credentials(username: "coffer", password: "hunter2-secret")
         #expect(!"\(credentials)".contains("hunter2"))
     }
+
+    /// `validate()` is the check the store's init makes, available before a store is made (cofferd
+    /// reports a bad store setting with it at start).
+    @Test func validateChecksWithoutAStore() throws {
+        #expect(throws: EtcdConfigurationError.noEndpoints) {
+            try EtcdConfiguration(endpoints: [], prefix: bytes("p/")).validate()
+        }
+        #expect(throws: EtcdConfigurationError.mixedEndpoints) {
+            try EtcdConfiguration(
+                endpoints: [.init(host: "::1", port: 2379), .init(host: "10.0.0.2", port: 2379)], prefix: bytes("p/")
+            ).validate()
+        }
+        #expect(throws: EtcdConfigurationError.invalidPort(0)) {
+            try EtcdConfiguration(endpoints: [.init(host: "10.0.0.1", port: 0)], prefix: bytes("p/")).validate()
+        }
+        #expect(throws: EtcdConfigurationError.incompleteClientCertificate) {
+            try EtcdConfiguration(
+                endpoints: [.init(host: "10.0.0.1", port: 2379)], prefix: bytes("p/"),
+                tls: .init(trustRootsPEM: "", clientKeyPEM: "key")
+            ).validate()
+        }
+        try EtcdConfiguration(endpoints: [.init(host: "etcd.example.org", port: 2379)], prefix: bytes("p/")).validate()
+        try EtcdConfiguration(
+            endpoints: [.init(host: "10.0.0.1", port: 2379), .init(host: "10.0.0.2", port: 2379)], prefix: bytes("p/")
+        ).validate()
+    }
 }

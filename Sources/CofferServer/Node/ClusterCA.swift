@@ -144,6 +144,13 @@ public struct ClusterCA: Sendable {
         self.init(certificate: parsed.1, privateKey: parsed.0)
     }
 
+    /// The cluster's CA from the sealed state, which must be unsealed; `.missing` when the cluster
+    /// has none (a node joining a cluster reads the CA its first node made, and never makes one).
+    public static func load(from state: StateMachine) throws -> ClusterCA {
+        guard let record = try state.systemRecord(recordName) else { throw ClusterCAError.missing }
+        return try ClusterCA(record: record)
+    }
+
     /// The cluster's CA from the sealed state, made and stored first if there is none. When two nodes
     /// race, the store keeps one (`onlyIfAbsent`) and both return it. The state must be unsealed.
     public static func loadOrCreate(in state: StateMachine, clusterName: String) async throws -> ClusterCA {
@@ -159,12 +166,15 @@ public struct ClusterCA: Sendable {
 public enum ClusterCAError: Error, Equatable, CustomStringConvertible {
     /// The sealed CA record does not decode.
     case malformedRecord
+    /// The store holds no CA record.
+    case missing
     /// A configured certificate address is not an IPv4 or IPv6 address.
     case badAddress(String)
 
     public var description: String {
         switch self {
         case .malformedRecord: "the cluster CA record is malformed"
+        case .missing: "the store holds no cluster CA record"
         case .badAddress(let text): "\(text) is not an IP address"
         }
     }

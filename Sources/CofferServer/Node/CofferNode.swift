@@ -21,6 +21,11 @@ public final class CofferNode: Sendable {
         case bootstrapListening(endpoint: String, certificatePath: String, fingerprint: String)
         /// Initialize succeeded; the node is moving to mTLS.
         case initialized
+        /// The store is initialized but this node has no credentials yet: the join listener is up
+        /// (pin `fingerprint`, the SHA-256 of `certificatePath`) and takes Unseal.
+        case joinListening(endpoint: String, certificatePath: String, fingerprint: String)
+        /// The node was unsealed on the join listener and issued its own certificate; it is moving to mTLS.
+        case joined
         /// The mTLS listener is up.
         case listening(endpoint: String, sealed: Bool)
     }
@@ -34,10 +39,19 @@ public final class CofferNode: Sendable {
     private struct Control {
         var shuttingDown = false
         var initialized = false
+        var joined = false
         var stopCurrent: (@Sendable () -> Void)?
     }
 
-    public init(configuration: NodeConfiguration, state: StateMachine, logger: Logger) {
+    /// The store's cluster (etcd) when the node runs on one, for GetStatus.
+    let replicatedStore: (any ReplicatedStateStore)?
+    let startedAt = ContinuousClock.now
+
+    public init(
+        configuration: NodeConfiguration, state: StateMachine, logger: Logger,
+        replicatedStore: (any ReplicatedStateStore)? = nil
+    ) {
+        self.replicatedStore = replicatedStore
         self.configuration = configuration
         self.directory = DataDirectory(path: configuration.dataDirectory)
         self.state = state
@@ -48,7 +62,9 @@ public final class CofferNode: Sendable {
     public func run(announce: @escaping @Sendable (Event) -> Void) async throws {
         try directory.create()
         let nodeID = try directory.loadOrCreateNodeID()
-        let node = NodeInfo(nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName)
+        let node = NodeInfo(
+            nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName, startedAt: startedAt,
+            replicatedStore: replicatedStore)
         var nodeLogger = self.logger
         nodeLogger[metadataKey: "node"] = "\(nodeID)"
         let logger = nodeLogger
@@ -90,9 +106,14 @@ public final class CofferNode: Sendable {
             port = bound
         }
 
-        guard let credentials = try NodeCredentials.load(from: directory) else {
-            throw DataDirectoryError.missing(directory.tls)
+        var loaded = try NodeCredentials.load(from: directory)
+        if loaded == nil, case .sealed = state.status {
+            guard let (joined, bound) = try await join(node: node, port: port, logger: logger, announce: announce)
+            else { return }
+            loaded = joined
+            port = bound
         }
+        guard let credentials = loaded else { throw DataDirectoryError.missing(directory.tls) }
         let coffer = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout)
         // A closed connection takes its sessions, their objects and its connection-bound logins with it.
         let listener = try TLSListener(
@@ -128,6 +149,45 @@ public final class CofferNode: Sendable {
         }
         await fastPath?.close()
         logger.notice("stopped")
+    }
+
+    /// Serves the join listener until the cluster's shares unseal the node and it has issued its own
+    /// credentials from the cluster CA. Returns them and the bound port, or nil when the node was
+    /// shut down first. The node stays unsealed: the custodians have just proven their shares.
+    private func join(
+        node: NodeInfo, port: Int, logger: Logger, announce: @escaping @Sendable (Event) -> Void
+    ) async throws -> (NodeCredentials, Int)? {
+        let certificate = try BootstrapCertificate.make(configuration: configuration, in: directory)
+        let listener = try TLSListener(
+            host: configuration.listen.host, port: port, certificateChain: [certificate.certificate],
+            privateKey: certificate.privateKey, clientCertificates: .none)
+        let issued = Mutex<NodeCredentials?>(nil)
+        let join = JoinService(state: state, node: node, logger: logger) { [self] in
+            let ca = try ClusterCA.load(from: state)
+            let credentials = try NodeCredentials.issue(
+                from: ca, nodeID: node.nodeID, configuration: configuration, in: directory)
+            issued.withLock { $0 = credentials }
+            logger.notice("unsealed; server certificate issued from the cluster CA")
+            control.withLock { $0.joined = true }
+            stopCurrent()
+        }
+        let fingerprint = try certificate.certificate.sha256Fingerprint
+        guard
+            let bound = try await serve(
+                listener, services: [join], logger: logger,
+                onListening: { endpoint in
+                    logger.notice(
+                        "join listener up", metadata: ["endpoint": "\(endpoint)", "fingerprint": "\(fingerprint)"])
+                    announce(
+                        .joinListening(
+                            endpoint: endpoint, certificatePath: self.directory.bootstrapCertificate,
+                            fingerprint: fingerprint))
+                })
+        else { return nil }
+        guard control.withLock({ $0.joined }), let credentials = issued.withLock({ $0 }) else { return nil }
+        announce(.joined)
+        try? FileManager.default.removeItem(atPath: directory.bootstrap)
+        return (credentials, bound)
     }
 
     /// Begins a graceful shutdown: listeners stop accepting, running RPCs finish, `run` returns.

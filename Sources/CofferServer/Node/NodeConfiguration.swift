@@ -28,6 +28,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     /// The node's RSA size policy: the smallest modulus it makes or uses (config key
     /// `minimumRSABits`, 1024 to 4096 in whole bytes; 2048 by default).
     public var rsaKeySize = RSAKeySize.standard
+    /// Where the node keeps its state (config key `store`): SQLite in the data folder unless set.
+    public var store = StoreSetting.sqlite
 
     /// The defaults for normal and dev mode.
     public static func defaults(dev: Bool) -> NodeConfiguration {
@@ -69,10 +71,11 @@ public struct NodeConfiguration: Sendable, Equatable {
         var fastPath: Bool?
         var fastPathPort: Int?
         var minimumRSABits: Int?
+        var store: StoreSetting.File?
 
         static let keys: Set<String> = [
             "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
-            "fastPathPort", "minimumRSABits",
+            "fastPathPort", "minimumRSABits", "store",
         ]
     }
 
@@ -124,6 +127,10 @@ public struct NodeConfiguration: Sendable, Equatable {
             }
             configuration.rsaKeySize = sizes
         }
+        if let store = file.store, let path {
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            configuration.store = try StoreSetting.parse(store, folder: folder)
+        }
         return configuration
     }
 
@@ -137,6 +144,7 @@ public struct NodeConfiguration: Sendable, Equatable {
                 "config file \(path): unknown setting \"\(unknown)\" (known: \(File.keys.sorted().joined(separator: ", ")))"
             )
         }
+        do { try StoreSetting.checkKeys(dictionary["store"]) } catch { throw .init("config file \(path): \(error)") }
         do { return try JSONDecoder().decode(File.self, from: data) } catch let DecodingError.typeMismatch(_, context) {
             throw .init(
                 "config file \(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"

@@ -13,15 +13,18 @@ public struct NodeCredentials: Sendable {
     public let ca: Certificate
 
     /// Issues a new server certificate from `ca` for a new key and writes all three files:
-    /// server.pem and ca.pem (0644) and server-key.pem (0600).
+    /// server.pem and ca.pem (0644) and server-key.pem (0600). The certificate names the node id
+    /// (CN), the configured certificate names, and the listen address unless it is a wildcard.
     @discardableResult
     public static func issue(
         from ca: ClusterCA, nodeID: String, configuration: NodeConfiguration, in directory: DataDirectory
     ) throws -> NodeCredentials {
         let key = P256.Signing.PrivateKey()
+        var addresses = configuration.certificateIPAddresses
+        if !["0.0.0.0", "::"].contains(configuration.listen.host) { addresses.append(configuration.listen.host) }
         let certificate = try ca.issueServerCertificate(
             for: key.publicKey, nodeName: nodeID, dnsNames: configuration.certificateDNSNames,
-            ipAddresses: configuration.certificateIPAddresses)
+            ipAddresses: addresses)
         try DataDirectory.makeFolder(directory.tls)
         try DataDirectory.write(key.pemRepresentation, to: directory.serverKey, mode: 0o600)
         try DataDirectory.write(try certificate.pemEncoded, to: directory.serverCertificate, mode: 0o644)

@@ -19,10 +19,13 @@ extension ClusterCommand {
                 revisions the node's index is behind the store's newest; "current" is how long since the \
                 node last proved its index current (etcd nodes refuse key use past their staleness bound). \
                 With --json the first reachable node's fields stay at the top level, as before, and every \
-                node is under "nodes". Exits non-zero when no node answers.
+                node is under "nodes". Exits non-zero when no node answers. With --bootstrap HOST:PORT \
+                --bootstrap-ca FILE it asks that one node's bootstrap or join listener instead (see \
+                `coffer cluster unseal --help`).
                 """)
 
         @OptionGroup var options: CommonOptions
+        @OptionGroup var join: JoinListener
 
         static let probeDeadline: Duration = .seconds(3)
 
@@ -33,8 +36,19 @@ extension ClusterCommand {
         }
 
         func run() async throws {
-            let configuration = try ClientConfiguration.load(profileAt: ConfigDirectory.profilePath(options.profile))
-            let probes = await Self.probe(configuration)
+            let probes: [Probe]
+            if let (target, certificate) = try join.resolved() {
+                var probe = Probe(endpoint: target.description)
+                do {
+                    probe.status = try await CofferBootstrap.status(endpoint: target, bootstrapCAPEM: certificate)
+                } catch {
+                    probe.error = "\(error)"
+                }
+                probes = [probe]
+            } else {
+                let configuration = try ClientConfiguration.load(profileAt: ConfigDirectory.profilePath(options.profile))
+                probes = await Self.probe(configuration)
+            }
             guard let first = probes.first(where: { $0.status != nil }), let firstStatus = first.status else {
                 throw CLIError(
                     "no node answered: "

@@ -94,18 +94,61 @@ extension ClusterCommand {
         }
     }
 
+    /// `--bootstrap` and `--bootstrap-ca`: a node's join listener, reached without a profile.
+    struct JoinListener: ParsableArguments {
+        @Option(
+            name: .customLong("bootstrap"),
+            help: ArgumentHelp("A joining node's listener, HOST:PORT (instead of the profile).", valueName: "host:port"))
+        var endpoint: String?
+        @Option(
+            name: .customLong("bootstrap-ca"),
+            help: ArgumentHelp("That node's bootstrap certificate (PEM) to pin; with --bootstrap.", valueName: "file"))
+        var certificate: String?
+
+        func validate() throws {
+            guard (endpoint == nil) == (certificate == nil) else {
+                throw ValidationError("--bootstrap and --bootstrap-ca go together")
+            }
+        }
+
+        /// The endpoint and the pinned certificate, or nil to use the profile.
+        func resolved() throws -> (Endpoint, String)? {
+            guard let endpoint, let certificate else { return nil }
+            return (try Endpoint(parsing: endpoint), String(decoding: try SecretFile.read(certificate), as: UTF8.self))
+        }
+    }
+
     /// `coffer cluster unseal`.
     struct Unseal: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Give one unseal share to the node.",
-            discussion: "Without --share, reads the share from stdin (a prompt without echo on a terminal).")
+            discussion: """
+                Without --share, reads the share from stdin (a prompt without echo on a terminal).
+
+                A node of an initialized cluster is reached through the profile (mutual TLS with your \
+                client certificate). A node that joins a cluster another node initialized has no \
+                certificate from the cluster CA yet: it prints a join endpoint and the SHA-256 \
+                fingerprint of a self-signed bootstrap certificate (in its DATA/bootstrap/ca.pem). Check \
+                the fingerprint, then give that node its shares with --bootstrap HOST:PORT \
+                --bootstrap-ca FILE (as `coffer cluster init` reaches a new node): TLS trusting only \
+                that certificate, no client certificate, no profile. Once enough shares are in, the node \
+                issues its own server certificate from the cluster CA and serves mutual TLS on the same \
+                address, unsealed; add its endpoint to your profile.
+                """)
 
         @OptionGroup var options: CommonOptions
+        @OptionGroup var join: JoinListener
         @Option(help: "The share (prefer stdin: a command line is visible to other users).") var share: String?
 
         func run() async throws {
+            let target = try join.resolved()
             let share = try self.share ?? String(decoding: PasswordSource.promptLine("Unseal share: "), as: UTF8.self)
-            let response = try await Connection.with(options, login: false) { try await $0.unseal(share: share) }
+            let response: Coffer_V1_UnsealResponse
+            if let (endpoint, certificate) = target {
+                response = try await CofferBootstrap.unseal(endpoint: endpoint, bootstrapCAPEM: certificate, share: share)
+            } else {
+                response = try await Connection.with(options, login: false) { try await $0.unseal(share: share) }
+            }
             let state = ClusterCommand.stateName(response.sealState)
             try Output.emit(
                 options,
@@ -114,6 +157,4 @@ extension ClusterCommand {
                     ? "unsealed" : "sealed: \(response.sharesGiven) of \(response.threshold) shares given")
         }
     }
-
-    /// `coffer cluster status`.
 }
