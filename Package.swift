@@ -164,6 +164,8 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        // A real 3-member etcd and three cofferd processes on loopback, driven with the coffer CLI.
+        .testTarget(name: "CofferClusterTests", dependencies: ["cofferd", "coffer", "CofferTestSupport"]),
         // Depends on CofferPKCS11 so that `swift build --build-tests` builds libcoffer-pkcs11.so; the
         // C test program under C/ is compiled at test time, not by SwiftPM.
         .testTarget(

@@ -1,0 +1,146 @@
+// Three real cofferd processes on a real 3-member etcd (loopback), driven with the real `coffer` CLI:
+// keys, users and failed logins are the cluster's, not a node's, and a node killed with -9 leaves
+// the others serving. The tests share one cluster and run one at a time, the kill last.
+
+import CofferTestSupport
+import Foundation
+import Testing
+
+/// The shared cluster, started on first use.
+let sharedCluster = Result<LoopbackCluster, any Error> { try LoopbackCluster() }
+
+@Suite("Cluster on etcd", .serialized)
+struct ClusterTests {
+    let cluster: LoopbackCluster
+    var a: ClusterNode { cluster.nodes[0] }
+    var b: ClusterNode { cluster.nodes[1] }
+    var c: ClusterNode { cluster.nodes[2] }
+
+    init() throws { cluster = try sharedCluster.get() }
+
+    /// Logs the admin in on `node` (a config dir of its own per node).
+    func admin(_ node: ClusterNode) throws -> CofferCLI {
+        let cli = cluster.cli(node, config: "admin")
+        try cli.ok(["login", "--user", "admin", "--password-file", cluster.adminPasswordFile])
+        return cli
+    }
+
+    /// Makes crypto-user `name` through `node` and returns its password file.
+    func makeUser(_ name: String, on node: ClusterNode) throws -> String {
+        let password = cluster.folder + "/\(name)-password"
+        try "password of \(name) \(UUID().uuidString)\n".write(toFile: password, atomically: true, encoding: .utf8)
+        try admin(node).ok(["user", "create", "--name", name, "--role", "crypto-user", "--password-file", password])
+        return password
+    }
+
+    @Test func aKeyMadeOnASignsOnBAndC() throws {
+        let password = try makeUser("alice", on: a)
+        let clis = try cluster.nodes.map { node in
+            let cli = cluster.cli(node, config: "alice")
+            try cli.ok(["login", "--user", "alice", "--password-file", password])
+            return cli
+        }
+        let message = cluster.folder + "/message"
+        try "signed on every node \(UUID().uuidString)".write(toFile: message, atomically: true, encoding: .utf8)
+        for type in ["ec-p256", "rsa-2048"] {
+            let label = "k-\(type)"
+            let made = try clis[0].ok(["key", "generate-asymmetric", "--label", label, "--type", type, "--json"])
+            #expect(made.json?["private_handle"] != nil)
+            // The very next call, on each other node: found, and it signs.
+            for (index, cli) in clis.enumerated().dropFirst() {
+                let signature = cluster.folder + "/\(label)-\(index).sig"
+                try cli.ok(["crypto", "sign", "--key", label, "--in", message, "--out", signature])
+                let verified = try clis[(index + 1) % 3].ok([
+                    "crypto", "verify", "--key", label, "--in", message, "--signature", signature, "--json",
+                ])
+                #expect(verified.json?["valid"] as? Bool == true, "\(label) signed on node \(index + 1)")
+            }
+            // Same handles everywhere.
+            let handles = try clis.map { cli -> [String] in
+                let listed = try cli.ok(["key", "list", "--json"])
+                return listed.stdout.split(separator: "\n").filter { $0.contains("handle") }.map(String.init).sorted()
+            }
+            #expect(handles[0] == handles[1] && handles[1] == handles[2], "\(handles)")
+        }
+    }
+
+    @Test func aUserMadeOnBLogsInOnC() throws {
+        let password = try makeUser("bob", on: b)
+        let bob = cluster.cli(c, config: "bob")
+        let login = try bob.ok(["login", "--user", "bob", "--password-file", password])
+        #expect(login.stdout.contains("bob"))
+        try bob.ok(["key", "generate-symmetric", "--label", "bob-aes", "--bits", "256"])
+        let onA = cluster.cli(a, config: "bob")
+        try onA.ok(["login", "--user", "bob", "--password-file", password])
+        let listed = try onA.ok(["key", "list", "--json"])
+        #expect(listed.stdout.contains("bob-aes"))
+        // A wrong password is refused on every node.
+        let wrong = cluster.folder + "/bob-wrong"
+        try "not bob's password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        try cluster.cli(a, config: "bob-wrong").fails(["login", "--user", "bob", "--password-file", wrong])
+    }
+
+    @Test func clusterStatusOnEachNode() throws {
+        var ids: Set<String> = []
+        for node in cluster.nodes {
+            let status = try cluster.cli(node, config: "status").ok(["cluster", "status", "--json"])
+            #expect(status.json?["seal_state"] as? String == "unsealed", "node \(node.index): \(status.stdout)")
+            #expect(status.json?["endpoint"] as? String == node.endpoint)
+            #expect(status.json?["cluster"] as? String == "loopback-test")
+            if let id = status.json?["node_id"] as? String { ids.insert(id) }
+        }
+        #expect(ids.count == 3, "\(ids)")
+    }
+
+    /// Five wrong passwords, spread over the three nodes, lock the user on every node.
+    @Test func fiveWrongPasswordsOverThreeNodesLockTheUser() throws {
+        let password = try makeUser("carol", on: a)
+        let wrong = cluster.folder + "/carol-wrong"
+        try "not carol's password\n".write(toFile: wrong, atomically: true, encoding: .utf8)
+        for attempt in 0..<5 {
+            let node = cluster.nodes[attempt % 3]
+            let failed = try cluster.cli(node, config: "carol-\(attempt)").fails([
+                "login", "--user", "carol", "--password-file", wrong,
+            ])
+            #expect(failed.stderr.contains("CKR_PIN_INCORRECT") || failed.stderr.contains("CKR_PIN_LOCKED"), "\(failed.stderr)")
+        }
+        for node in cluster.nodes {
+            let locked = try cluster.cli(node, config: "carol-right").fails([
+                "login", "--user", "carol", "--password-file", password,
+            ])
+            #expect(locked.stderr.contains("CKR_PIN_LOCKED"), "node \(node.index): \(locked.stderr)")
+        }
+    }
+
+    /// Runs last: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
+    /// C restarted has its credentials, comes up sealed on mutual TLS, is unsealed through its
+    /// profile and has the key made while it was down.
+    @Test func killingANodeLeavesTheOthersServing() throws {
+        let password = try makeUser("dave", on: a)
+        c.kill()
+        for node in [a, b] {
+            let status = try cluster.cli(node, config: "status").ok(["cluster", "status", "--json"])
+            #expect(status.json?["seal_state"] as? String == "unsealed")
+        }
+        #expect(try cluster.cli(c, config: "status").run(["cluster", "status"]).status != 0)
+        let onA = cluster.cli(a, config: "dave")
+        let onB = cluster.cli(b, config: "dave")
+        try onA.ok(["login", "--user", "dave", "--password-file", password])
+        try onB.ok(["login", "--user", "dave", "--password-file", password])
+        try onA.ok(["key", "generate-asymmetric", "--label", "while-c-down", "--type", "ec-p256"])
+        let message = cluster.folder + "/dave-message"
+        try "while C is down".write(toFile: message, atomically: true, encoding: .utf8)
+        try onB.ok(["crypto", "sign", "--key", "while-c-down", "--in", message, "--out", message + ".sig"])
+
+        try c.start()
+        try c.wait(for: "serving mutual TLS, endpoint: \(c.endpoint) (sealed)")
+        #expect(!c.printed.contains("join endpoint"))
+        try cluster.unsealThroughProfile(c)
+        let onC = cluster.cli(c, config: "dave")
+        try onC.ok(["login", "--user", "dave", "--password-file", password])
+        let verified = try onC.ok([
+            "crypto", "verify", "--key", "while-c-down", "--in", message, "--signature", message + ".sig", "--json",
+        ])
+        #expect(verified.json?["valid"] as? Bool == true)
+    }
+}
