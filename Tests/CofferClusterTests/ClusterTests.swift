@@ -25,6 +25,26 @@ struct ClusterTests {
         return cli
     }
 
+    /// The profile with every node, for `coffer cluster status` over the whole cluster.
+    func allNodesCLI() throws -> CofferCLI {
+        let path = cluster.folder + "/profile-all.json"
+        let data = try Data(contentsOf: URL(fileURLWithPath: cluster.profile(a)))
+        var profile = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        profile["endpoints"] = cluster.nodes.map(\.endpoint)
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: path))
+        return CofferCLI(configDirectory: cluster.folder + "/config-all", profile: path)
+    }
+
+    /// `coffer cluster status --json` over every node: the nodes reachable, by endpoint.
+    func reachableNodes() throws -> [String] {
+        let status = try allNodesCLI().ok(["cluster", "status", "--json"]).json
+        let nodes = status?["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.count == 3, "\(String(describing: status))")
+        #expect((status?["store_members"] as? [[String: Any]])?.count == 3, "\(String(describing: status))")
+        #expect((status?["store_members"] as? [[String: Any]])?.filter { $0["leader"] as? Bool == true }.count == 1)
+        return nodes.filter { $0["reachable"] as? Bool == true }.compactMap { $0["endpoint"] as? String }
+    }
+
     /// Makes crypto-user `name` through `node` and returns its password file.
     func makeUser(_ name: String, on node: ClusterNode) throws -> String {
         let password = cluster.folder + "/\(name)-password"
@@ -90,6 +110,7 @@ struct ClusterTests {
             if let id = status.json?["node_id"] as? String { ids.insert(id) }
         }
         #expect(ids.count == 3, "\(ids)")
+        #expect(try reachableNodes() == cluster.nodes.map(\.endpoint))
     }
 
     /// Five wrong passwords, spread over the three nodes, lock the user on every node.
@@ -123,6 +144,7 @@ struct ClusterTests {
             #expect(status.json?["seal_state"] as? String == "unsealed")
         }
         #expect(try cluster.cli(c, config: "status").run(["cluster", "status"]).status != 0)
+        #expect(try reachableNodes() == [a.endpoint, b.endpoint])
         let onA = cluster.cli(a, config: "dave")
         let onB = cluster.cli(b, config: "dave")
         try onA.ok(["login", "--user", "dave", "--password-file", password])

@@ -153,6 +153,11 @@ public struct CofferCLI {
     public let configDirectory: String
     public let profile: String
 
+    public init(configDirectory: String, profile: String) {
+        self.configDirectory = configDirectory
+        self.profile = profile
+    }
+
     public struct Result {
         public let status: Int32
         public let stdout: String
