@@ -49,9 +49,14 @@ extension StateMachine {
 
     /// Throws `.stale` when the node has a staleness bound and has gone past it.
     func requireFresh() throws(StateError) {
+        guard freshnessPolicy != nil else { return }
+        try checkFresh(state.withLock { $0.provenCurrentAt })
+    }
+
+    /// As `requireFresh`, for a proof time already read under the state's lock.
+    func checkFresh(_ provenCurrentAt: ContinuousClock.Instant?) throws(StateError) {
         guard let policy = freshnessPolicy else { return }
-        let proven = state.withLock { $0.provenCurrentAt }
-        guard let proven else { throw .stale(since: nil, bound: policy.bound) }
+        guard let proven = provenCurrentAt else { throw .stale(since: nil, bound: policy.bound) }
         let age = ContinuousClock.now - proven
         if age > policy.bound { throw .stale(since: age, bound: policy.bound) }
     }

@@ -12,12 +12,15 @@ extension StateMachine {
     /// Session objects are visible only to a caller in a session of the login that made them.
     /// A token object on a node past its staleness bound is `.stale`.
     public func object(_ handle: ObjectHandle, for user: User, in context: SessionContext? = nil) throws(StateError) -> IndexedObject {
-        _ = try requireBarrier()
-        if !SessionObjectTable.isSessionObject(handle) { try requireFresh() }
-        let entry = state.withLock { s -> IndexedObject? in
-            guard SessionObjectTable.isSessionObject(handle) else { return s.index.objects[handle] }
-            return context.flatMap { s.sessionObjects.entry(handle, login: $0.login) }
+        // The hot path of every crypto call: the seal, the freshness and the entry under one lock.
+        let isSessionObject = SessionObjectTable.isSessionObject(handle)
+        let (unsealed, provenCurrentAt, entry) = state.withLock { s -> (Bool, ContinuousClock.Instant?, IndexedObject?) in
+            let entry = isSessionObject
+                ? context.flatMap { s.sessionObjects.entry(handle, login: $0.login) } : s.index.objects[handle]
+            return (s.barrier != nil, s.provenCurrentAt, entry)
         }
+        guard unsealed else { throw .sealed }
+        if !isSessionObject { try checkFresh(provenCurrentAt) }
         guard let entry, Access.canSee(entry.object, by: user) else { throw .objectHandleInvalid }
         return entry
     }
