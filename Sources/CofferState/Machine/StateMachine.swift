@@ -84,8 +84,9 @@ public final class StateMachine: Sendable {
         } else {
             // A node of a cluster may be up before a peer initializes it: it learns of the seal
             // configuration from the store and becomes sealed, waiting for its shares.
+            // Opened here, not in the task, so no write after `readAt` can be missed however late the task runs.
+            let stream = store.watch(prefix: RecordKey.sealConfiguration, fromRevision: readAt + 1)
             let task = Task { [weak self] in
-                guard let stream = self?.store.watch(prefix: RecordKey.sealConfiguration, fromRevision: readAt + 1) else { return }
                 do {
                     for try await events in stream {
                         guard let put = events.last(where: { $0.kind == .put && $0.keyValue.key == RecordKey.sealConfiguration }),
