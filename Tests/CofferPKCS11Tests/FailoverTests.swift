@@ -1,7 +1,7 @@
 // Failover with real processes (C/sessions.c): a configuration whose first endpoint is a closed port
-// still works, and a node killed with SIGKILL under an open session gives CKR_DEVICE_REMOVED or
-// CKR_SESSION_HANDLE_INVALID on that session's next call; once the node is back (same data folder:
-// dev mode unseals itself) a new session works and the token key is still there.
+// still works, and a node killed with SIGKILL under an open session gives CKR_DEVICE_REMOVED on that
+// session's next call (there is no other node); once the node is back (same data folder: dev mode
+// unseals itself) the same session works again, logged in, and the token key is still there.
 import CofferTestSupport
 import Foundation
 import Testing
@@ -24,7 +24,7 @@ import Testing
         #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)")
     }
 
-    @Test func aKilledNodeEndsItsSessionsAndANewSessionWorksAfterTheRestart() throws {
+    @Test func theSessionOfAKilledNodeWorksAgainOnceTheNodeIsBack() throws {
         let fixture = try PKCS11Fixture()
         let folder = fixture.node.folder
         guard let program = try CProgram.compile("sessions", in: folder) else { return }

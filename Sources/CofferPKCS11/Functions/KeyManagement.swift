@@ -12,12 +12,12 @@ public func cGenerateKey(
     _ count: CK_ULONG, _ key: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let key = try required(key)
         let decoded = try MechanismParameters.decode(mechanism)
         let attributes = try Template.attributes(template, count)
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.generateKey(mechanism: decoded, template: attributes, session: remote)
             })
     }
@@ -32,13 +32,13 @@ public func cGenerateKeyPair(
     _ publicKey: UnsafeMutablePointer<CK_OBJECT_HANDLE>?, _ privateKey: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let publicKey = try required(publicKey)
         let privateKey = try required(privateKey)
         let decoded = try MechanismParameters.decode(mechanism)
         let publicAttributes = try Template.attributes(publicTemplate, publicCount)
         let privateAttributes = try Template.attributes(privateTemplate, privateCount)
-        let pair = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        let pair = try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
             try await client.generateKeyPair(
                 mechanism: decoded, publicTemplate: publicAttributes, privateTemplate: privateAttributes, session: remote)
         }
@@ -56,7 +56,7 @@ public func cWrapKey(
     _ key: CK_OBJECT_HANDLE, _ wrapped: UnsafeMutablePointer<CK_BYTE>?, _ wrappedLength: UnsafeMutablePointer<CK_ULONG>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let decoded = try MechanismParameters.decode(mechanism)
         let wrappedLength = try required(wrappedLength)
         guard wrappingKey != 0 else { throw CKRError(CK_RV(CKR_WRAPPING_KEY_HANDLE_INVALID)) }
@@ -67,7 +67,7 @@ public func cWrapKey(
             result = kept.bytes
         } else {
             result = Array(
-                try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                     try await client.wrapKey(mechanism: decoded, wrappingKey: request.wrappingKey, key: request.key, session: remote)
                 })
         }
@@ -92,7 +92,7 @@ public func cUnwrapKey(
     _ count: CK_ULONG, _ key: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let decoded = try MechanismParameters.decode(mechanism)
         let key = try required(key)
         guard let wrapped else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
@@ -100,7 +100,7 @@ public func cUnwrapKey(
         let bytes = Data(try inputBytes(wrapped, wrappedLength, tooLong: CK_RV(CKR_WRAPPED_KEY_LEN_RANGE)))
         let attributes = try Template.attributes(template, count)
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.unwrapKey(
                     mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote)
             })
@@ -114,13 +114,13 @@ public func cDeriveKey(
     _ template: UnsafeMutablePointer<CK_ATTRIBUTE>?, _ count: CK_ULONG, _ key: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let decoded = try MechanismParameters.decode(mechanism)
         let key = try required(key)
         guard baseKey != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
         let attributes = try Template.attributes(template, count)
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.deriveKey(mechanism: decoded, baseKey: UInt64(baseKey), template: attributes, session: remote)
             })
     }

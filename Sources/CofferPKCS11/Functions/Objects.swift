@@ -11,12 +11,12 @@ public func cCreateObject(
     _ object: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let object = try required(object)
         guard template != nil else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         let attributes = try Template.attributes(template, count)
         object.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.createObject(template: attributes, session: remote)
             })
     }
@@ -29,11 +29,11 @@ public func cCopyObject(
     _ count: CK_ULONG, _ object: UnsafeMutablePointer<CK_OBJECT_HANDLE>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let object = try required(object)
         let attributes = try Template.attributes(template, count)
         object.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.copyObject(UInt64(source), template: attributes, session: remote)
             })
     }
@@ -43,11 +43,11 @@ public func cCopyObject(
 @_cdecl("C_DestroyObject")
 public func cDestroyObject(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         // Before and after the call: a search in flight meanwhile then stores nothing (AttributeCache).
         Library.shared.invalidateAttributes(UInt64(object))
         defer { Library.shared.invalidateAttributes(UInt64(object)) }
-        try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
             try await client.destroyObject(UInt64(object), session: remote)
         }
         Library.shared.forgetCheckedUses()
@@ -60,10 +60,10 @@ public func cGetObjectSize(
     _ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ size: UnsafeMutablePointer<CK_ULONG>?
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let size = try required(size)
         // Asking for the class proves the handle exists and is visible to the caller.
-        _ = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        _ = try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
             try await client.getAttributes(UInt64(object), types: [UInt64(CKA_CLASS)], session: remote)
         }
         size.pointee = unavailableInformation
@@ -78,14 +78,14 @@ public func cGetAttributeValue(
     _ count: CK_ULONG
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         let template = try required(template)
         let types = try Template.types(template, count)
         let results: [Coffer_V1_AttributeResult]
         if let cached = try Library.shared.cachedAttributes(UInt64(object), types: types) {
             results = cached
         } else {
-            results = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            results = try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.getAttributes(UInt64(object), types: types, session: remote)
             }
         }
@@ -100,12 +100,12 @@ public func cSetAttributeValue(
     _ count: CK_ULONG
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         guard template != nil else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         let attributes = try Template.attributes(template, count)
         Library.shared.invalidateAttributes(UInt64(object))
         defer { Library.shared.invalidateAttributes(UInt64(object)) }
-        try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+        try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
             try await client.setAttributes(UInt64(object), template: attributes, session: remote)
         }
         Library.shared.forgetCheckedUses()
@@ -123,7 +123,7 @@ public func cFindObjectsInit(_ session: CK_SESSION_HANDLE, _ template: UnsafeMut
         // object belongs to a user, so before C_Login the search succeeds and finds nothing (libp11
         // and SunPKCS11 search before they log in).
         let handles: [UInt64] =
-            try Library.shared.read({ $0.loggedIn }) ? try Library.shared.search(attributes, session: record.remote) : []
+            try Library.shared.read({ $0.loggedIn }) ? try Library.shared.search(attributes, session: session) : []
         try Library.shared.withSession(session) { (record: inout Session) throws(CKRError) in
             guard record.find == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             record.find = Session.FindCursor(handles: handles)

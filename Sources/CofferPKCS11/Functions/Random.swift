@@ -17,13 +17,13 @@ public func cSeedRandom(_ session: CK_SESSION_HANDLE, _ seed: UnsafeMutablePoint
 @_cdecl("C_GenerateRandom")
 public func cGenerateRandom(_ session: CK_SESSION_HANDLE, _ buffer: UnsafeMutablePointer<CK_BYTE>?, _ length: CK_ULONG) -> CK_RV {
     returnCode { () throws(CKRError) in
-        let remote = try Library.shared.session(session).remote
+        _ = try Library.shared.session(session)
         guard length > 0 else { return }
         let buffer = try required(buffer)
         var filled = 0
         while filled < Int(length) {
             let piece = UInt32(min(Int(length) - filled, Limits.randomPerRequest))
-            let bytes = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+            let bytes = try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.generateRandom(length: piece, session: remote)
             }
             guard bytes.count == Int(piece) else { throw CKRError(CK_RV(CKR_DEVICE_ERROR)) }

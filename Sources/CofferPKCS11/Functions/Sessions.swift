@@ -21,8 +21,8 @@ public func cOpenSession(
             (try await client.openSession(readWrite: readWrite), client.failovers)
         }
         handle.pointee = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
-            // The application's login lives on one node: a session opened after a failover while logged in
-            // on the old node cannot use it, so that login is over (forgetLostNode) and the caller logs in again.
+            // Opened after a failover, the session's first call logs the application in on this node
+            // again (Library.bind).
             let local = state.nextSession
             state.nextSession += 1
             state.sessions[local] = Session(remote: remote, readWrite: readWrite, generation: generation)
@@ -36,10 +36,14 @@ public func cOpenSession(
 private func close(_ handles: [CK_SESSION_HANDLE]) throws(CKRError) {
     try Library.shared.changingLogin { () throws(CKRError) in
         let (remotes, logout) = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
-            let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0)?.remote }
+            // A node session on a node the client failed over from is gone with that node.
+            let current = state.client!.failovers
+            let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0) }
+                .filter { $0.generation == current }.map(\.remote)
             let logout = state.sessions.isEmpty && state.loggedIn
+            let loggedInHere = logout && state.loginGeneration == current
             if logout { state.loggedIn = false }
-            return (remotes, logout)
+            return (remotes, loggedInHere)
         }
         try closeOnNode(remotes, logout: logout)
     }
@@ -52,8 +56,8 @@ private func closeOnNode(_ remotes: [UInt64], logout: Bool) throws(CKRError) {
         do {
             try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.closeSession(remote) }
         } catch {
-            // A node that lost the session already closed it; the local handle is gone either way.
-            if error.code != CK_RV(CKR_SESSION_HANDLE_INVALID) { failure = error }
+            // A node that lost the session (or is gone) already closed it; the local handle is gone either way.
+            if error.code != CK_RV(CKR_SESSION_HANDLE_INVALID), !error.unreachable { failure = error }
         }
     }
     if logout {
@@ -119,24 +123,29 @@ public func cLogin(
         }
         guard let pin else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         var bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
-        defer { bytes.withUnsafeMutableBytes { if let base = $0.baseAddress { explicit_bzero(base, $0.count) } } }
+        defer { zeroise(&bytes) }
         if userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) { return try contextLogin(session, pin: bytes) }
         guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), colon > 0,
             let user = String(validating: bytes[..<colon], as: UTF8.self)
         else { throw CKRError(CK_RV(CKR_PIN_INCORRECT)) }
-        let password = Array(bytes[(colon + 1)...])
+        let credential = Credential(user: user, password: bytes[(colon + 1)...])
         // The login is the application's (section 5.6): the first of racing threads logs in, the
         // others wait for it and change nothing.
         try Library.shared.changingLogin { () throws(CKRError) in
             guard try !Library.shared.read({ $0.loggedIn }) else { throw CKRError(CK_RV(CKR_USER_ALREADY_LOGGED_IN)) }
             let generation = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                // Counted before the call: a failover during it leaves the login marked as the old node's.
+                let generation = client.failovers
+                var password = credential.password
+                defer { zeroise(&password) }
                 _ = try await client.login(user: user, password: password, scope: .connection)
-                return client.failovers
+                return generation
             }
             try Library.shared.change { (state: inout Library.State) in
                 state.loggedIn = true
                 state.loginGeneration = generation
                 state.loginUser = user
+                state.credential = credential
             }
         }
     }
@@ -151,20 +160,37 @@ private func contextLogin(_ handle: CK_SESSION_HANDLE, pin: [UInt8]) throws(CKRE
     let (loggedIn, user) = try Library.shared.read { ($0.loggedIn, $0.loginUser) }
     guard loggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
     let prefix = Array(user.utf8) + [UInt8(ascii: ":")]
-    let password = pin.starts(with: prefix) ? Array(pin[prefix.count...]) : pin
-    let (remote, found) = try Library.shared.withSession(handle) { (session: inout Session) in
+    // Held as a credential: one buffer, zeroised when this call ends.
+    let given = Credential(user: user, password: pin.starts(with: prefix) ? pin[prefix.count...] : pin[...])
+    defer { given.wipe() }
+    let found = try Library.shared.withSession(handle) { (session: inout Session) in
         let kind = [Session.OperationKind.sign, .decrypt].first { session.operations[$0] != nil }
-        return (session.remote, kind.flatMap { kind in session.operations[kind].map { (kind, $0) } })
+        return kind.flatMap { kind in session.operations[kind].map { (kind, $0) } }
     }
     guard let (kind, operation) = found else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
-    // A locally started operation would end as a single-part call, which has nothing to authenticate.
-    if !operation.startedOnNode {
-        try Library.shared.startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: remote)
-        try Library.shared.withSession(handle) { $0.operations[kind]?.startedOnNode = true }
-    }
     let wireKind = kind.wire
-    try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-        try await client.operationAuthenticate(wireKind, password: password, session: remote)
+    try Library.shared.onSession(handle, .once) { (binding: Library.Binding) throws(CKRError) in
+        var operation = operation
+        guard !operation.move(to: binding.remote) else {
+            Library.shared.end(kind, session: handle)
+            throw CKRError(CK_RV(CKR_DEVICE_REMOVED))
+        }
+        // A locally started operation would end as a single-part call, which has nothing to authenticate.
+        if !operation.startedOnNode {
+            try Library.shared.startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: binding.remote)
+            try Library.shared.withSession(handle) { (session: inout Session) in
+                session.operations[kind]?.startedOnNode = true
+                session.operations[kind]?.nodeSession = binding.remote
+            }
+        }
+        let remote = binding.remote
+        let client = binding.client
+        try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) in
+            var password = given.password
+            defer { zeroise(&password) }
+            try await client.operationAuthenticate(wireKind, password: password, session: remote)
+        }
+        try Library.shared.withSession(handle) { $0.operations[kind]?.fedNode = true }
     }
 }
 
@@ -174,13 +200,19 @@ public func cLogout(_ session: CK_SESSION_HANDLE) -> CK_RV {
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
         try Library.shared.changingLogin { () throws(CKRError) in
-            let wasLoggedIn = try Library.shared.change { (state: inout Library.State) in
+            let (wasLoggedIn, here) = try Library.shared.change { (state: inout Library.State) in
                 defer { state.loggedIn = false }
-                return state.loggedIn
+                return (state.loggedIn, state.loginGeneration == state.client!.failovers)
             }
             guard wasLoggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
             defer { (try? Library.shared.read { $0.client })?.loginToken = "" }
-            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
+            // A login on a node the client failed over from ended with that node.
+            guard here else { return }
+            do throws(CKRError) {
+                try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
+            } catch where error.unreachable {
+                // The node is gone, and the login with it.
+            }
         }
     }
 }

@@ -57,11 +57,11 @@ public func cVerifyInit(_ session: CK_SESSION_HANDLE, _ mechanism: UnsafeMutable
 private func verify(
     _ session: CK_SESSION_HANDLE, data: [UInt8]?, _ signature: UnsafeMutablePointer<CK_BYTE>?, _ signatureLength: CK_ULONG
 ) throws(CKRError) {
-    let (remote, operation) = try Library.shared.takeOperation(.verify, session: session)
+    let operation = try Library.shared.takeOperation(.verify, session: session)
     guard let signature else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
     let signed = Data(try inputBytes(signature, signatureLength, tooLong: CK_RV(CKR_SIGNATURE_LEN_RANGE)))
     let input = Data(data ?? operation.buffered)
-    _ = try Library.shared.finish(.verify, operation, input: input, signature: signed, session: remote)
+    _ = try Library.shared.finish(.verify, operation, input: input, signature: signed, session: session)
 }
 
 /// C_Verify.

@@ -6,11 +6,20 @@ import CofferClient
 /// A PKCS#11 failure carrying the `CK_RV` the caller gets.
 struct CKRError: Error {
     let code: CK_RV
+    /// The node could not be reached or the connection broke before an answer (CKR_DEVICE_REMOVED):
+    /// the call may be made again on another node if it changes nothing.
+    let unreachable: Bool
 
-    init(_ code: CK_RV) { self.code = code }
+    init(_ code: CK_RV) {
+        self.code = code
+        self.unreachable = false
+    }
 
     /// The node's (or the client's) verdict, kept as the node sent it.
-    init(_ error: CofferClientError) { self.code = CK_RV(error.returnCode) }
+    init(_ error: CofferClientError) {
+        self.code = CK_RV(error.returnCode)
+        self.unreachable = error.kind == .unreachable
+    }
 }
 
 /// `CK_UNAVAILABLE_INFORMATION` (a cast macro, which Swift cannot import).

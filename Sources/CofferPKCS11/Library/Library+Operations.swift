@@ -21,7 +21,7 @@ extension Library {
         mechanism: UnsafeMutablePointer<CK_MECHANISM>?, key: CK_OBJECT_HANDLE
     ) throws(CKRError) {
         // Claimed here first, so that two threads sharing the session cannot both start one.
-        let (remote, decoded, checked) = try change { (state: inout State) throws(CKRError) in
+        let (decoded, checked) = try change { (state: inout State) throws(CKRError) in
             guard var session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             let decoded = try MechanismParameters.decode(mechanism)
@@ -31,11 +31,15 @@ extension Library {
             operation.startedOnNode = !checked
             session.operations[kind] = operation
             state.sessions[handle] = session
-            return (session.remote, decoded, checked)
+            return (decoded, checked)
         }
         if checked { return }
         do {
-            try startOnNode(kind, mechanism: decoded, key: UInt64(key), session: remote)
+            let remote = try onSession(handle, .safe) { (binding: Binding) throws(CKRError) in
+                try startOnNode(kind, mechanism: decoded, key: UInt64(key), session: binding.remote)
+                return binding.remote
+            }
+            try withSession(handle) { $0.operations[kind]?.nodeSession = remote }
         } catch {
             end(kind, session: handle)
             throw error
@@ -77,9 +81,9 @@ extension Library {
         _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input: [UInt8],
         output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>
     ) throws(CKRError) {
-        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+        let operation = try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
-            return (session.remote, operation)
+            return operation
         }
         guard let needed = Self.releasedLength(kind, operation.mechanism.type, pending: operation.held + input.count) else {
             if output != nil { try append(kind, session: handle, input) }
@@ -96,16 +100,13 @@ extension Library {
         }
         let released: [UInt8]
         do {
-            if !operation.startedOnNode {
-                try startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: remote)
-                try withSession(handle) { $0.operations[kind]?.startedOnNode = true }
+            // The data goes to the node, which holds the operation from now on.
+            released = try onSession(handle, .once) { (binding: Binding) throws(CKRError) -> [UInt8] in
+                try feed(kind, operation, session: handle, binding) {
+                    (client: CofferClient, remote: UInt64) async throws(CofferClientError) -> [UInt8] in
+                    Array(try await client.operationUpdate(kind.wire, data: Data(input), session: remote))
+                }
             }
-            let wireKind = kind.wire
-            let data = Data(input)
-            released = Array(
-                try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                    try await client.operationUpdate(wireKind, data: data, session: remote)
-                })
         } catch {
             end(kind, session: handle)
             throw error
@@ -122,26 +123,48 @@ extension Library {
     /// first, then the node appends the key's value. Data given later is buffered again and goes
     /// with C_DigestFinal, so the order holds.
     func digestKey(session handle: CK_SESSION_HANDLE, key: UInt64) throws(CKRError) {
-        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+        let operation = try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard let operation = session.operations[.digest] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
-            return (session.remote, operation)
+            return operation
         }
         do throws(CKRError) {
             guard key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
-            if !operation.startedOnNode {
-                try startOnNode(.digest, mechanism: operation.mechanism, key: 0, session: remote)
-            }
             let data = Data(operation.buffered)
-            _ = try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                try await client.operationUpdate(.digest, data: data, digestKey: key, session: remote)
+            _ = try onSession(handle, .once) { (binding: Binding) throws(CKRError) -> Data in
+                try feed(.digest, operation, session: handle, binding) {
+                    (client: CofferClient, remote: UInt64) async throws(CofferClientError) -> Data in
+                    try await client.operationUpdate(.digest, data: data, digestKey: key, session: remote)
+                }
             }
         } catch {
             end(.digest, session: handle)
             throw error
         }
+        try withSession(handle) { $0.operations[.digest]?.buffered = [] }
+    }
+
+    /// Sends data to the node's part of `operation` in `binding`'s node session: starts the operation
+    /// there first if it was local (or moved from a node the client failed over from), and marks it
+    /// as fed, since the node now holds what cannot be made again elsewhere. An operation that a
+    /// gone node held fed ends with CKR_DEVICE_REMOVED.
+    private func feed<T: Sendable>(
+        _ kind: Session.OperationKind, _ operation: Session.Operation, session handle: CK_SESSION_HANDLE,
+        _ binding: Binding, _ body: @escaping @Sendable (CofferClient, UInt64) async throws(CofferClientError) -> T
+    ) throws(CKRError) -> T {
+        var operation = operation
+        if operation.move(to: binding.remote) { throw CKRError(CK_RV(CKR_DEVICE_REMOVED)) }
+        let remote = binding.remote
+        if !operation.startedOnNode {
+            try startOnNode(kind, mechanism: operation.mechanism, key: operation.key, session: remote)
+        }
         try withSession(handle) { (session: inout Session) in
-            session.operations[.digest]?.startedOnNode = true
-            session.operations[.digest]?.buffered = []
+            session.operations[kind]?.startedOnNode = true
+            session.operations[kind]?.nodeSession = remote
+            session.operations[kind]?.fedNode = true
+        }
+        let client = binding.client
+        return try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) -> T in
+            try await body(client, remote)
         }
     }
 
@@ -174,23 +197,32 @@ extension Library {
     /// OperationFinal; a locally started sign, verify, encrypt or decrypt goes straight onto the
     /// pipeline from this thread; a locally started digest is one Digest call. Verification returns
     /// no bytes.
+    ///
+    /// When the node holding the session is gone, an operation that node held unfed ends as a
+    /// single-part call on the next node, the same result; a fed one ends with CKR_DEVICE_REMOVED.
     func finish(
         _ kind: Session.OperationKind, _ operation: Session.Operation, input: Data, signature: Data = Data(),
-        session remote: UInt64
+        session handle: CK_SESSION_HANDLE
     ) throws(CKRError) -> Data {
-        if operation.startedOnNode {
-            return try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                try await client.operationFinal(kind.wire, data: input, signature: signature, session: remote)
+        try onSession(handle, .safe) { (binding: Binding) throws(CKRError) -> Data in
+            var operation = operation
+            if operation.move(to: binding.remote) { throw CKRError(CK_RV(CKR_DEVICE_REMOVED)) }
+            let (client, remote) = (binding.client, binding.remote)
+            if operation.startedOnNode {
+                return try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) -> Data in
+                    try await client.operationFinal(kind.wire, data: input, signature: signature, session: remote)
+                }
+            }
+            guard let single = Self.pipelineCall(kind, operation, input: input, signature: signature) else {
+                let mechanism = operation.mechanism
+                return try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) -> Data in
+                    try await client.digest(mechanism: mechanism, data: input, session: remote)
+                }
+            }
+            return try Blocking.wait(limit: binding.limit) { finish in
+                client.pipelined(single, session: remote, completion: finish)
             }
         }
-        guard let single = Self.pipelineCall(kind, operation, input: input, signature: signature) else {
-            let mechanism = operation.mechanism
-            return try call { (client: CofferClient) async throws(CofferClientError) -> Data in
-                try await client.digest(mechanism: mechanism, data: input, session: remote)
-            }
-        }
-        let (client, limit) = try read { (state: State) throws(CKRError) in (state.client!, state.callLimit) }
-        return try Blocking.wait(limit: limit) { finish in client.pipelined(single, session: remote, completion: finish) }
     }
 
     /// The pipeline call for a single-part `kind` (none for digests, which are not pipelined).
@@ -223,13 +255,13 @@ extension Library {
         _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE, input given: [UInt8]?,
         output: UnsafeMutablePointer<CK_BYTE>?, outputLength: UnsafeMutablePointer<CK_ULONG>?
     ) throws(CKRError) {
-        let (remote, operation) = try withSession(handle) { (session: inout Session) throws(CKRError) in
+        let operation = try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
             guard outputLength != nil else {
                 session.operations[kind] = nil
                 throw CKRError(CK_RV(CKR_ARGUMENTS_BAD))
             }
-            return (session.remote, operation)
+            return operation
         }
         let input = given ?? operation.buffered
         let result: [UInt8]
@@ -238,7 +270,7 @@ extension Library {
         } else {
             do {
                 let data = Data(input)
-                result = Array(try finish(kind, operation, input: data, session: remote))
+                result = Array(try finish(kind, operation, input: data, session: handle))
             } catch {
                 end(kind, session: handle)
                 throw error
@@ -281,11 +313,11 @@ extension Library {
     }
 
     /// The session's operation of `kind`, ended now (for C_Verify, which has no output).
-    func takeOperation(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE) throws(CKRError) -> (UInt64, Session.Operation) {
+    func takeOperation(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE) throws(CKRError) -> Session.Operation {
         try withSession(handle) { (session: inout Session) throws(CKRError) in
             guard let operation = session.operations[kind] else { throw CKRError(CK_RV(CKR_OPERATION_NOT_INITIALIZED)) }
             session.operations[kind] = nil
-            return (session.remote, operation)
+            return operation
         }
     }
 }

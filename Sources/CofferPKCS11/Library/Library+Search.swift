@@ -1,19 +1,20 @@
 // C_FindObjectsInit's search with the public attributes of what it finds, kept in the attribute
 // cache for the C_GetAttributeValue calls that follow; and the cache's reads and invalidations.
+import CPKCS11
 import CofferClient
 import CofferProtocol
 
 extension Library {
     /// Every handle matching `attributes`, on the pipeline (the fast path when attached); the found
     /// objects' public attributes go into the cache.
-    func search(_ attributes: [Coffer_V1_Attribute], session remote: UInt64) throws(CKRError) -> [UInt64] {
-        let (client, limit, writes) = try read { (state: State) throws(CKRError) in
-            (state.client!, state.callLimit, state.attributeCache.writes)
-        }
-        let found = try Blocking.wait(limit: limit) { finish in
-            client.search(
-                template: attributes, attributeTypes: AttributeCache.types, attributeLimit: AttributeCache.capacity,
-                session: remote, completion: finish)
+    func search(_ attributes: [Coffer_V1_Attribute], session handle: CK_SESSION_HANDLE) throws(CKRError) -> [UInt64] {
+        let writes = try read { $0.attributeCache.writes }
+        let found = try onSession(handle, .safe) { (binding: Binding) throws(CKRError) in
+            try Blocking.wait(limit: binding.limit) { finish in
+                binding.client.search(
+                    template: attributes, attributeTypes: AttributeCache.types, attributeLimit: AttributeCache.capacity,
+                    session: binding.remote, completion: finish)
+            }
         }
         let now = ContinuousClock.now
         try change { (state: inout State) throws(CKRError) in

@@ -1,7 +1,8 @@
 // The library's global state: whether C_Initialize ran (and in which process), the client, the
-// application-wide login and the session table. It sits under one Mutex; node calls run outside it.
-// Sessions and the login live on the node they were made on: when the client fails over, they are
-// dropped here (later calls get CKR_SESSION_HANDLE_INVALID) and new sessions open on the next node.
+// application-wide login (with the credentials to make it again) and the session table. It sits
+// under one Mutex; node calls run outside it. Node sessions and the node's login live on the node
+// they were made on: when the client fails over, the next call makes them again on the client's
+// current node (`Library.bind`, in Library+Failover.swift).
 import CPKCS11
 import CofferClient
 import CofferProtocol
@@ -23,13 +24,17 @@ final class Library: Sendable {
             didSet {
                 checkedUses.removeAll()
                 attributeCache.removeAll()
+                if !loggedIn { forgetCredential() }
             }
         }
+        /// The C_Login PIN, kept while logged in so that the library can log in again on another
+        /// node after a failover; zeroised when the login ends and at C_Finalize.
+        var credential: Credential?
         /// Public attributes of objects found by this login's searches (see `AttributeCache`).
         var attributeCache = AttributeCache()
         /// Key uses the node has accepted at a C_*Init since the login (see `startOperation`).
         var checkedUses: Set<CheckedUse> = []
-        /// The client's failover count at C_Login.
+        /// The client's failover count when the node's login was made (at C_Login, or again after a failover).
         var loginGeneration = 0
         /// The name of the logged-in user (a context-specific login's PIN may repeat it).
         var loginUser = ""
@@ -39,17 +44,10 @@ final class Library: Sendable {
 
         var isInitialized: Bool { client != nil && process == getpid() }
 
-        /// Drops the sessions and the login of nodes the client has failed over from.
-        mutating func forgetLostNode() {
-            guard let client else { return }
-            let generation = client.failovers
-            if sessions.values.contains(where: { $0.generation != generation }) {
-                sessions = sessions.filter { $0.value.generation == generation }
-            }
-            if loggedIn, loginGeneration != generation {
-                loggedIn = false
-                client.loginToken = ""
-            }
+        /// Zeroises and drops the kept credential.
+        mutating func forgetCredential() {
+            credential?.wipe()
+            credential = nil
         }
     }
 
@@ -103,6 +101,7 @@ final class Library: Sendable {
                 throw CKRError(CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED))
             }
             let limit = state.callLimit
+            state.forgetCredential()
             state = State()
             return (client, limit)
         }
@@ -113,7 +112,6 @@ final class Library: Sendable {
     func read<T>(_ body: (State) throws(CKRError) -> T) throws(CKRError) -> T {
         try state.withLock { (state: inout State) throws(CKRError) in
             guard state.isInitialized else { throw CKRError(CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED)) }
-            state.forgetLostNode()
             return try body(state)
         }
     }
@@ -122,7 +120,6 @@ final class Library: Sendable {
     func change<T>(_ body: (inout State) throws(CKRError) -> T) throws(CKRError) -> T {
         try state.withLock { (state: inout State) throws(CKRError) in
             guard state.isInitialized else { throw CKRError(CK_RV(CKR_CRYPTOKI_NOT_INITIALIZED)) }
-            state.forgetLostNode()
             return try body(&state)
         }
     }

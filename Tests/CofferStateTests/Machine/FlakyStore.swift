@@ -87,8 +87,10 @@ final class FlakyStore: StateStore {
     func close() async { await base.close() }
 }
 
-/// Polls `condition` every 20 ms for up to `seconds`; true once it holds.
-func eventually(within seconds: Double = 5, _ condition: () async throws -> Bool) async rethrows -> Bool {
+/// Polls `condition` every 20 ms for up to `seconds`; true once it holds. The default is generous
+/// because this test process also runs blocking process tests that starve the task pool; a
+/// condition that holds returns at once.
+func eventually(within seconds: Double = 60, _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if try await condition() { return true }

@@ -101,8 +101,7 @@ import Testing
         let early = try await StateMachine(store: store, crypto: StateFixture.crypto, passwordCost: StateFixture.cheapCost)
         #expect(early.status == .uninitialized)
         let f = try await StateFixture.make(store: store)
-        // Generous: this test process also runs blocking process tests that starve the task pool.
-        let sealed = await eventually(within: 60) { early.status == .sealed(given: 0, threshold: 2) }
+        let sealed = await eventually { early.status == .sealed(given: 0, threshold: 2) }
         #expect(sealed)
         try await early.unseal(shareText: f.shares[0].text())
         #expect(try await early.unseal(shareText: f.shares[2].text()) == .unsealed)

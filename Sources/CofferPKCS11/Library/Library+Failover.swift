@@ -1,0 +1,156 @@
+// Failover inside the library. A node session and the node's login exist on one node; when the client
+// has failed over from it (a call found it unreachable), the next call on a PKCS#11 session logs in
+// again on the client's current node with the credential kept since C_Login, opens a new node session
+// for it, and goes on there. A call that found the node gone is made again on the next node when it
+// changes nothing (`Replay.safe`); one that creates, changes or destroys something is not, because
+// it may have taken effect before the node died, and the application gets CKR_DEVICE_REMOVED.
+import CPKCS11
+import CofferClient
+import Synchronization
+
+extension Library {
+    /// Whether a call on a session may be made again after it found its node gone.
+    enum Replay {
+        /// It changes nothing (sign, verify, encrypt, decrypt, digest, search, attribute reads,
+        /// random, wrap, an operation's start): made again on the next node.
+        case safe
+        /// It may have changed the token (generate, create, copy, destroy, set attributes, unwrap,
+        /// derive), counts towards a lockout or feeds a node-held operation: never made twice.
+        case once
+    }
+
+    /// What a call on a session is made with.
+    struct Binding {
+        let client: CofferClient
+        let limit: Duration
+        /// The node session standing for the PKCS#11 session now.
+        let remote: UInt64
+        /// The client's failover count the node session and login belong to.
+        let generation: Int
+    }
+
+    /// Runs `body` in `handle`'s node session, after making the session (and the application's
+    /// login) again on the client's current node if the node they were on is gone. When the call
+    /// finds its node gone and `replay` is `.safe`, or it reached a node that does not hold the
+    /// session (the client failed over meanwhile, so nothing was done), it is made again on the next
+    /// node, at most once per endpoint.
+    func onSession<T>(
+        _ handle: CK_SESSION_HANDLE, _ replay: Replay, _ body: (Binding) throws(CKRError) -> T
+    ) throws(CKRError) -> T {
+        var attempts = 0
+        while true {
+            let binding = try bind(handle)
+            do {
+                return try body(binding)
+            } catch {
+                attempts += 1
+                let moved = binding.client.failovers != binding.generation
+                guard attempts <= binding.client.configuration.endpoints.count,
+                    (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error.code))
+                else { throw error }
+            }
+        }
+    }
+
+    /// `onSession` for one async client call.
+    func callOnSession<T: Sendable>(
+        _ handle: CK_SESSION_HANDLE, _ replay: Replay,
+        _ body: @escaping @Sendable (CofferClient, UInt64) async throws(CofferClientError) -> T
+    ) throws(CKRError) -> T {
+        try onSession(handle, replay) { (binding: Binding) throws(CKRError) -> T in
+            let client = binding.client
+            let remote = binding.remote
+            return try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) -> T in
+                try await body(client, remote)
+            }
+        }
+    }
+
+    /// The answers of a node that never held the session or login the call carried: nothing was done.
+    private static func notHeldHere(_ code: CK_RV) -> Bool {
+        code == CK_RV(CKR_SESSION_HANDLE_INVALID) || code == CK_RV(CKR_SESSION_CLOSED)
+            || code == CK_RV(CKR_USER_NOT_LOGGED_IN)
+    }
+
+    /// The binding for `handle` on the client's current node, re-established first when needed.
+    func bind(_ handle: CK_SESSION_HANDLE) throws(CKRError) -> Binding {
+        if let binding = try currentBinding(handle) { return binding }
+        return try changingLogin { () throws(CKRError) -> Binding in
+            let endpoints = try read { $0.client!.configuration.endpoints.count }
+            for _ in 0...endpoints {
+                if let binding = try currentBinding(handle) { return binding }
+                do throws(CKRError) {
+                    try logInAgain()
+                    try reopen(handle)
+                } catch where error.unreachable {
+                    continue
+                }
+            }
+            throw CKRError(CK_RV(CKR_DEVICE_REMOVED))
+        }
+    }
+
+    /// The binding when the session and the login (if any) belong to the client's current node.
+    private func currentBinding(_ handle: CK_SESSION_HANDLE) throws(CKRError) -> Binding? {
+        try read { (state: State) throws(CKRError) -> Binding? in
+            guard let session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
+            let client = state.client!
+            let generation = client.failovers
+            guard session.generation == generation, !state.loggedIn || state.loginGeneration == generation else {
+                return nil
+            }
+            return Binding(client: client, limit: state.callLimit, remote: session.remote, generation: generation)
+        }
+    }
+
+    /// Logs the application in on the client's current node with the kept credential, if it is
+    /// logged in and that node does not have its login. A node that refuses the credential (the
+    /// password changed, the user was locked or deleted) ends the application's login.
+    private func logInAgain() throws(CKRError) {
+        let (client, credential) = try read { (state: State) -> (CofferClient, Credential?) in
+            let client = state.client!
+            guard state.loggedIn, state.loginGeneration != client.failovers else { return (client, nil) }
+            return (client, state.credential)
+        }
+        guard let credential else { return }
+        let generation = client.failovers
+        do {
+            try call { (client: CofferClient) async throws(CofferClientError) in
+                var password = credential.password
+                defer { zeroise(&password) }
+                _ = try await client.login(user: credential.user, password: password, scope: .connection)
+            }
+        } catch where Self.refusesCredential(error.code) {
+            try change { $0.loggedIn = false }
+            client.loginToken = ""
+            throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN))
+        }
+        try change { $0.loginGeneration = generation }
+    }
+
+    private static func refusesCredential(_ code: CK_RV) -> Bool {
+        code == CK_RV(CKR_PIN_INCORRECT) || code == CK_RV(CKR_PIN_LOCKED) || code == CK_RV(CKR_USER_TYPE_INVALID)
+            || code == CK_RV(CKR_PIN_EXPIRED)
+    }
+
+    /// Opens a new node session for `handle` on the client's current node, if its node session
+    /// belongs to a node the client has failed over from.
+    private func reopen(_ handle: CK_SESSION_HANDLE) throws(CKRError) {
+        let (client, readWrite, stale) = try read { (state: State) throws(CKRError) in
+            guard let session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
+            return (state.client!, session.readWrite, session.generation != state.client!.failovers)
+        }
+        guard stale else { return }
+        let remote = try call { (client: CofferClient) async throws(CofferClientError) in
+            try await client.openSession(readWrite: readWrite)
+        }
+        // OpenSession is retried on the next endpoints by the client: the count after it names the
+        // node that answered.
+        let generation = client.failovers
+        try change { (state: inout State) throws(CKRError) in
+            guard state.sessions[handle] != nil else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
+            state.sessions[handle]?.remote = remote
+            state.sessions[handle]?.generation = generation
+        }
+    }
+}
