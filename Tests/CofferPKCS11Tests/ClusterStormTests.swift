@@ -1,7 +1,7 @@
 // The PKCS#11 library on a real three-node cluster (a real 3-member etcd, three cofferd): a storm of
 // threads (C/storm.c: signing, searching, generating token key pairs) runs while the node the library
-// uses is killed with -9, brought back and unsealed, and then the next one is killed. No signature
-// and no search may fail; every key pair whose generation returned CKR_OK must afterwards be found
+// uses is killed with -9, brought back and unsealed, and then the next one is killed. The figures
+// (calls, errors, pauses in signing) are printed. No signature and no search may fail; every key pair whose generation returned CKR_OK must afterwards be found
 // exactly once, with its handle, and sign, on each of the three nodes.
 import CofferTestSupport
 import Foundation
@@ -26,14 +26,21 @@ import Testing
 
         // The library starts on the first endpoint (node A): kill it, bring it back, then kill B,
         // where the library went.
-        Thread.sleep(forTimeInterval: 3)
+        let begun = Date()
+        let at = { String(format: "%.1f s", Date().timeIntervalSince(begun)) }
+        // Time for the library's standby logins on B and C (begun at C_Login) to finish: a debug
+        // node checks a password with unoptimised scrypt.
+        Thread.sleep(forTimeInterval: 6)
         a.kill()
+        print("node A killed at \(at())")
         Thread.sleep(forTimeInterval: 6)
         try a.start()
         try a.wait(for: "serving mutual TLS")
         try cluster.unsealThroughProfile(a)
+        print("node A back and unsealed at \(at())")
         Thread.sleep(forTimeInterval: 3)
         b.kill()
+        print("node B killed at \(at())")
         Thread.sleep(forTimeInterval: 6)
         _ = FileManager.default.createFile(atPath: folder + "/stop", contents: nil)
         storm.waitUntilExit()

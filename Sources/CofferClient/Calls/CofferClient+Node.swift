@@ -26,17 +26,23 @@ extension CofferClient {
         request.userName = user
         request.password = Data(password)
         request.scope = scope
+        // Login is never retried on another endpoint, so it goes to this one.
+        let index = selection.index
         let response: Coffer_V1_LoginResponse = try await callWithoutHeader(
             Coffer_V1_NodeService.Method.Login.descriptor, request)
-        loginToken = response.loginToken
+        state.withLock { $0.tokens[index] = response.loginToken }
         return response
     }
 
-    /// Revokes the current login token and forgets it.
+    /// Revokes the current endpoint's login token and forgets it.
     public func logout() async throws(CofferClientError) {
+        let index = selection.index
         let _: Coffer_V1_LogoutResponse = try await call(
             Coffer_V1_NodeService.Method.Logout.descriptor, Coffer_V1_LogoutRequest())
-        loginToken = ""
+        state.withLock { state in
+            state.tokens[index] = nil
+            state.sharedToken = ""
+        }
     }
 
     /// Creates a user (admin only).

@@ -1,6 +1,7 @@
 // The Swift client of a Coffer cluster, used by the coffer CLI and the PKCS#11 library. It holds one
 // lazily started gRPC client per endpoint, sends each call to the current endpoint and fails over on
-// `unavailable`, and keeps what every request carries: login token and highest revision seen.
+// `unavailable`, and keeps what every request carries: the login token of each endpoint and the
+// highest revision seen.
 
 import CofferProtocol
 import Foundation
@@ -30,13 +31,21 @@ import Synchronization
 public final class CofferClient: Sendable {
     /// The configuration this client was made with.
     public let configuration: ClientConfiguration
-    private let connections: [EndpointConnection]
-    private let selection: EndpointSelection
-    private let state = Mutex(CallState())
+    let connections: [EndpointConnection]
+    let selection: EndpointSelection
+    let state = Mutex(CallState())
 
-    private struct CallState: Sendable {
+    struct CallState: Sendable {
         var revision: Int64 = 0
-        var loginToken = ""
+        /// The token sent to endpoints without a login of their own (the CLI's, from its session file).
+        var sharedToken = ""
+        /// The logins made through this client, by endpoint: a login lives on its node.
+        var tokens: [Int: String] = [:]
+        /// Moves on whenever the logins end as a whole, so that a standby login finishing later is
+        /// not kept (see `standbyLogin`).
+        var loginEpoch = 0
+
+        func token(for index: Int) -> String { tokens[index] ?? sharedToken }
     }
 
     /// Makes a client. No connection is opened until the first call.
@@ -107,11 +116,12 @@ public final class CofferClient: Sendable {
         state.withLock { $0.revision = max($0.revision, revision) }
     }
 
-    /// The login token sent with every call ("" when logged out). `login` sets it, `logout` clears
-    /// it; the CLI sets it from its session file.
+    /// The login token sent to the current endpoint ("" when logged out). `login` sets it for the
+    /// endpoint it went to, `logout` clears it; set, it is sent to every endpoint without a login of
+    /// its own (the CLI sets it from its session file).
     public var loginToken: String {
-        get { state.withLock { $0.loginToken } }
-        set { state.withLock { $0.loginToken = newValue } }
+        get { state.withLock { $0.token(for: selection.index) } }
+        set { state.withLock { $0.sharedToken = newValue } }
     }
 
     // MARK: Calls
@@ -121,34 +131,38 @@ public final class CofferClient: Sendable {
         _ method: MethodDescriptor, _ request: Request, session: UInt64 = 0
     ) async throws(CofferClientError) -> Response {
         var request = request
-        let current = state.withLock { $0 }
-        request.header.loginToken = current.loginToken
         request.header.session = session
-        request.header.minRevision = current.revision
-        return try await send(method, request, retry: RetryPolicy.mayRetry(method, session: session))
+        request.header.minRevision = highestRevision
+        return try await send(method, request, retry: RetryPolicy.mayRetry(method, session: session)) { request, token in
+            request.header.loginToken = token
+        }
     }
 
     /// Sends a request without a RequestHeader (status, unseal, login).
     func callWithoutHeader<Request: SwiftProtobuf.Message & Sendable, Response: RevisionedResponse & Sendable>(
         _ method: MethodDescriptor, _ request: Request
     ) async throws(CofferClientError) -> Response {
-        try await send(method, request, retry: RetryPolicy.mayRetry(method, session: 0))
+        try await send(method, request, retry: RetryPolicy.mayRetry(method, session: 0)) { _, _ in }
     }
 
+    /// Sends `request` to the current endpoint (and the next ones when `retry`), each time with that
+    /// endpoint's login token put in by `stamp`.
     private func send<Request: SwiftProtobuf.Message & Sendable, Response: RevisionedResponse & Sendable>(
-        _ method: MethodDescriptor, _ request: Request, retry: Bool
+        _ method: MethodDescriptor, _ request: Request, retry: Bool, stamp: (inout Request, String) -> Void
     ) async throws(CofferClientError) -> Response {
         let order = retry ? selection.attemptOrder() : [selection.index]
         var lastError: CofferClientError?
         for index in order {
             let connection = connections[index]
+            var request = request
+            stamp(&request, state.withLock { $0.token(for: index) })
             do {
                 let response: Response = try await Self.unary(
                     connection, method, request, deadline: configuration.deadline)
                 observe(revision: response.header.revision)
                 return response
             } catch  where error.kind == .unreachable {
-                selection.failed(index)
+                lost(index)
                 lastError = error
             }
         }
@@ -181,12 +195,16 @@ public final class CofferClient: Sendable {
         _ call: Coffer_V1_PipelineCall, session: UInt64,
         completion: @escaping @Sendable (Result<Coffer_V1_PipelineReply, CofferClientError>) -> Void
     ) {
-        var call = call
-        let current = state.withLock { $0 }
         var header = Coffer_V1_RequestHeader()
-        header.loginToken = current.loginToken
         header.session = session
-        header.minRevision = current.revision
+        header.minRevision = highestRevision
+        let order = session == 0 ? selection.attemptOrder() : [selection.index]
+        attempt(call, header: header, order: order[...], lastError: nil, completion: completion)
+    }
+
+    /// `call` with `header` in whichever request it carries.
+    private static func stamped(_ call: Coffer_V1_PipelineCall, _ header: Coffer_V1_RequestHeader) -> Coffer_V1_PipelineCall {
+        var call = call
         switch call.request {
         case .sign(var request)?: request.header = header; call.sign = request
         case .verify(var request)?: request.header = header; call.verify = request
@@ -195,13 +213,14 @@ public final class CofferClient: Sendable {
         case .find(var request)?: request.header = header; call.find = request
         case nil: break
         }
-        let order = session == 0 ? selection.attemptOrder() : [selection.index]
-        attempt(call, order: order[...], lastError: nil, completion: completion)
+        return call
     }
 
-    /// Sends `call` to the first endpoint of `order`, moving on to the next when it is unreachable.
+    /// Sends `call` to the first endpoint of `order` (with that endpoint's login token in `header`),
+    /// moving on to the next when it is unreachable.
     private func attempt(
-        _ call: Coffer_V1_PipelineCall, order: ArraySlice<Int>, lastError: CofferClientError?,
+        _ unstamped: Coffer_V1_PipelineCall, header: Coffer_V1_RequestHeader, order: ArraySlice<Int>,
+        lastError: CofferClientError?,
         completion: @escaping @Sendable (Result<Coffer_V1_PipelineReply, CofferClientError>) -> Void
     ) {
         guard let index = order.first else {
@@ -212,12 +231,15 @@ public final class CofferClient: Sendable {
                             kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved, message: "no endpoint to try")))
         }
         let connection = connections[index]
+        var stamp = header
+        stamp.loginToken = state.withLock { $0.token(for: index) }
+        let call = Self.stamped(unstamped, stamp)
         let stream: any PipelineSender
         do {
             stream = try connection.pipeline(deadline: configuration.deadline)
         } catch where error.kind == .unreachable {
-            selection.failed(index)
-            return attempt(call, order: order.dropFirst(), lastError: error, completion: completion)
+            lost(index)
+            return attempt(unstamped, header: header, order: order.dropFirst(), lastError: error, completion: completion)
         } catch {
             return completion(.failure(error))
         }
@@ -234,12 +256,19 @@ public final class CofferClient: Sendable {
                 }
                 completion(.success(reply))
             case .failure(let error) where error.kind == .unreachable:
-                self.selection.failed(index)
-                self.attempt(call, order: order.dropFirst(), lastError: error, completion: completion)
+                self.lost(index)
+                self.attempt(unstamped, header: header, order: order.dropFirst(), lastError: error, completion: completion)
             case .failure(let error):
                 completion(.failure(error))
             }
         }
+    }
+
+    /// Endpoint `index` could not be reached or its connection broke: calls move on to the next one,
+    /// and the login made on that connection is gone with it.
+    private func lost(_ index: Int) {
+        selection.failed(index)
+        state.withLock { _ = $0.tokens.removeValue(forKey: index) }
     }
 
     static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(

@@ -17,8 +17,20 @@ public func cOpenSession(
         let handle = try required(handle)
         guard flags & CK_FLAGS(CKF_SERIAL_SESSION) != 0 else { throw CKRError(CK_RV(CKR_SESSION_PARALLEL_NOT_SUPPORTED)) }
         let readWrite = flags & CK_FLAGS(CKF_RW_SESSION) != 0
-        let (remote, generation) = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            (try await client.openSession(readWrite: readWrite), client.failovers)
+        let open = { () throws(CKRError) -> (UInt64, Int) in
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                (try await client.openSession(readWrite: readWrite), client.failovers)
+            }
+        }
+        let remote: UInt64
+        let generation: Int
+        do throws(CKRError) {
+            (remote, generation) = try open()
+        } catch where error.code == CK_RV(CKR_USER_NOT_LOGGED_IN) && ((try? Library.shared.read { $0.loggedIn }) ?? false) {
+            // The node forgot the login this client holds for it (it restarted): without it, the
+            // session opens, and its first call logs in there again.
+            try Library.shared.forgetNodeLogin()
+            (remote, generation) = try open()
         }
         handle.pointee = try Library.shared.change { (state: inout Library.State) throws(CKRError) in
             // Opened after a failover, the session's first call logs the application in on this node
@@ -41,9 +53,8 @@ private func close(_ handles: [CK_SESSION_HANDLE]) throws(CKRError) {
             let remotes = handles.compactMap { state.sessions.removeValue(forKey: $0) }
                 .filter { $0.generation == current }.map(\.remote)
             let logout = state.sessions.isEmpty && state.loggedIn
-            let loggedInHere = logout && state.loginGeneration == current
             if logout { state.loggedIn = false }
-            return (remotes, loggedInHere)
+            return (remotes, logout)
         }
         try closeOnNode(remotes, logout: logout)
     }
@@ -62,9 +73,8 @@ private func closeOnNode(_ remotes: [UInt64], logout: Bool) throws(CKRError) {
     }
     if logout {
         _ = try? Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
-            try await client.logout()
+            await client.logOutEverywhere()
         }
-        (try? Library.shared.read { $0.client })?.loginToken = ""
     }
     if let failure { throw failure }
 }
@@ -141,12 +151,14 @@ public func cLogin(
                 _ = try await client.login(user: user, password: password, scope: .connection)
                 return generation
             }
-            try Library.shared.change { (state: inout Library.State) in
+            let client = try Library.shared.change { (state: inout Library.State) in
                 state.loggedIn = true
                 state.loginGeneration = generation
                 state.loginUser = user
                 state.credential = credential
+                return state.client!
             }
+            Library.shared.logInOnStandbys(client, credential)
         }
     }
 }
@@ -200,18 +212,14 @@ public func cLogout(_ session: CK_SESSION_HANDLE) -> CK_RV {
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
         try Library.shared.changingLogin { () throws(CKRError) in
-            let (wasLoggedIn, here) = try Library.shared.change { (state: inout Library.State) in
+            let wasLoggedIn = try Library.shared.change { (state: inout Library.State) in
                 defer { state.loggedIn = false }
-                return (state.loggedIn, state.loginGeneration == state.client!.failovers)
+                return state.loggedIn
             }
             guard wasLoggedIn else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
-            defer { (try? Library.shared.read { $0.client })?.loginToken = "" }
-            // A login on a node the client failed over from ended with that node.
-            guard here else { return }
-            do throws(CKRError) {
-                try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in try await client.logout() }
-            } catch where error.unreachable {
-                // The node is gone, and the login with it.
+            // On every node this client logged in on; a node that is gone ended its login with it.
+            try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
+                await client.logOutEverywhere()
             }
         }
     }

@@ -1,7 +1,7 @@
 // Failover inside the library. A node session and the node's login exist on one node; when the client
-// has failed over from it (a call found it unreachable), the next call on a PKCS#11 session logs in
-// again on the client's current node with the credential kept since C_Login, opens a new node session
-// for it, and goes on there. A call that found the node gone is made again on the next node when it
+// has failed over from it (a call found it unreachable), the next call on a PKCS#11 session uses the
+// login made on the client's current node right after C_Login (`logInOnStandbys`), or logs in there
+// again with the credential kept since C_Login, opens a new node session for it, and goes on there. A call that found the node gone is made again on the next node when it
 // changes nothing (`Replay.safe`); one that creates, changes or destroys something is not, because
 // it may have taken effect before the node died, and the application gets CKR_DEVICE_REMOVED.
 import CPKCS11
@@ -44,10 +44,14 @@ extension Library {
                 return try body(binding)
             } catch {
                 attempts += 1
-                let moved = binding.client.failovers != binding.generation
-                guard attempts <= binding.client.configuration.endpoints.count,
-                    (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error.code))
-                else { throw error }
+                let client = binding.client
+                let moved = client.failovers != binding.generation
+                guard attempts <= client.configuration.endpoints.count else { throw error }
+                if (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error.code)) { continue }
+                // A node that has forgotten the login this client holds for it (it restarted, or
+                // the connection was made again): log in there again and repeat the call, which it refused.
+                guard error.code == CK_RV(CKR_USER_NOT_LOGGED_IN), try read({ $0.loggedIn }) else { throw error }
+                try forgetNodeLogin()
             }
         }
     }
@@ -63,6 +67,14 @@ extension Library {
             return try Blocking.run(limit: binding.limit) { () async throws(CofferClientError) -> T in
                 try await body(client, remote)
             }
+        }
+    }
+
+    /// The current node has forgotten the login this client holds for it: the next call logs in again.
+    func forgetNodeLogin() throws(CKRError) {
+        try change { (state: inout State) in
+            state.client!.forgetLoginOnCurrentEndpoint()
+            state.loginGeneration = -1
         }
     }
 
@@ -84,6 +96,8 @@ extension Library {
                     try reopen(handle)
                 } catch where error.unreachable {
                     continue
+                } catch where error.code == CK_RV(CKR_USER_NOT_LOGGED_IN) && ((try? read { $0.loggedIn }) ?? false) {
+                    try forgetNodeLogin()
                 }
             }
             throw CKRError(CK_RV(CKR_DEVICE_REMOVED))
@@ -114,6 +128,11 @@ extension Library {
         }
         guard let credential else { return }
         let generation = client.failovers
+        // Logged in there already by `standbyLogin`, right after C_Login.
+        if client.hasLoginOnCurrentEndpoint {
+            try change { $0.loginGeneration = generation }
+            return
+        }
         do {
             try call { (client: CofferClient) async throws(CofferClientError) in
                 var password = credential.password
@@ -122,10 +141,23 @@ extension Library {
             }
         } catch where Self.refusesCredential(error.code) {
             try change { $0.loggedIn = false }
-            client.loginToken = ""
+            client.forgetLogins()
             throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN))
         }
         try change { $0.loginGeneration = generation }
+        logInOnStandbys(client, credential)
+    }
+
+    /// Logs in on the client's other endpoints in the background (`CofferClient.standbyLogin`), so
+    /// that a failover finds its next node logged in already.
+    func logInOnStandbys(_ client: CofferClient, _ credential: Credential) {
+        guard client.configuration.endpoints.count > 1 else { return }
+        Task.detached {
+            var password = credential.password
+            defer { zeroise(&password) }
+            guard !password.isEmpty else { return }
+            await client.standbyLogin(user: credential.user, password: password)
+        }
     }
 
     private static func refusesCredential(_ code: CK_RV) -> Bool {
