@@ -97,6 +97,8 @@ public final class LoopbackCluster: @unchecked Sendable {
     public var adminPasswordFile: String { folder + "/admin-password" }
     public var clientFolder: String { folder + "/client" }
     private var etcd: [Process] = []
+    private var etcdArguments: [[String]] = []
+    private let etcdBinary: String
 
     /// Every PID this test process started, for the exit handler and the watchdog.
     private static let pids = Mutex<[Int32]>([])
@@ -115,6 +117,7 @@ public final class LoopbackCluster: @unchecked Sendable {
     public init() throws {
         guard let binary = ["/usr/bin/etcd", "/usr/local/bin/etcd"].first(where: FileManager.default.isExecutableFile)
         else { throw LoopbackClusterError("etcd is not installed: apt-get install -y etcd-server") }
+        etcdBinary = binary
         folder = NSTemporaryDirectory() + "coffer-cluster-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try Self.startWatchdog(folder: folder)
@@ -126,9 +129,7 @@ public final class LoopbackCluster: @unchecked Sendable {
         // One token for the three members: each member's own would make three one-member clusters.
         let token = UUID().uuidString
         for i in 0..<3 {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [
+            etcdArguments.append([
                 "--name", "m\(i)", "--data-dir", folder + "/etcd-m\(i)",
                 "--listen-client-urls", "http://127.0.0.1:\(clientPorts[i])",
                 "--advertise-client-urls", "http://127.0.0.1:\(clientPorts[i])",
@@ -137,12 +138,8 @@ public final class LoopbackCluster: @unchecked Sendable {
                 "--initial-cluster", initial, "--initial-cluster-state", "new",
                 "--initial-cluster-token", token,
                 "--logger", "zap", "--log-outputs", folder + "/etcd-m\(i).log",
-            ]
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            Self.remember(process.processIdentifier)
-            etcd.append(process)
+            ])
+            etcd.append(try Self.startEtcd(binary, etcdArguments[i]))
         }
         for (i, endpoint) in etcdEndpoints.enumerated() {
             do { try Self.waitHealthy(endpoint) } catch {
@@ -235,6 +232,54 @@ public final class LoopbackCluster: @unchecked Sendable {
             Glibc.kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
+    }
+
+    private static func startEtcd(_ binary: String, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        Self.remember(process.processIdentifier)
+        return process
+    }
+
+    /// Kills etcd member `index` (0-2) with SIGKILL.
+    public func killEtcdMember(_ index: Int) {
+        guard etcd[index].isRunning else { return }
+        Glibc.kill(etcd[index].processIdentifier, SIGKILL)
+        etcd[index].waitUntilExit()
+    }
+
+    /// Starts killed member `index` again on its data folder (it rejoins the cluster) and waits
+    /// until it is healthy.
+    public func restartEtcdMember(_ index: Int) throws {
+        guard !etcd[index].isRunning else { return }
+        let arguments = etcdArguments[index].map { $0 == "new" ? "existing" : $0 }
+        etcd[index] = try Self.startEtcd(etcdBinary, arguments)
+        try Self.waitHealthy(etcdEndpoints[index])
+    }
+
+    /// The index of the member etcd reports as its leader (asked of each live member in turn).
+    public func etcdLeader() throws -> Int {
+        for (index, endpoint) in etcdEndpoints.enumerated() where etcd[index].isRunning {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+            curl.arguments = ["-sf", "-m", "2", "-X", "POST", "-d", "{}", "http://\(endpoint)/v3/maintenance/status"]
+            let output = Pipe()
+            curl.standardOutput = output
+            curl.standardError = FileHandle.nullDevice
+            try curl.run()
+            let body = output.fileHandleForReading.readDataToEndOfFile()
+            curl.waitUntilExit()
+            guard let status = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+                let header = status["header"] as? [String: Any], let member = header["member_id"] as? String,
+                let leader = status["leader"] as? String
+            else { continue }
+            if member == leader { return index }
+        }
+        throw LoopbackClusterError("no live etcd member reports itself the leader")
     }
 
     private static func waitHealthy(_ endpoint: String) throws {

@@ -121,12 +121,18 @@ extension Library {
     /// logged in and that node does not have its login. A node that refuses the credential (the
     /// password changed, the user was locked or deleted) ends the application's login.
     private func logInAgain() throws(CKRError) {
-        let (client, credential) = try read { (state: State) -> (CofferClient, Credential?) in
+        let (client, credential, standby) = try read { (state: State) -> (CofferClient, Credential?, Task<Void, Never>?) in
             let client = state.client!
-            guard state.loggedIn, state.loginGeneration != client.failovers else { return (client, nil) }
-            return (client, state.credential)
+            guard state.loggedIn, state.loginGeneration != client.failovers else { return (client, nil, nil) }
+            return (client, state.credential, state.standbyLogins)
         }
         guard let credential else { return }
+        // Standby logins still under way (a password check takes a while) finish sooner than a new one.
+        if let standby, !client.hasLoginOnCurrentEndpoint {
+            _ = try? Blocking.run(limit: client.configuration.deadline) { () async throws(CofferClientError) in
+                await standby.value
+            }
+        }
         let generation = client.failovers
         // Logged in there already by `standbyLogin`, right after C_Login.
         if client.hasLoginOnCurrentEndpoint {
@@ -152,12 +158,13 @@ extension Library {
     /// that a failover finds its next node logged in already.
     func logInOnStandbys(_ client: CofferClient, _ credential: Credential) {
         guard client.configuration.endpoints.count > 1 else { return }
-        Task.detached {
+        let task = Task.detached {
             var password = credential.password
             defer { zeroise(&password) }
             guard !password.isEmpty else { return }
             await client.standbyLogin(user: credential.user, password: password)
         }
+        _ = try? change { $0.standbyLogins = task }
     }
 
     private static func refusesCredential(_ code: CK_RV) -> Bool {

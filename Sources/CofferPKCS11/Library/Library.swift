@@ -30,6 +30,8 @@ final class Library: Sendable {
         /// The C_Login PIN, kept while logged in so that the library can log in again on another
         /// node after a failover; zeroised when the login ends and at C_Finalize.
         var credential: Credential?
+        /// The last standby logins started (`logInOnStandbys`), for a failover that comes before they end.
+        var standbyLogins: Task<Void, Never>?
         /// Public attributes of objects found by this login's searches (see `AttributeCache`).
         var attributeCache = AttributeCache()
         /// Key uses the node has accepted at a C_*Init since the login (see `startOperation`).
