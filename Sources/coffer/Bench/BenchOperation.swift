@@ -75,6 +75,13 @@ struct BenchOperation: Sendable {
             { _, session in KeyGenerationCall(module: token.module, session: session) }
         },
         BenchOperation(
+            name: "token-keygen",
+            summary: "AES-256 C_GenerateKey of a token object (one store write each), kept, labelled coffer-bench-token-keygen",
+            mechanisms: [CK_MECHANISM_TYPE(CKM_AES_KEY_GEN)]
+        ) { (token, _) throws(PKCS11Error) in
+            { _, session in KeyGenerationCall(module: token.module, session: session, token: true) }
+        },
+        BenchOperation(
             name: "find", summary: "find by CKA_LABEL (Init, FindObjects, Final) among --keys keys",
             mechanisms: [CK_MECHANISM_TYPE(CKM_AES_KEY_GEN)]
         ) { (token, settings) throws(PKCS11Error) in
