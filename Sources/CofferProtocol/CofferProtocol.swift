@@ -5,4 +5,8 @@
 public enum CofferWire {
     /// Trailing metadata key that carries the PKCS#11 return code (decimal) of a failed call.
     public static let returnCodeMetadataKey = "coffer-ckr"
+    /// Trailing metadata key of a CKR_USER_NOT_LOGGED_IN failure whose node does not hold the
+    /// request's login ("unknown"), as PipelineReply.login_unknown; absent when the login is there but
+    /// does not suffice.
+    public static let loginMetadataKey = "coffer-login"
 }

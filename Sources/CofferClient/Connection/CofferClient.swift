@@ -252,7 +252,7 @@ public final class CofferClient: Sendable {
                         .failure(
                             CofferClientError(
                                 kind: .rejected, returnCode: UInt(reply.returnCode), message: reply.message,
-                                endpoint: connection.endpoint)))
+                                endpoint: connection.endpoint, loginUnknown: reply.loginUnknown)))
                 }
                 completion(.success(reply))
             case .failure(let error) where error.kind == .unreachable:

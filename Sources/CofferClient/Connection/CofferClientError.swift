@@ -26,12 +26,17 @@ public struct CofferClientError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The endpoint that produced the error, if one did.
     public var endpoint: Endpoint?
+    /// A CKR_USER_NOT_LOGGED_IN from a node that does not hold the call's login (it restarted, or the
+    /// connection the login belonged to was made again), rather than one whose login is there but does
+    /// not suffice (a context-specific login is needed, or the role may not make the call).
+    public var loginUnknown: Bool
 
-    public init(kind: Kind, returnCode: UInt, message: String, endpoint: Endpoint? = nil) {
+    public init(kind: Kind, returnCode: UInt, message: String, endpoint: Endpoint? = nil, loginUnknown: Bool = false) {
         self.kind = kind
         self.returnCode = returnCode
         self.message = message
         self.endpoint = endpoint
+        self.loginUnknown = loginUnknown
     }
 
     /// `CKR_NAME: message`.
@@ -41,7 +46,8 @@ public struct CofferClientError: Error, Sendable, CustomStringConvertible {
 
     /// Maps anything a gRPC call can throw.
     ///
-    /// - A status with "coffer-ckr" metadata is the node's verdict, kept as sent.
+    /// - A status with "coffer-ckr" metadata is the node's verdict, kept as sent ("coffer-login:
+    ///   unknown" sets `loginUnknown`).
     /// - `unavailable`: CKR_DEVICE_REMOVED (the node is gone for this connection).
     /// - `deadlineExceeded`: CKR_DEVICE_ERROR rather than CKR_FUNCTION_FAILED, because the fault is
     ///   the device's (slow or partitioned node, or a node that could not catch up to min_revision,
@@ -58,7 +64,9 @@ public struct CofferClientError: Error, Sendable, CustomStringConvertible {
         if let text = rpc.metadata[stringValues: CofferWire.returnCodeMetadataKey].first(where: { _ in true }),
             let code = UInt(text)
         {
-            return CofferClientError(kind: .rejected, returnCode: code, message: rpc.message, endpoint: endpoint)
+            let loginUnknown = rpc.metadata[stringValues: CofferWire.loginMetadataKey].contains("unknown")
+            return CofferClientError(
+                kind: .rejected, returnCode: code, message: rpc.message, endpoint: endpoint, loginUnknown: loginUnknown)
         }
         let place = endpoint.map { " (\($0))" } ?? ""
         switch rpc.code {

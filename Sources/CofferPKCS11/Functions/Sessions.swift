@@ -26,7 +26,7 @@ public func cOpenSession(
         let generation: Int
         do throws(CKRError) {
             (remote, generation) = try open()
-        } catch where error.code == CK_RV(CKR_USER_NOT_LOGGED_IN) && ((try? Library.shared.read { $0.loggedIn }) ?? false) {
+        } catch where (try? Library.shared.forgotLogin(error)) ?? false {
             // The node forgot the login this client holds for it (it restarted): without it, the
             // session opens, and its first call logs in there again.
             try Library.shared.forgetNodeLogin()

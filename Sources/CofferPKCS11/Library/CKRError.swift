@@ -9,16 +9,23 @@ struct CKRError: Error {
     /// The node could not be reached or the connection broke before an answer (CKR_DEVICE_REMOVED):
     /// the call may be made again on another node if it changes nothing.
     let unreachable: Bool
+    /// CKR_USER_NOT_LOGGED_IN because the node does not hold the login the client has for it (it
+    /// restarted, or the connection was made again): the library may log in there again. Not set when
+    /// the login is there but does not suffice (a CKA_ALWAYS_AUTHENTICATE key without its
+    /// context-specific login), which the application must see.
+    let loginUnknown: Bool
 
     init(_ code: CK_RV) {
         self.code = code
         self.unreachable = false
+        self.loginUnknown = false
     }
 
     /// The node's (or the client's) verdict, kept as the node sent it.
     init(_ error: CofferClientError) {
         self.code = CK_RV(error.returnCode)
         self.unreachable = error.kind == .unreachable
+        self.loginUnknown = error.loginUnknown && error.returnCode == CofferReturnCode.userNotLoggedIn
     }
 }
 

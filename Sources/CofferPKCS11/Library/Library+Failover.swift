@@ -47,10 +47,10 @@ extension Library {
                 let client = binding.client
                 let moved = client.failovers != binding.generation
                 guard attempts <= client.configuration.endpoints.count else { throw error }
-                if (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error.code)) { continue }
+                if (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error)) { continue }
                 // A node that has forgotten the login this client holds for it (it restarted, or
                 // the connection was made again): log in there again and repeat the call, which it refused.
-                guard error.code == CK_RV(CKR_USER_NOT_LOGGED_IN), try read({ $0.loggedIn }) else { throw error }
+                guard try forgotLogin(error) else { throw error }
                 try forgetNodeLogin()
             }
         }
@@ -78,10 +78,16 @@ extension Library {
         }
     }
 
+    /// Whether `error` says the node does not hold the login of an application that is logged in:
+    /// not a refusal the application must see (CKA_ALWAYS_AUTHENTICATE without its context login).
+    func forgotLogin(_ error: CKRError) throws(CKRError) -> Bool {
+        guard error.loginUnknown else { return false }
+        return try read { $0.loggedIn }
+    }
+
     /// The answers of a node that never held the session or login the call carried: nothing was done.
-    private static func notHeldHere(_ code: CK_RV) -> Bool {
-        code == CK_RV(CKR_SESSION_HANDLE_INVALID) || code == CK_RV(CKR_SESSION_CLOSED)
-            || code == CK_RV(CKR_USER_NOT_LOGGED_IN)
+    private static func notHeldHere(_ error: CKRError) -> Bool {
+        error.code == CK_RV(CKR_SESSION_HANDLE_INVALID) || error.code == CK_RV(CKR_SESSION_CLOSED) || error.loginUnknown
     }
 
     /// The binding for `handle` on the client's current node, re-established first when needed.
@@ -96,7 +102,7 @@ extension Library {
                     try reopen(handle)
                 } catch where error.unreachable {
                     continue
-                } catch where error.code == CK_RV(CKR_USER_NOT_LOGGED_IN) && ((try? read { $0.loggedIn }) ?? false) {
+                } catch where (try? forgotLogin(error)) ?? false {
                     try forgetNodeLogin()
                 }
             }

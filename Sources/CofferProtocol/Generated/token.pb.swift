@@ -1598,6 +1598,11 @@ public nonisolated struct Coffer_V1_PipelineReply: Sendable {
   /// For `find` with `attribute_types`: FindObjectsResponse.objects.
   public var objects: [Coffer_V1_FoundObject] = []
 
+  /// With CKR_USER_NOT_LOGGED_IN: the node does not hold the call's login (as the unary RPC's
+  /// `coffer-login: unknown` metadata), so a client that logged in there may log in again. False when
+  /// the login is there but does not suffice (a context-specific login is needed, say).
+  public var loginUnknown: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -4122,7 +4127,7 @@ nonisolated extension Coffer_V1_PipelineBatch: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PipelineReply"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0\u{1}more\0\u{1}objects\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}id\0\u{3}return_code\0\u{1}message\0\u{1}revision\0\u{1}output\0\u{1}handles\0\u{1}more\0\u{1}objects\0\u{3}login_unknown\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4138,6 +4143,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
       case 6: try { try decoder.decodeRepeatedUInt64Field(value: &self.handles) }()
       case 7: try { try decoder.decodeSingularBoolField(value: &self.more) }()
       case 8: try { try decoder.decodeRepeatedMessageField(value: &self.objects) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.loginUnknown) }()
       default: break
       }
     }
@@ -4168,6 +4174,9 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if !self.objects.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.objects, fieldNumber: 8)
     }
+    if self.loginUnknown != false {
+      try visitor.visitSingularBoolField(value: self.loginUnknown, fieldNumber: 9)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4180,6 +4189,7 @@ nonisolated extension Coffer_V1_PipelineReply: SwiftProtobuf.Message, SwiftProto
     if lhs.handles != rhs.handles {return false}
     if lhs.more != rhs.more {return false}
     if lhs.objects != rhs.objects {return false}
+    if lhs.loginUnknown != rhs.loginUnknown {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

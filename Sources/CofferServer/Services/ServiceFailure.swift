@@ -11,6 +11,11 @@ import GRPCCore
 public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var returnCode: ReturnCode
     public var message: String
+    /// CKR_USER_NOT_LOGGED_IN because this node does not hold the request's login (no token, an
+    /// unknown or expired one, another connection's, or its user was deleted). A client that logged
+    /// in here earlier may log in again; without this flag the login is there but does not suffice (a
+    /// context-specific login, a role that may not make the call).
+    public var loginUnknown = false
 
     public init(_ returnCode: ReturnCode, _ message: String) {
         self.returnCode = returnCode
@@ -33,7 +38,11 @@ public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertibl
     static func argumentsBad(_ why: String) -> ServiceFailure { ServiceFailure(.argumentsBad, why) }
     static let contextLoginNeeded = ServiceFailure(
         .userNotLoggedIn, "the key needs the user's password for each use (CKA_ALWAYS_AUTHENTICATE): authenticate the operation after its Init")
-    static let notLoggedIn = ServiceFailure(.userNotLoggedIn, "not logged in (missing, unknown, expired or foreign login token)")
+    static let notLoggedIn: ServiceFailure = {
+        var failure = ServiceFailure(.userNotLoggedIn, "not logged in (missing, unknown, expired or foreign login token)")
+        failure.loginUnknown = true
+        return failure
+    }()
 
     /// Trailing metadata key carrying the state's revision on a failed call, as ResponseHeader.revision does on success.
     public static let revisionMetadataKey = "coffer-revision"
@@ -43,6 +52,7 @@ public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertibl
         var metadata = Metadata()
         metadata.addString(String(returnCode.rawValue), forKey: CofferWire.returnCodeMetadataKey)
         metadata.addString(String(revision), forKey: Self.revisionMetadataKey)
+        if loginUnknown { metadata.addString("unknown", forKey: CofferWire.loginMetadataKey) }
         return RPCError(code: statusCode, message: message, metadata: metadata)
     }
 

@@ -102,6 +102,7 @@ extension TokenService {
         reply.id = id
         reply.returnCode = UInt64(failure.returnCode.rawValue)
         reply.message = failure.message
+        reply.loginUnknown = failure.loginUnknown
         reply.revision = state.revision
         return reply
     }

@@ -116,6 +116,8 @@ import X509
             #expect(replies[3]?.returnCode == UInt64(ReturnCode.argumentsBad.rawValue))
             #expect(replies[4]?.returnCode == UInt64(ReturnCode.sessionHandleInvalid.rawValue))
             #expect(replies[5]?.returnCode == UInt64(ReturnCode.userNotLoggedIn.rawValue))
+            #expect(replies[5]?.loginUnknown == true)
+            #expect(replies[2]?.loginUnknown == false)
             // A search, answered from the thread pool: the handles, or the unary call's CKR.
             #expect(replies[6]?.returnCode == 0)
             #expect(replies[6]?.handles == [key])

@@ -77,6 +77,8 @@ import Testing
 
             // The admin sees objects but never uses them, and never reads their secrets.
             #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, admin, [1])) } == .userNotLoggedIn)
+            // Refused for the role, not for want of a login: a client must not log in again for it.
+            #expect(await loginUnknown { try await c.token.encrypt(Self.cipher(mine, admin, [1])) } == false)
             var generate = Coffer_V1_GenerateKeyRequest()
             generate.header = header(admin)
             generate.mechanism = mechanism(.aesKeyGen)
@@ -89,6 +91,8 @@ import Testing
             #expect(await returnCode { try await c.token.encrypt(Self.cipher(shared, bob, [1])) } == .keyHandleInvalid)
             // No login at all.
             #expect(await returnCode { try await c.token.encrypt(Self.cipher(mine, "", [1])) } == .userNotLoggedIn)
+            #expect(await loginUnknown { try await c.token.encrypt(Self.cipher(mine, "", [1])) } == true)
+            #expect(await loginUnknown { try await c.token.encrypt(Self.cipher(mine, "00", [1])) } == true)
         }
     }
 

@@ -92,6 +92,20 @@ func mechanism(_ type: MechanismType, _ parameter: Coffer_V1_Mechanism.OneOf_Par
     return mechanism
 }
 
+/// Whether a failed call carried `coffer-login: unknown` (the node does not hold its login); nil when
+/// it succeeded or failed without a CKR.
+func loginUnknown<T>(_ body: () async throws -> T) async -> Bool? {
+    do {
+        _ = try await body()
+        return nil
+    } catch let error as RPCError {
+        guard error.metadata[stringValues: CofferWire.returnCodeMetadataKey].contains(where: { _ in true }) else { return nil }
+        return error.metadata[stringValues: CofferWire.loginMetadataKey].contains("unknown")
+    } catch {
+        return nil
+    }
+}
+
 /// The CKR a failed call carried, or nil when it succeeded or failed without one.
 func returnCode<T>(_ body: () async throws -> T) async -> ReturnCode? {
     do {
