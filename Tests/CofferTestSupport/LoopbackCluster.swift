@@ -264,16 +264,7 @@ public final class LoopbackCluster: @unchecked Sendable {
     /// The index of the member etcd reports as its leader (asked of each live member in turn).
     public func etcdLeader() throws -> Int {
         for (index, endpoint) in etcdEndpoints.enumerated() where etcd[index].isRunning {
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-sf", "-m", "2", "-X", "POST", "-d", "{}", "http://\(endpoint)/v3/maintenance/status"]
-            let output = Pipe()
-            curl.standardOutput = output
-            curl.standardError = FileHandle.nullDevice
-            try curl.run()
-            let body = output.fileHandleForReading.readDataToEndOfFile()
-            curl.waitUntilExit()
-            guard let status = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+            guard let status = try Self.etcdJSON(endpoint, "/v3/maintenance/status", body: "{}"),
                 let header = status["header"] as? [String: Any], let member = header["member_id"] as? String,
                 let leader = status["leader"] as? String
             else { continue }
@@ -282,18 +273,40 @@ public final class LoopbackCluster: @unchecked Sendable {
         throw LoopbackClusterError("no live etcd member reports itself the leader")
     }
 
+    /// Compacts etcd's history up to its current revision (physically, waiting until done), so that
+    /// a watch from any earlier revision is cancelled; returns that revision.
+    @discardableResult
+    public func compactEtcd() throws -> Int64 {
+        guard let index = etcd.indices.first(where: { etcd[$0].isRunning }),
+            let status = try Self.etcdJSON(etcdEndpoints[index], "/v3/maintenance/status", body: "{}"),
+            let header = status["header"] as? [String: Any], let text = header["revision"] as? String,
+            let revision = Int64(text)
+        else { throw LoopbackClusterError("no live etcd member tells its revision") }
+        let body = "{\"revision\": \"\(revision)\", \"physical\": true}"
+        guard try Self.etcdJSON(etcdEndpoints[index], "/v3/kv/compaction", body: body) != nil else {
+            throw LoopbackClusterError("etcd refused to compact at revision \(revision)")
+        }
+        return revision
+    }
+
+    /// A JSON object from etcd's HTTP gateway at `path` (POST `body`, or GET without one), or nil
+    /// when the member did not answer with one within 2 s.
+    private static func etcdJSON(_ endpoint: String, _ path: String, body: String? = nil) throws -> [String: Any]? {
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-sf", "-m", "2"] + (body.map { ["-X", "POST", "-d", $0] } ?? []) + ["http://\(endpoint)\(path)"]
+        let output = Pipe()
+        curl.standardOutput = output
+        curl.standardError = FileHandle.nullDevice
+        try curl.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        return try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+    }
+
     private static func waitHealthy(_ endpoint: String) throws {
         for _ in 0..<100 {
-            let curl = Process()
-            curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-            curl.arguments = ["-sf", "-m", "1", "http://\(endpoint)/health"]
-            let output = Pipe()
-            curl.standardOutput = output
-            curl.standardError = FileHandle.nullDevice
-            try curl.run()
-            let body = output.fileHandleForReading.readDataToEndOfFile()
-            curl.waitUntilExit()
-            if String(decoding: body, as: UTF8.self).contains("\"health\":\"true\"") { return }
+            if try etcdJSON(endpoint, "/health")?["health"] as? String == "true" { return }
             Thread.sleep(forTimeInterval: 0.1)
         }
         throw LoopbackClusterError("etcd member \(endpoint) never became healthy")
