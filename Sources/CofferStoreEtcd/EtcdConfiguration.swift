@@ -88,6 +88,11 @@ public struct EtcdConfiguration: Sendable {
     /// The largest reply accepted from etcd. A range without a limit over more data than this fails;
     /// page instead. Watch replies stay near etcd's request limit (the store asks etcd to fragment).
     public var maxReplyBytes: Int
+    /// How long calls refused with "no leader" (every call asks etcd to refuse at once when the
+    /// member it reaches has no leader, rather than wait out etcd's 7 s request timeout) are made
+    /// again, to ride out an election, counted from the first refusal since a call last succeeded;
+    /// past it a call fails with `StoreError.unavailable` at its first refusal.
+    public var leaderPatience: Duration
 
     /// - Parameters:
     ///   - endpoints: the etcd members' client endpoints (at least one).
@@ -97,9 +102,11 @@ public struct EtcdConfiguration: Sendable {
     ///   - limits: etcd's transaction limits, `.etcdDefaults` unless the members are configured otherwise.
     ///   - callTimeout: the deadline of each unary call.
     ///   - maxReplyBytes: the largest reply accepted.
+    ///   - leaderPatience: how long calls refused for want of a leader are made again.
     public init(
         endpoints: [Endpoint], prefix: [UInt8], tls: TLS? = nil, credentials: Credentials? = nil,
-        limits: StoreLimits = .etcdDefaults, callTimeout: Duration = .seconds(10), maxReplyBytes: Int = 64 << 20
+        limits: StoreLimits = .etcdDefaults, callTimeout: Duration = .seconds(10), maxReplyBytes: Int = 64 << 20,
+        leaderPatience: Duration = .seconds(3)
     ) {
         self.endpoints = endpoints
         self.prefix = prefix
@@ -108,5 +115,6 @@ public struct EtcdConfiguration: Sendable {
         self.limits = limits
         self.callTimeout = callTimeout
         self.maxReplyBytes = maxReplyBytes
+        self.leaderPatience = leaderPatience
     }
 }

@@ -31,7 +31,9 @@ enum EtcdFailure: Error, Equatable {
             return
         }
         let message = rpc.message
-        if message.contains("required revision has been compacted") {
+        if Self.refusedForNoLeader(rpc) {
+            self = .store(.unavailable("etcd has no leader (its quorum is lost, or an election is under way); nothing was applied"))
+        } else if message.contains("required revision has been compacted") {
             self = .compacted
         } else if message.contains("required revision is a future revision") {
             self = .futureRevision
@@ -49,6 +51,14 @@ enum EtcdFailure: Error, Equatable {
                 self = .store(.backend("etcd failed (\(rpc.code)): \(Self.printable(message))"))
             }
         }
+    }
+
+    /// Whether etcd refused the call before handling it because the member has no leader (the
+    /// "hasleader" metadata every call carries asks for that): nothing was applied, and the call may
+    /// be made again.
+    static func refusedForNoLeader(_ error: any Error) -> Bool {
+        guard let rpc = error as? RPCError else { return false }
+        return rpc.code == .unavailable && rpc.message.contains("etcdserver: no leader")
     }
 
     /// A message from the network, cut to 200 printable ASCII characters, for an error text.

@@ -35,6 +35,8 @@ public final class EtcdStateStore: StateStore {
         var token: String?
         /// The newest revision any reply carried: where a watch "from now" starts.
         var seenRevision: Int64 = 0
+        /// When a call was first refused for want of a leader, since the last call that succeeded.
+        var leaderlessSince: ContinuousClock.Instant?
         var watches: [Int: OpenWatch] = [:]
         var nextWatch = 0
     }
@@ -250,8 +252,24 @@ public final class EtcdStateStore: StateStore {
             try checkOpen()
             let metadata = try await authMetadata()
             do {
-                return try await body(metadata, options)
+                let response = try await body(metadata, options)
+                state.withLock { $0.leaderlessSince = nil }
+                return response
             } catch {
+                // Refused before it was handled, so safe to make again: for as long as an election
+                // lasts, counted from the first refusal of any call. Once etcd has been without a
+                // leader for longer, every call fails at its first refusal.
+                if EtcdFailure.refusedForNoLeader(error), !isClosed {
+                    let now = ContinuousClock.now
+                    let since = state.withLock { state in
+                        if state.leaderlessSince == nil { state.leaderlessSince = now }
+                        return state.leaderlessSince ?? now
+                    }
+                    if now < since.advanced(by: configuration.leaderPatience) {
+                        try? await Task.sleep(for: .milliseconds(100))
+                        continue
+                    }
+                }
                 let failure = EtcdFailure(error)
                 switch failure {
                 case .invalidToken where !retried && configuration.credentials != nil:
@@ -269,9 +287,12 @@ public final class EtcdStateStore: StateStore {
         }
     }
 
-    /// The metadata every call carries: etcd's auth token when credentials are configured.
+    /// The metadata every call carries: etcd's auth token when credentials are configured, and
+    /// "hasleader: true", which makes a member without a leader refuse the call at once ("no
+    /// leader") instead of holding a write until etcd's own request timeout, and end a watch when it
+    /// loses its leader (the watch is then opened again, on a member that has one).
     func authMetadata() async throws -> Metadata {
-        guard let credentials = configuration.credentials else { return [:] }
+        guard let credentials = configuration.credentials else { return Self.metadata(token: nil) }
         if let token = state.withLock({ $0.token }) { return Self.metadata(token: token) }
         var request = Etcdserverpb_AuthenticateRequest()
         request.name = credentials.username
@@ -296,9 +317,10 @@ public final class EtcdStateStore: StateStore {
         return Self.metadata(token: token)
     }
 
-    private static func metadata(token: String) -> Metadata {
+    private static func metadata(token: String?) -> Metadata {
         var metadata = Metadata()
-        metadata.addString(token, forKey: "token")
+        metadata.addString("true", forKey: "hasleader")
+        if let token { metadata.addString(token, forKey: "token") }
         return metadata
     }
 
