@@ -53,13 +53,16 @@ struct ClusterTests {
         return password
     }
 
+    /// A CLI for `name` on `node`, logged in with `password` (a config dir per user and node).
+    func loggedIn(_ name: String, on node: ClusterNode, password: String) throws -> CofferCLI {
+        let cli = cluster.cli(node, config: name)
+        try cli.ok(["login", "--user", name, "--password-file", password])
+        return cli
+    }
+
     @Test func aKeyMadeOnASignsOnBAndC() throws {
         let password = try makeUser("alice", on: a)
-        let clis = try cluster.nodes.map { node in
-            let cli = cluster.cli(node, config: "alice")
-            try cli.ok(["login", "--user", "alice", "--password-file", password])
-            return cli
-        }
+        let clis = try cluster.nodes.map { try loggedIn("alice", on: $0, password: password) }
         let message = cluster.folder + "/message"
         try "signed on every node \(UUID().uuidString)".write(toFile: message, atomically: true, encoding: .utf8)
         for type in ["ec-p256", "rsa-2048"] {
@@ -159,11 +162,7 @@ struct ClusterTests {
     /// and every key acknowledged before is there.
     @Test func withoutEtcdQuorumWritesFailAndSigningStopsAtTheBound() throws {
         let password = try makeUser("erin", on: a)
-        let clis = try cluster.nodes.map { node in
-            let cli = cluster.cli(node, config: "erin")
-            try cli.ok(["login", "--user", "erin", "--password-file", password])
-            return cli
-        }
+        let clis = try cluster.nodes.map { try loggedIn("erin", on: $0, password: password) }
         let acknowledged = Set((0..<3).map { "erin-before-\($0)" })
         for label in acknowledged { try clis[0].ok(["key", "generate-asymmetric", "--label", label, "--type", "ec-p256"]) }
         let message = cluster.folder + "/erin-message"
@@ -223,10 +222,8 @@ struct ClusterTests {
         }
         #expect(try cluster.cli(c, config: "status").run(["cluster", "status"]).status != 0)
         #expect(try reachableNodes() == [a.endpoint, b.endpoint])
-        let onA = cluster.cli(a, config: "dave")
-        let onB = cluster.cli(b, config: "dave")
-        try onA.ok(["login", "--user", "dave", "--password-file", password])
-        try onB.ok(["login", "--user", "dave", "--password-file", password])
+        let onA = try loggedIn("dave", on: a, password: password)
+        let onB = try loggedIn("dave", on: b, password: password)
         try onA.ok(["key", "generate-asymmetric", "--label", "while-c-down", "--type", "ec-p256"])
         let message = cluster.folder + "/dave-message"
         try "while C is down".write(toFile: message, atomically: true, encoding: .utf8)
@@ -236,8 +233,7 @@ struct ClusterTests {
         try c.wait(for: "serving mutual TLS, endpoint: \(c.endpoint) (sealed)")
         #expect(!c.printed.contains("join endpoint"))
         try cluster.unsealThroughProfile(c)
-        let onC = cluster.cli(c, config: "dave")
-        try onC.ok(["login", "--user", "dave", "--password-file", password])
+        let onC = try loggedIn("dave", on: c, password: password)
         let verified = try onC.ok([
             "crypto", "verify", "--key", "while-c-down", "--in", message, "--signature", message + ".sig", "--json",
         ])
@@ -249,13 +245,11 @@ struct ClusterTests {
     /// serves exactly the current keys: the new ones, and none of the destroyed ones.
     @Test func aNodeBackAfterCompactionServesExactlyTheCurrentKeys() throws {
         let password = try makeUser("frank", on: a)
-        let onA = cluster.cli(a, config: "frank")
-        try onA.ok(["login", "--user", "frank", "--password-file", password])
+        let onA = try loggedIn("frank", on: a, password: password)
         let kept = Set((0..<3).map { "frank-kept-\($0)" })
         let doomed = Set((0..<3).map { "frank-doomed-\($0)" })
         for label in kept.union(doomed) { try onA.ok(["key", "generate-symmetric", "--label", label]) }
-        let onC = cluster.cli(c, config: "frank")
-        try onC.ok(["login", "--user", "frank", "--password-file", password])
+        let onC = try loggedIn("frank", on: c, password: password)
         #expect(try labels(onC) == kept.union(doomed))
 
         c.kill()

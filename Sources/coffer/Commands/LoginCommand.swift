@@ -23,11 +23,11 @@ struct LoginCommand: AsyncParsableCommand {
     func run() async throws {
         let password = try PasswordSource.read(
             file: passwordFile, environment: "COFFER_PASSWORD", prompt: "Password for \(user): ")
-        let response = try await Connection.with(options, login: false) {
-            try await $0.login(user: user, password: password, scope: .certificate)
+        let (response, revision) = try await Connection.with(options, login: false) {
+            (try await $0.login(user: user, password: password, scope: .certificate), $0.highestRevision)
         }
         let role = UserCommand.roleName(response.role)
-        try SessionFile(token: response.loginToken, user: user, role: role).save()
+        try SessionFile(token: response.loginToken, user: user, role: role, revision: revision).save()
         try Output.emit(options, json: ["user": user, "role": role], human: "logged in as \(user) (\(role))")
     }
 }

@@ -1,5 +1,7 @@
 // <config dir>/session.json: the certificate-scoped login token `coffer login` made, kept 0600
-// so that later commands (each a new connection) act as the same user.
+// so that later commands (each a new connection) act as the same user, and the highest store
+// revision the commands of that login have seen, so that the next command, on whichever node, is
+// answered only once that node has caught up with it.
 
 import Foundation
 
@@ -8,6 +10,10 @@ struct SessionFile: Codable {
     var token: String
     var user: String
     var role: String
+    /// The highest revision any reply to this login's commands carried (nil in a file written
+    /// before it was kept). A new login starts again from its own reply, so a revision never
+    /// crosses from one cluster to another.
+    var revision: Int64?
 
     static var path: String { ConfigDirectory.path + "/session.json" }
 
@@ -24,6 +30,15 @@ struct SessionFile: Codable {
     func save() throws {
         try ConfigDirectory.create()
         try SecretFile.write(try JSONEncoder().encode(self), to: Self.path)
+    }
+
+    /// Saves `revision` as the highest seen, if it is higher than the one in the file now (read
+    /// again here, so that commands running side by side only ever raise it) and the file still
+    /// holds the same login.
+    func raise(to revision: Int64) throws {
+        guard var current = try Self.load(), current.token == token, revision > (current.revision ?? 0) else { return }
+        current.revision = revision
+        try current.save()
     }
 
     static func delete() {
