@@ -2,8 +2,9 @@
 // threads (C/storm.c: signing, searching, generating token key pairs) runs while the cluster is hurt
 // with -9: the node the library uses is killed, brought back and unsealed, then the next one; or the
 // etcd leader is killed and later restarted. The figures (calls, errors, pauses in signing) are
-// printed. No signature and no search may fail; every key pair whose generation returned CKR_OK must
-// afterwards be found exactly once, with its handle, and sign, on each of the three nodes. The tests
+// printed. No signature, no search and no key generation may fail (a generation whose node died
+// under it is made again elsewhere under its request id); every key pair whose generation returned
+// CKR_OK must afterwards be found exactly once, with its handle, and sign, on each of the three nodes. The tests
 // share one cluster and run one at a time.
 import CofferTestSupport
 import Foundation

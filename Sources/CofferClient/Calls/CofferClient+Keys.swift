@@ -4,15 +4,17 @@ import CofferProtocol
 import Foundation
 
 extension CofferClient {
-    /// Generates a secret key; returns its handle.
+    /// Generates a secret key; returns its handle. Repeating the call with the same `request` makes
+    /// no second key (see `RequestID`).
     public func generateKey(
-        mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], session: UInt64 = 0
+        mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], session: UInt64 = 0,
+        request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_GenerateKeyRequest()
         request.mechanism = mechanism
         request.template = template
         let response: Coffer_V1_GenerateKeyResponse = try await call(
-            Coffer_V1_TokenService.Method.GenerateKey.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.GenerateKey.descriptor, request, session: session, requestID: id)
         return response.handle
     }
 
@@ -33,17 +35,18 @@ extension CofferClient {
         return response.handles
     }
 
-    /// Generates a key pair; returns both handles.
+    /// Generates a key pair; returns both handles. Repeating the call with the same `request` makes
+    /// no second pair (see `RequestID`).
     public func generateKeyPair(
         mechanism: Coffer_V1_Mechanism, publicTemplate: [Coffer_V1_Attribute], privateTemplate: [Coffer_V1_Attribute],
-        session: UInt64 = 0
+        session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> (publicKey: UInt64, privateKey: UInt64) {
         var request = Coffer_V1_GenerateKeyPairRequest()
         request.mechanism = mechanism
         request.publicTemplate = publicTemplate
         request.privateTemplate = privateTemplate
         let response: Coffer_V1_GenerateKeyPairResponse = try await call(
-            Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor, request, session: session, requestID: id)
         return (response.publicHandle, response.privateHandle)
     }
 
@@ -60,10 +63,11 @@ extension CofferClient {
         return response.wrappedKey
     }
 
-    /// Unwraps `wrappedKey` into a new object described by `template`; returns its handle.
+    /// Unwraps `wrappedKey` into a new object described by `template`; returns its handle. Repeating
+    /// the call with the same `request` makes no second key (see `RequestID`).
     public func unwrapKey(
         mechanism: Coffer_V1_Mechanism, unwrappingKey: UInt64, wrappedKey: Data, template: [Coffer_V1_Attribute],
-        session: UInt64 = 0
+        session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_UnwrapKeyRequest()
         request.mechanism = mechanism
@@ -71,20 +75,22 @@ extension CofferClient {
         request.wrappedKey = wrappedKey
         request.template = template
         let response: Coffer_V1_UnwrapKeyResponse = try await call(
-            Coffer_V1_TokenService.Method.UnwrapKey.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.UnwrapKey.descriptor, request, session: session, requestID: id)
         return response.handle
     }
 
-    /// Derives a key from `baseKey` (ECDH, HKDF); returns its handle.
+    /// Derives a key from `baseKey` (ECDH, HKDF); returns its handle. Repeating the call with the
+    /// same `request` makes no second key (see `RequestID`).
     public func deriveKey(
-        mechanism: Coffer_V1_Mechanism, baseKey: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0
+        mechanism: Coffer_V1_Mechanism, baseKey: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0,
+        request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_DeriveKeyRequest()
         request.mechanism = mechanism
         request.baseKey = baseKey
         request.template = template
         let response: Coffer_V1_DeriveKeyResponse = try await call(
-            Coffer_V1_TokenService.Method.DeriveKey.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.DeriveKey.descriptor, request, session: session, requestID: id)
         return response.handle
     }
 }

@@ -36,26 +36,28 @@ extension CofferClient {
         return response.info
     }
 
-    /// Creates an object from a template; returns its handle.
-    public func createObject(template: [Coffer_V1_Attribute], session: UInt64 = 0) async throws(CofferClientError)
-        -> UInt64
-    {
+    /// Creates an object from a template; returns its handle. Repeating the call with the same
+    /// `request` makes no second object (see `RequestID`).
+    public func createObject(
+        template: [Coffer_V1_Attribute], session: UInt64 = 0, request id: RequestID = RequestID()
+    ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_CreateObjectRequest()
         request.template = template
         let response: Coffer_V1_CreateObjectResponse = try await call(
-            Coffer_V1_TokenService.Method.CreateObject.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.CreateObject.descriptor, request, session: session, requestID: id)
         return response.handle
     }
 
-    /// Copies an object, changing the attributes in `template`; returns the copy's handle.
+    /// Copies an object, changing the attributes in `template`; returns the copy's handle. Repeating
+    /// the call with the same `request` makes no second copy (see `RequestID`).
     public func copyObject(
-        _ handle: UInt64, template: [Coffer_V1_Attribute] = [], session: UInt64 = 0
+        _ handle: UInt64, template: [Coffer_V1_Attribute] = [], session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_CopyObjectRequest()
         request.handle = handle
         request.template = template
         let response: Coffer_V1_CopyObjectResponse = try await call(
-            Coffer_V1_TokenService.Method.CopyObject.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.CopyObject.descriptor, request, session: session, requestID: id)
         return response.handle
     }
 

@@ -126,14 +126,17 @@ public final class CofferClient: Sendable {
 
     // MARK: Calls
 
-    /// Sends a request that carries a RequestHeader: fills in token, session and min_revision.
+    /// Sends a request that carries a RequestHeader: fills in token, session, min_revision and the
+    /// request id of a call that creates objects (which makes it safe to send again, `RetryPolicy`).
     func call<Request: HeaderedRequest & Sendable, Response: RevisionedResponse & Sendable>(
-        _ method: MethodDescriptor, _ request: Request, session: UInt64 = 0
+        _ method: MethodDescriptor, _ request: Request, session: UInt64 = 0, requestID: RequestID? = nil
     ) async throws(CofferClientError) -> Response {
         var request = request
         request.header.session = session
         request.header.minRevision = highestRevision
-        return try await send(method, request, retry: RetryPolicy.mayRetry(method, session: session)) { request, token in
+        if let requestID { request.header.requestID = requestID.bytes }
+        let retry = RetryPolicy.mayRetry(method, session: session, requestID: requestID != nil)
+        return try await send(method, request, retry: retry) { request, token in
             request.header.loginToken = token
         }
     }

@@ -1,6 +1,8 @@
-// Which calls may be sent again to another node after a transport failure: only those that change
-// nothing, so a retry cannot do a thing twice. Generate, create, destroy, login (it counts failed
-// attempts), unseal (it counts shares) and the rest are never retried. This is the one list.
+// Which calls may be sent again to another node after a transport failure: those that change
+// nothing, and those that create token objects when they carry a request id (a repeat answers with
+// the first attempt's objects), so a retry cannot do a thing twice. Destroy, set-attributes, login
+// (it counts failed attempts), unseal (it counts shares) and the rest are never retried. This is the
+// one list.
 // OpenSession is retried too: a session left behind on a node that failed mid-call is freed when
 // that node sees the connection close, and nothing else changes.
 
@@ -25,9 +27,21 @@ enum RetryPolicy {
         Coffer_V1_TokenService.Method.OpenSession.descriptor,
     ]
 
+    /// The RPCs that create token objects and, sent with a request id, answer a repeat with the
+    /// objects the first attempt made (`RequestID`).
+    static let repeatable: Set<MethodDescriptor> = [
+        Coffer_V1_TokenService.Method.GenerateKey.descriptor,
+        Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor,
+        Coffer_V1_TokenService.Method.CreateObject.descriptor,
+        Coffer_V1_TokenService.Method.CopyObject.descriptor,
+        Coffer_V1_TokenService.Method.UnwrapKey.descriptor,
+        Coffer_V1_TokenService.Method.DeriveKey.descriptor,
+    ]
+
     /// Whether `method` may be retried on another endpoint. Calls inside a session never are:
-    /// the session exists only on the node that opened it.
-    static func mayRetry(_ method: MethodDescriptor, session: UInt64) -> Bool {
-        session == 0 && idempotent.contains(method)
+    /// the session exists only on the node that opened it (the PKCS#11 library opens it again
+    /// elsewhere and repeats the call itself).
+    static func mayRetry(_ method: MethodDescriptor, session: UInt64, requestID: Bool = false) -> Bool {
+        session == 0 && (idempotent.contains(method) || (requestID && repeatable.contains(method)))
     }
 }

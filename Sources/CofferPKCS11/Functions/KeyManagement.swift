@@ -16,9 +16,10 @@ public func cGenerateKey(
         let key = try required(key)
         let decoded = try MechanismParameters.decode(mechanism)
         let attributes = try Template.attributes(template, count)
+        let request = RequestID()
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                try await client.generateKey(mechanism: decoded, template: attributes, session: remote)
+            try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                try await client.generateKey(mechanism: decoded, template: attributes, session: remote, request: request)
             })
     }
 }
@@ -38,9 +39,10 @@ public func cGenerateKeyPair(
         let decoded = try MechanismParameters.decode(mechanism)
         let publicAttributes = try Template.attributes(publicTemplate, publicCount)
         let privateAttributes = try Template.attributes(privateTemplate, privateCount)
-        let pair = try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+        let request = RequestID()
+        let pair = try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
             try await client.generateKeyPair(
-                mechanism: decoded, publicTemplate: publicAttributes, privateTemplate: privateAttributes, session: remote)
+                mechanism: decoded, publicTemplate: publicAttributes, privateTemplate: privateAttributes, session: remote, request: request)
         }
         publicKey.pointee = CK_OBJECT_HANDLE(pair.publicKey)
         privateKey.pointee = CK_OBJECT_HANDLE(pair.privateKey)
@@ -99,10 +101,11 @@ public func cUnwrapKey(
         guard unwrappingKey != 0 else { throw CKRError(CK_RV(CKR_UNWRAPPING_KEY_HANDLE_INVALID)) }
         let bytes = Data(try inputBytes(wrapped, wrappedLength, tooLong: CK_RV(CKR_WRAPPED_KEY_LEN_RANGE)))
         let attributes = try Template.attributes(template, count)
+        let request = RequestID()
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+            try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.unwrapKey(
-                    mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote)
+                    mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote, request: request)
             })
     }
 }
@@ -119,9 +122,10 @@ public func cDeriveKey(
         let key = try required(key)
         guard baseKey != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
         let attributes = try Template.attributes(template, count)
+        let request = RequestID()
         key.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                try await client.deriveKey(mechanism: decoded, baseKey: UInt64(baseKey), template: attributes, session: remote)
+            try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                try await client.deriveKey(mechanism: decoded, baseKey: UInt64(baseKey), template: attributes, session: remote, request: request)
             })
     }
 }

@@ -15,9 +15,10 @@ public func cCreateObject(
         let object = try required(object)
         guard template != nil else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
         let attributes = try Template.attributes(template, count)
+        let request = RequestID()
         object.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                try await client.createObject(template: attributes, session: remote)
+            try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                try await client.createObject(template: attributes, session: remote, request: request)
             })
     }
 }
@@ -32,9 +33,10 @@ public func cCopyObject(
         _ = try Library.shared.session(session)
         let object = try required(object)
         let attributes = try Template.attributes(template, count)
+        let request = RequestID()
         object.pointee = CK_OBJECT_HANDLE(
-            try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                try await client.copyObject(UInt64(source), template: attributes, session: remote)
+            try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                try await client.copyObject(UInt64(source), template: attributes, session: remote, request: request)
             })
     }
 }

@@ -2,8 +2,9 @@
 // has failed over from it (a call found it unreachable), the next call on a PKCS#11 session uses the
 // login made on the client's current node right after C_Login (`logInOnStandbys`), or logs in there
 // again with the credential kept since C_Login, opens a new node session for it, and goes on there. A call that found the node gone is made again on the next node when it
-// changes nothing (`Replay.safe`); one that creates, changes or destroys something is not, because
-// it may have taken effect before the node died, and the application gets CKR_DEVICE_REMOVED.
+// changes nothing (`Replay.safe`) or makes objects under a request id (`Replay.repeatable`); one that
+// changes or destroys something is not, because it may have taken effect before the node died, and
+// the application gets CKR_DEVICE_REMOVED.
 import CPKCS11
 import CofferClient
 import Synchronization
@@ -14,8 +15,12 @@ extension Library {
         /// It changes nothing (sign, verify, encrypt, decrypt, digest, search, attribute reads,
         /// random, wrap, an operation's start): made again on the next node.
         case safe
-        /// It may have changed the token (generate, create, copy, destroy, set attributes, unwrap,
-        /// derive), counts towards a lockout or feeds a node-held operation: never made twice.
+        /// It makes token objects (generate, create, copy, unwrap, derive) and carries a request id
+        /// kept across its attempts: made again on the next node, which answers with the objects the
+        /// first attempt made if it landed (`RequestID`).
+        case repeatable
+        /// It may have changed the token (destroy, set attributes), counts towards a lockout or feeds
+        /// a node-held operation: never made twice.
         case once
     }
 
@@ -47,7 +52,7 @@ extension Library {
                 let client = binding.client
                 let moved = client.failovers != binding.generation
                 guard attempts <= client.configuration.endpoints.count else { throw error }
-                if (error.unreachable && replay == .safe) || (moved && Self.notHeldHere(error)) { continue }
+                if (error.unreachable && replay != .once) || (moved && Self.notHeldHere(error)) { continue }
                 // A node that has forgotten the login this client holds for it (it restarted, or
                 // the connection was made again): log in there again and repeat the call, which it refused.
                 guard try forgotLogin(error) else { throw error }

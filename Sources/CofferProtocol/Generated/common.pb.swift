@@ -46,6 +46,12 @@ public nonisolated struct Coffer_V1_RequestHeader: Sendable {
   /// answering, so a client reads its own writes on any node.
   public var minRevision: Int64 = 0
 
+  /// 16 to 64 random bytes the client chooses once per call that creates token objects, and sends
+  /// again unchanged when it repeats that call on another node after its node died under it. The
+  /// handles of the objects the call makes are derived from it, so a repeat whose first attempt landed
+  /// answers with that attempt's objects instead of making new ones. Empty: no repeat is safe.
+  public var requestID: Data = Data()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -338,7 +344,7 @@ fileprivate nonisolated let _protobuf_package = "coffer.v1"
 
 nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RequestHeader"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}login_token\0\u{1}session\0\u{3}min_revision\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}login_token\0\u{1}session\0\u{3}min_revision\0\u{3}request_id\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -349,6 +355,7 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
       case 1: try { try decoder.decodeSingularStringField(value: &self.loginToken) }()
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.session) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.minRevision) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.requestID) }()
       default: break
       }
     }
@@ -364,6 +371,9 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
     if self.minRevision != 0 {
       try visitor.visitSingularInt64Field(value: self.minRevision, fieldNumber: 3)
     }
+    if !self.requestID.isEmpty {
+      try visitor.visitSingularBytesField(value: self.requestID, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -371,6 +381,7 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
     if lhs.loginToken != rhs.loginToken {return false}
     if lhs.session != rhs.session {return false}
     if lhs.minRevision != rhs.minRevision {return false}
+    if lhs.requestID != rhs.requestID {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -59,12 +59,16 @@ final class RequestGate: Sendable {
     }
 
     /// Runs `body` for a request with `header`; every error leaves as an RPCError carrying its CKR.
+    /// A logged-in request with a request id runs in its `RequestScope`, so the token objects it
+    /// makes get handles derived from the id, and a repeat of it makes nothing twice.
     func run<Response: Sendable>(
         _ header: Coffer_V1_RequestHeader, _ context: ServerContext, _ body: (Caller) async throws -> Response
     ) async throws -> Response {
         try await mapErrors {
             let caller = try await self.caller(header, Peer(context))
-            return try await body(caller)
+            var scope: RequestScope? = nil
+            if let user = caller.user { scope = try RequestScope(id: Array(header.requestID), user: user.id) }
+            return try await RequestScope.$current.withValue(scope) { try await body(caller) }
         }
     }
 

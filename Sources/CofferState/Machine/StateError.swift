@@ -59,6 +59,8 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case sessionObjectNotShareable
     /// The login holds `SessionObjectTable.maxPerLogin` session objects already.
     case tooManySessionObjects
+    /// A request id outside `RequestScope.idLengths`.
+    case requestIDInvalid
 
     /// The PKCS#11 `CK_RV` value for this error.
     public var returnCode: ReturnCode {
@@ -79,6 +81,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: .objectHandleInvalid
         case .keyHandleInvalid(let code): code
         case .conflict: .functionFailed
+        case .requestIDInvalid: .argumentsBad
         case .unavailable: .deviceError
         case .stale: .deviceError
         case .tooLarge: .deviceMemory
@@ -109,6 +112,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .objectHandleInvalid: "no such object"
         case .keyHandleInvalid: "no such key"
         case .conflict: "the record changed concurrently; try again"
+        case .requestIDInvalid: "the request id must be \(RequestScope.idLengths.lowerBound) to \(RequestScope.idLengths.upperBound) bytes"
         case .unavailable(let why): "the store is unavailable (\(why)); nothing was acknowledged, try again"
         case .stale(let since, let bound):
             "this node has not reached the store for \(since.map { "\($0.components.seconds) s" } ?? "a while") (bound \(bound.components.seconds) s); it serves no keys until it is current again"

@@ -11,6 +11,10 @@ extension StateMachine {
     /// How often a command is planned and tried before a lost race is reported as `.conflict`.
     public static let maxCommitAttempts = 5
 
+    /// The pauses before a repeatable command whose transaction ended with an unknown outcome (the
+    /// store unavailable mid-call: an etcd member killed, an election) is planned and sent again.
+    static let unknownOutcomePauses: [Duration] = [.milliseconds(200), .milliseconds(800)]
+
     /// Commits `command`. `plan` reads the index and returns the command's writes and the caller's
     /// result; it runs again after each lost race, so it must read afresh and may throw to refuse
     /// (a user created meanwhile, an object destroyed meanwhile).
@@ -22,15 +26,24 @@ extension StateMachine {
     ///   - attempts: tries before `.conflict`; 1 for commands whose lost race has a meaning of its
     ///     own (initialization, create-if-absent).
     ///   - awaitIndex: whether to return only once the index reflects the write.
+    ///   - repeatable: whether `plan` finds out for itself that an earlier try of the command landed
+    ///     (it then returns an empty plan). Such a command whose transaction ended with an unknown
+    ///     outcome is planned and sent again after `unknownOutcomePauses`, instead of leaving the caller
+    ///     not knowing whether it took effect.
     @discardableResult
     func commit<Result>(
         _ command: Command, by actor: UserID?, barrier: Barrier? = nil, attempts: Int = maxCommitAttempts,
-        awaitIndex: Bool = true, plan: () throws(StateError) -> (WritePlan, Result)
+        awaitIndex: Bool = true, repeatable: Bool = false, plan: () throws(StateError) -> (WritePlan, Result)
     ) async throws(StateError) -> Result {
         let sealer: Barrier
         if let barrier { sealer = barrier } else { sealer = try requireBarrier() }
-        for attempt in 1...max(1, attempts) {
+        var pauses = repeatable ? Self.unknownOutcomePauses[...] : []
+        var attempt = 0
+        while attempt < max(1, attempts) {
+            attempt += 1
             var (writePlan, result) = try plan()
+            // Nothing to write: the command has taken effect already (a repeated request).
+            if writePlan.preconditions.isEmpty, writePlan.writes.isEmpty { return result }
             let pending = PendingCommit(command: command, actor: actor, attempt: attempt)
             for participant in participants { try participant.prepare(pending, plan: &writePlan) }
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
@@ -38,7 +51,13 @@ extension StateMachine {
             do {
                 outcome = try await store.transact(compare: compares, success: operations, failure: [])
             } catch {
-                throw StateError(error)
+                let failure = StateError(error)
+                guard case .unavailable = failure, let pause = pauses.popFirst() else { throw failure }
+                // Whether it landed shows once the index has caught up; then plan again (not a lost race).
+                try? await Task.sleep(for: pause)
+                if let revision = try? await store.currentRevision() { try? await waitForIndex(revision) }
+                attempt -= 1
+                continue
             }
             if outcome.succeeded {
                 if awaitIndex { try await waitForIndex(outcome.revision) }

@@ -304,10 +304,34 @@ extension StateMachine {
 
     /// Commits new token objects: each handle must still be free (a clash of random 63-bit handles is
     /// reported as `.conflict`, not retried with the same handles).
+    ///
+    /// In a request with an id (`RequestScope`) the handles are the request's own, so finding them all
+    /// taken by objects of the same classes and owner means an earlier attempt of this very request
+    /// landed (its node died before it answered, and the client sent it again): nothing is written and
+    /// the caller answers with those handles. A lost race is planned once more, after the index has
+    /// caught up with the winner, to tell that case from a clash; so is a transaction whose outcome
+    /// the store could not tell (the node's etcd member killed under it).
     func insertTokenObjects(_ records: [ObjectRecord], command: Command, by actor: UserID) async throws(StateError) {
         let writes = records.map { WritePlan.Write.put(key: RecordKey.object($0.object.handle), value: $0.encoded()) }
         let plan = WritePlan(preconditions: records.map { .absent(RecordKey.object($0.object.handle)) }, writes: writes)
-        try await commit(command, by: actor, attempts: 1) { () throws(StateError) in (plan, ()) }
+        let repeatable = RequestScope.current != nil
+        try await commit(command, by: actor, attempts: repeatable ? 2 : 1, repeatable: repeatable) { () throws(StateError) in
+            if repeatable, try madeEarlier(records, by: actor) { return (WritePlan(), ()) }
+            return (plan, ())
+        }
+    }
+
+    /// Whether the index holds every one of `records`' handles as an object of the same class owned by
+    /// `actor` (an earlier attempt of the same request). Some but not all, or another owner's: a clash.
+    private func madeEarlier(_ records: [ObjectRecord], by actor: UserID) throws(StateError) -> Bool {
+        let found = state.withLock { s in records.map { s.index.objects[$0.object.handle] } }
+        if found.allSatisfy({ $0 == nil }) { return false }
+        for (record, entry) in zip(records, found) {
+            guard let entry, entry.object.owner == actor, entry.object.objectClass == record.object.objectClass else {
+                throw .conflict
+            }
+        }
+        return true
     }
 
     /// Read, check, write with compare-and-swap on the record's revision; on a lost race `change`

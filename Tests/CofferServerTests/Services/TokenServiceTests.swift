@@ -372,6 +372,31 @@ import Testing
         }
     }
 
+    /// A generation sent again with the same request id (its node died before answering) answers
+    /// with the first key and makes none; another id makes another key; an id of a bad length is
+    /// CKR_ARGUMENTS_BAD and makes nothing.
+    @Test func aRepeatedRequestIdMakesNoSecondKey() async throws {
+        let f = try await ServerFixture.make()
+        try await f.run { c in
+            let admin = try await c.login("admin", ServerFixture.adminPassword)
+            let alice = try await c.cryptoUser("alice", admin: admin)
+            var generate = Coffer_V1_GenerateKeyRequest()
+            generate.header = header(alice)
+            generate.header.requestID = Data(repeating: 0x5A, count: 16)
+            generate.mechanism = mechanism(.aesKeyGen)
+            generate.template = Self.aesTemplate(label: "once")
+            let first = try await c.token.generateKey(generate).handle
+            #expect(try await c.token.generateKey(generate).handle == first)
+            #expect(try await Self.find(c, alice) == [first])
+            generate.header.requestID = Data(repeating: 0x6B, count: 16)
+            let second = try await c.token.generateKey(generate).handle
+            #expect(second != first)
+            generate.header.requestID = Data(repeating: 0x7C, count: 8)
+            #expect(await returnCode { try await c.token.generateKey(generate) } == .argumentsBad)
+            #expect(Set(try await Self.find(c, alice)) == [first, second])
+        }
+    }
+
     @Test func minRevisionWaitsForTheIndex() async throws {
         let f = try await ServerFixture.make(indexTimeout: .seconds(1))
         try await f.run { c in

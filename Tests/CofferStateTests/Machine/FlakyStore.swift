@@ -11,6 +11,9 @@ final class FlakyStore: StateStore {
     private struct Faults {
         var watchesDown = false
         var writesDown = false
+        /// Transactions still to apply and then report as unavailable, as when the etcd member a
+        /// node talks to dies after committing and before answering.
+        var answersToLose = 0
         var open: [Int: AsyncThrowingStream<[WatchEvent], Error>.Continuation] = [:]
         var next = 0
         var watchesOpened = 0
@@ -38,6 +41,9 @@ final class FlakyStore: StateStore {
     /// Makes every transaction fail as unavailable (or work again).
     func setWritesDown(_ down: Bool) { faults.withLock { $0.writesDown = down } }
 
+    /// Applies the next `count` transactions and then throws `.unavailable` for each.
+    func loseAnswers(_ count: Int) { faults.withLock { $0.answersToLose = count } }
+
     func currentRevision() async throws -> Int64 { try await base.currentRevision() }
 
     func get(_ key: [UInt8], at revision: Int64?) async throws -> KeyValue? { try await base.get(key, at: revision) }
@@ -50,7 +56,14 @@ final class FlakyStore: StateStore {
         -> TransactionResult
     {
         if faults.withLock({ $0.writesDown }) { throw StoreError.unavailable("test: no quorum") }
-        return try await base.transact(compare: compare, success: success, failure: failure)
+        let result = try await base.transact(compare: compare, success: success, failure: failure)
+        let lost = faults.withLock { f in
+            guard f.answersToLose > 0 else { return false }
+            f.answersToLose -= 1
+            return true
+        }
+        if lost { throw StoreError.unavailable("test: the answer was lost") }
+        return result
     }
 
     func watch(prefix: [UInt8], fromRevision: Int64) -> AsyncThrowingStream<[WatchEvent], Error> {

@@ -1,0 +1,18 @@
+// The id that makes a call which creates token objects safe to send again. A caller makes one per
+// call and sends every attempt of that call with it; the node derives the new objects' handles from
+// it, so a repeat whose first attempt landed (its node died before answering) answers with the
+// objects that attempt made and makes none (see RequestScope in CofferState).
+
+import Foundation
+
+/// 16 random bytes naming one call, kept across its attempts.
+public struct RequestID: Sendable, Hashable {
+    /// The bytes sent as `RequestHeader.request_id`.
+    public let bytes: Data
+
+    /// A fresh id from the system's random generator.
+    public init() {
+        var generator = SystemRandomNumberGenerator()
+        bytes = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
+    }
+}
