@@ -1,10 +1,11 @@
 // A real `cofferd --dev` on a free loopback port in a temporary folder, and a way to run the real
 // `coffer` CLI against it. Both binaries sit next to the test bundle in the build folder. Shared by the
-// test targets that drive real processes (test targets cannot import each other).
+// test targets that drive real processes (test targets cannot import each other). It does not import
+// Testing, so that a release build of the whole package (where Testing is not there) builds it too:
+// a failed expectation here is a thrown error, which fails the test that called it.
 
 import Foundation
 import Glibc
-import Testing
 
 /// A running dev node.
 public final class DevNode: @unchecked Sendable {
@@ -205,30 +206,27 @@ public struct CofferCLI {
             stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
     }
 
-    /// Runs and requires exit status 0 (recording stderr otherwise).
+    /// Runs and requires exit status 0; otherwise throws with the command and its stderr.
     @discardableResult
-    public func ok(
-        _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> Result {
+    public func ok(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> Result {
         let result = try run(arguments, environment: environment, stdin: stdin)
-        #expect(
-            result.status == 0, "coffer \(arguments.joined(separator: " ")): \(result.stderr)",
-            sourceLocation: sourceLocation)
+        guard result.status == 0 else {
+            throw DevNodeError(message: "coffer \(arguments.joined(separator: " ")) exited \(result.status): \(result.stderr)")
+        }
         return result
     }
 
-    /// Runs and requires failure with exactly one line on stderr.
+    /// Runs and requires failure with exactly one line on stderr; otherwise throws.
     @discardableResult
-    public func fails(
-        _ arguments: [String], environment: [String: String] = [:], stdin: String = "",
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) throws -> Result {
+    public func fails(_ arguments: [String], environment: [String: String] = [:], stdin: String = "") throws -> Result {
         let result = try run(arguments, environment: environment, stdin: stdin)
-        #expect(
-            result.status != 0, "coffer \(arguments.joined(separator: " ")) succeeded", sourceLocation: sourceLocation)
+        guard result.status != 0 else {
+            throw DevNodeError(message: "coffer \(arguments.joined(separator: " ")) succeeded: \(result.stdout)")
+        }
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
-        #expect(lines.count == 1, "stderr: \(result.stderr)", sourceLocation: sourceLocation)
+        guard lines.count == 1 else {
+            throw DevNodeError(message: "coffer \(arguments.joined(separator: " ")): \(lines.count) lines on stderr, not 1: \(result.stderr)")
+        }
         return result
     }
 }
