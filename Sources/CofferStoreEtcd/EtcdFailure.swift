@@ -32,7 +32,7 @@ enum EtcdFailure: Error, Equatable {
         }
         let message = rpc.message
         if Self.refusedForNoLeader(rpc) {
-            self = .store(.unavailable("etcd has no leader (its quorum is lost, or an election is under way); nothing was applied"))
+            self = .store(.refused("etcd has no leader (its quorum is lost, or an election is under way); nothing was applied"))
         } else if message.contains("required revision has been compacted") {
             self = .compacted
         } else if message.contains("required revision is a future revision") {

@@ -186,6 +186,8 @@ public nonisolated struct Coffer_V1_GetStatusResponse: Sendable {
 
   public var version: String = String()
 
+  /// The name given at initialization once the node is unsealed (it is kept sealed in the store);
+  /// the node's configured clusterName before, or for a cluster initialized before it was kept.
   public var clusterName: String = String()
 
   /// Seconds since the node process started serving.

@@ -144,6 +144,16 @@ public struct ClusterCA: Sendable {
         self.init(certificate: parsed.1, privateKey: parsed.0)
     }
 
+    /// The system record holding the name the cluster was initialized with.
+    static let nameRecord = "cluster-name"
+
+    /// The name the cluster was initialized with (`coffer cluster init --cluster-name`), kept next to
+    /// its CA; nil while the state is sealed, or for a cluster made before the name was kept.
+    public static func clusterName(in state: StateMachine) -> String? {
+        guard let record = try? state.systemRecord(nameRecord) else { return nil }
+        return String(decoding: record.unsafeCopy, as: UTF8.self)
+    }
+
     /// The cluster's CA from the sealed state, which must be unsealed; `.missing` when the cluster
     /// has none (a node joining a cluster reads the CA its first node made, and never makes one).
     public static func load(from state: StateMachine) throws -> ClusterCA {
@@ -156,7 +166,10 @@ public struct ClusterCA: Sendable {
     public static func loadOrCreate(in state: StateMachine, clusterName: String) async throws -> ClusterCA {
         if let record = try state.systemRecord(recordName) { return try ClusterCA(record: record) }
         let made = try make(clusterName: clusterName)
-        if try await state.putSystemRecord(recordName, value: try made.record(), onlyIfAbsent: true) { return made }
+        if try await state.putSystemRecord(recordName, value: try made.record(), onlyIfAbsent: true) {
+            _ = try await state.putSystemRecord(nameRecord, value: SecretBytes(Array(clusterName.utf8)), onlyIfAbsent: true)
+            return made
+        }
         guard let record = try state.systemRecord(recordName) else { throw ClusterCAError.malformedRecord }
         return try ClusterCA(record: record)
     }

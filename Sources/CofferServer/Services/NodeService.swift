@@ -21,7 +21,8 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             (response.sealState, response.sharesGiven, response.threshold) = Self.seal(gate.state.status)
             response.nodeID = node.nodeID
             response.version = node.version
-            response.clusterName = node.clusterName
+            // The name given at initialization once the node can read it; its configuration's before.
+            response.clusterName = ClusterCA.clusterName(in: gate.state) ?? node.clusterName
             try await Self.describeStore(into: &response, state: gate.state, node: node)
             return response
         }

@@ -138,7 +138,7 @@ extension StateError {
         case let e as BarrierError: self = .barrier(e)
         case let e as StoreError:
             switch e {
-            case .unavailable(let why): self = .unavailable(why)
+            case .unavailable(let why), .refused(let why): self = .unavailable(why)
             case .tooManyOperations(let count, let limit): self = .tooLarge("\(count) operations, the store takes \(limit)")
             case .requestTooLarge(let bytes, let limit): self = .tooLarge("\(bytes) bytes, the store takes \(limit)")
             default: self = .store("\(e)")

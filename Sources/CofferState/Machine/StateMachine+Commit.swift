@@ -28,8 +28,8 @@ extension StateMachine {
     ///   - awaitIndex: whether to return only once the index reflects the write.
     ///   - repeatable: whether `plan` finds out for itself that an earlier try of the command landed
     ///     (it then returns an empty plan). Such a command whose transaction ended with an unknown
-    ///     outcome is planned and sent again after `unknownOutcomePauses`, instead of leaving the caller
-    ///     not knowing whether it took effect.
+    ///     outcome (`StoreError.unavailable`, not `.refused`) is planned and sent again after
+    ///     `unknownOutcomePauses`, instead of leaving the caller not knowing whether it took effect.
     @discardableResult
     func commit<Result>(
         _ command: Command, by actor: UserID?, barrier: Barrier? = nil, attempts: Int = maxCommitAttempts,
@@ -51,11 +51,12 @@ extension StateMachine {
             do {
                 outcome = try await store.transact(compare: compares, success: operations, failure: [])
             } catch {
+                // A refusal applied nothing, and waiting would not tell more about an earlier try.
                 let failure = StateError(error)
-                guard case .unavailable = failure, let pause = pauses.popFirst() else { throw failure }
-                // Whether it landed shows once the index has caught up; then plan again (not a lost race).
+                guard case StoreError.unavailable = error, let pause = pauses.popFirst() else { throw failure }
+                // Plan again (not a lost race): if the lost try landed, the new one's compares fail on
+                // its handles, and the next plan, once the index has the winner, finds them made.
                 try? await Task.sleep(for: pause)
-                if let revision = try? await store.currentRevision() { try? await waitForIndex(revision) }
                 attempt -= 1
                 continue
             }

@@ -101,6 +101,9 @@ public enum StoreError: Error, Equatable, Sendable {
     /// outcome of a write that failed this way is unknown; reading decides whether it landed.
     /// Retryable.
     case unavailable(String)
+    /// The backend refused the call before handling it (etcd: the member reached has no leader, and
+    /// every call asks to be refused then); nothing was applied. Retryable.
+    case refused(String)
 }
 
 /// A revisioned key-value store.

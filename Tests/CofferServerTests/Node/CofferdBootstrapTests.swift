@@ -31,6 +31,8 @@ struct CofferdBootstrapTests {
             request.shares = 3
             request.adminName = "root"
             request.adminPassword = Data("correct horse battery".utf8)
+            // Another name than the node's configured one: the cluster's name is the one given here.
+            request.clusterName = "lab"
             let reply = try await Coffer_V1_BootstrapService.Client(wrapping: client).initialize(request)
             return (status, reply)
         }
@@ -38,7 +40,7 @@ struct CofferdBootstrapTests {
         #expect(reply.shares.count == 3)
         #expect(reply.shares.allSatisfy { $0.hasPrefix("coffer-share:") })
         let ca = try Certificate(pemEncoded: reply.caCertificatePem)
-        #expect(ca.subject.description.contains("test-cluster"))
+        #expect(ca.subject.description.contains("lab"))
         #expect(try String(contentsOfFile: data + "/tls/ca.pem", encoding: .utf8) == reply.caCertificatePem)
         let clientCertificate = try Certificate(pemEncoded: reply.clientCertificatePem)
         #expect(clientCertificate.subject.description.contains("root"))
@@ -61,7 +63,9 @@ struct CofferdBootstrapTests {
             #expect(try await nodeService.unseal(unseal).sealState == .sealed)
             unseal.share = reply.shares[2]
             #expect(try await nodeService.unseal(unseal).sealState == .unsealed)
-            #expect(try await nodeService.getStatus(Coffer_V1_GetStatusRequest()).sealState == .unsealed)
+            let unsealed = try await nodeService.getStatus(Coffer_V1_GetStatusRequest())
+            #expect(unsealed.sealState == .unsealed)
+            #expect(unsealed.clusterName == "lab")
 
             // A second Initialize is refused: the mTLS listener does not offer it.
             var again = Coffer_V1_InitializeRequest()
