@@ -1,8 +1,9 @@
 // The one place where the state machine writes: a command (a value) is planned against the index,
 // the participants add what must land with it, the plan is sealed and committed with its compares,
 // a lost race is planned again from the index that caught up with the winner, and the call returns
-// once the index reflects the write. No other code seals a record or calls `store.transact`, but
-// for the freshness heartbeat, which is not state (StateMachine+Freshness.swift).
+// once the index reflects the write. The transaction goes through the `TransactionBatcher`, which
+// sends concurrent independent commits as one. No other code seals a record or calls
+// `store.transact`, but for the freshness heartbeat, which is not state (StateMachine+Freshness.swift).
 
 import CofferCrypto
 import CofferModel
@@ -49,7 +50,7 @@ extension StateMachine {
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
             let outcome: TransactionResult
             do {
-                outcome = try await store.transact(compare: compares, success: operations, failure: [])
+                outcome = try await batcher.transact(compare: compares, success: operations)
             } catch {
                 // A refusal applied nothing, and waiting would not tell more about an earlier try.
                 let failure = StateError(error)

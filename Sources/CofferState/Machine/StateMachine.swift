@@ -16,6 +16,8 @@ public final class StateMachine: Sendable {
     }
 
     let store: any StateStore
+    /// Every commit's transaction goes through it: concurrent independent ones travel as one.
+    let batcher: TransactionBatcher
     let crypto: CryptoModule
     let passwordCost: PasswordVerifier.Cost
     /// How long a write waits for the index to apply it.
@@ -63,6 +65,7 @@ public final class StateMachine: Sendable {
         self.participants = participants
         self.freshnessPolicy = freshness
         self.store = store
+        self.batcher = TransactionBatcher(store: store)
         self.crypto = crypto
         self.passwordCost = passwordCost
         self.indexTimeout = indexTimeout

@@ -14,6 +14,12 @@ final class FlakyStore: StateStore {
         /// Transactions still to apply and then report as unavailable, as when the etcd member a
         /// node talks to dies after committing and before answering.
         var answersToLose = 0
+        /// How long each transaction takes, as a round trip to etcd does.
+        var latency: Duration = .zero
+        var transactions = 0
+        /// While set, transactions wait before they apply, until `openGate`.
+        var gateClosed = false
+        var heldAtGate: [CheckedContinuation<Void, Never>] = []
         var open: [Int: AsyncThrowingStream<[WatchEvent], Error>.Continuation] = [:]
         var next = 0
         var watchesOpened = 0
@@ -41,6 +47,25 @@ final class FlakyStore: StateStore {
     /// Makes every transaction fail as unavailable (or work again).
     func setWritesDown(_ down: Bool) { faults.withLock { $0.writesDown = down } }
 
+    /// Makes each transaction take `latency` before it applies.
+    func setLatency(_ latency: Duration) { faults.withLock { $0.latency = latency } }
+
+    /// Holds every transaction that arrives from now on until `openGate`.
+    func closeGate() { faults.withLock { $0.gateClosed = true } }
+
+    /// Lets the held transactions, and every later one, go on.
+    func openGate() {
+        let held = faults.withLock { f in
+            f.gateClosed = false
+            defer { f.heldAtGate = [] }
+            return f.heldAtGate
+        }
+        for continuation in held { continuation.resume() }
+    }
+
+    /// How many transactions reached the store.
+    var transactions: Int { faults.withLock { $0.transactions } }
+
     /// Applies the next `count` transactions and then throws `.unavailable` for each.
     func loseAnswers(_ count: Int) { faults.withLock { $0.answersToLose = count } }
 
@@ -55,7 +80,19 @@ final class FlakyStore: StateStore {
     func transact(compare: [StoreCompare], success: [StoreOperation], failure: [StoreOperation]) async throws
         -> TransactionResult
     {
-        if faults.withLock({ $0.writesDown }) { throw StoreError.unavailable("test: no quorum") }
+        let (down, latency) = faults.withLock { f in
+            f.transactions += 1
+            return (f.writesDown, f.latency)
+        }
+        if down { throw StoreError.unavailable("test: no quorum") }
+        if latency > .zero { try await Task.sleep(for: latency) }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let held = faults.withLock { f in
+                if f.gateClosed { f.heldAtGate.append(continuation) }
+                return f.gateClosed
+            }
+            if !held { continuation.resume() }
+        }
         let result = try await base.transact(compare: compare, success: success, failure: failure)
         let lost = faults.withLock { f in
             guard f.answersToLose > 0 else { return false }
