@@ -41,6 +41,34 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
         }
     }
 
+    /// A node that hangs rather than dies (SIGSTOP: its connections stay open, nothing answers) is
+    /// left on the health probe's word: signing goes on through the other nodes long before the node
+    /// is let go on, so the longest pause in signing is far shorter than the time it was frozen.
+    @Test func signingGoesOnPastAFrozenNode() throws {
+        let a = cluster.nodes[0]
+        let frozenFor = 12.0
+        let output = try storm("frozen") { at in
+            a.freeze()
+            print("node A frozen at \(at())")
+            Thread.sleep(forTimeInterval: frozenFor)
+            a.thaw()
+            print("node A thawed at \(at())")
+            Thread.sleep(forTimeInterval: 3)
+        } restore: {
+            a.thaw()
+        }
+        let gap = try #require(Self.longestGap(in: output), "\(output)")
+        #expect(gap < frozenFor / 2, "signing paused \(gap) s while node A was frozen for \(frozenFor) s")
+    }
+
+    /// The "longest gap between signatures" figure storm.c prints, in seconds.
+    static func longestGap(in output: String) -> Double? {
+        guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("longest gap between signatures: ") }) else {
+            return nil
+        }
+        return Double(line.dropFirst("longest gap between signatures: ".count).prefix { $0 != " " })
+    }
+
     @Test func signingAndSearchingGoOnThroughAnEtcdLeaderKill() throws {
         try storm("etcd") { at in
             let leader = try cluster.etcdLeader()
@@ -54,14 +82,16 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
     }
 
     /// Runs the storm through every node while `disrupt` hurts the cluster (it gets the time since
-    /// the storm began), ends it, runs `restore`, then checks every key on each node alone.
+    /// the storm began), ends it, runs `restore`, then checks every key on each node alone. Returns
+    /// what the storm printed.
+    @discardableResult
     private func storm(
         _ name: String, disrupt: (_ at: () -> String) throws -> Void, restore: () throws -> Void
-    ) throws {
+    ) throws -> String {
         let folder = cluster.folder + "/storm-" + name
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let pin = try user(through: cluster.nodes[0])
-        guard let program = try CProgram.compile("storm", in: folder, libraries: ["-lpthread"]) else { return }
+        guard let program = try CProgram.compile("storm", in: folder, libraries: ["-lpthread"]) else { return "" }
         let everyNode = try configuration(endpoints: cluster.nodes.map(\.endpoint), name: "all")
 
         let storm = try program.start(
@@ -88,6 +118,7 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
             #expect(checked.stdout.contains(" 0 failed"), "node \(node.index): \(checked.stdout)")
             print("node \(node.index): " + checked.stdout.split(separator: "\n").filter { $0.hasPrefix("keys checked") }.joined())
         }
+        return output()
     }
 
     /// Crypto-user "storm", made through `node` on first use; returns its PIN.

@@ -67,6 +67,18 @@ public final class ClusterNode: @unchecked Sendable {
         self.process = nil
     }
 
+    /// Stops cofferd with SIGSTOP: the process hangs, its connections stay open and nothing answers.
+    public func freeze() {
+        guard let process, process.isRunning else { return }
+        Glibc.kill(process.processIdentifier, SIGSTOP)
+    }
+
+    /// Lets a frozen cofferd go on (SIGCONT).
+    public func thaw() {
+        guard let process else { return }
+        Glibc.kill(process.processIdentifier, SIGCONT)
+    }
+
     /// What this start of cofferd has printed.
     public var printed: String {
         guard let data = try? Data(contentsOf: URL(fileURLWithPath: logPath)) else { return "" }

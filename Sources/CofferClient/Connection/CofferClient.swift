@@ -34,6 +34,8 @@ public final class CofferClient: Sendable {
     let connections: [EndpointConnection]
     let selection: EndpointSelection
     let state = Mutex(CallState())
+    /// The health probe's task, once started (`startHealthProbes`).
+    let probe = Mutex<Task<Void, Never>?>(nil)
 
     struct CallState: Sendable {
         var revision: Int64 = 0
@@ -44,6 +46,8 @@ public final class CofferClient: Sendable {
         /// Moves on whenever the logins end as a whole, so that a standby login finishing later is
         /// not kept (see `standbyLogin`).
         var loginEpoch = 0
+        /// How many times the health probe left a node (`HealthProbe.swift`).
+        var probeDepartures = 0
 
         func token(for index: Int) -> String { tokens[index] ?? sharedToken }
     }
@@ -94,6 +98,7 @@ public final class CofferClient: Sendable {
 
     /// Closes every connection, letting calls in flight finish.
     public func close() async {
+        probe.withLock { $0 }?.cancel()
         for connection in connections { await connection.close() }
     }
 
@@ -269,7 +274,7 @@ public final class CofferClient: Sendable {
 
     /// Endpoint `index` could not be reached or its connection broke: calls move on to the next one,
     /// and the login made on that connection is gone with it.
-    private func lost(_ index: Int) {
+    func lost(_ index: Int) {
         selection.failed(index)
         state.withLock { _ = $0.tokens.removeValue(forKey: index) }
     }
@@ -277,6 +282,7 @@ public final class CofferClient: Sendable {
     static func unary<Request: SwiftProtobuf.Message & Sendable, Response: SwiftProtobuf.Message & Sendable>(
         _ connection: EndpointConnection, _ method: MethodDescriptor, _ request: Request, deadline: Duration
     ) async throws(CofferClientError) -> Response {
+        let abandoned = connection.abandonedCount
         let client = try connection.client()
         var options = CallOptions.defaults
         options.timeout = deadline
@@ -290,6 +296,11 @@ public final class CofferClient: Sendable {
                 options: options
             ) { response in try response.message }
         } catch {
+            if connection.abandonedCount != abandoned {
+                throw CofferClientError(
+                    kind: .unreachable, returnCode: CofferReturnCode.deviceRemoved,
+                    message: "node \(connection.endpoint) stopped answering its health probes", endpoint: connection.endpoint)
+            }
             throw CofferClientError.mapping(error, endpoint: connection.endpoint)
         }
     }

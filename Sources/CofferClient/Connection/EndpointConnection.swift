@@ -16,6 +16,9 @@ final class EndpointConnection: Sendable {
     private let security: Transport.TransportSecurity
     private let running: Mutex<Running?> = Mutex(nil)
     private let closed = Atomic<Bool>(false)
+    /// How many times the connection was abandoned (`abandon`); a call made before the last time
+    /// failed because of it.
+    private let abandonments = Atomic<Int>(0)
     private let stream: Mutex<PipelineStream?> = Mutex(nil)
     private let fastTLS: NIOSSLContext?
     private let fastConnections: Int
@@ -136,6 +139,36 @@ final class EndpointConnection: Sendable {
             return true
         }
         if !kept { for connection in opened { connection.close() } }
+    }
+
+    /// Whether a gRPC client is running (a call has been made since the start or the last `abandon`).
+    var isStarted: Bool { running.withLock { $0 != nil } }
+
+    /// How many times the connection was abandoned so far: taken before a call, it tells whether a
+    /// failure of that call came from `abandon`.
+    var abandonedCount: Int { abandonments.load(ordering: .acquiring) }
+
+    /// Drops the node at once (it stopped answering): the gRPC client is stopped without waiting for
+    /// calls in flight, and the pipeline stream and fast-path connections are closed, so every call
+    /// waiting on this node fails now as unreachable instead of at its deadline. The next call
+    /// connects afresh.
+    func abandon() {
+        abandonments.add(1, ordering: .releasing)
+        stream.withLock { current in
+            defer { current = nil }
+            return current
+        }?.close()
+        let attached = fast.withLock { slot in
+            defer { slot.connections = [] }
+            return slot.connections
+        }
+        for connection in attached { connection.close() }
+        let current = running.withLock { running in
+            defer { running = nil }
+            return running
+        }
+        // Cancelling the task that runs the connections fails the RPCs in flight.
+        current?.task.cancel()
     }
 
     /// Stops the client, letting calls in flight finish.

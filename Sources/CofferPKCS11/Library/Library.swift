@@ -84,6 +84,8 @@ final class Library: Sendable {
             do {
                 let configuration = try ClientConfiguration.load(profileAt: path)
                 let client = try CofferClient(configuration: configuration)
+                // With several nodes, a node that hangs is left within about two seconds.
+                client.startHealthProbes()
                 // A call may be retried on each endpoint, each with its own deadline.
                 let limit = configuration.deadline * (configuration.endpoints.count + 1) + .seconds(2)
                 state = State(

@@ -157,6 +157,11 @@ public nonisolated struct Coffer_V1_GetStatusRequest: Sendable {
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
+  /// Answer from the node's memory only, with no call to the store: seal state, identity, version,
+  /// uptime and freshness. The clients' health probe sets it, so that a node whose store is slow or
+  /// cut off still answers at once.
+  public var brief: Bool = false
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -691,18 +696,29 @@ nonisolated extension Coffer_V1_LoginScope: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Coffer_V1_GetStatusRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetStatusRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}brief\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    // Load everything into unknown fields
-    while try decoder.nextFieldNumber() != nil {}
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.brief) }()
+      default: break
+      }
+    }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.brief != false {
+      try visitor.visitSingularBoolField(value: self.brief, fieldNumber: 1)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coffer_V1_GetStatusRequest, rhs: Coffer_V1_GetStatusRequest) -> Bool {
+    if lhs.brief != rhs.brief {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

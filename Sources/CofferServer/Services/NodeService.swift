@@ -23,26 +23,30 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             response.version = node.version
             // The name given at initialization once the node can read it; its configuration's before.
             response.clusterName = ClusterCA.clusterName(in: gate.state) ?? node.clusterName
-            try await Self.describeStore(into: &response, state: gate.state, node: node)
+            Self.describeMemory(into: &response, state: gate.state, node: node)
+            // A health probe's answer must not wait on the store.
+            if !request.brief { await Self.describeStore(into: &response, state: gate.state, node: node) }
             return response
         }
     }
 
-    /// The store's side of GetStatus: backend, revision and lag, freshness, and the store cluster's
-    /// members. A store that cannot be read is reported, not thrown: status must work on a cut-off node.
-    static func describeStore(
-        into response: inout Coffer_V1_GetStatusResponse, state: StateMachine, node: NodeInfo
-    ) async throws {
+    /// What GetStatus tells from the node's memory: uptime, backend, freshness.
+    static func describeMemory(into response: inout Coffer_V1_GetStatusResponse, state: StateMachine, node: NodeInfo) {
         response.uptimeSeconds = (ContinuousClock.now - node.startedAt).components.seconds
         response.storeBackend = node.replicatedStore?.backendName ?? "sqlite"
+        let freshness = state.freshness
+        response.millisSinceCurrent = freshness.sinceLastProof.map { Self.milliseconds($0) } ?? -1
+        response.watchFailures = UInt32(clamping: freshness.watchFailures)
+    }
+
+    /// The store's side of GetStatus: the store's revision (the lag) and the store cluster's members.
+    /// A store that cannot be read is reported, not thrown: status must work on a cut-off node.
+    static func describeStore(into response: inout Coffer_V1_GetStatusResponse, state: StateMachine, node: NodeInfo) async {
         do {
             response.storeRevision = try await state.storeRevision()
         } catch {
             response.storeError = error.description
         }
-        let freshness = state.freshness
-        response.millisSinceCurrent = freshness.sinceLastProof.map { Self.milliseconds($0) } ?? -1
-        response.watchFailures = UInt32(clamping: freshness.watchFailures)
         guard let store = node.replicatedStore else { return }
         do {
             response.storeMembers = try await store.members().map { member in

@@ -19,6 +19,15 @@ import Testing
             #expect(status.clusterName == "test-cluster")
             #expect(status.header.revision == f.state.revision)
             #expect(status.header.revision > 0)
+            #expect(status.storeRevision == f.state.revision)
+            // The health probe's brief status: the same identity and seal state, no store call.
+            var brief = Coffer_V1_GetStatusRequest()
+            brief.brief = true
+            let probe = try await c.node.getStatus(brief)
+            #expect(probe.sealState == .unsealed)
+            #expect(probe.nodeID == "node-1")
+            #expect(probe.storeRevision == 0)
+            #expect(probe.storeBackend == status.storeBackend)
         }
     }
 
