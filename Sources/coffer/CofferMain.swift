@@ -26,6 +26,9 @@ enum CofferMain {
         let message: String
         let status: Int32
         switch error {
+        case let error as CofferClientError where error.loginUnknown:
+            // A CLI login lives in the node's memory: it ends when the node restarts or it idles out.
+            (message, status) = (error.description + "; log in again with `coffer login --user NAME`", 1)
         case let error as CofferClientError: (message, status) = (error.description, 1)
         case let error as ClientConfigurationError: (message, status) = (error.description, 1)
         case let error as CLIError: (message, status) = (error.message, 1)

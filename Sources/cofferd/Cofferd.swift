@@ -225,6 +225,14 @@ struct Cofferd: AsyncParsableCommand {
         Foundation.exit(1)
     }
 
+    /// How to run the CLI: the `coffer` built next to this cofferd (by its full path, since a build
+    /// folder is seldom on the PATH), else plain `coffer`.
+    static var cliCommand: String {
+        guard let executable = Bundle.main.executablePath else { return "coffer" }
+        let sibling = URL(fileURLWithPath: executable).deletingLastPathComponent().appendingPathComponent("coffer").path
+        return FileManager.default.isExecutableFile(atPath: sibling) ? sibling : "coffer"
+    }
+
     /// Tells the operator what happened, on stdout.
     static func show(_ event: CofferNode.Event, configuration: NodeConfiguration) {
         let data = configuration.dataDirectory
@@ -243,7 +251,7 @@ struct Cofferd: AsyncParsableCommand {
                   PKCS#11 config:  \(dev.bundlePath)/coffer-pkcs11.conf
                   CA certificate:  \(dev.bundlePath)/ca.pem
 
-                  Try: COFFER_PROFILE=\(dev.bundlePath)/profile.json coffer cluster status
+                  Try: COFFER_PROFILE=\(dev.bundlePath)/profile.json \(cliCommand) cluster status
 
                 !!! WARNING: DEV MODE. The unseal share (\(data)/dev-unseal-share) and the admin
                 !!! password (\(dev.bundlePath)/dev-admin-password) are kept on disk in plain files:

@@ -81,7 +81,10 @@ import Testing
         try exercise(alice, folder: node.folder, round: 1)
 
         try node.restart()
-        // Logins do not outlive the node process; log in again.
+        // Logins do not outlive the node process: the CLI says so, and how to log in again.
+        let forgotten = try alice.fails(["key", "list"])
+        #expect(forgotten.stderr.contains("CKR_USER_NOT_LOGGED_IN"), "\(forgotten.stderr)")
+        #expect(forgotten.stderr.contains("coffer login --user"), "\(forgotten.stderr)")
         try alice.ok(["login", "--user", "alice", "--password-file", password])
         #expect(try keyLabels(alice) == before)
         try exercise(alice, folder: node.folder, round: 2)

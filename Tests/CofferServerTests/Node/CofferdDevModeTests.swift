@@ -3,6 +3,7 @@
 
 import CofferProtocol
 import CofferServer
+import CofferTestSupport
 import Foundation
 import GRPCCore
 import Testing
@@ -35,6 +36,8 @@ struct CofferdDevModeTests {
         let banner = node.printed
         #expect(banner.contains("WARNING: DEV MODE"))
         #expect(banner.contains("admin user:      admin"))
+        // The CLI by the path it was built at, next to cofferd: a build folder is seldom on the PATH.
+        #expect(banner.contains(DevNode.binaries + "/coffer cluster status"), "\(banner)")
         let password = try Self.read(data + "/client/dev-admin-password").trimmingCharacters(
             in: .whitespacesAndNewlines)
         #expect(password.count >= 16)
