@@ -9,4 +9,14 @@ public enum CofferWire {
     /// request's login ("unknown"), as PipelineReply.login_unknown; absent when the login is there but
     /// does not suffice.
     public static let loginMetadataKey = "coffer-login"
+
+    /// The most data one operation call carries (sign, verify, encrypt, decrypt, digest, an
+    /// operation's update or final): 4 MiB and 1 KiB more, so that what encrypting 4 MiB makes (a
+    /// tag, padding) decrypts in one call too. The node answers more with CKR_DATA_LEN_RANGE.
+    public static let maxDataBytes = (4 << 20) + 1024
+
+    /// The largest gRPC message either end takes: one call's data and its header and parameters with
+    /// room to spare. Pipeline batches and reply batches are split well below it
+    /// (`FastPathFrame.runs`), a single call being a batch of its own.
+    public static let maxMessageBytes = 8 << 20
 }

@@ -64,6 +64,7 @@ extension CofferClient {
     public func digest(mechanism: Coffer_V1_Mechanism, data: Data, session: UInt64 = 0) async throws(CofferClientError)
         -> Data
     {
+        try Self.checkDataLength(data.count)
         var request = Coffer_V1_DigestRequest()
         request.mechanism = mechanism
         request.data = data
@@ -98,6 +99,7 @@ extension CofferClient {
     public func operationUpdate(
         _ kind: Coffer_V1_OperationKind, data: Data, digestKey: UInt64 = 0, session: UInt64
     ) async throws(CofferClientError) -> Data {
+        try Self.checkDataLength(data.count)
         var request = Coffer_V1_OperationUpdateRequest()
         request.kind = kind
         request.data = data
@@ -124,6 +126,7 @@ extension CofferClient {
     public func operationFinal(
         _ kind: Coffer_V1_OperationKind, data: Data = Data(), signature: Data = Data(), session: UInt64
     ) async throws(CofferClientError) -> Data {
+        try Self.checkDataLength(data.count)
         var request = Coffer_V1_OperationFinalRequest()
         request.kind = kind
         request.data = data

@@ -7,6 +7,7 @@ public enum CofferReturnCode {
     public static let generalError: UInt = 0x0005
     public static let functionFailed: UInt = 0x0006
     public static let argumentsBad: UInt = 0x0007
+    public static let dataLenRange: UInt = 0x0021
     public static let deviceError: UInt = 0x0030
     public static let deviceRemoved: UInt = 0x0032
     public static let functionNotSupported: UInt = 0x0054

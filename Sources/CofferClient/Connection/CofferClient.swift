@@ -203,6 +203,7 @@ public final class CofferClient: Sendable {
         _ call: Coffer_V1_PipelineCall, session: UInt64,
         completion: @escaping @Sendable (Result<Coffer_V1_PipelineReply, CofferClientError>) -> Void
     ) {
+        if let refusal = Self.oversized(FastPathConnection.dataLength(of: call)) { return completion(.failure(refusal)) }
         var header = Coffer_V1_RequestHeader()
         header.session = session
         header.minRevision = highestRevision
@@ -272,6 +273,20 @@ public final class CofferClient: Sendable {
         }
     }
 
+    /// CKR_DATA_LEN_RANGE for an operation's input longer than a node takes in one call, before it is
+    /// sent (gRPC would otherwise refuse the message with a reset stream, which reads as a lost node).
+    static func oversized(_ length: Int) -> CofferClientError? {
+        guard length > CofferWire.maxDataBytes else { return nil }
+        return CofferClientError(
+            kind: .rejected, returnCode: CofferReturnCode.dataLenRange,
+            message: "the input is \(length) bytes; a node takes at most \(CofferWire.maxDataBytes) bytes per call (feed more through a multi-part operation's updates)")
+    }
+
+    /// Throws `oversized(length)`'s refusal, if any.
+    static func checkDataLength(_ length: Int) throws(CofferClientError) {
+        if let refusal = oversized(length) { throw refusal }
+    }
+
     /// Endpoint `index` could not be reached or its connection broke: calls move on to the next one,
     /// and the login made on that connection is gone with it.
     func lost(_ index: Int) {
@@ -287,6 +302,8 @@ public final class CofferClient: Sendable {
         var options = CallOptions.defaults
         options.timeout = deadline
         options.waitForReady = false
+        options.maxRequestMessageBytes = CofferWire.maxMessageBytes
+        options.maxResponseMessageBytes = CofferWire.maxMessageBytes
         do {
             return try await client.unary(
                 request: ClientRequest(message: request),

@@ -128,7 +128,7 @@ final class FastPathConnection: PipelineSender {
 
     /// An upper bound of a call's encoded size, for splitting batches. A mechanism parameter may be up
     /// to 64 KiB; counting the most for any call that has one keeps every frame in bounds.
-    private static func size(_ call: Coffer_V1_PipelineCall) -> Int {
+    static func size(_ call: Coffer_V1_PipelineCall) -> Int {
         func bound(_ mechanism: Coffer_V1_Mechanism) -> Int { mechanism.parameter == nil ? 128 : 65_664 }
         switch call.request {
         case .sign(let request)?: return request.data.count + bound(request.mechanism)
@@ -136,6 +136,16 @@ final class FastPathConnection: PipelineSender {
         case .encrypt(let request)?, .decrypt(let request)?: return request.data.count + bound(request.mechanism)
         case .find(let request)?: return request.template.reduce(64) { $0 + $1.value.count + 24 }
         case nil: return 64
+        }
+    }
+
+    /// The operation input `call` carries (the data, and a signature to verify).
+    static func dataLength(of call: Coffer_V1_PipelineCall) -> Int {
+        switch call.request {
+        case .sign(let request)?: return request.data.count
+        case .verify(let request)?: return request.data.count
+        case .encrypt(let request)?, .decrypt(let request)?: return request.data.count
+        case .find, nil: return 0
         }
     }
 

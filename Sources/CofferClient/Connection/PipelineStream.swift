@@ -52,12 +52,15 @@ final class PipelineStream: Sendable {
         let outgoing = self.outgoing
         var options = CallOptions.defaults
         options.waitForReady = false
+        options.maxRequestMessageBytes = CofferWire.maxMessageBytes
+        options.maxResponseMessageBytes = CofferWire.maxMessageBytes
         let request = StreamingClientRequest<Coffer_V1_PipelineBatch> { writer in
             while let calls = await outgoing.next() {
-                // The node takes at most 4,096 calls a batch; a burst beyond that goes as several.
-                for start in stride(from: 0, to: calls.count, by: Self.batchLimit) {
+                // The node takes at most 4,096 calls a batch, and a message of at most 8 MiB: a burst
+                // goes as several batches of about 4 MiB at most (a single larger call alone).
+                for run in FastPathFrame.runs(calls, countLimit: Self.batchLimit, size: FastPathConnection.size) {
                     var batch = Coffer_V1_PipelineBatch()
-                    batch.calls = Array(calls[start..<min(start + Self.batchLimit, calls.count)])
+                    batch.calls = Array(run)
                     try await writer.write(batch)
                 }
             }

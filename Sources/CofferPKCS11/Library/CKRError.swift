@@ -2,6 +2,7 @@
 // runs its body through `returnCode(of:)`, so no Swift error ever crosses the C boundary.
 import CPKCS11
 import CofferClient
+import CofferProtocol
 
 /// A PKCS#11 failure carrying the `CK_RV` the caller gets.
 struct CKRError: Error {
@@ -60,10 +61,10 @@ func inputBytes(
     return Array(UnsafeBufferPointer(start: pointer, count: Int(length)))
 }
 
-/// Bounds on what a caller may send (COMMON rules: data <= 4 MiB, random <= 1 MiB per request,
+/// Bounds on what a caller may send (data <= 4 MiB + 1 KiB as the node takes it, random <= 1 MiB per request,
 /// templates <= 256 attributes).
 enum Limits {
-    static let data = 4 << 20
+    static let data = CofferWire.maxDataBytes
     static let randomPerRequest = 1 << 20
     static let templateAttributes = 256
     static let pin = 1024

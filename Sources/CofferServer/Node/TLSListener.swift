@@ -1,6 +1,7 @@
 // The node's TLS listener: a grpc-swift-nio-transport ListenerFactory that terminates TLS 1.3 only.
 // HTTP2ServerTransport.Posix hard-codes a TLS 1.2 minimum; the public Custom transport lets us own it.
 
+import CofferProtocol
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import NIOCore
@@ -95,7 +96,12 @@ public struct TLSListener: HTTP2ServerTransport.ListenerFactory {
 
     /// A server transport over this listener.
     public func transport() -> HTTP2ServerTransport.Custom<TLSListener> {
-        HTTP2ServerTransport.Custom(listenerFactory: self)
+        var config = HTTP2ServerTransport.Custom<TLSListener>.Config.defaults
+        // A call carries up to 4 MiB of data (docs/protocol.md, "Limits") plus its header and
+        // parameters; gRPC's default of 4 MiB per message would refuse it with a reset stream before
+        // the node's own check could answer CKR_DATA_LEN_RANGE.
+        config.rpc.maxRequestPayloadSize = CofferWire.maxMessageBytes
+        return HTTP2ServerTransport.Custom(listenerFactory: self, config: config)
     }
 }
 

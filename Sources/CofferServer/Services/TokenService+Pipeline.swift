@@ -174,11 +174,14 @@ private final class PipelineReplyWriter: Sendable {
             return true
         }
         guard writes else { return }
-        while let batch = takeQueued() {
-            var message = Coffer_V1_PipelineReplies()
-            message.replies = batch
+        while let queued = takeQueued() {
             do {
-                try await response.write(message)
+                // Replies of up to 4 MiB each: messages of about 4 MiB at most, under the client's limit.
+                for batch in FastPathFrame.runs(queued, countLimit: .max, size: { $0.output.count + $0.message.utf8.count + 64 }) {
+                    var message = Coffer_V1_PipelineReplies()
+                    message.replies = Array(batch)
+                    try await response.write(message)
+                }
             } catch {
                 state.withLock { state in
                     state.broken = true

@@ -13,7 +13,7 @@ enum WireDecoding {
     /// Most bytes in one attribute value (certificates and data objects included).
     static let maxAttributeBytes = 1 << 20
     /// Most input to a single-part operation or one Update.
-    static let maxDataBytes = 4 << 20
+    static let maxDataBytes = CofferWire.maxDataBytes
     /// Most bytes GenerateRandom returns.
     static let maxRandomBytes = 1 << 20
     /// Most bytes in one mechanism parameter field.

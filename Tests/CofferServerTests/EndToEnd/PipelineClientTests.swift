@@ -105,4 +105,53 @@ import Testing
         #expect(results.count == count)
         #expect(results.allSatisfy { $0 })
     }
+
+    /// Calls of up to the data limit work alone and several at once, on the gRPC pipeline stream and
+    /// on the fast path: batches are split below the 8 MiB message limit, and replies too. One byte
+    /// past the limit is CKR_DATA_LEN_RANGE from the client, never a broken stream.
+    @Test(arguments: [false, true]) func largeCallsFitAndOversizedOnesAreRefused(fastPath: Bool) async throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        var configuration = try ClientConfiguration.load(profileAt: node.profilePath)
+        configuration.deadline = .seconds(120)
+        configuration.usesFastPath = fastPath
+        let admin = try CofferClient(configuration: configuration)
+        _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
+        _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
+        await admin.close()
+        let client = try CofferClient(configuration: configuration)
+        defer { Task { await client.close() } }
+        _ = try await client.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
+        var keyGen = Coffer_V1_Mechanism()
+        keyGen.type = 0x1080  // CKM_AES_KEY_GEN
+        let key = try await client.generateKey(
+            mechanism: keyGen,
+            template: [
+                .ulong(0x0, 4), .ulong(0x100, 0x1F), .ulong(0x161, 32), .bool(0x1, true), .string(0x3, "large"),
+                .bool(0x104, true), .bool(0x105, true),
+            ])
+        // 4 MiB of plaintext: its ciphertext (and the tag) still decrypts in one call.
+        let largest = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        let roundTrips = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for index in 0..<3 {
+                group.addTask {
+                    let mechanism = Self.gcm(iv: UInt8(index + 1))
+                    let sealed = try await client.encrypt(mechanism: mechanism, key: key, data: largest)
+                    return try await client.decrypt(mechanism: mechanism, key: key, data: sealed) == largest
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(roundTrips == [true, true, true])
+
+        let oversized = Data(count: CofferWire.maxDataBytes + 1)
+        await #expect {
+            _ = try await client.encrypt(mechanism: Self.gcm(iv: 9), key: key, data: oversized)
+        } throws: { error in
+            (error as? CofferClientError)?.returnCode == CofferReturnCode.dataLenRange
+        }
+        // The connection is fine afterwards.
+        let small = try await client.encrypt(mechanism: Self.gcm(iv: 10), key: key, data: Data("after".utf8))
+        #expect(try await client.decrypt(mechanism: Self.gcm(iv: 10), key: key, data: small) == Data("after".utf8))
+    }
 }
