@@ -60,6 +60,40 @@ struct ClusterTests {
         return cli
     }
 
+    /// Two nodes started on an empty prefix both offer to bootstrap; once the cluster is initialized
+    /// through one, the other moves to the join listener by itself (no restart) and joins with the
+    /// shares.
+    @Test func aNodeOfferingToBootstrapJoinsWhenAPeerInitializes() throws {
+        let prefix = "coffer/switch-\(UUID().uuidString.prefix(8))/"
+        let waiting = try cluster.extraNode("switch-waiting", prefix: prefix)
+        let first = try cluster.extraNode("switch-first", prefix: prefix)
+        defer {
+            waiting.kill()
+            first.kill()
+        }
+        try waiting.start()
+        try waiting.wait(for: "bootstrap endpoint:")
+        try first.start()
+        try first.wait(for: "bootstrap endpoint:")
+
+        let password = cluster.folder + "/switch-admin-password"
+        try "switch admin password \(UUID().uuidString)\n".write(toFile: password, atomically: true, encoding: .utf8)
+        let cli = CofferCLI(configDirectory: cluster.folder + "/config-switch", profile: cluster.folder + "/none.json")
+        let initialized = try cli.ok([
+            "cluster", "init", "--endpoint", first.endpoint, "--bootstrap-ca", first.dataDirectory + "/bootstrap/ca.pem",
+            "--threshold", "1", "--shares", "1", "--admin", "admin", "--password-file", password,
+            "--cluster-name", "switch", "--out", cluster.folder + "/switch-client", "--json",
+        ])
+        let share = try #require((initialized.json?["shares"] as? [String])?.first)
+
+        try waiting.wait(for: "join endpoint:", seconds: 60)
+        #expect(waiting.printed.contains("a peer initialized the cluster"))
+        try cli.ok(
+            ["cluster", "unseal", "--bootstrap", waiting.endpoint, "--bootstrap-ca", waiting.dataDirectory + "/bootstrap/ca.pem"],
+            stdin: share + "\n")
+        try waiting.wait(for: "serving mutual TLS, endpoint: \(waiting.endpoint) (unsealed)", seconds: 60)
+    }
+
     @Test func aKeyMadeOnASignsOnBAndC() throws {
         let password = try makeUser("alice", on: a)
         let clis = try cluster.nodes.map { try loggedIn("alice", on: $0, password: password) }

@@ -204,6 +204,13 @@ public final class LoopbackCluster: @unchecked Sendable {
         }
     }
 
+    /// A node of its own on this cluster's etcd under `prefix` (not started), in `folder/name`: for
+    /// tests of a cluster other than the shared one, such as one not initialized yet.
+    public func extraNode(_ name: String, prefix: String) throws -> ClusterNode {
+        try ClusterNode(
+            index: 0, port: try DevNode.freePort(), folder: folder + "/" + name, etcdEndpoints: etcdEndpoints, prefix: prefix)
+    }
+
     /// Unseals `node` over mutual TLS with its profile (two shares).
     public func unsealThroughProfile(_ node: ClusterNode) throws {
         let cli = self.cli(node, config: "unseal")

@@ -36,9 +36,14 @@ public final class CofferNode: Sendable {
     let logger: Logger
     private let control = Mutex(Control())
 
+    /// How often a node offering to bootstrap looks whether a peer initialized the cluster.
+    static let peerInitializationPoll: Duration = .milliseconds(250)
+
     private struct Control {
         var shuttingDown = false
         var initialized = false
+        /// Another node on the same store initialized the cluster while this one offered to.
+        var initializedByPeer = false
         var joined = false
         var stopCurrent: (@Sendable () -> Void)?
     }
@@ -87,6 +92,24 @@ public final class CofferNode: Sendable {
                 self?.stopCurrent()
             }
             let fingerprint = try certificate.certificate.sha256Fingerprint
+            // A peer on the same store may initialize the cluster meanwhile (its seal configuration
+            // reaches this node's state machine, which turns sealed): this node has nothing left to
+            // bootstrap and moves to the join listener, without a restart.
+            let peerWatch = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: Self.peerInitializationPoll)
+                    guard let self else { return }
+                    guard case .sealed = self.state.status else { continue }
+                    let byPeer = self.control.withLock { control -> Bool in
+                        guard !control.initialized else { return false }
+                        control.initializedByPeer = true
+                        return true
+                    }
+                    if byPeer { self.stopCurrent() }
+                    return
+                }
+            }
+            defer { peerWatch.cancel() }
             guard
                 let bound = try await serve(
                     listener, services: [bootstrap, BootstrapStatusService(state: state, node: node)], logger: logger,
@@ -100,9 +123,15 @@ public final class CofferNode: Sendable {
                                 fingerprint: fingerprint))
                     })
             else { return }
-            guard control.withLock({ $0.initialized }) else { return }
-            announce(.initialized)
-            try? FileManager.default.removeItem(atPath: directory.bootstrap)
+            let (initialized, initializedByPeer) = control.withLock { ($0.initialized, $0.initializedByPeer) }
+            if initialized {
+                announce(.initialized)
+                try? FileManager.default.removeItem(atPath: directory.bootstrap)
+            } else if initializedByPeer {
+                logger.notice("a peer initialized the cluster; this node joins it")
+            } else {
+                return
+            }
             port = bound
         }
 
