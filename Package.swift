@@ -135,6 +135,8 @@ let package = Package(
             dependencies: [
                 "CofferClient", "CofferProtocol", "CPKCS11",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // ECDSA signatures between raw and DER (`coffer crypto sign --format der`).
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]
         ),

@@ -9,7 +9,7 @@ import Foundation
 enum CofferMain {
     static func main() async {
         do {
-            var command = try CofferCommand.parseAsRoot()
+            var command = try CofferCommand.parseAsRoot(Self.commonOptionsLast(Array(CommandLine.arguments.dropFirst())))
             if var asyncCommand = command as? any AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -18,6 +18,32 @@ enum CofferMain {
         } catch {
             fail(error)
         }
+    }
+
+    /// `coffer --profile P --json key list` read as `coffer key list --profile P --json`: the common
+    /// options belong to each command, where ArgumentParser looks for them after the command's
+    /// name, but users put them first too. Only leading `--profile VALUE`, `--profile=VALUE` and
+    /// `--json` move, and only when a command follows them.
+    static func commonOptionsLast(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--json" || first.hasPrefix("--profile=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--profile", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, let command = rest.first, !command.hasPrefix("-") else { return arguments }
+        // Whatever follows "--" is not options: the moved ones go before it.
+        if let separator = rest.firstIndex(of: "--") {
+            return Array(rest[..<separator]) + leading + Array(rest[separator...])
+        }
+        return Array(rest) + leading
     }
 
     static func fail(_ error: any Error) -> Never {

@@ -161,6 +161,8 @@ struct ClusterTests {
                 "login", "--user", "carol", "--password-file", wrong,
             ])
             #expect(failed.stderr.contains("CKR_PIN_INCORRECT") || failed.stderr.contains("CKR_PIN_LOCKED"), "\(failed.stderr)")
+            // The fifth, which locks the account, says so (the count is the cluster's, not the node's).
+            if attempt == 4 { #expect(failed.stderr.contains("now locked"), "\(failed.stderr)") }
         }
         for node in cluster.nodes {
             let locked = try cluster.cli(node, config: "carol-right").fails([

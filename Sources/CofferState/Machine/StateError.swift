@@ -27,6 +27,9 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case userOwnsObjects(Int)
     /// Wrong password.
     case pinIncorrect
+    /// Wrong password, and this failure locked the account (CKR_PIN_INCORRECT, with a message that
+    /// says so: the next login gets CKR_PIN_LOCKED).
+    case pinIncorrectNowLocked
     /// A new password is too short or too long.
     case pinLenRange
     /// The account is locked after too many failed logins.
@@ -75,7 +78,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .userNotFound: .argumentsBad
         case .userExists: .argumentsBad
         case .userOwnsObjects: .actionProhibited
-        case .pinIncorrect: .pinIncorrect
+        case .pinIncorrect, .pinIncorrectNowLocked: .pinIncorrect
         case .pinLenRange: .pinLenRange
         case .pinLocked: .pinLocked
         case .objectHandleInvalid: .objectHandleInvalid
@@ -107,6 +110,8 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .userExists(let name): "a user named \(name) already exists"
         case .userOwnsObjects(let n): "the user owns \(n) objects; destroy or hand them over first"
         case .pinIncorrect: "wrong user name or password"
+        case .pinIncorrectNowLocked:
+            "wrong user name or password; that was the \(User.lockoutThreshold)th failed login in a row, and the account is now locked until an admin unlocks it (coffer user unlock)"
         case .pinLenRange: "a password must be 8 to 128 bytes"
         case .pinLocked: "the account is locked after too many failed logins; an admin must unlock it"
         case .objectHandleInvalid: "no such object"

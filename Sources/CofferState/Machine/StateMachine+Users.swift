@@ -56,11 +56,12 @@ extension StateMachine {
         // Counted on the current record, so failures on several nodes at once all count. A failure that
         // could not be counted must not tell the caller anything either, so it keeps trying far longer
         // than other commands: otherwise a flood of parallel guesses would get answers past the lockout.
-        _ = try await updateUser(
+        let counted = try await updateUser(
             entry.user.id, .recordLogin(entry.user.id, succeeded: false), by: entry.user.id,
             attempts: Self.maxFailedLoginAttempts
         ) { $0.recordingFailedLogin() }
-        throw .pinIncorrect
+        // The failure that locks the account says so (an unknown name never gets here).
+        throw counted.locked ? .pinIncorrectNowLocked : .pinIncorrect
     }
 
     /// Creates a user. Admins only.

@@ -52,20 +52,26 @@ extension CryptoCommand {
     struct Sign: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Sign a file with a private or secret key.",
-            discussion: "Writes the raw signature to --out, else to stdout (base64 in \"signature\" with --json).")
+            discussion: """
+                Writes the signature to --out, else to stdout (base64 in "signature" with --json). \
+                ECDSA signatures are raw r || s by default (as PKCS#11 gives them); --format der writes \
+                the DER SEQUENCE of r and s that OpenSSL and X.509 use.
+                """)
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
         @Option(help: "Mechanism name (default by key type).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The file to sign.") var input: String
         @Option(help: "Where to write the signature.") var out: String?
+        @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
 
         func run() async throws {
             let data = try SecretFile.read(input)
             let signature = try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
                     client, key: key, mechanism: mechanism, operation: .sign)
-                return try await client.sign(mechanism: try OperationMechanism.mechanism(name), key: handle, data: data)
+                let raw = try await client.sign(mechanism: try OperationMechanism.mechanism(name), key: handle, data: data)
+                return try await format.encode(raw, client: client, key: handle)
             }
             try CryptoCommand.deliver(signature, to: out, field: "signature", options: options)
         }
@@ -83,7 +89,8 @@ extension CryptoCommand {
         @Option(help: "The key: a handle or a label.") var key: String
         @Option(help: "Mechanism name (default by key type).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The signed file.") var input: String
-        @Option(help: "The signature file (raw bytes).") var signature: String
+        @Option(help: "The signature file.") var signature: String
+        @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
 
         func run() async throws {
             let data = try SecretFile.read(input)
@@ -93,7 +100,7 @@ extension CryptoCommand {
                     client, key: key, mechanism: mechanism, operation: .verify)
                 try await client.verify(
                     mechanism: try OperationMechanism.mechanism(name), key: handle, data: data,
-                    signature: signatureBytes)
+                    signature: try await format.decode(signatureBytes, client: client, key: handle))
             }
             try Output.emit(options, json: ["valid": true], human: "valid")
         }

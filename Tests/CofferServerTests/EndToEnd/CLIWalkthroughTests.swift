@@ -32,6 +32,27 @@ import Testing
             #expect(rejected.stderr.contains("CKR_SIGNATURE_INVALID"), "\(label): \(rejected.stderr)")
         }
 
+        // An ECDSA signature in DER, as OpenSSL takes it: verified by Coffer and by openssl with the
+        // key's public PEM; the raw form is refused under --format der.
+        let der = folder + "/ec-\(round).der"
+        try cli.ok(["crypto", "sign", "--key", "ec", "--in", file, "--out", der, "--format", "der"])
+        let derBytes = try Data(contentsOf: URL(fileURLWithPath: der))
+        #expect(derBytes.first == 0x30 && derBytes.count >= 8 && derBytes.count <= 72)
+        try cli.ok(["crypto", "verify", "--key", "ec", "--in", file, "--signature", der, "--format", "der"])
+        try cli.fails(["crypto", "verify", "--key", "ec", "--in", file, "--signature", folder + "/ec-\(round).sig", "--format", "der"])
+        let shown = try cli.ok(["key", "show", "ec", "--json"])
+        let pem = try #require(Self.firstString("public_key_pem", in: shown.json), "\(shown.stdout)")
+        let pemFile = folder + "/ec-\(round).pub.pem"
+        try pem.write(toFile: pemFile, atomically: true, encoding: .utf8)
+        let openssl = Process()
+        openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+        openssl.arguments = ["dgst", "-sha256", "-verify", pemFile, "-signature", der, file]
+        openssl.standardOutput = FileHandle.nullDevice
+        try openssl.run()
+        openssl.waitUntilExit()
+        #expect(openssl.terminationStatus == 0, "openssl did not verify the DER signature")
+        try cli.fails(["crypto", "sign", "--key", "rsa", "--in", file, "--out", der + ".rsa", "--format", "der"])
+
         let encrypted = folder + "/message-\(round).enc"
         let decrypted = folder + "/message-\(round).dec"
         try cli.ok(["crypto", "encrypt", "--key", "aes", "--in", file, "--out", encrypted])
@@ -40,6 +61,18 @@ import Testing
         #expect(ciphertext.range(of: Data(message.utf8)) == nil)
         try cli.ok(["crypto", "decrypt", "--key", "aes", "--in", encrypted, "--out", decrypted])
         #expect(try String(contentsOfFile: decrypted, encoding: .utf8) == message)
+    }
+
+    /// The first string under `key` anywhere in `json`.
+    static func firstString(_ key: String, in json: Any?) -> String? {
+        if let object = json as? [String: Any] {
+            if let found = object[key] as? String { return found }
+            for value in object.values { if let found = firstString(key, in: value) { return found } }
+        }
+        if let array = json as? [Any] {
+            for value in array { if let found = firstString(key, in: value) { return found } }
+        }
+        return nil
     }
 
     func keyLabels(_ cli: CofferCLI) throws -> [String: [String]] {
@@ -75,6 +108,9 @@ import Testing
         }
         try alice.ok(["key", "generate-symmetric", "--label", "aes", "--bits", "256"])
         let before = try keyLabels(alice)
+        // The common options may come before the command too.
+        let first = try alice.ok(["--profile", alice.profile, "--json", "key", "list"])
+        #expect(first.json != nil, "\(first.stdout)")
         #expect(Set(before.keys) == ["rsa", "ec", "mldsa", "aes"])
         #expect(before["rsa"]?.count == 2 && before["aes"]?.count == 1)
 

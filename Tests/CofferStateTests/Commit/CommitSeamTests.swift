@@ -45,7 +45,7 @@ final class MarkerParticipant: CommitParticipant {
         let counted = try f.machine.user(named: "alice")
         #expect(counted.failedLoginCount == 4)
         #expect(!counted.locked)
-        await #expect(throws: StateError.pinIncorrect) { try await peer.authenticate(name: "alice", password: wrong) }
+        await #expect(throws: StateError.pinIncorrectNowLocked) { try await peer.authenticate(name: "alice", password: wrong) }
         try await f.machine.waitForIndex(peer.revision)
         #expect(try f.machine.user(named: "alice").locked)
         await #expect(throws: StateError.pinLocked) {

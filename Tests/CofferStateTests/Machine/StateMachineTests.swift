@@ -21,9 +21,11 @@ import Testing
             }
         }
         #expect(try f.machine.user(alice.id).locked == false)
-        await #expect(throws: StateError.pinIncorrect) {
+        // The failure that locks the account says so.
+        await #expect(throws: StateError.pinIncorrectNowLocked) {
             try await f.machine.authenticate(name: "alice", password: SecretBytes(Array("wrong-password".utf8)))
         }
+        #expect(StateError.pinIncorrectNowLocked.returnCode == .pinIncorrect)
         #expect(try f.machine.user(alice.id).locked)
         // Locked: even the right password is refused until an admin unlocks.
         await #expect(throws: StateError.pinLocked) {
