@@ -22,7 +22,7 @@ extension CofferClient {
     /// With a `labelPrefix`, key i is labelled `labelPrefix` followed by `firstNumber + i`.
     public func generateKeys(
         mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], count: Int, labelPrefix: String = "",
-        firstNumber: UInt64 = 0, session: UInt64 = 0
+        firstNumber: UInt64 = 0, session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) -> [UInt64] {
         var request = Coffer_V1_GenerateKeysRequest()
         request.mechanism = mechanism
@@ -31,7 +31,7 @@ extension CofferClient {
         request.labelPrefix = labelPrefix
         request.firstNumber = firstNumber
         let response: Coffer_V1_GenerateKeysResponse = try await call(
-            Coffer_V1_TokenService.Method.GenerateKeys.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.GenerateKeys.descriptor, request, session: session, requestID: id)
         return response.handles
     }
 

@@ -15,4 +15,12 @@ public struct RequestID: Sendable, Hashable {
         var generator = SystemRandomNumberGenerator()
         bytes = Data((0..<16).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
+
+    /// An id the caller derived itself (16 to 64 bytes), so that running the same work again sends
+    /// the same id: `coffer key generate-symmetric --count` derives one per batch from its arguments,
+    /// and a rerun after an interruption makes only the keys that are missing.
+    public init?(bytes: Data) {
+        guard (16...64).contains(bytes.count) else { return nil }
+        self.bytes = bytes
+    }
 }

@@ -31,6 +31,7 @@ enum RetryPolicy {
     /// objects the first attempt made (`RequestID`).
     static let repeatable: Set<MethodDescriptor> = [
         Coffer_V1_TokenService.Method.GenerateKey.descriptor,
+        Coffer_V1_TokenService.Method.GenerateKeys.descriptor,
         Coffer_V1_TokenService.Method.GenerateKeyPair.descriptor,
         Coffer_V1_TokenService.Method.CreateObject.descriptor,
         Coffer_V1_TokenService.Method.CopyObject.descriptor,

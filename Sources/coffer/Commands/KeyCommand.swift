@@ -4,6 +4,7 @@
 import ArgumentParser
 import CofferClient
 import CofferProtocol
+import Crypto
 import Foundation
 
 /// The key command group.
@@ -69,7 +70,20 @@ extension KeyCommand {
                 human: "generated aes-\(bits) key \"\(label)\": handle \(handle)")
         }
 
+        /// The request id of the batch of `count` keys numbered from `first`: derived from the command's
+        /// arguments, so that running the same command again (after it was interrupted) names the same
+        /// keys, and the node makes only those that are missing instead of a second set.
+        private func batchID(first: UInt64, count: Int) -> RequestID {
+            var input = Array("coffer-cli/generate-symmetric/v1".utf8) + [0, UInt8(bits / 8), extractable ? 1 : 0]
+            input += Array(label.utf8) + [0]
+            withUnsafeBytes(of: first.bigEndian) { input += $0 }
+            withUnsafeBytes(of: UInt64(count).bigEndian) { input += $0 }
+            return RequestID(bytes: Data(SHA256.hash(data: input)))!
+        }
+
         /// `count` keys in batches of the node's transaction size, with progress on stderr for long runs.
+        /// Each batch is one call with an id derived from the arguments (`batchID`): a rerun of the same
+        /// command makes no duplicates. A failure says how many keys are stored and how to go on.
         private func generateMany(mechanism: Coffer_V1_Mechanism, template: [Coffer_V1_Attribute], count: Int) async throws {
             let batch = 1000
             let started = Date()
@@ -78,8 +92,16 @@ extension KeyCommand {
                 var done = 0
                 while done < count {
                     let n = min(batch, count - done)
-                    _ = try await client.generateKeys(
-                        mechanism: mechanism, template: template, count: n, labelPrefix: label, firstNumber: first + UInt64(done))
+                    let batchFirst = first + UInt64(done)
+                    do {
+                        _ = try await client.generateKeys(
+                            mechanism: mechanism, template: template, count: n, labelPrefix: label, firstNumber: batchFirst,
+                            request: batchID(first: batchFirst, count: n))
+                    } catch {
+                        let stored = done == 0 ? "no batch was complete" : "\(label)\(first) to \(label)\(batchFirst - 1) are stored"
+                        throw CLIError(
+                            "\(String(describing: error)) (\(done) of \(count) keys in complete batches: \(stored); running the same command again makes only the missing ones)")
+                    }
                     done += n
                     if Date().timeIntervalSince(lastNote) >= 5 {
                         FileHandle.standardError.write(Data("coffer: \(done)/\(count) keys generated\n".utf8))

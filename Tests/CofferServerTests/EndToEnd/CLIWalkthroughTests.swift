@@ -85,6 +85,32 @@ import Testing
         return labels.mapValues { $0.sorted() }
     }
 
+    /// Running a bulk generation again (as after an interrupted run) makes no second set: each batch's
+    /// request id comes from the command's arguments, so the node finds the keys the first run made.
+    @Test func aRerunOfABulkGenerationMakesNoDuplicates() throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        let admin = node.cli(config: "admin")
+        let alice = node.cli(config: "alice")
+        let password = node.folder + "/alice-password"
+        try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
+        try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
+        try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+
+        let command = ["key", "generate-symmetric", "--label", "dup-", "--count", "3"]
+        try alice.ok(command)
+        let first = try keyLabels(alice)
+        try alice.ok(command)
+        let again = try keyLabels(alice)
+        #expect(again == first)
+        #expect(again.keys.sorted() == ["dup-0", "dup-1", "dup-2"])
+        #expect(again.values.allSatisfy { $0.count == 1 })
+        // Other numbers are other keys.
+        try alice.ok(["key", "generate-symmetric", "--label", "dup-", "--count", "2", "--first", "3"])
+        #expect(try keyLabels(alice).keys.sorted() == ["dup-0", "dup-1", "dup-2", "dup-3", "dup-4"])
+    }
+
     @Test func walkthroughSurvivesARestart() throws {
         let node = try DevNode()
         defer { node.remove() }
