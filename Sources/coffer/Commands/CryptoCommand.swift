@@ -13,8 +13,19 @@ struct CryptoCommand: AsyncParsableCommand {
             Default mechanisms by key type: RSA sha256-rsa-pkcs (sign) and rsa-pkcs-oaep with SHA-256 \
             (encrypt); EC ecdsa-sha256; Ed25519 eddsa; ML-DSA ml-dsa; AES aes-gcm (encrypt) and \
             aes-cmac (sign); HMAC keys sha256-hmac.
+
+            --mechanism names for signing and verifying: \(signingMechanisms.joined(separator: ", ")). \
+            For encrypting and decrypting: \(cipherMechanisms.joined(separator: ", ")).
             """,
         subcommands: [Sign.self, Verify.self, Encrypt.self, Decrypt.self])
+
+    /// The mechanism names `--mechanism` takes, for `--help`.
+    static let signingMechanisms = [
+        "sha256-rsa-pkcs", "sha384-rsa-pkcs", "sha512-rsa-pkcs", "rsa-pkcs-pss", "sha256-rsa-pkcs-pss", "sha384-rsa-pkcs-pss",
+        "sha512-rsa-pkcs-pss", "ecdsa", "ecdsa-sha256", "ecdsa-sha384", "ecdsa-sha512", "eddsa", "ml-dsa", "aes-cmac",
+        "sha256-hmac", "sha384-hmac", "sha512-hmac",
+    ]
+    static let cipherMechanisms = ["aes-gcm", "aes-cbc", "aes-cbc-pad", "aes-ctr", "rsa-pkcs-oaep"]
 
     static let privateClasses: [UInt64] = [0x3, 0x4]  // private-key, secret-key
     static let publicClasses: [UInt64] = [0x2, 0x4]  // public-key, secret-key
@@ -60,7 +71,7 @@ extension CryptoCommand {
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
-        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(help: "Mechanism name (default by key type; `coffer crypto --help` lists them).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The file to sign.") var input: String
         @Option(help: "Where to write the signature.") var out: String?
         @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
@@ -87,7 +98,7 @@ extension CryptoCommand {
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
-        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(help: "Mechanism name (default by key type; `coffer crypto --help` lists them).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The signed file.") var input: String
         @Option(help: "The signature file.") var signature: String
         @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
@@ -119,7 +130,7 @@ extension CryptoCommand {
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
-        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(help: "Mechanism name (default by key type; `coffer crypto --help` lists them).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The file to encrypt.") var input: String
         @Option(help: "Where to write the result.") var out: String?
 
@@ -145,7 +156,7 @@ extension CryptoCommand {
 
         @OptionGroup var options: CommonOptions
         @Option(help: "The key: a handle or a label.") var key: String
-        @Option(help: "Mechanism name (default by key type).") var mechanism: String?
+        @Option(help: "Mechanism name (default by key type; `coffer crypto --help` lists them).") var mechanism: String?
         @Option(name: .customLong("in"), help: "The file to decrypt.") var input: String
         @Option(help: "Where to write the plaintext.") var out: String?
 

@@ -31,6 +31,19 @@ import Testing
         let file = node.folder + "/data.txt"
         try "data".write(toFile: file, atomically: true, encoding: .utf8)
         try alice.ok(["crypto", "encrypt", "--key", "bulk-1209", "--in", file, "--out", file + ".enc"])
+        // Every cipher mechanism `coffer crypto --help` names is one the CLI takes.
+        let help = try alice.ok(["crypto", "--help"]).stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        let listed = try #require(help.range(of: "For encrypting and decrypting: ").map { help[$0.upperBound...] })
+        let ciphers = listed.prefix { $0 != "." }.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        #expect(ciphers.count == 5, "\(help)")
+        let block = node.folder + "/block.bin"
+        try Data(repeating: 7, count: 32).write(to: URL(fileURLWithPath: block))
+        for name in ciphers {
+            let result = try alice.run(["crypto", "encrypt", "--key", "bulk-1209", "--in", block, "--out", block + ".\(name)", "--mechanism", name])
+            #expect(!result.stderr.contains("unknown mechanism"), "\(name): \(result.stderr)")
+            // An AES key works with the AES modes; RSA-OAEP needs an RSA key.
+            #expect((result.status == 0) == name.hasPrefix("aes-"), "\(name): \(result.stderr)")
+        }
 
         let refused = try alice.fails(["key", "generate-symmetric", "--label", "x", "--count", "0"])
         #expect(refused.stderr.contains("--count must be at least 1"))
