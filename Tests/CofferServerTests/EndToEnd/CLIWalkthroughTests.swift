@@ -90,11 +90,7 @@ import Testing
     @Test func aRerunOfABulkGenerationMakesNoDuplicates() throws {
         let node = try DevNode()
         defer { node.remove() }
-        let admin = node.cli(config: "admin")
-        let alice = node.cli(config: "alice")
-        let password = node.folder + "/alice-password"
-        try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
-        try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
+        let (admin, alice, password) = try Self.adminAndAlice(on: node)
         try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
         try alice.ok(["login", "--user", "alice", "--password-file", password])
 
@@ -111,15 +107,19 @@ import Testing
         #expect(try keyLabels(alice).keys.sorted() == ["dup-0", "dup-1", "dup-2", "dup-3", "dup-4"])
     }
 
+    /// The admin logged in on `node`, a CLI for alice (not made yet), and the file of her password.
+    static func adminAndAlice(on node: DevNode) throws -> (admin: CofferCLI, alice: CofferCLI, password: String) {
+        let admin = node.cli(config: "admin")
+        let password = node.folder + "/alice-password"
+        try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
+        try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
+        return (admin, node.cli(config: "alice"), password)
+    }
+
     @Test func walkthroughSurvivesARestart() throws {
         let node = try DevNode()
         defer { node.remove() }
-        let admin = node.cli(config: "admin")
-        let alice = node.cli(config: "alice")
-        let password = node.folder + "/alice-password"
-        try "correct horse battery staple\n".write(toFile: password, atomically: true, encoding: .utf8)
-
-        try admin.ok(["login", "--user", "admin"], environment: ["COFFER_PASSWORD": try node.adminPassword])
+        let (admin, alice, password) = try Self.adminAndAlice(on: node)
         let created = try admin.ok([
             "user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password, "--json",
         ])

@@ -19,6 +19,27 @@ import Testing
         return mechanism
     }
 
+    /// A client logged in as a new crypto-user alice on `node`, and an AES-256 key of hers labelled `label`.
+    static func aliceWithKey(
+        on node: DevNode, configuration: ClientConfiguration, label: String
+    ) async throws -> (CofferClient, UInt64) {
+        let admin = try CofferClient(configuration: configuration)
+        _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
+        _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
+        await admin.close()
+        let client = try CofferClient(configuration: configuration)
+        _ = try await client.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
+        var keyGen = Coffer_V1_Mechanism()
+        keyGen.type = 0x1080  // CKM_AES_KEY_GEN
+        let key = try await client.generateKey(
+            mechanism: keyGen,
+            template: [
+                .ulong(0x0, 4), .ulong(0x100, 0x1F), .ulong(0x161, 32), .bool(0x1, true), .string(0x3, label),
+                .bool(0x104, true), .bool(0x105, true),
+            ])
+        return (client, key)
+    }
+
     @Test func concurrentCallsOnOneConnectionEachGetTheirOwnAnswer() async throws {
         let node = try DevNode()
         defer { node.remove() }
@@ -28,21 +49,7 @@ import Testing
         configuration.deadline = .seconds(120)
         // Two fast-path connections, so that calls spread over both.
         configuration.fastPathConnections = 2
-        let admin = try CofferClient(configuration: configuration)
-        _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
-        _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
-        await admin.close()
-
-        let client = try CofferClient(configuration: configuration)
-        _ = try await client.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
-        var keyGen = Coffer_V1_Mechanism()
-        keyGen.type = 0x1080  // CKM_AES_KEY_GEN
-        let key = try await client.generateKey(
-            mechanism: keyGen,
-            template: [
-                .ulong(0x0, 4), .ulong(0x100, 0x1F), .ulong(0x161, 32), .bool(0x1, true), .string(0x3, "pipeline"),
-                .bool(0x104, true), .bool(0x105, true),
-            ])
+        let (client, key) = try await Self.aliceWithKey(on: node, configuration: configuration, label: "pipeline")
 
         let count = 1_500
         let results = try await withThrowingTaskGroup(of: (Int, Data, Data).self) { group in
@@ -115,21 +122,8 @@ import Testing
         var configuration = try ClientConfiguration.load(profileAt: node.profilePath)
         configuration.deadline = .seconds(120)
         configuration.usesFastPath = fastPath
-        let admin = try CofferClient(configuration: configuration)
-        _ = try await admin.login(user: "admin", password: Array(try node.adminPassword.utf8), scope: .connection)
-        _ = try await admin.createUser(name: "alice", role: .cryptoUser, password: Array("correct horse".utf8))
-        await admin.close()
-        let client = try CofferClient(configuration: configuration)
+        let (client, key) = try await Self.aliceWithKey(on: node, configuration: configuration, label: "large")
         defer { Task { await client.close() } }
-        _ = try await client.login(user: "alice", password: Array("correct horse".utf8), scope: .connection)
-        var keyGen = Coffer_V1_Mechanism()
-        keyGen.type = 0x1080  // CKM_AES_KEY_GEN
-        let key = try await client.generateKey(
-            mechanism: keyGen,
-            template: [
-                .ulong(0x0, 4), .ulong(0x100, 0x1F), .ulong(0x161, 32), .bool(0x1, true), .string(0x3, "large"),
-                .bool(0x104, true), .bool(0x105, true),
-            ])
         // 4 MiB of plaintext: its ciphertext (and the tag) still decrypts in one call.
         let largest = Data((0..<(4 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let roundTrips = try await withThrowingTaskGroup(of: Bool.self) { group in
