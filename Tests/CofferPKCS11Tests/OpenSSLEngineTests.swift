@@ -72,4 +72,46 @@ import Testing
         let refused = try engine.openssl(["verify", "-CAfile", "leaf.pem", "leaf-issued.pem"])
         #expect(refused.status != 0, "\(refused.stdout)")
     }
+
+    /// An account with every key type Coffer makes: libp11 (Debian's 0.4.12) stops listing private
+    /// keys at the first type it does not know and then finds none, so the library's profile can
+    /// name the key types its searches show (`search_key_types`); with RSA and EC only, the engine
+    /// signs with the EC key although the account also holds Ed25519, ML-DSA and ML-KEM keys.
+    @Test func anAccountWithEveryKeyTypeWorksWithTheSearchKeyTypesSetting() throws {
+        let fixture = try PKCS11Fixture()
+        let alice = fixture.node.cli(config: "alice")
+        try alice.ok(["login", "--user", "alice", "--password-file", fixture.node.folder + "/alice-password"])
+        // The unknown types first, so that a listing in handle order meets one before the EC key.
+        for (label, type) in [
+            ("every-ed", "ed25519"), ("every-mldsa", "ml-dsa-65"), ("every-mlkem", "ml-kem-768"), ("every-rsa", "rsa-2048"),
+            ("every-ec", "ec-p256"),
+        ] {
+            try alice.ok(["key", "generate-asymmetric", "--label", label, "--type", type])
+        }
+        let data = try Data(contentsOf: URL(fileURLWithPath: fixture.configuration))
+        var profile = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        profile["search_key_types"] = ["rsa", "ec"]
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: fixture.configuration))
+
+        let engine = try OpenSSLEngine(fixture: fixture)
+        for label in ["every-ec", "every-rsa"] {
+            let request = try engine.openssl([
+                "req", "-new", "-engine", "pkcs11", "-keyform", "engine", "-key", OpenSSLEngine.privateKey(label),
+                "-subj", "/CN=\(label)", "-sha256", "-out", "\(label).csr",
+            ])
+            #expect(request.status == 0, "\(label): \(request.stderr)")
+            #expect(!request.stderr.contains("Unable to enumerate"), "\(request.stderr)")
+            let checked = try engine.openssl(["req", "-in", "\(label).csr", "-verify", "-noout"])
+            #expect(checked.status == 0 && checked.stderr.contains("verify OK"), "\(checked.stderr)")
+        }
+        // The other keys are only out of this application's searches: pkcs11-tool under the same
+        // profile lists two key pairs, and a profile of an unknown type name is refused.
+        let listed = try fixture.pkcs11ToolOK(["--login", "--pin", fixture.pin, "--list-objects", "--type", "privkey"])
+        #expect(listed.stdout.contains("every-ec") && listed.stdout.contains("every-rsa"), "\(listed.stdout)")
+        #expect(!listed.stdout.contains("every-ed") && !listed.stdout.contains("every-mldsa"), "\(listed.stdout)")
+        profile["search_key_types"] = ["rsa", "dsa"]
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: fixture.configuration))
+        let refused = try fixture.pkcs11Tool(["-L"])
+        #expect(refused.status != 0 || refused.stderr.contains("search_key_types"), "\(refused.stdout)\(refused.stderr)")
+    }
 }

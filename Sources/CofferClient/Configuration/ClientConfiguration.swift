@@ -26,6 +26,10 @@ public struct ClientConfiguration: Sendable {
     /// How many fast-path connections to attach per node (1 to 8). One suits a client that shares a
     /// small machine with its node; more spread a busy client's calls over a big node's event loops.
     public var fastPathConnections = 1
+    /// The key types (CKK_*) a search shows, nil for all: keys of other types are left out of what a
+    /// search returns, for applications that stop at a key type they do not know (libp11's engine
+    /// stops listing keys at the first one, and then finds none: see README, "From OpenSSL").
+    public var searchKeyTypes: Set<UInt64>?
     /// The bounds of `fastPathConnections` (the node refuses more tickets per request).
     public static let fastPathConnectionRange = 1...8
 
@@ -87,6 +91,17 @@ public struct ClientConfiguration: Sendable {
                 throw .badJSON(path: path, reason: "\"fast_path_connections\" must be 1 to 8")
             }
             configuration.fastPathConnections = count
+        }
+        if let names = profile.searchKeyTypes {
+            var types = Set<UInt64>()
+            for name in names {
+                guard let type = AttributeNames.keyTypes.first(where: { $0.name == name })?.value else {
+                    let known = AttributeNames.keyTypes.map(\.name).joined(separator: ", ")
+                    throw .badJSON(path: path, reason: "\"search_key_types\": unknown key type \"\(name)\" (one of \(known))")
+                }
+                types.insert(type)
+            }
+            configuration.searchKeyTypes = types
         }
         return configuration
     }

@@ -19,6 +19,9 @@ public struct Profile: Codable, Sendable, Equatable {
     public var fastPath: Bool?
     /// Fast-path connections per node, 1 to 8 (optional; default 1).
     public var fastPathConnections: Int?
+    /// The key types the PKCS#11 library's searches show (optional; default all): names as in
+    /// `AttributeNames.keyTypes` ("rsa", "ec", ...). For applications that cannot cope with other types.
+    public var searchKeyTypes: [String]?
 
     public init(
         cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
@@ -37,5 +40,6 @@ public struct Profile: Codable, Sendable, Equatable {
         case deadlineSeconds = "deadline_seconds"
         case fastPath = "fast_path"
         case fastPathConnections = "fast_path_connections"
+        case searchKeyTypes = "search_key_types"
     }
 }

@@ -20,7 +20,22 @@ extension Library {
         try change { (state: inout State) throws(CKRError) in
             state.attributeCache.store(found.objects, since: writes, at: now)
         }
-        return found.handles
+        let keyTypes = try read { $0.client?.configuration.searchKeyTypes }
+        return Self.shown(found, keyTypes: keyTypes)
+    }
+
+    /// `found`'s handles without the keys of types the profile's `search_key_types` leaves out (all of
+    /// them when it names none). A key whose type did not come with the search is kept.
+    static func shown(_ found: SearchResult, keyTypes: Set<UInt64>?) -> [UInt64] {
+        guard let keyTypes else { return found.handles }
+        var hidden = Set<UInt64>()
+        for object in found.objects {
+            guard let attribute = object.attributes.first(where: { $0.type == UInt64(CKA_KEY_TYPE) }),
+                case .value(let bytes)? = attribute.result, let keyType = AttributeEncoding.ulong(bytes)
+            else { continue }
+            if !keyTypes.contains(keyType) { hidden.insert(object.handle) }
+        }
+        return hidden.isEmpty ? found.handles : found.handles.filter { !hidden.contains($0) }
     }
 
     /// The cached results for `types` of `object`, when all are cached and fresh.
