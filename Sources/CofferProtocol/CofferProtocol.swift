@@ -19,4 +19,8 @@ public enum CofferWire {
     /// room to spare. Pipeline batches and reply batches are split well below it
     /// (`FastPathFrame.runs`), a single call being a batch of its own.
     public static let maxMessageBytes = 8 << 20
+
+    /// The largest reply a client takes: a multi-part operation the node buffered (up to 16 MiB, a
+    /// GCM encryption or decryption) answers its Final with all of its output in one message.
+    public static let maxReplyBytes = 18 << 20
 }

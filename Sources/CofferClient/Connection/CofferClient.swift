@@ -302,8 +302,10 @@ public final class CofferClient: Sendable {
         var options = CallOptions.defaults
         options.timeout = deadline
         options.waitForReady = false
-        options.maxRequestMessageBytes = CofferWire.maxMessageBytes
-        options.maxResponseMessageBytes = CofferWire.maxMessageBytes
+        // grpc-swift's HTTP/2 transport bounds the messages a call receives by its request limit too:
+        // both are the reply limit (what is sent is bounded before, `oversized`, and by the node).
+        options.maxRequestMessageBytes = CofferWire.maxReplyBytes
+        options.maxResponseMessageBytes = CofferWire.maxReplyBytes
         do {
             return try await client.unary(
                 request: ClientRequest(message: request),

@@ -77,11 +77,15 @@ extension CryptoCommand {
         @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
 
         func run() async throws {
-            let data = try SecretFile.read(input)
+            let size = try StreamedOperation.size(of: input)
             let signature = try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
                     client, key: key, mechanism: mechanism, operation: .sign)
-                let raw = try await client.sign(mechanism: try OperationMechanism.mechanism(name), key: handle, data: data)
+                let chosen = try OperationMechanism.mechanism(name)
+                let raw =
+                    size > StreamedOperation.threshold
+                    ? try await StreamedOperation.run(client, .sign, mechanism: chosen, key: handle, input: input, output: nil)
+                    : try await client.sign(mechanism: chosen, key: handle, data: try SecretFile.read(input))
                 return try await format.encode(raw, client: client, key: handle)
             }
             try CryptoCommand.deliver(signature, to: out, field: "signature", options: options)
@@ -104,14 +108,19 @@ extension CryptoCommand {
         @Option(help: "Signature layout for ECDSA: raw (r || s) or der.") var format: SignatureFormat = .raw
 
         func run() async throws {
-            let data = try SecretFile.read(input)
+            let size = try StreamedOperation.size(of: input)
             let signatureBytes = try SecretFile.read(signature)
             try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
                     client, key: key, mechanism: mechanism, operation: .verify)
-                try await client.verify(
-                    mechanism: try OperationMechanism.mechanism(name), key: handle, data: data,
-                    signature: try await format.decode(signatureBytes, client: client, key: handle))
+                let chosen = try OperationMechanism.mechanism(name)
+                let raw = try await format.decode(signatureBytes, client: client, key: handle)
+                if size > StreamedOperation.threshold {
+                    _ = try await StreamedOperation.run(
+                        client, .verify, mechanism: chosen, key: handle, input: input, signature: raw, output: nil)
+                } else {
+                    try await client.verify(mechanism: chosen, key: handle, data: try SecretFile.read(input), signature: raw)
+                }
             }
             try Output.emit(options, json: ["valid": true], human: "valid")
         }
@@ -135,6 +144,10 @@ extension CryptoCommand {
         @Option(help: "Where to write the result.") var out: String?
 
         func run() async throws {
+            let size = try StreamedOperation.size(of: input)
+            if size > StreamedOperation.threshold {
+                return try await streamed()
+            }
             let data = try SecretFile.read(input)
             let output = try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
@@ -145,6 +158,24 @@ extension CryptoCommand {
                 return iv + ciphertext
             }
             try CryptoCommand.deliver(output, to: out, field: "data", options: options)
+        }
+
+        /// A file over 4 MiB: a multi-part encryption, written to --out as it comes.
+        private func streamed() async throws {
+            guard let out else { throw CLIError("--out is needed for files over 4 MiB") }
+            let sink = try StreamedOutput(path: out)
+            try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .encrypt)
+                let iv = OperationMechanism.randomIV(OperationMechanism.ivLength(name))
+                try sink.write(iv)
+                let last = try await StreamedOperation.run(
+                    client, .encrypt, mechanism: try OperationMechanism.mechanism(name, iv: iv), key: handle, input: input,
+                    output: sink)
+                try sink.write(last)
+            }
+            try sink.commit()
+            try Output.emit(options, json: ["length": sink.written, "out": out], human: "")
         }
     }
 
@@ -161,6 +192,10 @@ extension CryptoCommand {
         @Option(help: "Where to write the plaintext.") var out: String?
 
         func run() async throws {
+            let size = try StreamedOperation.size(of: input)
+            if size > StreamedOperation.threshold {
+                return try await streamed()
+            }
             let data = try SecretFile.read(input)
             let plaintext = try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
@@ -173,6 +208,25 @@ extension CryptoCommand {
                     data: Data(data.dropFirst(ivLength)))
             }
             try CryptoCommand.deliver(plaintext, to: out, field: "data", options: options)
+        }
+
+        /// A file over 4 MiB: a multi-part decryption, written to --out as it comes (and put in
+        /// place only once the whole file decrypted: a GCM tag is checked at the end).
+        private func streamed() async throws {
+            guard let out else { throw CLIError("--out is needed for files over 4 MiB") }
+            let sink = try StreamedOutput(path: out)
+            try await Connection.with(options) { client in
+                let (handle, name) = try await CryptoCommand.resolve(
+                    client, key: key, mechanism: mechanism, operation: .decrypt)
+                let ivLength = OperationMechanism.ivLength(name)
+                let iv = try StreamedOperation.prefix(ivLength, of: input)
+                let last = try await StreamedOperation.run(
+                    client, .decrypt, mechanism: try OperationMechanism.mechanism(name, iv: iv), key: handle, input: input,
+                    offset: ivLength, output: sink)
+                try sink.write(last)
+            }
+            try sink.commit()
+            try Output.emit(options, json: ["length": sink.written, "out": out], human: "")
         }
     }
 }

@@ -116,6 +116,59 @@ import Testing
         return (admin, node.cli(config: "alice"), password)
     }
 
+    /// Files over 4 MiB go through multi-part operations in 1 MiB chunks: AES-CTR and CBC-PAD stream
+    /// through the node whatever the size (40 MiB here), GCM and hash-then-sign up to the node's 16 MiB
+    /// multi-part buffer (past it CKR_DATA_LEN_RANGE); a GCM file that fails its tag leaves no output.
+    @Test func largeFilesGoThroughMultiPartOperations() throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        let (admin, alice, password) = try Self.adminAndAlice(on: node)
+        try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+        try alice.ok(["key", "generate-symmetric", "--label", "aes", "--bits", "256"])
+        try alice.ok(["key", "generate-asymmetric", "--label", "ec", "--type", "ec-p256"])
+
+        func file(_ name: String, mebibytes: Int) throws -> String {
+            let path = node.folder + "/" + name
+            var bytes = Data(count: mebibytes << 20)
+            bytes.withUnsafeMutableBytes { buffer in
+                for i in stride(from: 0, to: buffer.count, by: 4096) { buffer[i] = UInt8(truncatingIfNeeded: i >> 12) }
+            }
+            try bytes.write(to: URL(fileURLWithPath: path))
+            return path
+        }
+        func same(_ a: String, _ b: String) throws -> Bool {
+            try Data(contentsOf: URL(fileURLWithPath: a)) == Data(contentsOf: URL(fileURLWithPath: b))
+        }
+        let huge = try file("huge.bin", mebibytes: 40)
+        for mechanism in ["aes-ctr", "aes-cbc-pad"] {
+            try alice.ok(["crypto", "encrypt", "--key", "aes", "--mechanism", mechanism, "--in", huge, "--out", huge + ".\(mechanism)"])
+            try alice.ok([
+                "crypto", "decrypt", "--key", "aes", "--mechanism", mechanism, "--in", huge + ".\(mechanism)", "--out",
+                huge + ".\(mechanism).out",
+            ])
+            #expect(try same(huge, huge + ".\(mechanism).out"), "\(mechanism)")
+        }
+        let large = try file("large.bin", mebibytes: 12)
+        try alice.ok(["crypto", "encrypt", "--key", "aes", "--in", large, "--out", large + ".gcm"])
+        try alice.ok(["crypto", "decrypt", "--key", "aes", "--in", large + ".gcm", "--out", large + ".out"])
+        #expect(try same(large, large + ".out"))
+        try alice.ok(["crypto", "sign", "--key", "ec", "--in", large, "--out", large + ".sig"])
+        try alice.ok(["crypto", "verify", "--key", "ec", "--in", large, "--signature", large + ".sig"])
+
+        // A flipped byte: the tag fails, and no output file is left behind.
+        var tampered = try Data(contentsOf: URL(fileURLWithPath: large + ".gcm"))
+        tampered[5_000_000] ^= 1
+        try tampered.write(to: URL(fileURLWithPath: large + ".bad"))
+        let refused = try alice.fails(["crypto", "decrypt", "--key", "aes", "--in", large + ".bad", "--out", large + ".bad.out"])
+        #expect(refused.stderr.contains("CKR_ENCRYPTED_DATA_INVALID"), "\(refused.stderr)")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: node.folder).filter { $0.hasPrefix("large.bin.bad.out") }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        // Past the node's multi-part buffer, signing is refused with its CKR, not a broken stream.
+        let tooLong = try alice.fails(["crypto", "sign", "--key", "ec", "--in", huge, "--out", huge + ".sig"])
+        #expect(tooLong.stderr.contains("CKR_DATA_LEN_RANGE"), "\(tooLong.stderr)")
+    }
+
     @Test func walkthroughSurvivesARestart() throws {
         let node = try DevNode()
         defer { node.remove() }
