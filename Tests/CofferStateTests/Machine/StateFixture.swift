@@ -15,6 +15,10 @@ enum StateBackend: String, CaseIterable, CustomStringConvertible {
 
 struct StateFixture {
     static let cheapCost = PasswordVerifier.Cost(log2Rounds: 4, blockSize: 1, parallelism: 1)
+    /// How long a write waits for its index: generous, because this test process also runs tests
+    /// that block threads of the small cooperative pool on child processes, which can hold up the
+    /// watch task for many seconds; what these tests check is that the index gets there.
+    static let indexTimeout: Duration = .seconds(60)
     static let crypto: CryptoModule = try! CryptoModule.start()
 
     let machine: StateMachine
@@ -32,7 +36,8 @@ struct StateFixture {
     static func make(
         store: any StateStore, folder: URL? = nil, participants: [any CommitParticipant] = []
     ) async throws -> StateFixture {
-        let machine = try await StateMachine(store: store, crypto: crypto, passwordCost: cheapCost, participants: participants)
+        let machine = try await StateMachine(
+            store: store, crypto: crypto, passwordCost: cheapCost, indexTimeout: indexTimeout, participants: participants)
         let shares = try await machine.initialize(
             threshold: 2, shares: 3, adminName: "admin", adminPassword: SecretBytes(Array("admin-password".utf8)))
         let admin = try machine.user(named: "admin")
@@ -52,7 +57,8 @@ struct StateFixture {
     /// A second machine over the same store, unsealed: another node of the cluster.
     func peer(participants: [any CommitParticipant] = []) async throws -> StateMachine {
         let peer = try await StateMachine(
-            store: store, crypto: Self.crypto, passwordCost: Self.cheapCost, participants: participants)
+            store: store, crypto: Self.crypto, passwordCost: Self.cheapCost, indexTimeout: Self.indexTimeout,
+            participants: participants)
         try await peer.unseal(shareText: shares[0].text())
         try await peer.unseal(shareText: shares[1].text())
         return peer

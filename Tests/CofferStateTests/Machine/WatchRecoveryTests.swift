@@ -19,7 +19,8 @@ import Testing
 
     static func peer(of f: StateFixture, over store: FlakyStore, freshness: FreshnessPolicy? = nil) async throws -> StateMachine {
         let peer = try await StateMachine(
-            store: store, crypto: StateFixture.crypto, passwordCost: StateFixture.cheapCost, freshness: freshness)
+            store: store, crypto: StateFixture.crypto, passwordCost: StateFixture.cheapCost,
+            indexTimeout: StateFixture.indexTimeout, freshness: freshness)
         try await peer.unseal(shareText: f.shares[0].text())
         try await peer.unseal(shareText: f.shares[1].text())
         return peer
