@@ -46,8 +46,6 @@ public final class CofferClient: Sendable {
         /// Moves on whenever the logins end as a whole, so that a standby login finishing later is
         /// not kept (see `standbyLogin`).
         var loginEpoch = 0
-        /// How many times the health probe left a node (`HealthProbe.swift`).
-        var probeDepartures = 0
 
         func token(for index: Int) -> String { tokens[index] ?? sharedToken }
     }

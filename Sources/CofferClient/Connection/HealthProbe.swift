@@ -56,9 +56,6 @@ extension CofferClient {
         }
     }
 
-    /// How many times the probe has left a node that stopped answering.
-    public var nodesLeftByProbe: Int { state.withLock { $0.probeDepartures } }
-
     /// Whether endpoint `index` answers a brief status within `timeout`. A refusal is an answer; so
     /// is a sealed node's (it is alive; its calls say what is wrong).
     private func answers(_ index: Int, within timeout: Duration) async -> Bool {
@@ -75,7 +72,6 @@ extension CofferClient {
 
     /// Moves calls off endpoint `index` and fails those still waiting on it.
     private func leave(_ index: Int) {
-        state.withLock { $0.probeDepartures += 1 }
         lost(index)
         connections[index].abandon()
     }

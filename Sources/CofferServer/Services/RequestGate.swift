@@ -66,8 +66,10 @@ final class RequestGate: Sendable {
     ) async throws -> Response {
         try await mapErrors {
             let caller = try await self.caller(header, Peer(context))
-            var scope: RequestScope? = nil
-            if let user = caller.user { scope = try RequestScope(id: Array(header.requestID), user: user.id) }
+            // Only calls with an id get a scope: the crypto calls on the hot path carry none.
+            guard !header.requestID.isEmpty, let user = caller.user,
+                let scope = try RequestScope(id: Array(header.requestID), user: user.id)
+            else { return try await body(caller) }
             return try await RequestScope.$current.withValue(scope) { try await body(caller) }
         }
     }
