@@ -150,14 +150,27 @@ public final class CofferNode: Sendable {
             privateKey: credentials.privateKey, clientCertificates: .required(credentials.ca),
             onClose: { [coffer] connection in coffer.connectionClosed(connection) })
         let services = coffer.services
-        let fastPath =
-            configuration.fastPath
-            ? try await FastPathListener.bind(
-                host: configuration.listen.host, port: configuration.fastPathPort,
-                certificateChain: [credentials.certificate], privateKey: credentials.privateKey, ca: credentials.ca,
-                services: coffer)
-            : nil
-        if let fastPath { logger.notice("fast-path listener up", metadata: ["port": "\(fastPath.port)"]) }
+        var fastPath: FastPathListener?
+        if configuration.fastPath {
+            // Bound first, on any free port when none is configured: the kernel may hand it the gRPC
+            // listener's own port, not bound yet (that node then failed with "address already in use").
+            for _ in 0..<8 {
+                let bound = try await FastPathListener.bind(
+                    host: configuration.listen.host, port: configuration.fastPathPort,
+                    certificateChain: [credentials.certificate], privateKey: credentials.privateKey, ca: credentials.ca,
+                    services: coffer)
+                guard configuration.fastPathPort == 0, port != 0, bound.port == port else {
+                    fastPath = bound
+                    break
+                }
+                await bound.close()
+            }
+        }
+        if let fastPath {
+            logger.notice("fast-path listener up", metadata: ["port": "\(fastPath.port)"])
+        } else if configuration.fastPath {
+            logger.warning("no fast-path port apart from the listen port could be had; the fast path is off")
+        }
         do {
             _ = try await serve(
                 listener, services: services, logger: logger,
