@@ -7,7 +7,6 @@ import Testing
 
 @Suite(.serialized) struct BenchTests {
     static let operations = 200
-    static let softHSM = "/usr/lib/softhsm/libsofthsm2.so"
 
     /// `coffer bench ... --json` with the PIN in the environment.
     static func bench(_ arguments: [String], pin: String, folder: String, environment: [String: String]) throws -> Tool {
@@ -79,23 +78,13 @@ import Testing
     }
 
     @Test func softHSM2() throws {
-        #expect(FileManager.default.fileExists(atPath: Self.softHSM), "softhsm2 is not installed (scripts/test installs it)")
-        let folder = NSTemporaryDirectory() + "coffer-bench-softhsm-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder + "/tokens", withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let configuration = folder + "/softhsm2.conf"
-        try "directories.tokendir = \(folder)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n"
-            .write(toFile: configuration, atomically: true, encoding: .utf8)
-        let environment = ["SOFTHSM2_CONF": configuration]
-        let initialized = try Tool.run(
-            "softhsm2-util", ["--init-token", "--free", "--label", "bench", "--pin", "1234", "--so-pin", "5678"], folder: folder,
-            environment: environment)
-        #expect(initialized.status == 0, "\(initialized.stdout)\(initialized.stderr)")
+        let token = try SoftHSMToken(label: "bench")
+        defer { token.cleanUp() }
 
         let names = ["p256-sign", "aes-gcm-4k", "find"]
         let result = try Self.bench(
-            Self.smoke(module: Self.softHSM, names + ["mldsa65-sign"]) + ["--token-label", "bench"], pin: "1234",
-            folder: folder, environment: environment)
+            Self.smoke(module: SoftHSMToken.module, names + ["mldsa65-sign"]) + ["--token-label", "bench"],
+            pin: SoftHSMToken.pin, folder: token.folder, environment: token.environment)
         let report = Self.parse(result)
         #expect(report["token"] as? String == "bench")
         for name in names { Self.expectMeasured(report, name) }

@@ -25,9 +25,32 @@ public protocol SignatureMechanism: Mechanism {
     func verify(_ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError)
 }
 
+/// A signature that hashes the whole message with one SHA-2 hash and signs the digest, so that a
+/// multi-part sign or verify can hash its parts as they arrive. `sign` and `verify` of a message are
+/// `sign(digest:)` and `verify(_:digest:)` of its `messageHash`, or of the input itself for the
+/// variants that take the caller's hash (`messageHash` nil).
+public protocol HashThenSignMechanism: SignatureMechanism {
+    /// The hash the mechanism applies to the message; nil when the input is already a hash.
+    var messageHash: MessageHash? { get }
+    func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8]
+    func verify(_ signature: [UInt8], digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError)
+}
+
+extension HashThenSignMechanism {
+    public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
+        try sign(digest: messageHash?.hash(data) ?? data, key: key, parameters: parameters)
+    }
+
+    public func verify(_ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) {
+        try verify(signature, digest: messageHash?.hash(data) ?? data, key: key, parameters: parameters)
+    }
+}
+
 /// Message digests.
 public protocol DigestMechanism: Mechanism {
     func digest(_ data: [UInt8]) throws(CryptoError) -> [UInt8]
+    /// The hash this digest is, for digests a multi-part operation can compute part by part.
+    var messageHash: MessageHash? { get }
 }
 
 /// Secret key generation (AES, generic secret).

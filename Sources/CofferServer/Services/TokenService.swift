@@ -396,6 +396,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             if let key = prepared.key, kind == .encrypt || kind == .decrypt {
                 operation.stream = try CipherStream(mechanism, kind == .encrypt ? .encrypt : .decrypt, key: key, parameters: parameters)
             }
+            operation.hash = try messageHash(kind, mechanism).map(IncrementalHash.init)
             try gate.sessions.begin(kind, operation, session: session, connection: caller.peer.connection)
             var response = Coffer_V1_OperationInitResponse()
             response.header = gate.responseHeader()
@@ -440,6 +441,14 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             // The operation has ended by now, whatever the final input turns out to be.
             guard !operation.needsContextLogin || operation.contextLoggedIn else { throw ServiceFailure.contextLoginNeeded }
             let last = try WireDecoding.data(request.data)
+            let signature = Array(request.signature.prefix(WireDecoding.maxParameterBytes))
+            if var hash = operation.hash {
+                hash.update(last)
+                var response = Coffer_V1_OperationFinalResponse()
+                response.data = Data(try performHashed(kind, operation, digest: hash.finalize(), signature: signature))
+                response.header = gate.responseHeader()
+                return response
+            }
             guard operation.buffer.count + last.count <= SessionTable.maxBufferedBytes else {
                 throw ServiceFailure(.dataLenRange, "multi-part input exceeds \(SessionTable.maxBufferedBytes) bytes")
             }
@@ -453,7 +462,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             response.data = Data(
                 try perform(
                     kind, operation.mechanism, operation.parameters, key: operation.key, data: operation.buffer + last,
-                    signature: Array(request.signature.prefix(WireDecoding.maxParameterBytes))))
+                    signature: signature))
             response.header = gate.responseHeader()
             return response
         }
@@ -540,6 +549,37 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             try registry.signature(mechanism).verify(signature, for: data, key: key, parameters: parameters)
             return []
         case .digest: return []
+        }
+    }
+
+    /// The hash a multi-part `kind` with `mechanism` can run part by part: a SHA-2 digest's, or a
+    /// hash-then-sign signature's message hash. Nil for everything else (those buffer their input).
+    private func messageHash(_ kind: OperationKind, _ mechanism: MechanismType) throws -> MessageHash? {
+        let registry = try state.mechanismRegistry
+        switch kind {
+        case .digest: return try registry.digest(mechanism).messageHash
+        case .sign, .verify: return (try registry.signature(mechanism) as? any HashThenSignMechanism)?.messageHash
+        case .encrypt, .decrypt: return nil
+        }
+    }
+
+    /// Final of a hashed operation: the digest itself, or the signature over it (verification returns
+    /// no bytes; a bad signature throws).
+    private func performHashed(_ kind: OperationKind, _ operation: ActiveOperation, digest: [UInt8], signature: [UInt8]) throws -> [UInt8] {
+        let registry = try state.mechanismRegistry
+        if kind == .digest {
+            guard operation.parameters == .none else { throw ServiceFailure(.mechanismParamInvalid, "digests take no parameter") }
+            return digest
+        }
+        guard let key = operation.key, let mechanism = try registry.signature(operation.mechanism) as? any HashThenSignMechanism else {
+            throw ServiceFailure(.keyHandleInvalid, "no key")
+        }
+        switch kind {
+        case .sign: return try mechanism.sign(digest: digest, key: key, parameters: operation.parameters)
+        case .verify:
+            try mechanism.verify(signature, digest: digest, key: key, parameters: operation.parameters)
+            return []
+        case .digest, .encrypt, .decrypt: return []
         }
     }
 

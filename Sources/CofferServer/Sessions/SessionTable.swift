@@ -1,6 +1,7 @@
 // Sessions: random non-zero handles bound to the connection that opened them, each with its
 // read-only/read-write flag and at most one active operation per kind. Bounded per connection and in
-// total (CKR_SESSION_COUNT), and the buffered input of an operation is bounded (CKR_DATA_LEN_RANGE).
+// total (CKR_SESSION_COUNT), and the buffered input of an operation is bounded (CKR_DATA_LEN_RANGE);
+// streamed and hashed operations hold no input, so they take any length.
 // A session's objects live in the state machine's memory; whoever closes a session ends them there.
 
 import CofferCrypto
@@ -83,7 +84,7 @@ public final class SessionTable: Sendable {
     }
 
     /// Adds input to an operation and returns the output it releases (a cipher stream's complete
-    /// blocks; nothing for a buffered operation). An error ends the operation (PKCS#11 v3.0 §5.2: a
+    /// blocks; nothing for a hashed or buffered operation). An error ends the operation (PKCS#11 v3.0 §5.2: a
     /// failed update terminates it).
     func update(_ kind: OperationKind, with data: [UInt8], userID: UserID?, session handle: UInt64, connection: String) throws(ServiceFailure) -> [UInt8] {
         try sessions.withLock { table throws(ServiceFailure) in
@@ -105,6 +106,11 @@ public final class SessionTable: Sendable {
                     table[handle]?.operations[kind] = nil
                     throw ServiceFailure(error)
                 }
+            }
+            if var hash = table[handle]?.operations[kind]?.hash {
+                hash.update(data)
+                table[handle]?.operations[kind]?.hash = hash
+                return []
             }
             guard buffered + data.count <= Self.maxBufferedBytes else {
                 table[handle]?.operations[kind] = nil

@@ -1,6 +1,7 @@
 // C_WrapKey and C_UnwrapKey. Wrapping is the cipher's encryption of the key's bytes (CKA_VALUE of a
 // secret key, PKCS#8 of a private key) under the policy's CKA_EXTRACTABLE and CKA_WRAP_WITH_TRUSTED
-// checks; unwrapping decrypts into a new secret key whose length the template and key type bound.
+// checks; unwrapping decrypts into a new secret key whose length the template and key type bound, or
+// into a private key from PKCS#8 (RSA, EC, Ed25519, X25519), as HSMs exchange keys when migrating.
 
 import CofferCrypto
 import CofferModel
@@ -31,7 +32,8 @@ extension StateMachine {
         }
     }
 
-    /// C_UnwrapKey into a secret key described by `template`, owned by `user`.
+    /// C_UnwrapKey into a secret or private key described by `template`, owned by `user`. A private key
+    /// arrives as PKCS#8 PrivateKeyInfo; its public values (modulus, curve, point) come from the key.
     public func unwrapKey(
         mechanism: MechanismType, parameters: MechanismParameters, unwrappingKey: ObjectHandle, wrappedKey: [UInt8],
         template: AttributeSet, by user: User, in context: SessionContext? = nil
@@ -47,15 +49,16 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
-        guard target.objectClass == .secretKey else {
-            throw .model(.templateInconsistent(.objectClass, "Coffer unwraps secret keys only"))
+        if target.objectClass == .privateKey {
+            // Refused before decrypting, so that no key bytes are opened for a key type Coffer cannot hold.
+            _ = try PrivateKeyImport.unwrappableAlgorithms(target.keyType)
         }
         guard let material = unwrapping.material else {
             throw .model(.unwrappingKeyTypeInconsistent(mechanism, unwrapping.object.keyType ?? .genericSecret))
         }
         let cipher: any CipherMechanism
         do { cipher = try mechanisms.cipher(mechanism) } catch { throw StateError(error) }
-        let plaintext: [UInt8]
+        var plaintext: [UInt8]
         do {
             plaintext = try cipher.decrypt(wrappedKey, key: material, parameters: parameters)
         } catch .encryptedDataInvalid {
@@ -65,6 +68,11 @@ extension StateMachine {
         } catch {
             throw .crypto(error)
         }
+        if target.objectClass == .privateKey {
+            return try await insertUnwrappedPrivateKey(
+                SecretBytes(consuming: &plaintext), target: target, mechanism: mechanism, unwrappingKey: unwrappingKey,
+                by: user, in: context)
+        }
         // v3.0 §5.18.3 C_UnwrapKey: a key whose length does not fit the template or key type is not a valid wrapped key.
         if let expected = target.expectedValueLength, plaintext.count != expected { throw .crypto(.wrappedKeyInvalid) }
         guard TemplateRules.secretKeyLengths(target.keyType).contains(plaintext.count) else { throw .crypto(.wrappedKeyInvalid) }
@@ -73,6 +81,27 @@ extension StateMachine {
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(plaintext))]), keyBlob: nil)
+        try await insert(
+            [record], command: .unwrapKey(mechanism, unwrappingKey: unwrappingKey, template: target.attributes), by: user,
+            in: context)
+        return object.handle
+    }
+
+    /// The private half of C_UnwrapKey: `pkcs8` parsed as the template's key type, stored as a generated
+    /// key is. Bytes that are not a key of that type are CKR_WRAPPED_KEY_INVALID.
+    private func insertUnwrappedPrivateKey(
+        _ pkcs8: SecretBytes, target: UnwrapTarget, mechanism: MechanismType, unwrappingKey: ObjectHandle, by user: User,
+        in context: SessionContext?
+    ) async throws(StateError) -> ObjectHandle {
+        let key = try PrivateKeyImport.unwrapped(pkcs8, keyType: target.keyType)
+        let publicValues = try Self.publicAttributes(of: key.publicKey)
+        var attributes = target.attributes.merging(Self.privateShare(of: publicValues, keyType: target.keyType))
+        if let curve = PrivateKeyImport.ecParams(of: key.algorithm) { attributes[.ecParams] = .bytes(curve) }
+        let object = StoredObject(
+            handle: try newHandle(for: attributes, in: context), objectClass: .privateKey, attributes: attributes, owner: user.id)
+        let record = ObjectRecord(
+            object: object, secretAttributes: AttributeSet(),
+            keyBlob: KeyBlob(half: .privateKey, algorithm: key.algorithm, bytes: key.serialized()))
         try await insert(
             [record], command: .unwrapKey(mechanism, unwrappingKey: unwrappingKey, template: target.attributes), by: user,
             in: context)

@@ -35,7 +35,13 @@ extension KeyCommand {
     /// `coffer key unwrap`.
     struct Unwrap: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Unwrap a wrapped key from a file into a new token key.")
+            abstract: "Unwrap a wrapped key from a file into a new token key.",
+            discussion: """
+                A secret key is its value; a private key is PKCS#8 PrivateKeyInfo (RSA, EC on P-256/384/521, \
+                Ed25519 as ec-edwards, X25519 as ec-montgomery), as other HSMs wrap private keys for \
+                migration. With aes-kwp (RFC 5649), a blob from SoftHSM2's CKM_AES_KEY_WRAP_PAD unwraps \
+                here. The new key is sensitive, not local, and unextractable unless --extractable.
+                """)
 
         @OptionGroup var options: CommonOptions
         @Option(name: .customLong("unwrapping-key"), help: "The unwrapping key: a handle or a label.")
@@ -45,7 +51,10 @@ extension KeyCommand {
         @Option(help: "aes-kwp (default), aes-kw, rsa-pkcs-oaep, ...") var mechanism = "aes-kwp"
         @Option(name: .customLong("class"), help: "The wrapped key's class: secret-key or private-key.")
         var objectClass = "secret-key"
-        @Option(name: .customLong("key-type"), help: "The wrapped key's type (aes, rsa, ec, ...).") var keyType = "aes"
+        @Option(
+            name: .customLong("key-type"),
+            help: "The wrapped key's type: aes, generic-secret, ... for a secret key; rsa, ec, ec-edwards or ec-montgomery for a private key.")
+        var keyType = "aes"
         @Flag(help: "Let the new key be wrapped out again.") var extractable = false
 
         func run() async throws {

@@ -22,20 +22,22 @@ struct CProgram {
     @discardableResult
     static func runChecks(
         _ name: String, on fixture: PKCS11Fixture, _ arguments: [String] = [], libraries: [String] = [],
-        sourceLocation: SourceLocation = #_sourceLocation
+        environment: [String: String] = [:], sourceLocation: SourceLocation = #_sourceLocation
     ) throws -> Tool? {
         let folder = fixture.node.folder
         guard let program = try compile(name, in: folder, libraries: libraries) else { return nil }
         let result = try program.run(
-            configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin] + arguments, folder: folder)
+            configuration: fixture.configuration, [PKCS11Fixture.library, fixture.pin] + arguments, folder: folder,
+            environment: environment)
         #expect(result.status == 0, "\(result.stdout)\(result.stderr)", sourceLocation: sourceLocation)
         #expect(result.stdout.contains(" 0 failed"), "\(result.stdout)", sourceLocation: sourceLocation)
         return result
     }
 
-    /// Runs the program under `env -i` with only COFFER_PKCS11_CONF set.
-    func run(configuration: String, _ arguments: [String], folder: String) throws -> Tool {
-        try Tool.run("/usr/bin/env", ["-i", "COFFER_PKCS11_CONF=\(configuration)", path] + arguments, folder: folder)
+    /// Runs the program under `env -i` with only COFFER_PKCS11_CONF (and `environment`) set.
+    func run(configuration: String, _ arguments: [String], folder: String, environment: [String: String] = [:]) throws -> Tool {
+        let extra = environment.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+        return try Tool.run("/usr/bin/env", ["-i", "COFFER_PKCS11_CONF=\(configuration)"] + extra + [path] + arguments, folder: folder)
     }
 
     /// Starts the program the same way without waiting; output goes to `<folder>/<name>.out`.

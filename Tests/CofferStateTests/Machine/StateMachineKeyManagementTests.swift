@@ -105,6 +105,79 @@ import Testing
         }
     }
 
+    /// A key pair template for `kind`: the generation mechanism, the public template and the private one.
+    static func pairTemplates(_ kind: String, extractable: Bool) -> (MechanismType, AttributeSet, AttributeSet) {
+        let privateTemplate = AttributeSet([
+            (.label, .string(kind)), (.sign, .bool(true)), (.token, .bool(true)), (.extractable, .bool(extractable)),
+        ])
+        switch kind {
+        case "rsa":
+            return (.rsaPKCSKeyPairGen, AttributeSet([(.modulusBits, .ulong(2048)), (.verify, .bool(true)), (.token, .bool(true))]), privateTemplate)
+        case "ed25519":
+            return (.ecEdwardsKeyPairGen, AttributeSet([(.ecParams, .bytes(NamedCurve.ed25519.derOID)), (.verify, .bool(true)), (.token, .bool(true))]), privateTemplate)
+        default:
+            return (.ecKeyPairGen, AttributeSet([(.ecParams, .bytes(NamedCurve.p384.derOID)), (.verify, .bool(true)), (.token, .bool(true))]), privateTemplate)
+        }
+    }
+
+    /// Issue 15 item 5: private keys wrapped as PKCS#8 under AES key wrap with padding come back as
+    /// private keys that sign for the original public key; the curve comes from the PKCS#8.
+    @Test(arguments: [("rsa", KeyType.rsa, MechanismType.sha256RSAPKCS), ("ec", .ec, .ecdsaSHA256), ("ed25519", .ecEdwards, .eddsa)])
+    func wrapAndUnwrapPrivateKeys(_ kind: String, _ keyType: KeyType, _ signing: MechanismType) async throws {
+        let f = try await StateFixture.make(.memory)
+        defer { f.cleanUp() }
+        let alice = try await f.cryptoUser("alice")
+        let kek = try await f.machine.generateKey(mechanism: .aesKeyGen, template: Self.wrappingTemplate(), by: alice)
+        let (generation, publicTemplate, privateTemplate) = Self.pairTemplates(kind, extractable: true)
+        let pair = try await f.machine.generateKeyPair(
+            mechanism: generation, publicTemplate: publicTemplate, privateTemplate: privateTemplate, by: alice)
+        let wrapped = try f.machine.wrapKey(mechanism: .aesKeyWrapKWP, parameters: .none, wrappingKey: kek, key: pair.privateKey, by: alice)
+
+        let template = AttributeSet([
+            (.objectClass, .ulong(ObjectClass.privateKey.rawValue)), (.keyType, .ulong(keyType.rawValue)), (.token, .bool(true)),
+            (.sign, .bool(true)), (.label, .string("migrated")),
+        ])
+        let unwrapped = try await f.machine.unwrapKey(
+            mechanism: .aesKeyWrapKWP, parameters: .none, unwrappingKey: kek, wrappedKey: wrapped, template: template, by: alice)
+        let registry = try StateFixture.crypto.mechanisms()
+        let message = Array("migrated key".utf8)
+        let signature = try registry.signature(signing).sign(
+            message, key: try f.machine.key(unwrapped, for: .sign, mechanism: signing, by: alice), parameters: .none)
+        try registry.signature(signing).verify(
+            signature, for: message, key: try f.machine.key(pair.publicKey, for: .verify, mechanism: signing, by: alice), parameters: .none)
+        let original = try f.machine.object(pair.privateKey, for: alice).object.attributes
+        let attributes = try f.machine.object(unwrapped, for: alice).object.attributes
+        #expect(attributes.bool(.local) == false)
+        #expect(attributes.bool(.sensitive) == true)
+        #expect(attributes.bool(.extractable) == false)
+        #expect(attributes.bool(.neverExtractable) == false)
+        for type in [AttributeType.modulus, .publicExponent, .ecParams] {
+            #expect(attributes.bytes(type) == original.bytes(type), "\(type)")
+        }
+
+        // The template's key type must be the wrapped key's; a tampered blob makes nothing.
+        let revision = f.machine.revision
+        let otherType: KeyType = keyType == .rsa ? .ec : .rsa
+        await #expect(throws: StateError.crypto(.wrappedKeyInvalid)) {
+            try await f.machine.unwrapKey(
+                mechanism: .aesKeyWrapKWP, parameters: .none, unwrappingKey: kek, wrappedKey: wrapped,
+                template: template.merging(AttributeSet([(.keyType, .ulong(otherType.rawValue))])), by: alice)
+        }
+        var tampered = wrapped
+        tampered[tampered.count / 2] ^= 1
+        await #expect(throws: StateError.crypto(.wrappedKeyInvalid)) {
+            try await f.machine.unwrapKey(
+                mechanism: .aesKeyWrapKWP, parameters: .none, unwrappingKey: kek, wrappedKey: tampered, template: template, by: alice)
+        }
+        // ML-DSA keys are generated inside Coffer only.
+        await #expect(throws: StateError.self) {
+            try await f.machine.unwrapKey(
+                mechanism: .aesKeyWrapKWP, parameters: .none, unwrappingKey: kek, wrappedKey: wrapped,
+                template: template.merging(AttributeSet([(.keyType, .ulong(KeyType.mlDSA.rawValue))])), by: alice)
+        }
+        #expect(f.machine.revision == revision)
+    }
+
     @Test(arguments: StateBackend.allCases)
     func wrapWithTrustedNeedsATrustedKey(_ backend: StateBackend) async throws {
         let f = try await StateFixture.make(backend)

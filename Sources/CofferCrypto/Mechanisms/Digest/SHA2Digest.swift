@@ -19,11 +19,15 @@ public struct SHA2Digest: DigestMechanism {
 
     public var info: MechanismInfo { MechanismInfo(minKeySize: 0, maxKeySize: 0, flags: [.digest]) }
 
-    public func digest(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
+    private var hash: MessageHash {
         switch variant {
-        case .sha256: Array(SHA256.hash(data: data))
-        case .sha384: Array(SHA384.hash(data: data))
-        case .sha512: Array(SHA512.hash(data: data))
+        case .sha256: .sha256
+        case .sha384: .sha384
+        case .sha512: .sha512
         }
     }
+
+    public var messageHash: MessageHash? { hash }
+
+    public func digest(_ data: [UInt8]) throws(CryptoError) -> [UInt8] { hash.hash(data) }
 }

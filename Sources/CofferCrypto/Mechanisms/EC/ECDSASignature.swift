@@ -4,7 +4,7 @@
 import Crypto
 
 /// ECDSA on P-256, P-384 and P-521.
-public struct ECDSASignature: SignatureMechanism {
+public struct ECDSASignature: HashThenSignMechanism {
     /// `raw` takes the caller's hash; the others hash the message.
     public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
     public let variant: Variant
@@ -31,30 +31,38 @@ public struct ECDSASignature: SignatureMechanism {
     /// order-length bits, so anything past SHA-512's length only costs copying.
     static let maximumRawInputLength = 1024
 
-    public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
-        guard parameters == .none else { throw .mechanismParamInvalid("\(type) takes no parameter") }
+    public var messageHash: MessageHash? {
+        switch variant {
+        case .raw: nil
+        case .sha256: .sha256
+        case .sha384: .sha384
+        case .sha512: .sha512
+        }
+    }
+
+    public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
+        try check(digest, parameters)
         let privateKey = try key.privateKey(ECPrivateKey.self, for: type)
-        return try privateKey.signature(digest: digest(data))
+        return try privateKey.signature(digest: digest)
     }
 
     public func verify(
-        _ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters
+        _ signature: [UInt8], digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters
     ) throws(CryptoError) {
-        guard parameters == .none else { throw .mechanismParamInvalid("\(type) takes no parameter") }
+        try check(digest, parameters)
         let publicKey = try key.publicKey(ECPublicKey.self, orPublicHalfOf: ECPrivateKey.self, for: type)
-        guard try publicKey.isValidSignature(signature, digest: digest(data)) else { throw .signatureInvalid }
+        guard try publicKey.isValidSignature(signature, digest: digest) else { throw .signatureInvalid }
     }
 
-    private func digest(_ data: [UInt8]) throws(CryptoError) -> [UInt8] {
-        switch variant {
-        case .raw:
-            guard (1...Self.maximumRawInputLength).contains(data.count) else {
+    /// No parameter; CKM_ECDSA's input is a hash of 1 to 1,024 bytes, the others' their hash's length.
+    private func check(_ digest: [UInt8], _ parameters: MechanismParameters) throws(CryptoError) {
+        guard parameters == .none else { throw .mechanismParamInvalid("\(type) takes no parameter") }
+        if let messageHash {
+            guard digest.count == messageHash.byteCount else { throw .dataLenRange("\(type) digest must be \(messageHash.byteCount) bytes") }
+        } else {
+            guard (1...Self.maximumRawInputLength).contains(digest.count) else {
                 throw .dataLenRange("CKM_ECDSA input must be 1 to \(Self.maximumRawInputLength) bytes")
             }
-            return data
-        case .sha256: return Array(SHA256.hash(data: data))
-        case .sha384: return Array(SHA384.hash(data: data))
-        case .sha512: return Array(SHA512.hash(data: data))
         }
     }
 }

@@ -27,6 +27,15 @@ enum RSAHash: Sendable, Equatable {
         }
     }
 
+    /// The same hash as a message hash.
+    init(_ hash: MessageHash) {
+        switch hash {
+        case .sha256: self = .sha256
+        case .sha384: self = .sha384
+        case .sha512: self = .sha512
+        }
+    }
+
     /// The hash a `CK_RSA_PKCS_MGF_TYPE` names.
     init(mgf: MGF) {
         switch mgf {

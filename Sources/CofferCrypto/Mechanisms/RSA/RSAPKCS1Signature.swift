@@ -3,7 +3,7 @@
 import Crypto
 
 /// PKCS#1 v1.5 signatures, raw or hash-and-sign.
-public struct RSAPKCS1Signature: SignatureMechanism {
+public struct RSAPKCS1Signature: HashThenSignMechanism {
     /// `raw` signs the caller's bytes (a DigestInfo, usually) as they are; the others hash the message.
     public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
     public let variant: Variant
@@ -25,39 +25,47 @@ public struct RSAPKCS1Signature: SignatureMechanism {
 
     public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
-    public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
+    public var messageHash: MessageHash? {
+        switch variant {
+        case .raw: nil
+        case .sha256: .sha256
+        case .sha384: .sha384
+        case .sha512: .sha512
+        }
+    }
+
+    public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         try checkNoParameters(parameters)
         let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
         try sizes.check(privateKey.keySizeInBits)
-        let (input, padding) = try encodingInput(data, modulusBits: privateKey.keySizeInBits)
-        return try privateKey.backendKey.sign(input, padding: padding)
+        return try privateKey.backendKey.sign(digest, padding: try padding(for: digest, modulusBits: privateKey.keySizeInBits))
     }
 
     public func verify(
-        _ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters
+        _ signature: [UInt8], digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters
     ) throws(CryptoError) {
         try checkNoParameters(parameters)
         let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
         try sizes.check(publicKey.keySizeInBits)
         try RSAKeySize.checkSignatureLength(signature, modulusBits: publicKey.keySizeInBits)
-        let (input, padding) = try encodingInput(data, modulusBits: publicKey.keySizeInBits)
-        guard try publicKey.backendKey.verify(signature, for: input, padding: padding) else { throw .signatureInvalid }
+        let padding = try padding(for: digest, modulusBits: publicKey.keySizeInBits)
+        guard try publicKey.backendKey.verify(signature, for: digest, padding: padding) else { throw .signatureInvalid }
     }
 
     private func checkNoParameters(_ parameters: MechanismParameters) throws(CryptoError) {
         guard parameters == .none else { throw .mechanismParamInvalid("\(type) takes no parameter") }
     }
 
-    private func encodingInput(_ data: [UInt8], modulusBits: Int) throws(CryptoError) -> ([UInt8], RSASignaturePadding) {
-        switch variant {
-        case .raw:
+    /// The padding for `digest`, checked: CKM_RSA_PKCS takes the caller's bytes (a DigestInfo, usually), the
+    /// others their hash.
+    private func padding(for digest: [UInt8], modulusBits: Int) throws(CryptoError) -> RSASignaturePadding {
+        guard let messageHash else {
             // PKCS#11 3.0 section 2.1.6: input at most k-11 bytes, so that type-1 padding has 8 bytes of 0xFF.
             let limit = (modulusBits + 7) / 8 - 11
-            guard data.count <= limit else { throw .dataLenRange("CKM_RSA_PKCS input is at most \(limit) bytes") }
-            return (data, .pkcs1(hash: nil))
-        case .sha256: return (Array(SHA256.hash(data: data)), .pkcs1(hash: .sha256))
-        case .sha384: return (Array(SHA384.hash(data: data)), .pkcs1(hash: .sha384))
-        case .sha512: return (Array(SHA512.hash(data: data)), .pkcs1(hash: .sha512))
+            guard digest.count <= limit else { throw .dataLenRange("CKM_RSA_PKCS input is at most \(limit) bytes") }
+            return .pkcs1(hash: nil)
         }
+        guard digest.count == messageHash.byteCount else { throw .dataLenRange("\(type) digest must be \(messageHash.byteCount) bytes") }
+        return .pkcs1(hash: RSAHash(messageHash))
     }
 }

@@ -3,7 +3,7 @@
 import Crypto
 
 /// RSASSA-PSS signatures with the hash, MGF1 hash and salt length from `CK_RSA_PKCS_PSS_PARAMS`.
-public struct RSAPSSSignature: SignatureMechanism {
+public struct RSAPSSSignature: HashThenSignMechanism {
     /// `raw` takes an already-computed hash; the others hash the message.
     public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
     public let variant: Variant
@@ -25,26 +25,7 @@ public struct RSAPSSSignature: SignatureMechanism {
 
     public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
-    public func sign(_ data: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
-        let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
-        try sizes.check(privateKey.keySizeInBits)
-        let padding = try checkedPadding(parameters, modulusBits: privateKey.keySizeInBits)
-        return try privateKey.backendKey.sign(hashed(data, padding), padding: padding)
-    }
-
-    public func verify(
-        _ signature: [UInt8], for data: [UInt8], key: KeyMaterial, parameters: MechanismParameters
-    ) throws(CryptoError) {
-        let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
-        try sizes.check(publicKey.keySizeInBits)
-        let padding = try checkedPadding(parameters, modulusBits: publicKey.keySizeInBits)
-        try RSAKeySize.checkSignatureLength(signature, modulusBits: publicKey.keySizeInBits)
-        guard try publicKey.backendKey.verify(signature, for: hashed(data, padding), padding: padding) else {
-            throw .signatureInvalid
-        }
-    }
-
-    private var fixedHash: RSAHash? {
+    public var messageHash: MessageHash? {
         switch variant {
         case .raw: nil
         case .sha256: .sha256
@@ -52,6 +33,27 @@ public struct RSAPSSSignature: SignatureMechanism {
         case .sha512: .sha512
         }
     }
+
+    public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
+        let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
+        try sizes.check(privateKey.keySizeInBits)
+        let padding = try checkedPadding(parameters, modulusBits: privateKey.keySizeInBits)
+        try checkDigest(digest, padding)
+        return try privateKey.backendKey.sign(digest, padding: padding)
+    }
+
+    public func verify(
+        _ signature: [UInt8], digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters
+    ) throws(CryptoError) {
+        let publicKey = try key.publicKey(RSAPublicKey.self, orPublicHalfOf: RSAPrivateKey.self, for: type)
+        try sizes.check(publicKey.keySizeInBits)
+        let padding = try checkedPadding(parameters, modulusBits: publicKey.keySizeInBits)
+        try RSAKeySize.checkSignatureLength(signature, modulusBits: publicKey.keySizeInBits)
+        try checkDigest(digest, padding)
+        guard try publicKey.backendKey.verify(signature, for: digest, padding: padding) else { throw .signatureInvalid }
+    }
+
+    private var fixedHash: RSAHash? { messageHash.map(RSAHash.init) }
 
     private func checkedPadding(_ parameters: MechanismParameters, modulusBits: Int) throws(CryptoError) -> RSASignaturePadding {
         guard case .pss(let hashType, let mgf, let saltLength) = parameters, let hash = RSAHash(mechanism: hashType) else {
@@ -67,17 +69,9 @@ public struct RSAPSSSignature: SignatureMechanism {
         return .pss(hash: hash, mgf: RSAHash(mgf: mgf), saltLength: saltLength)
     }
 
-    private func hashed(_ data: [UInt8], _ padding: RSASignaturePadding) throws(CryptoError) -> [UInt8] {
-        guard case .pss(let hash, _, _) = padding else { return data }
-        switch variant {
-        case .raw:
-            guard data.count == hash.byteCount else {
-                throw .dataLenRange("CKM_RSA_PKCS_PSS input must be the \(hash.byteCount)-byte hash")
-            }
-            return data
-        case .sha256: return Array(SHA256.hash(data: data))
-        case .sha384: return Array(SHA384.hash(data: data))
-        case .sha512: return Array(SHA512.hash(data: data))
-        }
+    /// The input is the hash the parameters name (for the hashing variants, their own hash of the message).
+    private func checkDigest(_ digest: [UInt8], _ padding: RSASignaturePadding) throws(CryptoError) {
+        guard case .pss(let hash, _, _) = padding, digest.count != hash.byteCount else { return }
+        throw .dataLenRange("\(type) input must be the \(hash.byteCount)-byte hash")
     }
 }
