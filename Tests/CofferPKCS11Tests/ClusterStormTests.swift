@@ -142,6 +142,8 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
         var profile = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
         profile["endpoints"] = endpoints
         profile["deadline_seconds"] = 60
+        // The storms kill the library's node: it must be the first listed.
+        profile["endpoint_order"] = "listed"
         let path = cluster.folder + "/pkcs11-\(name).conf"
         try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: path))
         return path

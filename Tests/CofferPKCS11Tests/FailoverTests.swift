@@ -17,6 +17,7 @@ import Testing
         let live = try #require((profile["endpoints"] as? [String])?.first)
         var twoEndpoints = profile
         twoEndpoints["endpoints"] = ["127.0.0.1:\(try DevNode.freePort())", live]
+        twoEndpoints["endpoint_order"] = "listed"
         let path = URL(fileURLWithPath: fixture.configuration).deletingLastPathComponent().appendingPathComponent("two.conf").path
         try JSONSerialization.data(withJSONObject: twoEndpoints).write(to: URL(fileURLWithPath: path))
         let result = try program.run(configuration: path, [PKCS11Fixture.library, fixture.pin, "basic"], folder: folder)

@@ -30,6 +30,8 @@ public struct ClientConfiguration: Sendable {
     /// search returns, for applications that stop at a key type they do not know (libp11's engine
     /// stops listing keys at the first one, and then finds none: see README, "From OpenSSL").
     public var searchKeyTypes: Set<UInt64>?
+    /// Which endpoint the client starts on.
+    public var endpointOrder = EndpointOrder.spread
     /// The bounds of `fastPathConnections` (the node refuses more tickets per request).
     public static let fastPathConnectionRange = 1...8
 
@@ -92,6 +94,12 @@ public struct ClientConfiguration: Sendable {
             }
             configuration.fastPathConnections = count
         }
+        if let order = profile.endpointOrder {
+            guard let parsed = EndpointOrder(rawValue: order) else {
+                throw .badJSON(path: path, reason: "\"endpoint_order\" must be \"spread\" or \"listed\"")
+            }
+            configuration.endpointOrder = parsed
+        }
         if let names = profile.searchKeyTypes {
             var types = Set<UInt64>()
             for name in names {
@@ -138,4 +146,13 @@ public struct ClientConfiguration: Sendable {
         let keys = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }
         return keys.isEmpty ? "the top level" : "\"" + keys.joined(separator: ".") + "\""
     }
+}
+
+/// Which endpoint a client starts on. Either way it stays there until the node fails (a login and
+/// sessions live on one node), then moves on to the next one listed.
+public enum EndpointOrder: String, Sendable, Equatable {
+    /// One picked at random per client: the applications of a cluster share its nodes.
+    case spread
+    /// The first one listed (a preferred node, or a test that must know which node a client uses).
+    case listed
 }

@@ -22,6 +22,9 @@ public struct Profile: Codable, Sendable, Equatable {
     /// The key types the PKCS#11 library's searches show (optional; default all): names as in
     /// `AttributeNames.keyTypes` ("rsa", "ec", ...). For applications that cannot cope with other types.
     public var searchKeyTypes: [String]?
+    /// Which endpoint a client starts on: "spread" (optional; the default: one picked at random, so
+    /// that the clients of a cluster share its nodes) or "listed" (the first one listed).
+    public var endpointOrder: String?
 
     public init(
         cluster: String?, endpoints: [String], ca: String, certificate: String, key: String,
@@ -41,5 +44,6 @@ public struct Profile: Codable, Sendable, Equatable {
         case fastPath = "fast_path"
         case fastPathConnections = "fast_path_connections"
         case searchKeyTypes = "search_key_types"
+        case endpointOrder = "endpoint_order"
     }
 }

@@ -20,8 +20,10 @@ import Synchronization
 /// CA issues client certificates too, so without the name check any holder of a client
 /// certificate could pose as a node.
 ///
-/// **Endpoint selection.** First healthy, sticky: calls go to one endpoint until it fails with
-/// `unavailable`, then to the next. Idempotent calls outside a session (see `RetryPolicy`) are
+/// **Endpoint selection.** Sticky: calls go to one endpoint (picked at random, or the first listed:
+/// `EndpointOrder`) until it fails with `unavailable`, then to the next. Clients spread over the
+/// nodes, not a client's sessions: PKCS#11 session objects belong to the application and are seen by
+/// all of its sessions, and they live on one node. Idempotent calls outside a session (see `RetryPolicy`) are
 /// retried on the next endpoints at once; other calls fail with CKR_DEVICE_REMOVED and the next call
 /// goes to the next endpoint. A login of `LOGIN_SCOPE_CONNECTION` and all sessions belong to the node
 /// they were made on; after a failover the caller logs in and opens sessions again.
@@ -67,7 +69,9 @@ public final class CofferClient: Sendable {
             EndpointConnection(
                 endpoint: $0, security: security, fastTLS: fastTLS, fastConnections: configuration.fastPathConnections)
         }
-        self.selection = EndpointSelection(count: configuration.endpoints.count)
+        let count = configuration.endpoints.count
+        self.selection = EndpointSelection(
+            count: count, start: configuration.endpointOrder == .spread ? Int.random(in: 0..<count) : 0)
     }
 
     /// The fast path's TLS context: the same certificate, key, trust root and name check as the gRPC

@@ -1,6 +1,7 @@
-// Which endpoint a call goes to: the first healthy one, sticky. Not round-robin, because logins of
-// LOGIN_SCOPE_CONNECTION and sessions live on one node's connection; moving calls between nodes
-// would strand them. A node that fails is skipped until the others have failed too.
+// Which endpoint a call goes to: the one the client started on (`EndpointOrder`), sticky. Not
+// round-robin, because logins of LOGIN_SCOPE_CONNECTION, sessions and session objects live on one
+// node; moving calls between nodes would strand them. A node that fails is skipped until the others
+// have failed too.
 
 import Synchronization
 
@@ -10,9 +11,11 @@ final class EndpointSelection: Sendable {
     private let current = Atomic<Int>(0)
     private let moves = Atomic<Int>(0)
 
-    init(count: Int) {
+    /// Starts on endpoint `start` (taken modulo `count`).
+    init(count: Int, start: Int = 0) {
         precondition(count > 0, "no endpoints")
         self.count = count
+        current.store(((start % count) + count) % count, ordering: .relaxed)
     }
 
     /// The endpoint calls go to now.

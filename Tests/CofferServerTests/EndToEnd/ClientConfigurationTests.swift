@@ -87,6 +87,18 @@ import Testing
         }
     }
 
+    @Test func theEndpointOrderIsReadAndChecked() throws {
+        let bundle = try Bundle()
+        defer { bundle.remove() }
+        let base = #""endpoints": ["localhost:1", "localhost:2"], "ca": "certs/ca.pem", "certificate": "client.pem", "key": "client-key.pem""#
+        try bundle.writeProfile("{\(base)}")
+        #expect(try ClientConfiguration.load(profileAt: bundle.profilePath).endpointOrder == .spread)
+        try bundle.writeProfile(#"{\#(base), "endpoint_order": "listed"}"#)
+        #expect(try ClientConfiguration.load(profileAt: bundle.profilePath).endpointOrder == .listed)
+        try bundle.writeProfile(#"{\#(base), "endpoint_order": "round-robin"}"#)
+        #expect(loadError(bundle) == .badJSON(path: bundle.profilePath, reason: "\"endpoint_order\" must be \"spread\" or \"listed\""))
+    }
+
     @Test func aMissingProfileIsNamed() throws {
         let bundle = try Bundle()
         defer { bundle.remove() }

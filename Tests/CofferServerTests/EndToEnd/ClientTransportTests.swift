@@ -7,13 +7,34 @@ import Foundation
 import Testing
 
 @Suite struct ClientTransportTests {
-    func configuration(_ pki: TestPKI, ports: [Int], host: String = "127.0.0.1", clientCA: TestPKI? = nil) throws
-        -> ClientConfiguration
-    {
+    /// A configuration for `ports`, the first listed first unless `order` says otherwise.
+    func configuration(
+        _ pki: TestPKI, ports: [Int], host: String = "127.0.0.1", clientCA: TestPKI? = nil, order: EndpointOrder = .listed
+    ) throws -> ClientConfiguration {
         let client = try (clientCA ?? pki).issue(commonName: "workstation", server: false)
-        return ClientConfiguration(
+        var configuration = ClientConfiguration(
             endpoints: ports.map { Endpoint(host: host, port: $0) }, caCertificatePEM: try pki.caPEM,
             clientCertificatePEM: client.certificatePEM, clientKeyPEM: client.keyPEM, deadline: .seconds(60))
+        configuration.endpointOrder = order
+        return configuration
+    }
+
+    /// Clients of one profile start on different nodes ("spread", the default), each staying on its
+    /// own; "listed" starts every client on the first endpoint. No connection is needed to choose.
+    @Test func clientsSpreadOverTheEndpoints() throws {
+        let pki = try TestPKI()
+        let ports = [7001, 7002, 7003]
+        #expect(ClientConfiguration(endpoints: [], caCertificatePEM: "", clientCertificatePEM: "", clientKeyPEM: "").endpointOrder == .spread)
+        var started: [Int: Int] = [:]
+        for _ in 0..<60 {
+            let client = try CofferClient(configuration: configuration(pki, ports: ports, order: .spread))
+            started[client.currentEndpoint.port, default: 0] += 1
+        }
+        // Each of 60 clients picks one of three at random: all three are used but with odds of about 1 in 10^10.
+        #expect(Set(started.keys) == Set(ports), "\(started)")
+        for _ in 0..<5 {
+            #expect(try CofferClient(configuration: configuration(pki, ports: ports)).currentEndpoint.port == 7001)
+        }
     }
 
     /// A loopback port with nothing listening (bound, then closed).
