@@ -1,10 +1,11 @@
 // The PKCS#11 library on a real three-node cluster (a real 3-member etcd, three cofferd): a storm of
-// threads (C/storm.c: signing, searching, generating token key pairs) runs while the cluster is hurt
-// with -9: the node the library uses is killed, brought back and unsealed, then the next one; or the
-// etcd leader is killed and later restarted. The figures (calls, errors, pauses in signing) are
-// printed. No signature, no search and no key generation may fail (a generation whose node died
-// under it is made again elsewhere under its request id); every key pair whose generation returned
-// CKR_OK must afterwards be found exactly once, with its handle, and sign, on each of the three nodes. The tests
+// threads (C/storm.c: signing, searching, generating token key pairs, and generating, renaming and
+// destroying key pairs) runs while the cluster is hurt with -9: the node the library uses is killed,
+// brought back and unsealed, then the next one; or the etcd leader is killed and later restarted.
+// The figures (calls, errors, pauses in signing) are printed. No signature, search, key generation,
+// rename or destroy may fail (a call whose node died under it is made again elsewhere under its
+// request id); every key pair whose generation returned CKR_OK must afterwards be found exactly once,
+// with its handle, and sign, and no destroyed key be found, on each of the three nodes. The tests
 // share one cluster and run one at a time.
 import CofferTestSupport
 import Foundation
@@ -116,7 +117,7 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
             let checked = try program.run(configuration: one, [PKCS11Fixture.library, pin, "check", folder], folder: folder)
             #expect(checked.status == 0, "node \(node.index): \(checked.stdout)\(checked.stderr)")
             #expect(checked.stdout.contains(" 0 failed"), "node \(node.index): \(checked.stdout)")
-            print("node \(node.index): " + checked.stdout.split(separator: "\n").filter { $0.hasPrefix("keys checked") }.joined())
+            print("node \(node.index): " + checked.stdout.split(separator: "\n").filter { $0.contains("keys checked") }.joined(separator: ", "))
         }
         return output()
     }

@@ -61,12 +61,13 @@ extension CofferClient {
         return response.handle
     }
 
-    /// Destroys an object.
-    public func destroyObject(_ handle: UInt64, session: UInt64 = 0) async throws(CofferClientError) {
+    /// Destroys an object. Repeating the call with the same `request` after its node died destroys
+    /// nothing twice: the node answers a repeat of a destroy that landed as that destroy (see `RequestID`).
+    public func destroyObject(_ handle: UInt64, session: UInt64 = 0, request id: RequestID = RequestID()) async throws(CofferClientError) {
         var request = Coffer_V1_DestroyObjectRequest()
         request.handle = handle
         let _: Coffer_V1_DestroyObjectResponse = try await call(
-            Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session, requestID: id)
     }
 
     /// Handles of the objects the caller may see that match every attribute of `template`, ascending:
@@ -179,26 +180,27 @@ extension CofferClient {
         return response.attributes
     }
 
-    /// Changes attributes of an object.
+    /// Changes attributes of an object. A repeat with the same `request` is answered as the first
+    /// attempt if that one landed (see `RequestID`).
     public func setAttributes(
-        _ handle: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0
+        _ handle: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) {
         var request = Coffer_V1_SetAttributesRequest()
         request.handle = handle
         request.template = template
         let _: Coffer_V1_SetAttributesResponse = try await call(
-            Coffer_V1_TokenService.Method.SetAttributes.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.SetAttributes.descriptor, request, session: session, requestID: id)
     }
 
     /// Shares an object with another user (`shared` false withdraws the share).
     public func shareObject(
-        _ handle: UInt64, with user: String, shared: Bool = true, session: UInt64 = 0
+        _ handle: UInt64, with user: String, shared: Bool = true, session: UInt64 = 0, request id: RequestID = RequestID()
     ) async throws(CofferClientError) {
         var request = Coffer_V1_ShareObjectRequest()
         request.handle = handle
         request.userName = user
         request.shared = shared
         let _: Coffer_V1_ShareObjectResponse = try await call(
-            Coffer_V1_TokenService.Method.ShareObject.descriptor, request, session: session)
+            Coffer_V1_TokenService.Method.ShareObject.descriptor, request, session: session, requestID: id)
     }
 }

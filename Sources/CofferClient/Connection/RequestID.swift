@@ -1,7 +1,8 @@
-// The id that makes a call which creates token objects safe to send again. A caller makes one per
-// call and sends every attempt of that call with it; the node derives the new objects' handles from
-// it, so a repeat whose first attempt landed (its node died before answering) answers with the
-// objects that attempt made and makes none (see RequestScope in CofferState).
+// The id that makes a call which creates, changes or destroys token objects safe to send again. A
+// caller makes one per call and sends every attempt of that call with it; the node derives the new
+// objects' handles from it, or writes a receipt named after it with the change, so a repeat whose
+// first attempt landed (its node died before answering) answers as that attempt did and changes
+// nothing (see RequestScope and StateMachine+Receipts in CofferState).
 
 import Foundation
 

@@ -1,8 +1,8 @@
 // Which calls may be sent again to another node after a transport failure: those that change
-// nothing, and those that create token objects when they carry a request id (a repeat answers with
-// the first attempt's objects), so a retry cannot do a thing twice. Destroy, set-attributes, login
-// (it counts failed attempts), unseal (it counts shares) and the rest are never retried. This is the
-// one list.
+// nothing, and those that change token objects when they carry a request id (a repeat answers with
+// the first attempt's objects, or finds the first attempt's receipt), so a retry cannot do a thing
+// twice. Login (it counts failed attempts), unseal (it counts shares), user management and the rest
+// are never retried. This is the one list.
 // OpenSession is retried too: a session left behind on a node that failed mid-call is freed when
 // that node sees the connection close, and nothing else changes.
 
@@ -28,7 +28,8 @@ enum RetryPolicy {
     ]
 
     /// The RPCs that create token objects and, sent with a request id, answer a repeat with the
-    /// objects the first attempt made (`RequestID`).
+    /// objects the first attempt made; and those that change or destroy one and, sent with a request
+    /// id, answer a repeat of an attempt that landed as that attempt (a receipt, `RequestID`).
     static let repeatable: Set<MethodDescriptor> = [
         Coffer_V1_TokenService.Method.GenerateKey.descriptor,
         Coffer_V1_TokenService.Method.GenerateKeys.descriptor,
@@ -37,6 +38,9 @@ enum RetryPolicy {
         Coffer_V1_TokenService.Method.CopyObject.descriptor,
         Coffer_V1_TokenService.Method.UnwrapKey.descriptor,
         Coffer_V1_TokenService.Method.DeriveKey.descriptor,
+        Coffer_V1_TokenService.Method.DestroyObject.descriptor,
+        Coffer_V1_TokenService.Method.SetAttributes.descriptor,
+        Coffer_V1_TokenService.Method.ShareObject.descriptor,
     ]
 
     /// Whether `method` may be retried on another endpoint. Calls inside a session never are:

@@ -49,8 +49,9 @@ public func cDestroyObject(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HAN
         // Before and after the call: a search in flight meanwhile then stores nothing (AttributeCache).
         Library.shared.invalidateAttributes(UInt64(object))
         defer { Library.shared.invalidateAttributes(UInt64(object)) }
-        try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-            try await client.destroyObject(UInt64(object), session: remote)
+        let request = RequestID()
+        try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+            try await client.destroyObject(UInt64(object), session: remote, request: request)
         }
         Library.shared.forgetCheckedUses()
     }
@@ -107,8 +108,9 @@ public func cSetAttributeValue(
         let attributes = try Template.attributes(template, count)
         Library.shared.invalidateAttributes(UInt64(object))
         defer { Library.shared.invalidateAttributes(UInt64(object)) }
-        try Library.shared.callOnSession(session, .once) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-            try await client.setAttributes(UInt64(object), template: attributes, session: remote)
+        let request = RequestID()
+        try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+            try await client.setAttributes(UInt64(object), template: attributes, session: remote, request: request)
         }
         Library.shared.forgetCheckedUses()
     }

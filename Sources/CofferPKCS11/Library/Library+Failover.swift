@@ -1,10 +1,10 @@
 // Failover inside the library. A node session and the node's login exist on one node; when the client
 // has failed over from it (a call found it unreachable), the next call on a PKCS#11 session uses the
 // login made on the client's current node right after C_Login (`logInOnStandbys`), or logs in there
-// again with the credential kept since C_Login, opens a new node session for it, and goes on there. A call that found the node gone is made again on the next node when it
-// changes nothing (`Replay.safe`) or makes objects under a request id (`Replay.repeatable`); one that
-// changes or destroys something is not, because it may have taken effect before the node died, and
-// the application gets CKR_DEVICE_REMOVED.
+// again with the credential kept since C_Login, opens a new node session for it, and goes on there.
+// A call that found the node gone is made again on the next node when it changes nothing
+// (`Replay.safe`) or makes, changes or destroys objects under a request id (`Replay.repeatable`); one
+// that feeds a node-held operation is not, and the application gets CKR_DEVICE_REMOVED.
 import CPKCS11
 import CofferClient
 import Synchronization
@@ -15,12 +15,11 @@ extension Library {
         /// It changes nothing (sign, verify, encrypt, decrypt, digest, search, attribute reads,
         /// random, wrap, an operation's start): made again on the next node.
         case safe
-        /// It makes token objects (generate, create, copy, unwrap, derive) and carries a request id
-        /// kept across its attempts: made again on the next node, which answers with the objects the
-        /// first attempt made if it landed (`RequestID`).
+        /// It makes, changes or destroys token objects (generate, create, copy, unwrap, derive,
+        /// destroy, set attributes) and carries a request id kept across its attempts: made again on
+        /// the next node, which answers as the first attempt did if that one landed (`RequestID`).
         case repeatable
-        /// It may have changed the token (destroy, set attributes), counts towards a lockout or feeds
-        /// a node-held operation: never made twice.
+        /// It counts towards a lockout or feeds a node-held operation: never made twice.
         case once
     }
 

@@ -17,8 +17,9 @@ public final class RequestScope: Sendable {
     /// randomness and a hostile caller cannot make the node hash a large buffer.
     public static let idLengths = 16...64
 
-    /// Domain separation for derived handles.
+    /// Domain separation for derived handles and receipt names.
     static let handleLabel = Array("coffer/request-handle/v1".utf8) + [0]
+    static let receiptLabel = Array("coffer/request-receipt/v1".utf8) + [0]
 
     let id: [UInt8]
     let user: UserID
@@ -31,6 +32,16 @@ public final class RequestScope: Sendable {
         guard Self.idLengths.contains(id.count) else { throw .requestIDInvalid }
         self.id = id
         self.user = user
+    }
+
+    /// The name of this request's receipt: SHA-256(label || user || id) in lower-case hex. It names
+    /// the request without showing its id.
+    var receiptName: [UInt8] {
+        var input = Self.receiptLabel
+        withUnsafeBytes(of: user.rawValue.bigEndian) { input += $0 }
+        input += [UInt8(id.count)] + id
+        let digits = Array("0123456789abcdef".utf8)
+        return SHA256.hash(data: input).flatMap { [digits[Int($0 >> 4)], digits[Int($0 & 0xF)]] }
     }
 
     /// The handle of the next token object this request makes: the first 63 bits of

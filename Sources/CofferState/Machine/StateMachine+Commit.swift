@@ -3,7 +3,8 @@
 // a lost race is planned again from the index that caught up with the winner, and the call returns
 // once the index reflects the write. The transaction goes through the `TransactionBatcher`, which
 // sends concurrent independent commits as one. No other code seals a record or calls
-// `store.transact`, but for the freshness heartbeat, which is not state (StateMachine+Freshness.swift).
+// `store.transact`, but for the freshness heartbeat and the pruning of expired receipts, which are not
+// state (StateMachine+Freshness.swift, StateMachine+Receipts.swift).
 
 import CofferCrypto
 import CofferModel

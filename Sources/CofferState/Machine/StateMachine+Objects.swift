@@ -276,12 +276,12 @@ extension StateMachine {
             state.withLock { $0.sessionObjects.remove(handle) }
             return
         }
-        try await commit(.destroyObject(handle), by: user.id) { () throws(StateError) in
+        try await commitOnce(.destroyObject(handle), by: user.id) { () throws(StateError) in
             let entry = try object(handle, for: user, in: context)
             try Self.checkDestroy(entry, by: user)
             if let context, !context.readWrite { throw .sessionReadOnly }
             let key = RecordKey.object(handle)
-            return (WritePlan(preconditions: [.unchanged(key, modRevision: entry.modRevision)], writes: [.delete(key: key)]), ())
+            return WritePlan(preconditions: [.unchanged(key, modRevision: entry.modRevision)], writes: [.delete(key: key)])
         }
     }
 
@@ -351,15 +351,14 @@ extension StateMachine {
             }
             return
         }
-        try await commit(command, by: user.id) { () throws(StateError) in
+        try await commitOnce(command, by: user.id) { () throws(StateError) in
             let entry = try object(handle, for: user, in: context)
             let object = try change(entry)
             if let context, !context.readWrite { throw .sessionReadOnly }
             let record = ObjectRecord(object: object, secretAttributes: entry.secretAttributes, keyBlob: entry.keyBlob)
             let key = RecordKey.object(handle)
-            let plan = WritePlan(
+            return WritePlan(
                 preconditions: [.unchanged(key, modRevision: entry.modRevision)], writes: [.put(key: key, value: record.encoded())])
-            return (plan, ())
         }
     }
 

@@ -45,6 +45,8 @@ public final class StateMachine: Sendable {
         var configurationTask: Task<Void, Never>?
         /// When the node last proved its index current (StateMachine+Freshness.swift).
         var provenCurrentAt: ContinuousClock.Instant?
+        /// When this node last started pruning expired receipts (StateMachine+Receipts.swift).
+        var receiptsPrunedAt: ContinuousClock.Instant?
         var watchFailures = 0
         var lastWatchFailure: String?
     }

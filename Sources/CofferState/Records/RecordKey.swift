@@ -15,6 +15,7 @@ public enum RecordKey {
     static let objectPrefix: [UInt8] = dataPrefix + Array("o/".utf8)
     static let systemPrefix: [UInt8] = dataPrefix + Array("s/".utf8)
     static let heartbeatPrefix: [UInt8] = dataPrefix + Array("h/".utf8)
+    static let receiptPrefix: [UInt8] = dataPrefix + Array("r/".utf8)
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
@@ -31,6 +32,11 @@ public enum RecordKey {
     /// A node's heartbeat (StateMachine+Freshness.swift): its value is the node's name, in the clear,
     /// and the index ignores it.
     public static func heartbeat(_ node: String) -> [UInt8] { heartbeatPrefix + Array(node.utf8) }
+
+    /// The receipt of a change made under a request id (StateMachine+Receipts.swift): its value is the
+    /// time it was written, in the clear; its key a digest of the request's user and id. The index
+    /// ignores it.
+    static func receipt(_ scope: RequestScope) -> [UInt8] { receiptPrefix + scope.receiptName }
 
     /// What a data key names.
     enum Kind: Equatable {

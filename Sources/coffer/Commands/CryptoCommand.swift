@@ -132,7 +132,10 @@ extension CryptoCommand {
             abstract: "Encrypt a file with a secret or public key.",
             discussion: """
                 Output file format: for aes-gcm, a random 12-byte IV, then the ciphertext, then the 16-byte \
-                tag; for aes-cbc, aes-cbc-pad and aes-ctr, a random 16-byte IV (counter block) then the \
+                tag; a file over 4 MiB is sealed in 1 MiB segments instead, each with its own IV and tag \
+                (a "coffer-gcm-seg1" header, then IV, ciphertext and tag per segment; each segment's index \
+                and a last-segment flag are authenticated), so that neither the node nor the CLI holds the \
+                file. For aes-cbc, aes-cbc-pad and aes-ctr, a random 16-byte IV (counter block) then the \
                 ciphertext; for RSA mechanisms, the ciphertext alone. `coffer crypto decrypt` reads the same \
                 layout. Written to --out, else stdout (base64 in "data" with --json).
                 """)
@@ -160,13 +163,16 @@ extension CryptoCommand {
             try CryptoCommand.deliver(output, to: out, field: "data", options: options)
         }
 
-        /// A file over 4 MiB: a multi-part encryption, written to --out as it comes.
+        /// A file over 4 MiB: a multi-part encryption (segments for aes-gcm), written to --out as it comes.
         private func streamed() async throws {
             guard let out else { throw CLIError("--out is needed for files over 4 MiB") }
             let sink = try StreamedOutput(path: out)
             try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
                     client, key: key, mechanism: mechanism, operation: .encrypt)
+                if name == "aes-gcm" {
+                    return try await SegmentedGCM.encrypt(client, key: handle, input: input, output: sink)
+                }
                 let iv = OperationMechanism.randomIV(OperationMechanism.ivLength(name))
                 try sink.write(iv)
                 let last = try await StreamedOperation.run(
@@ -210,14 +216,18 @@ extension CryptoCommand {
             try CryptoCommand.deliver(plaintext, to: out, field: "data", options: options)
         }
 
-        /// A file over 4 MiB: a multi-part decryption, written to --out as it comes (and put in
-        /// place only once the whole file decrypted: a GCM tag is checked at the end).
+        /// A file over 4 MiB: a multi-part decryption (segment by segment for a segmented aes-gcm file),
+        /// written to --out as it comes and put in place only once the whole file decrypted.
         private func streamed() async throws {
             guard let out else { throw CLIError("--out is needed for files over 4 MiB") }
             let sink = try StreamedOutput(path: out)
             try await Connection.with(options) { client in
                 let (handle, name) = try await CryptoCommand.resolve(
                     client, key: key, mechanism: mechanism, operation: .decrypt)
+                if name == "aes-gcm", SegmentedGCM.isSegmented(input) {
+                    return try await SegmentedGCM.decrypt(client, key: handle, input: input, output: sink)
+                }
+                // A one-piece GCM file over 4 MiB (as earlier versions wrote them) is buffered on the node.
                 let ivLength = OperationMechanism.ivLength(name)
                 let iv = try StreamedOperation.prefix(ivLength, of: input)
                 let last = try await StreamedOperation.run(

@@ -1,9 +1,9 @@
 // Files larger than one call's data (4 MiB) go through a multi-part operation on a session of their
 // own, read and written in 1 MiB chunks, so the CLI's memory stays flat whatever the file's size. The
 // node streams AES-CBC, CBC-PAD and CTR (each update returns what it completes) and hashes each chunk
-// of a hash-then-sign signature (RSA, ECDSA) as it comes; other mechanisms (GCM, EdDSA, ML-DSA) are
-// buffered on the node up to its multi-part limit (16 MiB), past which the node answers
-// CKR_DATA_LEN_RANGE. Output goes to a temporary file next to --out, renamed into place
+// of a hash-then-sign signature (RSA, ECDSA) as it comes; AES-GCM goes in segments of single-part
+// calls instead (SegmentedGCM.swift); EdDSA and ML-DSA are buffered on the node up to its multi-part
+// limit (16 MiB), past which the node answers CKR_DATA_LEN_RANGE. Output goes to a temporary file next to --out, renamed into place
 // only when the operation succeeded, so a failure leaves no half-written file.
 
 import CofferClient

@@ -1,12 +1,15 @@
 /* A PKCS#11 storm for the cluster failover tests (ClusterStormTests drives it through files in
  * <folder>). Usage: storm library user:password mode folder
- *   storm  threads sign (P-256, single part), search, and generate token key pairs, each in a
- *          session of its own, until <folder>/stop appears. Writes <folder>/ready once every thread
+ *   storm  threads sign (P-256, single part), search, generate token key pairs, and generate,
+ *          rename (C_SetAttributeValue) and destroy key pairs, each in a session of its own, until
+ *          <folder>/stop appears. Writes <folder>/ready once every thread
  *          has made a call. Prints the figures (calls, errors by code, the longest time with no
  *          signature anywhere) and writes every key pair whose generation returned CKR_OK to
- *          <folder>/keys. Checks that no sign, no search and no generation returned an error.
+ *          <folder>/keys, and the labels of the destroyed ones to <folder>/destroyed. Checks that no
+ *          sign, search, generation, rename or destroy returned an error.
  *   check  every key pair in <folder>/keys (the shared signing key first) is found exactly once by
- *          its label, with the handle its generation returned, and signs.
+ *          its label, with the handle its generation returned, and signs; no destroyed key is found
+ *          under its first label or its new one.
  * Prints one line per failed check and exits 1 if any failed. */
 #include <pthread.h>
 #include <stdio.h>
@@ -18,6 +21,8 @@
 
 #define SIGNERS 3
 #define GENERATORS 2
+#define CHANGERS 1
+#define THREADS (SIGNERS + GENERATORS + CHANGERS + 1)
 #define MAX_KEYS 20000
 #define MAX_CODES 16
 
@@ -30,15 +35,16 @@ static int started = 0;
 
 /* The figures, under one mutex. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static long signs = 0, searches = 0, generated = 0;
-static CK_RV sign_codes[MAX_CODES], search_codes[MAX_CODES], generate_codes[MAX_CODES];
-static long sign_counts[MAX_CODES], search_counts[MAX_CODES], generate_counts[MAX_CODES];
+static long signs = 0, searches = 0, generated = 0, destroyed = 0;
+static CK_RV sign_codes[MAX_CODES], search_codes[MAX_CODES], generate_codes[MAX_CODES], change_codes[MAX_CODES];
+static long sign_counts[MAX_CODES], search_counts[MAX_CODES], generate_counts[MAX_CODES], change_counts[MAX_CODES];
 static double last_signature = 0, longest_gap = 0, longest_gap_at = 0, first_signature = 0;
 /* Every pause of more than half a second with no signature anywhere: when it ended, how long. */
 #define MAX_PAUSES 32
 static double pause_end[MAX_PAUSES], pause_length[MAX_PAUSES];
 static int pauses = 0;
 static struct { char label[64]; CK_OBJECT_HANDLE public_key, private_key; } keys[MAX_KEYS];
+static char doomed[MAX_KEYS][64];
 
 static double now(void) {
     struct timespec time;
@@ -128,7 +134,7 @@ static CK_SESSION_HANDLE open_session(void) {
 
 static void started_one(void) {
     pthread_mutex_lock(&lock);
-    if (++started == SIGNERS + GENERATORS + 1) touch("ready");
+    if (++started == THREADS) touch("ready");
     pthread_mutex_unlock(&lock);
 }
 
@@ -204,18 +210,48 @@ static void *generating(void *argument) {
     return NULL;
 }
 
+/* Generates a key pair, renames its private key and destroys both halves, over and over. A rename or
+ * destroy in flight when its node died is made again on the next node under the same request id,
+ * which answers as the first attempt did if that landed: none may fail. */
+static void *changing(void *unused) {
+    (void)unused;
+    CK_SESSION_HANDLE session = open_session();
+    int first = 1;
+    for (long n = 0; !stopping; n++) {
+        char label[64], renamed[80];
+        snprintf(label, sizeof label, "storm-doomed-%d-%ld", (int)getpid(), n);
+        snprintf(renamed, sizeof renamed, "%s-renamed", label);
+        CK_OBJECT_HANDLE public_key = 0, private_key = 0;
+        CK_RV generation = generate_pair(session, label, &public_key, &private_key), rv = CKR_OK;
+        if (generation == CKR_OK) {
+            CK_ATTRIBUTE rename = {CKA_LABEL, renamed, strlen(renamed)};
+            rv = f->C_SetAttributeValue(session, private_key, &rename, 1);
+            if (rv == CKR_OK) rv = f->C_DestroyObject(session, private_key);
+            if (rv == CKR_OK) rv = f->C_DestroyObject(session, public_key);
+        }
+        pthread_mutex_lock(&lock);
+        if (generation != CKR_OK) count(generate_codes, generate_counts, generation);
+        else if (rv != CKR_OK) count(change_codes, change_counts, rv);
+        else if (destroyed < MAX_KEYS) snprintf(doomed[destroyed++], 64, "%s", label);
+        pthread_mutex_unlock(&lock);
+        if (first) { started_one(); first = 0; }
+    }
+    return NULL;
+}
+
 static void storm(const char *pin) {
     CK_SESSION_HANDLE session = open_session();
     EXPECT(f->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin, strlen(pin)), CKR_OK);
     CK_OBJECT_HANDLE signer_public = 0;
     snprintf(signer_label, sizeof signer_label, "storm-signer-%d", (int)getpid());
     EXPECT(generate_pair(session, signer_label, &signer_public, &signer), CKR_OK);
-    pthread_t threads[SIGNERS + GENERATORS + 1];
+    pthread_t threads[THREADS];
     int made = 0;
     for (int i = 0; i < SIGNERS; i++) made += pthread_create(&threads[made], NULL, signing, NULL) == 0;
     for (long i = 0; i < GENERATORS; i++) made += pthread_create(&threads[made], NULL, generating, (void *)i) == 0;
+    for (int i = 0; i < CHANGERS; i++) made += pthread_create(&threads[made], NULL, changing, NULL) == 0;
     made += pthread_create(&threads[made], NULL, searching, NULL) == 0;
-    CHECK(made == SIGNERS + GENERATORS + 1);
+    CHECK(made == THREADS);
     /* Bounded: ten minutes, a safety net for a test that never writes "stop". */
     for (int i = 0; i < 6000 && !exists("stop"); i++) usleep(100000);
     stopping = 1;
@@ -227,16 +263,19 @@ static void storm(const char *pin) {
     print_codes("search", search_codes, search_counts);
     printf("key pairs generated: %ld, errors: %ld\n", generated, total(generate_counts));
     print_codes("generate", generate_codes, generate_counts);
+    printf("key pairs renamed and destroyed: %ld, errors: %ld\n", destroyed, total(change_counts));
+    print_codes("rename or destroy", change_codes, change_counts);
     printf("longest gap between signatures: %.3f s (ending %.1f s into the storm)\n", longest_gap, longest_gap_at);
     for (int i = 0; i < pauses; i++)
         printf("pause in signing: %.3f s, ending %.1f s into the storm\n", pause_length[i], pause_end[i]);
-    CHECK(signs > 0 && generated > 0 && searches > 0);
+    CHECK(signs > 0 && generated > 0 && searches > 0 && destroyed > 0);
     CHECK(total(sign_counts) == 0);
     CHECK(total(search_counts) == 0);
     /* A generation in flight when its node died is made again on the next node with the same request
      * id, and one whose etcd member died under it is sent again by its node: none fails, and none is
      * made twice (check mode finds each label exactly once). */
     CHECK(total(generate_counts) == 0);
+    CHECK(total(change_counts) == 0);
 
     char path[4096];
     path_of(path, sizeof path, "keys");
@@ -246,6 +285,12 @@ static void storm(const char *pin) {
     fprintf(file, "%s %lu %lu\n", signer_label, (unsigned long)signer_public, (unsigned long)signer);
     for (long i = 0; i < generated; i++)
         fprintf(file, "%s %lu %lu\n", keys[i].label, (unsigned long)keys[i].public_key, (unsigned long)keys[i].private_key);
+    fclose(file);
+    path_of(path, sizeof path, "destroyed");
+    file = fopen(path, "w");
+    CHECK(file != NULL);
+    if (!file) return;
+    for (long i = 0; i < destroyed; i++) fprintf(file, "%s\n", doomed[i]);
     fclose(file);
     EXPECT(f->C_CloseAllSessions(0), CKR_OK);
 }
@@ -275,6 +320,25 @@ static void check(const char *pin) {
     fclose(file);
     printf("keys checked: %ld\n", checked);
     CHECK(checked > 0);
+
+    path_of(path, sizeof path, "destroyed");
+    file = fopen(path, "r");
+    CHECK(file != NULL);
+    if (!file) return;
+    long gone = 0;
+    while (fscanf(file, "%63s", label) == 1) {
+        char renamed[80];
+        snprintf(renamed, sizeof renamed, "%s-renamed", label);
+        CK_ULONG before = find_private(session, label, found, NULL), after = find_private(session, renamed, found, NULL);
+        if (before != 0 || after != 0) {
+            printf("FAIL destroyed key %s: %ld found, %ld renamed\n", label, (long)before, (long)after);
+            failures++;
+        }
+        gone++;
+    }
+    fclose(file);
+    printf("destroyed keys checked: %ld\n", gone);
+    CHECK(gone > 0);
     EXPECT(f->C_CloseAllSessions(0), CKR_OK);
 }
 
