@@ -30,10 +30,11 @@ extension AttributeType {
         ]
         let ulongs: [AttributeType] = [
             .objectClass, .certificateType, .certificateCategory, .keyType, .valueLen, .keyGenMechanism,
-            .modulusBits, .parameterSet,
+            .modulusBits, .parameterSet, .javaMIDPSecurityDomain, .nameHashAlgorithm,
         ]
         let byteArrays: [AttributeType] = [
             .value, .objectID, .issuer, .serialNumber, .checkValue, .subject, .id, .publicKeyInfo, .modulus,
+            .hashOfSubjectPublicKey, .hashOfIssuerPublicKey,
             .publicExponent, .privateExponent, .prime1, .prime2, .exponent1, .exponent2, .coefficient,
             .ecParams, .ecPoint,
         ]
@@ -42,6 +43,7 @@ extension AttributeType {
         for t in byteArrays { table[t] = .bytes }
         table[.label] = .string
         table[.application] = .string
+        table[.url] = .string
         table[.startDate] = .date
         table[.endDate] = .date
         table[.allowedMechanisms] = .mechanisms

@@ -24,6 +24,11 @@ public struct AttributeType: RawRepresentable, Hashable, Comparable, Sendable, C
     public static let serialNumber = AttributeType(rawValue: 0x0082)
     public static let trusted = AttributeType(rawValue: 0x0086)
     public static let certificateCategory = AttributeType(rawValue: 0x0087)
+    public static let javaMIDPSecurityDomain = AttributeType(rawValue: 0x0088)
+    public static let url = AttributeType(rawValue: 0x0089)
+    public static let hashOfSubjectPublicKey = AttributeType(rawValue: 0x008A)
+    public static let hashOfIssuerPublicKey = AttributeType(rawValue: 0x008B)
+    public static let nameHashAlgorithm = AttributeType(rawValue: 0x008C)
     public static let checkValue = AttributeType(rawValue: 0x0090)
 
     // Keys
@@ -86,6 +91,9 @@ public struct AttributeType: RawRepresentable, Hashable, Comparable, Sendable, C
         .modifiable: "CKA_MODIFIABLE", .copyable: "CKA_COPYABLE", .destroyable: "CKA_DESTROYABLE",
         .certificateType: "CKA_CERTIFICATE_TYPE", .issuer: "CKA_ISSUER", .serialNumber: "CKA_SERIAL_NUMBER",
         .trusted: "CKA_TRUSTED", .certificateCategory: "CKA_CERTIFICATE_CATEGORY", .checkValue: "CKA_CHECK_VALUE",
+        .javaMIDPSecurityDomain: "CKA_JAVA_MIDP_SECURITY_DOMAIN", .url: "CKA_URL",
+        .hashOfSubjectPublicKey: "CKA_HASH_OF_SUBJECT_PUBLIC_KEY", .hashOfIssuerPublicKey: "CKA_HASH_OF_ISSUER_PUBLIC_KEY",
+        .nameHashAlgorithm: "CKA_NAME_HASH_ALGORITHM",
         .keyType: "CKA_KEY_TYPE", .subject: "CKA_SUBJECT", .id: "CKA_ID", .sensitive: "CKA_SENSITIVE",
         .encrypt: "CKA_ENCRYPT", .decrypt: "CKA_DECRYPT", .wrap: "CKA_WRAP", .unwrap: "CKA_UNWRAP",
         .sign: "CKA_SIGN", .signRecover: "CKA_SIGN_RECOVER", .verify: "CKA_VERIFY",

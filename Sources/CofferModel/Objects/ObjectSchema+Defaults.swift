@@ -25,7 +25,13 @@ extension ObjectSchema {
         case .certificate:
             set[.trusted] = .bool(false)
             set[.certificateCategory] = .ulong(0)
-            for t: AttributeType in [.id, .issuer, .serialNumber] { set[t] = .bytes([]) }
+            for t: AttributeType in [.id, .issuer, .serialNumber, .hashOfSubjectPublicKey, .hashOfIssuerPublicKey] {
+                set[t] = .bytes([])
+            }
+            set[.url] = .string("")
+            set[.javaMIDPSecurityDomain] = .ulong(0)
+            // Table 24: the hash of the two hash attributes is SHA-1 unless the template names another.
+            set[.nameHashAlgorithm] = .ulong(0x220)
             set[.startDate] = .date(nil)
             set[.endDate] = .date(nil)
         case .publicKey, .privateKey, .secretKey:

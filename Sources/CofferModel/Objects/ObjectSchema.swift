@@ -46,7 +46,8 @@ public enum ObjectSchema {
         .certificateType: [.requiredOnCreate], .trusted: [.modifiable, .adminSetsTrue],
         .certificateCategory: [], .checkValue: [], .startDate: [.modifiable], .endDate: [.modifiable],
         .publicKeyInfo: [], .subject: [.requiredOnCreate], .id: [.modifiable], .issuer: [.modifiable],
-        .serialNumber: [.modifiable], .value: [.requiredOnCreate],
+        .serialNumber: [.modifiable], .value: [.requiredOnCreate], .url: [], .hashOfSubjectPublicKey: [],
+        .hashOfIssuerPublicKey: [], .javaMIDPSecurityDomain: [], .nameHashAlgorithm: [],
     ]
 
     private static let library: AttributeRule = [.libraryMaintained, .forbiddenOnCreate, .forbiddenOnGenerate, .forbiddenOnUnwrap]

@@ -207,6 +207,7 @@ extension StateMachine {
             attributes = attributes.merging(Self.privateShare(of: publicValues, keyType: plan.attributes.keyType))
             keyBlob = KeyBlob(half: .privateKey, algorithm: key.algorithm, bytes: key.serialized())
         }
+        if objectClass == .publicKey, plan.attributes.keyType == .rsa { try checkRSAPolicy(attributes) }
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: objectClass, attributes: attributes, owner: user.id)
         let record = ObjectRecord(object: object, secretAttributes: plan.secretAttributes, keyBlob: keyBlob)
@@ -214,6 +215,17 @@ extension StateMachine {
         do { _ = try IndexedObject(record, modRevision: 0) } catch { throw StateError(error) }
         try await insert([record], command: .createObject(plan.attributes), by: user, in: context)
         return object.handle
+    }
+
+    /// An imported RSA public key follows the node's RSA size policy (`minimumRSABits`), as the keys it
+    /// generates do: below the minimum is CKR_KEY_SIZE_RANGE.
+    private func checkRSAPolicy(_ attributes: AttributeSet) throws(StateError) {
+        let minimum: UInt
+        let registry = try mechanisms
+        do { minimum = try registry.keyPairGeneration(.rsaPKCSKeyPairGen).info.minKeySize } catch { throw .crypto(error) }
+        guard let bits = attributes.ulong(.modulusBits), bits >= minimum else {
+            throw .model(.keySizeRange("RSA keys must be at least \(minimum) bits on this node (minimumRSABits)"))
+        }
     }
 
     /// C_SetAttributeValue.

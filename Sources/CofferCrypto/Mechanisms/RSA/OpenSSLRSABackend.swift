@@ -42,12 +42,24 @@ struct OpenSSLRSABackend: RSABackend {
     func privateKey(modulus: [UInt8], publicExponent: [UInt8], privateExponent: [UInt8]) throws(CryptoError)
         -> any RSABackendKey
     {
+        // EVP_PKEY_KEYPAIR (a compound macro Swift does not import): key pair plus all parameters.
+        try key(from: [("n", modulus), ("e", publicExponent), ("d", privateExponent)], selection: 0x87, hasPrivateKey: true)
+    }
+
+    func publicKey(modulus: [UInt8], publicExponent: [UInt8]) throws(CryptoError) -> any RSABackendKey {
+        // EVP_PKEY_PUBLIC_KEY: the public key plus all parameters.
+        try key(from: [("n", modulus), ("e", publicExponent)], selection: 0x86, hasPrivateKey: false)
+    }
+
+    /// A key from its numbers (big-endian), as EVP_PKEY_fromdata takes them.
+    private func key(from fields: [(StaticString, [UInt8])], selection: Int32, hasPrivateKey: Bool) throws(CryptoError)
+        -> any RSABackendKey
+    {
         guard let builder = OSSL_PARAM_BLD_new() else { throw Self.failure("OSSL_PARAM_BLD_new") }
         defer { OSSL_PARAM_BLD_free(builder) }
         var numbers: [OpaquePointer] = []
         defer { numbers.forEach { BN_clear_free($0) } }
         // The builder keeps the name pointers until OSSL_PARAM_BLD_to_param, so they must be static.
-        let fields: [(StaticString, [UInt8])] = [("n", modulus), ("e", publicExponent), ("d", privateExponent)]
         for (name, value) in fields {
             let bn = value.withUnsafeBufferPointer { BN_bin2bn($0.baseAddress, Int32($0.count), nil) }
             guard let bn else { throw Self.failure("BN_bin2bn") }
@@ -60,12 +72,10 @@ struct OpenSSLRSABackend: RSABackend {
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "RSA", nil) else { throw Self.failure("EVP_PKEY_CTX_new_from_name") }
         defer { EVP_PKEY_CTX_free(ctx) }
         var pkey: OpaquePointer?
-        // EVP_PKEY_KEYPAIR (a compound macro Swift does not import): key pair plus all parameters.
-        let keypairSelection: Int32 = 0x87
-        guard EVP_PKEY_fromdata_init(ctx) == 1, EVP_PKEY_fromdata(ctx, &pkey, keypairSelection, params) == 1, let pkey else {
+        guard EVP_PKEY_fromdata_init(ctx) == 1, EVP_PKEY_fromdata(ctx, &pkey, selection, params) == 1, let pkey else {
             throw Self.failure("EVP_PKEY_fromdata")
         }
-        return OpenSSLRSAKey(pkey, hasPrivateKey: true)
+        return OpenSSLRSAKey(pkey, hasPrivateKey: hasPrivateKey)
     }
 
     private static func checkedRSA(_ pkey: OpaquePointer?, hasPrivateKey: Bool) throws(CryptoError) -> OpenSSLRSAKey {

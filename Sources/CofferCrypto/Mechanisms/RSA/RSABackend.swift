@@ -91,6 +91,8 @@ protocol RSABackend: Sendable {
     func privateKey(der: [UInt8]) throws(CryptoError) -> any RSABackendKey
     /// Parses SubjectPublicKeyInfo DER.
     func publicKey(der: [UInt8]) throws(CryptoError) -> any RSABackendKey
+    /// Builds a public key from n and e.
+    func publicKey(modulus: [UInt8], publicExponent: [UInt8]) throws(CryptoError) -> any RSABackendKey
     /// Builds a private key from n, e and d alone (the CAVP SigGen vectors give no primes).
     func privateKey(modulus: [UInt8], publicExponent: [UInt8], privateExponent: [UInt8]) throws(CryptoError)
         -> any RSABackendKey
