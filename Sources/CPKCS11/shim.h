@@ -52,4 +52,16 @@ typedef struct {
 } CofferDlInfo;
 int coffer_dladdr(const void *address, CofferDlInfo *info) __asm__("dladdr");
 
+// PKCS#11 3.2 section 6.67 (ML-DSA): the signature parameters, laid out as the 3.2 header declares them.
+typedef CK_ULONG CK_HEDGE_TYPE;
+#define CKH_HEDGE_PREFERRED 0x00000000UL
+#define CKH_HEDGE_REQUIRED 0x00000001UL
+#define CKH_DETERMINISTIC_REQUIRED 0x00000002UL
+
+typedef struct CK_SIGN_ADDITIONAL_CONTEXT {
+    CK_HEDGE_TYPE hedgeVariant;
+    CK_BYTE_PTR pContext;
+    CK_ULONG ulContextLen;
+} CK_SIGN_ADDITIONAL_CONTEXT;
+
 #endif

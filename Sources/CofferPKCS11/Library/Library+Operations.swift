@@ -24,7 +24,7 @@ extension Library {
         let (decoded, checked) = try change { (state: inout State) throws(CKRError) in
             guard var session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
-            let decoded = try MechanismParameters.decode(mechanism)
+            let decoded = try MechanismParameters.decode(mechanism, signing: kind == .sign)
             guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
             let checked = state.checkedUses.contains(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
             var operation = Session.Operation(mechanism: decoded, key: UInt64(key))

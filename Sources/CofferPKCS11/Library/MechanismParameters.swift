@@ -14,6 +14,7 @@ enum MechanismParameters {
     static let gcm: UInt64 = 0x1087
     static let ecdh: UInt64 = 0x1050
     static let eddsa: UInt64 = 0x1057
+    static let mlDSA: UInt64 = 0x001D
     static let keyWrap: UInt64 = 0x2109
     static let keyWrapPadded: UInt64 = 0x210B
     static let hkdf: Set<UInt64> = [UInt64(CKM_HKDF_DERIVE), UInt64(CKM_HKDF_DATA)]
@@ -23,7 +24,10 @@ enum MechanismParameters {
 
     private static var invalid: CKRError { CKRError(CK_RV(CKR_MECHANISM_PARAM_INVALID)) }
 
-    static func decode(_ mechanism: UnsafeMutablePointer<CK_MECHANISM>?) throws(CKRError) -> Coffer_V1_Mechanism {
+    /// `signing` is whether the mechanism is for C_SignInit: ML-DSA's hedging choice matters only there.
+    static func decode(_ mechanism: UnsafeMutablePointer<CK_MECHANISM>?, signing: Bool = false) throws(CKRError)
+        -> Coffer_V1_Mechanism
+    {
         let mechanism = try required(mechanism).pointee
         var result = Coffer_V1_Mechanism()
         result.type = UInt64(mechanism.mechanism)
@@ -81,6 +85,15 @@ enum MechanismParameters {
             eddsa.prehash = value.phFlag != 0
             eddsa.context = try field(value.pContextData, value.ulContextDataLen, limit: 255)
             result.eddsa = eddsa
+        case mlDSA where length > 0:
+            // CK_SIGN_ADDITIONAL_CONTEXT: Coffer signs hedged (FIPS 204's default), which both hedged
+            // variants accept; swift-crypto has no deterministic ML-DSA, so a signer that requires it
+            // is refused rather than given a hedged signature. Verification ignores the variant.
+            let value = try structure(CK_SIGN_ADDITIONAL_CONTEXT.self, parameter, length)
+            let hedged = value.hedgeVariant == CK_ULONG(CKH_HEDGE_PREFERRED) || value.hedgeVariant == CK_ULONG(CKH_HEDGE_REQUIRED)
+            let known = hedged || value.hedgeVariant == CK_ULONG(CKH_DETERMINISTIC_REQUIRED)
+            guard known, hedged || !signing else { throw invalid }
+            result.signatureContext = try field(value.pContext, value.ulContextLen, limit: 255)
         case keyWrap where length > 0:
             result.iv = try bytes(parameter, length, exactly: [8])
         case keyWrapPadded where length > 0:
