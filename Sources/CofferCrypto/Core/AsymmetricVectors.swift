@@ -22,7 +22,8 @@ enum AsymmetricVectors {
     static func records(_ name: String) throws(CryptoError) -> [[String: String]] {
         var records: [[String: String]] = []
         for (key, value) in try pairs(name) {
-            if key == "count" { records.append([:]) }
+            // "count" or, in the files converted by pyca, "COUNT".
+            if key.lowercased() == "count" { records.append([:]) }
             if !records.isEmpty { records[records.count - 1][key] = value }
         }
         return records

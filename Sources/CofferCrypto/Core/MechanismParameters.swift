@@ -65,6 +65,7 @@ public enum KeyPairParameters: Sendable, Equatable {
     case rsa(bits: Int, publicExponent: [UInt8])
     case ec(ECCurve)
     case ed25519
+    case ed448
     case x25519
     case mlDSA(MLDSAParameterSet)
     case mlKEM(MLKEMParameterSet)

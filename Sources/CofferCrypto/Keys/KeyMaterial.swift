@@ -16,6 +16,7 @@ public enum AsymmetricAlgorithm: Sendable, Hashable {
     case rsa
     case ec(ECCurve)
     case ed25519
+    case ed448
     case x25519
     case mlDSA(MLDSAParameterSet)
     case mlKEM(MLKEMParameterSet)

@@ -5,13 +5,13 @@ import CofferCrypto
 
 /// A named curve Coffer supports.
 public enum NamedCurve: Sendable, CaseIterable {
-    case p256, p384, p521, ed25519, x25519
+    case p256, p384, p521, ed25519, ed448, x25519
 
     /// The key type whose keys live on this curve.
     public var keyType: KeyType {
         switch self {
         case .p256, .p384, .p521: .ec
-        case .ed25519: .ecEdwards
+        case .ed25519, .ed448: .ecEdwards
         case .x25519: .ecMontgomery
         }
     }
@@ -22,7 +22,7 @@ public enum NamedCurve: Sendable, CaseIterable {
         case .p256: .p256
         case .p384: .p384
         case .p521: .p521
-        case .ed25519, .x25519: nil
+        case .ed25519, .ed448, .x25519: nil
         }
     }
 
@@ -33,6 +33,7 @@ public enum NamedCurve: Sendable, CaseIterable {
         case .p384: .ec(.p384)
         case .p521: .ec(.p521)
         case .ed25519: .ed25519
+        case .ed448: .ed448
         case .x25519: .x25519
         }
     }
@@ -44,6 +45,7 @@ public enum NamedCurve: Sendable, CaseIterable {
         case .p384: [0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x22]  // 1.3.132.0.34
         case .p521: [0x06, 0x05, 0x2B, 0x81, 0x04, 0x00, 0x23]  // 1.3.132.0.35
         case .ed25519: [0x06, 0x03, 0x2B, 0x65, 0x70]  // 1.3.101.112
+        case .ed448: [0x06, 0x03, 0x2B, 0x65, 0x71]  // 1.3.101.113
         case .x25519: [0x06, 0x03, 0x2B, 0x65, 0x6E]  // 1.3.101.110
         }
     }
@@ -54,6 +56,7 @@ public enum NamedCurve: Sendable, CaseIterable {
         case .p384: ["secp384r1", "P-384"]
         case .p521: ["secp521r1", "P-521"]
         case .ed25519: ["edwards25519", "Ed25519"]
+        case .ed448: ["edwards448", "Ed448"]
         case .x25519: ["curve25519", "X25519"]
         }
     }

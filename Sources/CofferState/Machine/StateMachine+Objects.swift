@@ -401,6 +401,9 @@ extension StateMachine {
             // RFC 8410 SubjectPublicKeyInfo ends with the 32-byte point.
             attributes[.ecPoint] = .bytes(PublicKeyImport.octetString(Array(key.serialized.suffix(32))))
             attributes[.publicKeyInfo] = .bytes(key.serialized)
+        case let ed448 as Ed448PublicKey:
+            attributes[.ecPoint] = .bytes(PublicKeyImport.octetString(ed448.rawRepresentation))
+            attributes[.publicKeyInfo] = .bytes(key.serialized)
         default:
             // ML-DSA and ML-KEM: CKA_VALUE is the FIPS 203/204 public key (PKCS#11 3.2).
             attributes[.value] = .bytes(key.serialized)

@@ -118,7 +118,7 @@ extension StateMachine {
             // ML-DSA and ML-KEM keys are stored as seeds, which no standard unwrapper takes.
             guard let blob = entry.keyBlob, blob.half == .privateKey else { throw .model(.keyNotWrappable) }
             switch blob.algorithm {
-            case .rsa, .ec, .ed25519, .x25519: return blob.bytes
+            case .rsa, .ec, .ed25519, .ed448, .x25519: return blob.bytes
             case .mlDSA, .mlKEM: throw .model(.keyNotWrappable)
             }
         default:

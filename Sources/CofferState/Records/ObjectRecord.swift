@@ -95,6 +95,7 @@ struct KeyBlob {
         case .ec(.p384): (2, 2)
         case .ec(.p521): (2, 3)
         case .ed25519: (3, 0)
+        case .ed448: (3, 1)
         case .x25519: (4, 0)
         case .mlDSA(let set): (5, UInt8(set.rawValue))
         case .mlKEM(let set): (6, UInt8(set.rawValue))
@@ -108,6 +109,7 @@ struct KeyBlob {
         case (2, 2): return .ec(.p384)
         case (2, 3): return .ec(.p521)
         case (3, 0): return .ed25519
+        case (3, 1): return .ed448
         case (4, 0): return .x25519
         case (5, _):
             guard let set = MLDSAParameterSet(rawValue: UInt(parameter)) else { break }

@@ -26,6 +26,7 @@ extension PrivateKeyImport {
                 switch curve.keyPairParameters {
                 case .ec(let ecCurve): return try ec(curve: ecCurve, scalar: secret(.value))
                 case .ed25519: return try ed25519(seed: secret(.value))
+                case .ed448: return try Ed448PrivateKey(seed: secret(.value))
                 case .x25519: return try x25519(scalar: secret(.value))
                 default: throw StateError.model(.curveNotSupported("\(curve)"))
                 }
@@ -46,10 +47,10 @@ extension PrivateKeyImport {
         switch keyType {
         case .rsa: return [.rsa]
         case .ec: return ECCurve.allCases.map { .ec($0) }
-        case .ecEdwards: return [.ed25519]
+        case .ecEdwards: return [.ed25519, .ed448]
         case .ecMontgomery: return [.x25519]
         default:
-            throw .model(.templateInconsistent(.keyType, "Coffer unwraps RSA, EC, Ed25519 and X25519 private keys"))
+            throw .model(.templateInconsistent(.keyType, "Coffer unwraps RSA, EC, Ed25519, Ed448 and X25519 private keys"))
         }
     }
 
@@ -96,6 +97,7 @@ extension PrivateKeyImport {
         case .ec(.p384): NamedCurve.p384.derOID
         case .ec(.p521): NamedCurve.p521.derOID
         case .ed25519: NamedCurve.ed25519.derOID
+        case .ed448: NamedCurve.ed448.derOID
         case .x25519: NamedCurve.x25519.derOID
         case .rsa, .mlDSA, .mlKEM: nil
         }

@@ -18,6 +18,10 @@ enum PublicKeyImport {
             return .publicKey(try ECPublicKey(curve: curve, encoded: point))
         case .ecEdwards?:
             guard let point = attributes.bytes(.ecPoint) else { return nil }
+            // The curve is CKA_EC_PARAMS's; an object without it is Ed25519, the one Coffer had first.
+            if let params = attributes.bytes(.ecParams), try NamedCurve(ecParams: params) == .ed448 {
+                return .publicKey(try Ed448PublicKey(encoded: unwrapOctetString(point, length: 57)))
+            }
             return .publicKey(try Ed25519PublicKey(encoded: unwrapOctetString(point)))
         case .ecMontgomery?:
             guard let point = attributes.bytes(.ecPoint) else { return nil }
@@ -37,9 +41,10 @@ enum PublicKeyImport {
         }
     }
 
-    /// A 32-byte Edwards or Montgomery point, with or without its DER OCTET STRING wrapper.
-    static func unwrapOctetString(_ bytes: [UInt8]) -> [UInt8] {
-        if bytes.count == 34, bytes[0] == 0x04, bytes[1] == 32 { return Array(bytes.dropFirst(2)) }
+    /// An Edwards or Montgomery point of `length` bytes (32, or 57 for Ed448), with or without its DER
+    /// OCTET STRING wrapper.
+    static func unwrapOctetString(_ bytes: [UInt8], length: Int = 32) -> [UInt8] {
+        if bytes.count == length + 2, bytes[0] == 0x04, bytes[1] == UInt8(length) { return Array(bytes.dropFirst(2)) }
         return bytes
     }
 

@@ -17,6 +17,51 @@ import Testing
         }
     }
 
+    /// RFC 8032 section 7.4 through OpenSSL: each secret gives the public key and the signature; the
+    /// record with a context (Ed448ctx) verifies as no pure Ed448 signature, so a ctx signature is never
+    /// taken for a pure one.
+    @Test func rfc8032Ed448SignaturesMatch() throws {
+        let records = try AsymmetricVectors.records("rfc8032-ed448.txt")
+        #expect(records.count == 9)
+        var pure = 0
+        for record in records {
+            let key = try Ed448PrivateKey(seed: SecretBytes(AsymmetricVectors.hex(record["SECRET"], "SECRET")))
+            let publicKey = try #require(key.publicKey as? Ed448PublicKey)
+            #expect(Hex.encode(publicKey.rawRepresentation) == record["PUBLIC"])
+            let message = try AsymmetricVectors.hex(record["MESSAGE"] ?? "", "MESSAGE")
+            let published = try AsymmetricVectors.hex(record["SIGNATURE"], "SIGNATURE")
+            if record["CONTEXT"] != nil {
+                #expect(throws: CryptoError.signatureInvalid) {
+                    try registry.signature(.eddsa).verify(published, for: message, key: .publicKey(publicKey), parameters: .none)
+                }
+                continue
+            }
+            let signature = try registry.signature(.eddsa).sign(message, key: .privateKey(key), parameters: .none)
+            #expect(signature == published, "COUNT \(record["COUNT"] ?? "")")
+            try registry.signature(.eddsa).verify(published, for: message, key: .publicKey(publicKey), parameters: .none)
+            // The stored forms come back as the same key.
+            let reparsed = try KeyCodec.privateKey(algorithm: .ed448, serialized: key.serialized())
+            #expect(try registry.signature(.eddsa).sign(message, key: .privateKey(reparsed), parameters: .none) == published)
+            let spki = try KeyCodec.publicKey(algorithm: .ed448, serialized: publicKey.serialized)
+            try registry.signature(.eddsa).verify(published, for: message, key: .publicKey(spki), parameters: .none)
+            var changed = published
+            changed[10] ^= 1
+            #expect(throws: CryptoError.signatureInvalid) {
+                try registry.signature(.eddsa).verify(changed, for: message, key: .publicKey(publicKey), parameters: .none)
+            }
+            pure += 1
+        }
+        #expect(pure == 8)
+        // A generated key signs and verifies; its PKCS#8 is RFC 8410's (OID 1.3.101.113).
+        let generated = try registry.keyPairGeneration(.ecEdwardsKeyPairGen).generateKeyPair(.ed448)
+        #expect(generated.algorithm == .ed448)
+        #expect(generated.serialized().withUnsafeBytes { Array($0) }.contains(0x71))
+        let signature = try registry.signature(.eddsa).sign([1, 2, 3], key: .privateKey(generated), parameters: .none)
+        try registry.signature(.eddsa).verify(signature, for: [1, 2, 3], key: .publicKey(generated.publicKey), parameters: .none)
+        #expect(throws: CofferCrypto.CryptoError.self) { try Ed448PrivateKey(seed: SecretBytes([UInt8](repeating: 1, count: 32))) }
+        #expect(throws: CofferCrypto.CryptoError.self) { try Ed448PublicKey(encoded: [UInt8](repeating: 1, count: 56)) }
+    }
+
     @Test func wycheproofEd25519Verify() throws {
         var checked = 0
         for group in try AsymmetricVectors.wycheproofGroups("ed25519_test.json") {

@@ -1,16 +1,19 @@
-// CKM_EC_EDWARDS_KEY_PAIR_GEN: Ed25519 keys only.
+// CKM_EC_EDWARDS_KEY_PAIR_GEN: Ed25519 keys (swift-crypto) and Ed448 keys (OpenSSL).
 
-/// Ed25519 key pair generation.
+/// Edwards-curve key pair generation.
 public struct EdwardsKeyPairGeneration: KeyPairGenerationMechanism {
     public init() {}
 
     public var type: MechanismType { .ecEdwardsKeyPairGen }
     public var info: MechanismInfo {
-        MechanismInfo(minKeySize: 255, maxKeySize: 255, flags: [.generateKeyPair, .ecNamedCurve, .ecCurveName])
+        MechanismInfo(minKeySize: 255, maxKeySize: 448, flags: [.generateKeyPair, .ecNamedCurve, .ecCurveName])
     }
 
     public func generateKeyPair(_ parameters: KeyPairParameters) throws(CryptoError) -> any PrivateKeyMaterial {
-        guard parameters == .ed25519 else { throw .keyTypeInconsistent("\(type) makes Ed25519 keys only") }
-        return Ed25519PrivateKey()
+        switch parameters {
+        case .ed25519: return Ed25519PrivateKey()
+        case .ed448: return try Ed448PrivateKey()
+        default: throw .keyTypeInconsistent("\(type) makes Ed25519 and Ed448 keys only")
+        }
     }
 }

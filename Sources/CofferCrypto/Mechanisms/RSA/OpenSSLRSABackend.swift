@@ -120,30 +120,11 @@ final class OpenSSLRSAKey: RSABackendKey, @unchecked Sendable {
     }
 
     func privateKeyDER() throws(CryptoError) -> SecretBytes {
-        guard hasPrivateKey, let info = EVP_PKEY2PKCS8(pkey) else { throw OpenSSLRSABackend.failure("EVP_PKEY2PKCS8") }
-        defer { PKCS8_PRIV_KEY_INFO_free(info) }
-        let length = i2d_PKCS8_PRIV_KEY_INFO(info, nil)
-        guard length > 0 else { throw OpenSSLRSABackend.failure("i2d_PKCS8_PRIV_KEY_INFO") }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_PKCS8_PRIV_KEY_INFO(info, &cursor)
-        }
-        guard written == length else { throw OpenSSLRSABackend.failure("i2d_PKCS8_PRIV_KEY_INFO") }
-        return SecretBytes(consuming: &der)
+        guard hasPrivateKey else { throw .backendFailure("a public RSA key has no private DER") }
+        return try OpenSSLDER.pkcs8(pkey)
     }
 
-    func publicKeyDER() throws(CryptoError) -> [UInt8] {
-        let length = i2d_PUBKEY(pkey, nil)
-        guard length > 0 else { throw OpenSSLRSABackend.failure("i2d_PUBKEY") }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_PUBKEY(pkey, &cursor)
-        }
-        guard written == length else { throw OpenSSLRSABackend.failure("i2d_PUBKEY") }
-        return der
-    }
+    func publicKeyDER() throws(CryptoError) -> [UInt8] { try OpenSSLDER.subjectPublicKeyInfo(pkey) }
 
     func publicNumbers() throws(CryptoError) -> (modulus: [UInt8], publicExponent: [UInt8]) {
         (try number("n"), try number("e"))
