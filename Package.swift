@@ -57,6 +57,13 @@ let package = Package(
             resources: [.copy("Resources/Vectors")]
         ),
         .target(name: "CofferModel", dependencies: ["CofferCrypto"]),
+        // The backup file format: written by a node, checked offline by the CLI (docs/backup.md).
+        .target(
+            name: "CofferBackup",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .target(
             name: "CofferState",
             dependencies: ["CofferModel", "CofferCrypto", .product(name: "Crypto", package: "swift-crypto")]
@@ -91,7 +98,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel",
+                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel", "CofferBackup",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -124,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "cofferd",
             dependencies: [
-                "CofferServer", "CofferStoreSQLite", "CofferStoreEtcd", "CofferState", "CofferCrypto",
+                "CofferServer", "CofferStoreSQLite", "CofferStoreEtcd", "CofferState", "CofferCrypto", "CofferBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -133,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferClient", "CofferProtocol", "CPKCS11",
+                "CofferClient", "CofferProtocol", "CPKCS11", "CofferBackup",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // ECDSA signatures between raw and DER (`coffer crypto sign --format der`).
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -93,6 +93,13 @@ struct Cofferd: AsyncParsableCommand {
             "An extra DNS name or IP address for the node's server certificate (repeatable).", valueName: "name"))
     var certificateNames: [String] = []
 
+    @Option(
+        name: .customLong("restore"),
+        help: ArgumentHelp(
+            "Before starting, restore this backup (`coffer backup create`) into the node's store, which must hold no cluster yet; then start sealed: unseal with the original cluster's shares.",
+            valueName: "file"))
+    var restoreFile: String?
+
     func run() async throws {
         var overrides = NodeConfiguration.Overrides()
         overrides.dev = dev
@@ -138,6 +145,8 @@ struct Cofferd: AsyncParsableCommand {
                 metadata: ["minimumRSABits": "\(configuration.rsaKeySize.minimumBits)"])
         }
 
+        if restoreFile != nil, configuration.dev { Self.fail("--restore: dev mode makes its own cluster; start without --dev") }
+
         let store: any StateStore
         let storeName: String
         if let etcdConfiguration {
@@ -153,6 +162,18 @@ struct Cofferd: AsyncParsableCommand {
                 Self.fail("cannot open the store in \(configuration.dataDirectory): \(error)")
             }
             storeName = directory.store
+        }
+        if let restoreFile {
+            do {
+                let restored = try await Restore.run(file: restoreFile, into: store, directory: directory)
+                logger.notice(
+                    "backup restored",
+                    metadata: ["file": "\(restoreFile)", "records": "\(restored.records)", "revision": "\(restored.revision)", "cluster": "\(restored.cluster)"])
+                print("cofferd: restored \(restored.records) records of cluster \"\(restored.cluster)\" (revision \(restored.revision) of the backup); unseal with its shares")
+            } catch {
+                await store.close()
+                Self.fail("--restore \(restoreFile): \(error)")
+            }
         }
         // A node on etcd shares its store: it bounds how stale a view it serves (docs/state.md).
         var freshness: FreshnessPolicy?

@@ -2384,3 +2384,357 @@ extension Coffer_V1_BootstrapService.ClientProtocol {
         )
     }
 }
+
+// MARK: - coffer.v1.BackupService
+
+/// Namespace containing generated types for the "coffer.v1.BackupService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_BackupService: Sendable {
+    /// Service descriptor for the "coffer.v1.BackupService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BackupService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "CreateBackup" metadata.
+        public enum CreateBackup: Sendable {
+            /// Request type for "CreateBackup".
+            public typealias Input = Coffer_V1_CreateBackupRequest
+            /// Response type for "CreateBackup".
+            public typealias Output = Coffer_V1_BackupChunk
+            /// Descriptor for "CreateBackup".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BackupService"),
+                method: "CreateBackup",
+                type: .serverStreaming
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.BackupService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            CreateBackup.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.BackupService" service.
+    public static let coffer_v1_BackupService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BackupService")
+}
+
+// MARK: coffer.v1.BackupService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService {
+    /// Streaming variant of the service protocol for the "coffer.v1.BackupService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Backups (docs/backup.md), for admins, over mTLS.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "CreateBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+        /// > backup file's bytes in order (the node goes on serving while it reads).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_CreateBackupRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_BackupChunk` messages.
+        func createBackup(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_CreateBackupRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk>
+    }
+
+    /// Service protocol for the "coffer.v1.BackupService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Backups (docs/backup.md), for admins, over mTLS.
+    public protocol ServiceProtocol: Coffer_V1_BackupService.StreamingServiceProtocol {
+        /// Handle the "CreateBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+        /// > backup file's bytes in order (the node goes on serving while it reads).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_CreateBackupRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_BackupChunk` messages.
+        func createBackup(
+            request: GRPCCore.ServerRequest<Coffer_V1_CreateBackupRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk>
+    }
+
+    /// Simple service protocol for the "coffer.v1.BackupService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Backups (docs/backup.md), for admins, over mTLS.
+    public protocol SimpleServiceProtocol: Coffer_V1_BackupService.ServiceProtocol {
+        /// Handle the "CreateBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+        /// > backup file's bytes in order (the node goes on serving while it reads).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_CreateBackupRequest` message.
+        ///   - response: A response stream of `Coffer_V1_BackupChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        func createBackup(
+            request: Coffer_V1_CreateBackupRequest,
+            response: GRPCCore.RPCWriter<Coffer_V1_BackupChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_BackupService.Method.CreateBackup.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_CreateBackupRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_BackupChunk>(),
+            handler: { request, context in
+                try await self.createBackup(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService.ServiceProtocol {
+    public func createBackup(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_CreateBackupRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk> {
+        let response = try await self.createBackup(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return response
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService.SimpleServiceProtocol {
+    public func createBackup(
+        request: GRPCCore.ServerRequest<Coffer_V1_CreateBackupRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk> {
+        return GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk>(
+            metadata: [:],
+            producer: { writer in
+                try await self.createBackup(
+                    request: request.message,
+                    response: writer,
+                    context: context
+                )
+                return [:]
+            }
+        )
+    }
+}
+
+// MARK: coffer.v1.BackupService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService {
+    /// Generated client protocol for the "coffer.v1.BackupService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Backups (docs/backup.md), for admins, over mTLS.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "CreateBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+        /// > backup file's bytes in order (the node goes on serving while it reads).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_CreateBackupRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_CreateBackupRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_BackupChunk` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createBackup<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_CreateBackupRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_CreateBackupRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_BackupChunk>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_BackupChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.BackupService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Backups (docs/backup.md), for admins, over mTLS.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "CreateBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+        /// > backup file's bytes in order (the node goes on serving while it reads).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_CreateBackupRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_CreateBackupRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_BackupChunk` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createBackup<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_CreateBackupRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_CreateBackupRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_BackupChunk>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_BackupChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.serverStreaming(
+                request: request,
+                descriptor: Coffer_V1_BackupService.Method.CreateBackup.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService.ClientProtocol {
+    /// Call the "CreateBackup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+    /// > backup file's bytes in order (the node goes on serving while it reads).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_CreateBackupRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createBackup<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_CreateBackupRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_BackupChunk>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        try await self.createBackup(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_CreateBackupRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_BackupChunk>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_BackupService.ClientProtocol {
+    /// Call the "CreateBackup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A snapshot of every record at one store revision, signed by the cluster CA, streamed as the
+    /// > backup file's bytes in order (the node goes on serving while it reads).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createBackup<Result>(
+        _ message: Coffer_V1_CreateBackupRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_BackupChunk>) async throws -> Result
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_CreateBackupRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createBackup(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

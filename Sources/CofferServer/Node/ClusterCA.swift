@@ -28,6 +28,11 @@ public struct ClusterCA: Sendable {
         self.privateKey = privateKey
     }
 
+    /// The CA's ECDSA signature (DER) over `digest`: a backup file's (docs/backup.md).
+    public func sign(digest: SHA256.Digest) throws -> [UInt8] {
+        Array(try privateKey.signature(for: digest).derRepresentation)
+    }
+
     /// Makes a new CA for the cluster `clusterName`.
     public static func make(clusterName: String, now: Date = Date()) throws -> ClusterCA {
         let key = P256.Signing.PrivateKey()

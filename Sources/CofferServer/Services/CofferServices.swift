@@ -59,12 +59,14 @@ public final class CofferServices: Sendable {
     }
 
     /// The services to register with a `GRPCServer`.
-    public var services: [any RegistrableRPCService] { [nodeService, userService, tokenService] }
+    public var services: [any RegistrableRPCService] { [nodeService, userService, tokenService, backupService] }
 
     /// NodeService (status, unseal, login, logout).
     public var nodeService: some Coffer_V1_NodeService.SimpleServiceProtocol { NodeService(gate: gate, node: node) }
     /// UserService (user administration).
     public var userService: some Coffer_V1_UserService.SimpleServiceProtocol { UserService(gate: gate) }
+    /// BackupService (signed snapshots of the whole state).
+    public var backupService: some Coffer_V1_BackupService.SimpleServiceProtocol { BackupService(gate: gate, node: node) }
     /// TokenService (objects, keys and operations).
     public var tokenService: some Coffer_V1_TokenService.SimpleServiceProtocol { TokenService(gate: gate) }
 }

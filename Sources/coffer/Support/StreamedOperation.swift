@@ -96,6 +96,8 @@ enum StreamedOperation {
 final class StreamedOutput {
     let path: String
     private let temporary: String
+    /// Where the file is written until `commit` (for a check before it takes the final name).
+    var temporaryPath: String { temporary }
     private let handle: FileHandle
     private var committed = false
     /// Bytes written so far.

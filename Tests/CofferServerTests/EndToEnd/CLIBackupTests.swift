@@ -1,0 +1,148 @@
+// Issue 12, first part, with real processes: `coffer backup create` through a dev node, `coffer
+// backup verify` offline (and its refusals of changed, cut and lengthened files), and
+// `cofferd --restore` into a brand-new node that the original cluster's share unseals: same handles,
+// the user logs in with her password, signatures made before verify, a file encrypted before
+// decrypts. A changed backup restores nothing, and restoring over a cluster is refused.
+
+import CofferTestSupport
+import Foundation
+import Testing
+
+@Suite(.serialized) struct CLIBackupTests {
+    /// A cofferd started with `arguments` (output in `log`), and a wait for a line in its output.
+    final class Node {
+        let process = Process()
+        let log: String
+
+        init(_ arguments: [String], log: String) throws {
+            self.log = log
+            process.executableURL = URL(fileURLWithPath: DevNode.binaries + "/cofferd")
+            process.arguments = arguments
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+            process.standardOutput = handle
+            process.standardError = handle
+            try process.run()
+        }
+
+        var output: String { (try? String(contentsOfFile: log, encoding: .utf8)) ?? "" }
+
+        /// Waits up to 60 s for `text` in the output (or for the process to exit).
+        func wait(for text: String) -> Bool {
+            for _ in 0..<300 {
+                if output.contains(text) { return true }
+                if !process.isRunning { return output.contains(text) }
+                Thread.sleep(forTimeInterval: 0.2)
+            }
+            return false
+        }
+
+        deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    }
+
+    static func flipped(_ data: Data, at index: Int) -> Data {
+        var copy = data
+        copy[index] ^= 1
+        return copy
+    }
+
+    @Test func aBackupVerifiesAndRestoresIntoANewNode() throws {
+        let source = try DevNode()
+        defer { source.remove() }
+        let (admin, alice, password) = try CLIWalkthroughTests.adminAndAlice(on: source)
+        try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+        for (label, type) in [("ec", "ec-p256"), ("rsa", "rsa-2048"), ("ed", "ed25519"), ("pq", "ml-dsa-65")] {
+            try alice.ok(["key", "generate-asymmetric", "--label", label, "--type", type])
+        }
+        try alice.ok(["key", "generate-symmetric", "--label", "aes"])
+        let folder = source.folder
+        let message = folder + "/message.txt"
+        try "kept across a restore\n".write(toFile: message, atomically: true, encoding: .utf8)
+        for label in ["ec", "rsa", "ed", "pq"] {
+            try alice.ok(["crypto", "sign", "--key", label, "--in", message, "--out", folder + "/\(label).sig"])
+        }
+        try alice.ok(["crypto", "encrypt", "--key", "aes", "--in", message, "--out", folder + "/message.enc"])
+        let handles = try alice.ok(["key", "list", "--json"]).json?["keys"] as? [[String: Any]] ?? []
+        #expect(handles.count == 9)
+
+        // Made by the admin (a crypto-user may not), checked offline.
+        let refused = try alice.fails(["backup", "create", "--out", folder + "/alice.coffer"])
+        #expect(refused.stderr.contains("CKR_"), "\(refused.stderr)")
+        let backup = folder + "/cluster.coffer"
+        let made = try admin.ok(["--json", "backup", "create", "--out", backup]).json
+        let records = try #require(made?["records"] as? Int)
+        #expect(records == 1 + 2 + 2 + 2 + 9)  // seal, CA and cluster name, two users and their names, nine objects
+        let attributes = try FileManager.default.attributesOfItem(atPath: backup)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        let verified = try admin.ok(["--json", "backup", "verify", backup]).json
+        #expect(verified?["valid"] as? Bool == true && verified?["records"] as? Int == records)
+        #expect(verified?["ca_checked"] as? Bool == true)
+        #expect((verified?["kinds"] as? [String: Int])?["objects"] == 9)
+        // No secret in the clear: the password and the message are nowhere in the file.
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: backup))
+        #expect(bytes.range(of: Data("correct horse".utf8)) == nil)
+
+        // Changed anywhere, cut short, or lengthened: refused, naming why.
+        let bad = folder + "/bad.coffer"
+        for (name, data) in [
+            ("a flipped byte in the records", Self.flipped(bytes, at: bytes.count / 2)),
+            ("a flipped byte in the signature", Self.flipped(bytes, at: bytes.count - 3)),
+            ("cut short", bytes.prefix(bytes.count - 40)), ("lengthened", bytes + Data([0])),
+        ] {
+            try data.write(to: URL(fileURLWithPath: bad))
+            let rejected = try admin.fails(["backup", "verify", bad])
+            #expect(rejected.stderr.contains("not a valid backup"), "\(name): \(rejected.stderr)")
+        }
+
+        // A changed backup restores nothing.
+        try Self.flipped(bytes, at: bytes.count / 2).write(to: URL(fileURLWithPath: bad))
+        let refusedRestore = try Node(
+            ["--data-dir", folder + "/refused", "--listen", "127.0.0.1:\(try DevNode.freePort())", "--restore", bad],
+            log: folder + "/refused.log")
+        refusedRestore.process.waitUntilExit()
+        #expect(refusedRestore.process.terminationStatus != 0)
+        #expect(refusedRestore.output.contains("nothing was written"), "\(refusedRestore.output)")
+
+        // Restored into a new node, which the original share unseals.
+        let port = try DevNode.freePort()
+        let target = folder + "/restored"
+        let restored = try Node(["--data-dir", target, "--listen", "127.0.0.1:\(port)", "--restore", backup], log: folder + "/restored.log")
+        try #require(restored.wait(for: "join endpoint"), "\(restored.output)")
+        #expect(restored.output.contains("backup restored"))
+        let share = try String(contentsOfFile: source.dataDirectory + "/dev-unseal-share", encoding: .utf8)
+        try admin.ok(
+            ["cluster", "unseal", "--bootstrap", "127.0.0.1:\(port)", "--bootstrap-ca", target + "/bootstrap/ca.pem"], stdin: share)
+        try #require(restored.wait(for: "(unsealed)"), "\(restored.output)")
+
+        // The original client bundle (same CA) reaches it; alice logs in with her password.
+        var profile = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: source.profilePath))) as? [String: Any])
+        profile["endpoints"] = ["127.0.0.1:\(port)"]
+        for key in ["ca", "certificate", "key"] {
+            if let path = profile[key] as? String, !path.hasPrefix("/") { profile[key] = source.dataDirectory + "/client/" + path }
+        }
+        let profilePath = folder + "/restored-profile.json"
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: profilePath))
+        let aliceThere = CofferCLI(configDirectory: folder + "/alice-restored", profile: profilePath)
+        try aliceThere.ok(["login", "--user", "alice", "--password-file", password])
+        let handlesThere = try aliceThere.ok(["key", "list", "--json"]).json?["keys"] as? [[String: Any]] ?? []
+        #expect(Set(handlesThere.map { "\($0["handle"] ?? "")" }) == Set(handles.map { "\($0["handle"] ?? "")" }))
+        for label in ["ec", "rsa", "ed", "pq"] {
+            let valid = try aliceThere.ok(["crypto", "verify", "--key", label, "--in", message, "--signature", folder + "/\(label).sig", "--json"])
+            #expect(valid.json?["valid"] as? Bool == true, "\(label)")
+        }
+        try aliceThere.ok(["crypto", "decrypt", "--key", "aes", "--in", folder + "/message.enc", "--out", folder + "/message.dec"])
+        #expect(try String(contentsOfFile: folder + "/message.dec", encoding: .utf8) == "kept across a restore\n")
+        try aliceThere.ok(["crypto", "sign", "--key", "rsa", "--in", message, "--out", folder + "/after.sig"])
+
+        // Restoring over a cluster is refused.
+        restored.process.terminate()
+        restored.process.waitUntilExit()
+        try FileManager.default.removeItem(atPath: target + "/tls")
+        let over = try Node(["--data-dir", target, "--listen", "127.0.0.1:\(port)", "--restore", backup], log: folder + "/over.log")
+        over.process.waitUntilExit()
+        #expect(over.process.terminationStatus != 0)
+        #expect(over.output.contains("already holds a cluster"), "\(over.output)")
+    }
+}
