@@ -37,3 +37,59 @@ extension CofferClient {
         }
     }
 }
+
+extension CofferClient {
+    /// Sends the backup file at `path` to the current node, which puts back the destroyed objects that
+    /// `handle` or `label` names (admins). Returns their handles and labels.
+    public func restoreObjects(fromBackup path: String, handle: UInt64? = nil, label: String? = nil) async throws(CofferClientError)
+        -> [(handle: UInt64, label: String)]
+    {
+        guard let file = FileHandle(forReadingAtPath: path) else {
+            throw CofferClientError(kind: .rejected, returnCode: CofferReturnCode.argumentsBad, message: "cannot read \(path)")
+        }
+        defer { try? file.close() }
+        let index = selection.index
+        let connection = connections[index]
+        var first = Coffer_V1_RestoreObjectsChunk()
+        first.header.loginToken = state.withLock { $0.token(for: index) }
+        first.header.minRevision = highestRevision
+        if let handle { first.handle = handle } else if let label { first.label = label }
+        let opening = first
+        let client = try connection.client()
+        var options = CallOptions.defaults
+        options.timeout = max(configuration.deadline, .seconds(3600))
+        options.maxResponseMessageBytes = CofferWire.maxReplyBytes
+        options.maxRequestMessageBytes = CofferWire.maxReplyBytes
+        let reader = UncheckedFile(file)
+        let response: Coffer_V1_RestoreObjectsResponse
+        do {
+            response = try await client.clientStreaming(
+                request: StreamingClientRequest(of: Coffer_V1_RestoreObjectsChunk.self) { writer in
+                    var message = opening
+                    while true {
+                        message.data = try reader.file.read(upToCount: 1 << 20) ?? Data()
+                        try await writer.write(message)
+                        if message.data.isEmpty { break }
+                        message = Coffer_V1_RestoreObjectsChunk()
+                    }
+                },
+                descriptor: Coffer_V1_BackupService.Method.RestoreObjects.descriptor,
+                serializer: ProtobufSerializer<Coffer_V1_RestoreObjectsChunk>(),
+                deserializer: ProtobufDeserializer<Coffer_V1_RestoreObjectsResponse>(),
+                options: options
+            ) { try $0.message }
+        } catch let error as CofferClientError {
+            throw error
+        } catch {
+            throw CofferClientError.mapping(error, endpoint: connection.endpoint)
+        }
+        observe(revision: response.header.revision)
+        return zip(response.handles, response.labels).map { ($0, $1) }
+    }
+}
+
+/// A file read from the request producer's task only, one read at a time.
+private struct UncheckedFile: @unchecked Sendable {
+    let file: FileHandle
+    init(_ file: FileHandle) { self.file = file }
+}

@@ -2407,9 +2407,23 @@ public enum Coffer_V1_BackupService: Sendable {
                 type: .serverStreaming
             )
         }
+        /// Namespace for "RestoreObjects" metadata.
+        public enum RestoreObjects: Sendable {
+            /// Request type for "RestoreObjects".
+            public typealias Input = Coffer_V1_RestoreObjectsChunk
+            /// Response type for "RestoreObjects".
+            public typealias Output = Coffer_V1_RestoreObjectsResponse
+            /// Descriptor for "RestoreObjects".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BackupService"),
+                method: "RestoreObjects",
+                type: .clientStreaming
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.BackupService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            CreateBackup.descriptor
+            CreateBackup.descriptor,
+            RestoreObjects.descriptor
         ]
     }
 }
@@ -2458,6 +2472,25 @@ extension Coffer_V1_BackupService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_CreateBackupRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk>
+
+        /// Handle the "RestoreObjects" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+        /// > first message says who asks and which objects.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_RestoreObjectsResponse` messages.
+        func restoreObjects(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RestoreObjectsResponse>
     }
 
     /// Service protocol for the "coffer.v1.BackupService" service.
@@ -2490,6 +2523,25 @@ extension Coffer_V1_BackupService {
             request: GRPCCore.ServerRequest<Coffer_V1_CreateBackupRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_BackupChunk>
+
+        /// Handle the "RestoreObjects" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+        /// > first message says who asks and which objects.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_RestoreObjectsResponse` message.
+        func restoreObjects(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.BackupService" service.
@@ -2521,6 +2573,25 @@ extension Coffer_V1_BackupService {
             response: GRPCCore.RPCWriter<Coffer_V1_BackupChunk>,
             context: GRPCCore.ServerContext
         ) async throws
+
+        /// Handle the "RestoreObjects" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+        /// > first message says who asks and which objects.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_RestoreObjectsResponse` to respond with.
+        func restoreObjects(
+            request: GRPCCore.RPCAsyncSequence<Coffer_V1_RestoreObjectsChunk, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_RestoreObjectsResponse
     }
 }
 
@@ -2534,6 +2605,17 @@ extension Coffer_V1_BackupService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_BackupChunk>(),
             handler: { request, context in
                 try await self.createBackup(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_BackupService.Method.RestoreObjects.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RestoreObjectsChunk>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RestoreObjectsResponse>(),
+            handler: { request, context in
+                try await self.restoreObjects(
                     request: request,
                     context: context
                 )
@@ -2555,6 +2637,17 @@ extension Coffer_V1_BackupService.ServiceProtocol {
         )
         return response
     }
+
+    public func restoreObjects(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RestoreObjectsResponse> {
+        let response = try await self.restoreObjects(
+            request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -2574,6 +2667,19 @@ extension Coffer_V1_BackupService.SimpleServiceProtocol {
                 )
                 return [:]
             }
+        )
+    }
+
+    public func restoreObjects(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse>(
+            message: try await self.restoreObjects(
+                request: request.messages,
+                context: context
+            ),
+            metadata: [:]
         )
     }
 }
@@ -2613,6 +2719,30 @@ extension Coffer_V1_BackupService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_BackupChunk>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.StreamingClientResponse<Coffer_V1_BackupChunk>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RestoreObjects" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+        /// > first message says who asks and which objects.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - serializer: A serializer for `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RestoreObjectsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func restoreObjects<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_RestoreObjectsChunk>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RestoreObjectsChunk>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RestoreObjectsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RestoreObjectsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2668,6 +2798,41 @@ extension Coffer_V1_BackupService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "RestoreObjects" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+        /// > first message says who asks and which objects.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - serializer: A serializer for `Coffer_V1_RestoreObjectsChunk` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RestoreObjectsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func restoreObjects<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_RestoreObjectsChunk>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RestoreObjectsChunk>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RestoreObjectsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RestoreObjectsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Coffer_V1_BackupService.Method.RestoreObjects.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2697,6 +2862,36 @@ extension Coffer_V1_BackupService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_CreateBackupRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_BackupChunk>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestoreObjects" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+    /// > first message says who asks and which objects.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Coffer_V1_RestoreObjectsChunk` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restoreObjects<Result>(
+        request: GRPCCore.StreamingClientRequest<Coffer_V1_RestoreObjectsChunk>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RestoreObjectsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.restoreObjects(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RestoreObjectsChunk>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RestoreObjectsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2732,6 +2927,41 @@ extension Coffer_V1_BackupService.ClientProtocol {
             metadata: metadata
         )
         return try await self.createBackup(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RestoreObjects" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Puts back destroyed token objects from a backup of this cluster, sent as the file's bytes; the
+    /// > first message says who asks and which objects.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func restoreObjects<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Coffer_V1_RestoreObjectsChunk>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RestoreObjectsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Coffer_V1_RestoreObjectsChunk>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.restoreObjects(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -54,4 +54,62 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
                 "backup made", metadata: ["revision": "\(summary.revision)", "records": "\(summary.records)", "by": "\(user.name)"])
         }
     }
+
+    /// The largest backup a restore takes.
+    static let maxRestoreBytes: Int64 = 8 << 30
+
+    func restoreObjects(
+        request: RPCAsyncSequence<Coffer_V1_RestoreObjectsChunk, any Error>, context: ServerContext
+    ) async throws -> Coffer_V1_RestoreObjectsResponse {
+        var chunks = request.makeAsyncIterator()
+        guard let first = try await chunks.next() else { throw ServiceFailure.argumentsBad("no request") }
+        return try await gate.run(first.header, context) { caller in
+            let user = try caller.requireUser()
+            // Checked before the file is taken in, and again by the state machine.
+            guard user.role == .admin else { throw StateError.model(.roleNotPermitted(user.role, "restore from backups")) }
+            let selection: RestoreSelection
+            switch first.selection {
+            case .handle(let handle)?: selection = .handle(handle)
+            case .label(let label)?: selection = .label(label)
+            case nil: throw ServiceFailure.argumentsBad("name the object to restore: a handle or a label")
+            }
+            // The file goes to a private temporary file, is checked whole against this cluster's CA, and
+            // only then are its object records read.
+            let path = NSTemporaryDirectory() + "coffer-restore-\(UUID().uuidString)"
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+                let file = FileHandle(forWritingAtPath: path)
+            else { throw ServiceFailure(.deviceError, "cannot stage the backup") }
+            defer {
+                try? file.close()
+                try? FileManager.default.removeItem(atPath: path)
+            }
+            var received = Int64(first.data.count)
+            try file.write(contentsOf: first.data)
+            while let chunk = try await chunks.next() {
+                received += Int64(chunk.data.count)
+                guard received <= Self.maxRestoreBytes else { throw ServiceFailure(.dataLenRange, "the backup is larger than \(Self.maxRestoreBytes) bytes") }
+                try file.write(contentsOf: chunk.data)
+            }
+            let ca = try ClusterCA.load(from: gate.state)
+            var records: [ExportedRecord] = []
+            do {
+                try BackupReader.verify(path: path, trustedCA: ca.certificatePEM) { key, value in
+                    if key.starts(with: Self.objectPrefix) { records.append(ExportedRecord(key: key, value: value)) }
+                }
+            } catch let error as BackupError {
+                throw ServiceFailure.argumentsBad("not a valid backup of this cluster: \(error.description)")
+            }
+            let restored = try await gate.state.restoreObjects(from: records, selecting: selection, by: user)
+            Self.logger.notice(
+                "objects restored from a backup", metadata: ["handles": "\(restored.map(\.handle))", "by": "\(user.name)"])
+            var response = Coffer_V1_RestoreObjectsResponse()
+            response.handles = restored.map(\.handle)
+            response.labels = restored.map { $0.label ?? "" }
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    /// The store keys of object records (RecordKey's layout, docs/state.md).
+    static let objectPrefix = Array("coffer/v1/d/o/".utf8)
 }

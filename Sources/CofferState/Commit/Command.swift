@@ -32,6 +32,8 @@ public enum Command: Sendable, Equatable {
     case destroyObject(ObjectHandle)
     /// A node-internal record, such as the cluster CA.
     case putSystemRecord(name: String)
+    /// A destroyed token object put back from a backup of this cluster (`coffer backup restore-key`).
+    case restoreObject(ObjectHandle)
 
     /// A short name for logs and the audit log.
     public var name: String {
@@ -53,6 +55,7 @@ public enum Command: Sendable, Equatable {
         case .share: "share"
         case .destroyObject: "destroy-object"
         case .putSystemRecord: "put-system-record"
+        case .restoreObject: "restore-object"
         }
     }
 }
@@ -65,7 +68,7 @@ extension Command {
     private enum Tag: UInt8 {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
-        case putSystemRecord
+        case putSystemRecord, restoreObject
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -150,6 +153,9 @@ extension Command {
         case .putSystemRecord(let name):
             w.u8(Tag.putSystemRecord.rawValue)
             w.lengthPrefixed(Array(name.utf8))
+        case .restoreObject(let handle):
+            w.u8(Tag.restoreObject.rawValue)
+            w.u64(handle)
         }
         return w.bytes
     }
@@ -197,6 +203,7 @@ extension Command {
             self = .share(try r.u64(), with: try Self.userID(&r), shared: try Self.flag(&r))
         case .destroyObject: self = .destroyObject(try r.u64())
         case .putSystemRecord: self = .putSystemRecord(name: try Self.string(&r))
+        case .restoreObject: self = .restoreObject(try r.u64())
         }
         try r.finish()
     }

@@ -8,6 +8,11 @@ import CofferModel
 public struct ExportedRecord: Sendable, Equatable {
     public let key: [UInt8]
     public let value: [UInt8]
+
+    public init(key: [UInt8], value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
 }
 
 /// What an export read: the revision it is consistent at and how many records it found.
@@ -59,5 +64,59 @@ extension StateMachine {
             guard page.more, let last = page.keyValues.last?.key else { return }
             start = last + [0]
         }
+    }
+}
+
+/// Which objects of a backup to put back.
+public enum RestoreSelection: Sendable, Equatable {
+    case handle(ObjectHandle)
+    case label(String)
+}
+
+extension StateMachine {
+    /// Puts back the token objects of a backup of this cluster that `selection` names and that no
+    /// longer exist (a destroyed key), through the commit path, each with its old handle and owner.
+    /// `records` are the backup's records as stored; a record this state's barrier cannot open is not
+    /// of this cluster and fails the whole call (nothing is written). Admins only. Returns the
+    /// objects put back; those named that still exist are left alone (all of them: refused), and an
+    /// object whose owner is gone is refused.
+    public func restoreObjects(
+        from records: [ExportedRecord], selecting selection: RestoreSelection, by user: User
+    ) async throws(StateError) -> [StoredObject] {
+        let barrier = try requireBarrier()
+        guard user.role == .admin else { throw .model(.roleNotPermitted(user.role, "restore from backups")) }
+        var chosen: [ObjectRecord] = []
+        for record in records {
+            guard case .object(let handle) = RecordKey.kind(of: record.key) else { continue }
+            let opened: ObjectRecord
+            do {
+                opened = try ObjectRecord(decoding: try barrier.open(record.value, recordKey: record.key))
+            } catch {
+                throw .model(.recordCorrupt("a record of the backup does not open under this cluster's key"))
+            }
+            guard opened.object.handle == handle else { throw .model(.recordCorrupt("a backup record is not its key's")) }
+            switch selection {
+            case .handle(let wanted) where wanted == handle: chosen.append(opened)
+            case .label(let wanted) where opened.object.label == wanted: chosen.append(opened)
+            default: continue
+            }
+        }
+        guard !chosen.isEmpty else { throw .objectHandleInvalid }
+        // The objects named that still exist stay as they are; only the destroyed ones come back.
+        chosen = state.withLock { s in chosen.filter { s.index.objects[$0.object.handle] == nil } }
+        guard !chosen.isEmpty else {
+            throw .model(.actionProhibited("every object named still exists; only destroyed objects are restored"))
+        }
+        for record in chosen {
+            let handle = record.object.handle
+            try await commit(.restoreObject(handle), by: user.id, attempts: 1) { () throws(StateError) in
+                let (exists, owner) = state.withLock { ($0.index.objects[handle] != nil, $0.index.users[record.object.owner]) }
+                if exists { throw .model(.actionProhibited("object \(handle) exists; only destroyed objects are restored")) }
+                guard owner != nil else { throw .model(.actionProhibited("the owner of object \(handle) no longer exists")) }
+                let key = RecordKey.object(handle)
+                return (WritePlan(preconditions: [.absent(key)], writes: [.put(key: key, value: record.encoded())]), ())
+            }
+        }
+        return chosen.map(\.object)
     }
 }

@@ -16,9 +16,9 @@ struct BackupCommand: AsyncParsableCommand {
         discussion: """
             A backup holds every record at one store revision, still sealed under the domain key (nothing \
             in it is readable without the cluster's unseal shares), and is signed by the cluster CA. \
-            Restoring one is not built yet (see docs/backup.md).
+            `cofferd --restore FILE` restores one into a new node (docs/backup.md).
             """,
-        subcommands: [Create.self, Verify.self])
+        subcommands: [Create.self, Verify.self, RestoreKey.self])
 }
 
 extension BackupCommand {
@@ -102,6 +102,38 @@ extension BackupCommand {
                     \(summary.header.records) records (\(kinds)), \(summary.bytes) bytes
                     signed by \(trusted != nil ? "the trusted cluster CA" : "the CA its header names (no trusted CA given: use --ca)")
                     """)
+        }
+    }
+}
+
+extension BackupCommand {
+    /// `coffer backup restore-key`.
+    struct RestoreKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "restore-key",
+            abstract: "Put back destroyed keys (or other token objects) from a backup of this cluster (admins).",
+            discussion: """
+                The node checks the backup whole against its own cluster CA, opens its records with the domain \
+                key, and puts back the objects the handle or label names that no longer exist, with their old \
+                handles, owners and attributes. An object that still exists is refused.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "The backup file.") var file: String
+        @Option(help: "The label of the objects to put back.") var label: String?
+        @Option(help: "The handle of the object to put back.") var handle: UInt64?
+
+        func validate() throws {
+            guard (label == nil) != (handle == nil) else { throw ValidationError("give --label or --handle (one of them)") }
+        }
+
+        func run() async throws {
+            let restored = try await Connection.with(options) { client in
+                try await client.restoreObjects(fromBackup: file, handle: handle, label: label)
+            }
+            try Output.emit(
+                options, json: ["restored": restored.map { ["handle": $0.handle, "label": $0.label] as [String: Any] }],
+                human: restored.map { "restored \($0.handle) \"\($0.label)\"" }.joined(separator: "\n"))
         }
     }
 }

@@ -1,5 +1,6 @@
 // Issue 12, first part, with real processes: `coffer backup create` through a dev node, `coffer
-// backup verify` offline (and its refusals of changed, cut and lengthened files), and
+// backup verify` offline (and its refusals of changed, cut and lengthened files), `coffer backup
+// restore-key` bringing a deleted key pair back into the live node, and
 // `cofferd --restore` into a brand-new node that the original cluster's share unseals: same handles,
 // the user logs in with her password, signatures made before verify, a file encrypted before
 // decrypts. A changed backup restores nothing, and restoring over a cluster is refused.
@@ -94,6 +95,22 @@ import Testing
             let rejected = try admin.fails(["backup", "verify", bad])
             #expect(rejected.stderr.contains("not a valid backup"), "\(name): \(rejected.stderr)")
         }
+
+        // A destroyed key pair comes back from the backup into the live node, with its handles.
+        try alice.ok(["key", "delete", "ec"])
+        try alice.fails(["crypto", "sign", "--key", "ec", "--in", message, "--out", folder + "/gone.sig"])
+        try alice.fails(["backup", "restore-key", backup, "--label", "ec"])
+        let back = try admin.ok(["--json", "backup", "restore-key", backup, "--label", "ec"]).json?["restored"] as? [[String: Any]] ?? []
+        let ecHandles = handles.filter { $0["label"] as? String == "ec" }.map { "\($0["handle"] ?? "")" }
+        #expect(Set(back.map { "\($0["handle"] ?? "")" }) == Set(ecHandles) && back.count == 2)
+        let stillValid = try alice.ok(["crypto", "verify", "--key", "ec", "--in", message, "--signature", folder + "/ec.sig", "--json"])
+        #expect(stillValid.json?["valid"] as? Bool == true)
+        try alice.ok(["crypto", "sign", "--key", "ec", "--in", message, "--out", folder + "/again.sig"])
+        let existing = try admin.fails(["backup", "restore-key", backup, "--label", "ec"])
+        #expect(existing.stderr.contains("still exists"), "\(existing.stderr)")
+        try Self.flipped(bytes, at: bytes.count / 2).write(to: URL(fileURLWithPath: bad))
+        let changed = try admin.fails(["backup", "restore-key", bad, "--label", "ec"])
+        #expect(changed.stderr.contains("not a valid backup"), "\(changed.stderr)")
 
         // A changed backup restores nothing.
         try Self.flipped(bytes, at: bytes.count / 2).write(to: URL(fileURLWithPath: bad))

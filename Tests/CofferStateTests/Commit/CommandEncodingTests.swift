@@ -31,7 +31,7 @@ import Testing
         .setAttributes(42, AttributeSet([(.label, .string("new"))])),
         .share(42, with: UserID(9), shared: true),
         .share(42, with: UserID(9), shared: false),
-        .destroyObject(42),
+        .destroyObject(42), .restoreObject(43),
         .putSystemRecord(name: "ca"),
     ]
 
