@@ -51,7 +51,8 @@ struct Cofferd: AsyncParsableCommand {
             fastPath, fastPathPort, minimumRSABits (the smallest RSA modulus the node makes or uses, \
             1024 to 4096; 2048 by default), store (absent: SQLite in the data folder; or {"kind": \
             "etcd", "endpoints": ["HOST:PORT", ...], "prefix": "coffer/NAME/", "tls": {"ca", \
-            "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md).
+            "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md), backup \
+            ({"intervalSeconds": N, "folder": DIR, "retention": K}: scheduled backups, docs/backup.md).
 
             SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
             stderr as key=value lines and never contain secrets. docs/operations.md has the details.

@@ -167,62 +167,118 @@ public nonisolated struct Coffer_V1_GetStatusRequest: Sendable {
   public init() {}
 }
 
-public nonisolated struct Coffer_V1_GetStatusResponse: Sendable {
+public nonisolated struct Coffer_V1_GetStatusResponse: @unchecked Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
   // methods supported on all messages.
 
   public var header: Coffer_V1_ResponseHeader {
-    get {_header ?? Coffer_V1_ResponseHeader()}
-    set {_header = newValue}
+    get {_storage._header ?? Coffer_V1_ResponseHeader()}
+    set {_uniqueStorage()._header = newValue}
   }
   /// Returns true if `header` has been explicitly set.
-  public var hasHeader: Bool {self._header != nil}
+  public var hasHeader: Bool {_storage._header != nil}
   /// Clears the value of `header`. Subsequent reads from it will return its default value.
-  public mutating func clearHeader() {self._header = nil}
+  public mutating func clearHeader() {_uniqueStorage()._header = nil}
 
-  public var sealState: Coffer_V1_SealState = .unspecified
+  public var sealState: Coffer_V1_SealState {
+    get {_storage._sealState}
+    set {_uniqueStorage()._sealState = newValue}
+  }
 
-  public var sharesGiven: UInt32 = 0
+  public var sharesGiven: UInt32 {
+    get {_storage._sharesGiven}
+    set {_uniqueStorage()._sharesGiven = newValue}
+  }
 
-  public var threshold: UInt32 = 0
+  public var threshold: UInt32 {
+    get {_storage._threshold}
+    set {_uniqueStorage()._threshold = newValue}
+  }
 
-  public var nodeID: String = String()
+  public var nodeID: String {
+    get {_storage._nodeID}
+    set {_uniqueStorage()._nodeID = newValue}
+  }
 
-  public var version: String = String()
+  public var version: String {
+    get {_storage._version}
+    set {_uniqueStorage()._version = newValue}
+  }
 
   /// The name given at initialization once the node is unsealed (it is kept sealed in the store);
   /// the node's configured clusterName before, or for a cluster initialized before it was kept.
-  public var clusterName: String = String()
+  public var clusterName: String {
+    get {_storage._clusterName}
+    set {_uniqueStorage()._clusterName = newValue}
+  }
 
   /// Seconds since the node process started serving.
-  public var uptimeSeconds: Int64 = 0
+  public var uptimeSeconds: Int64 {
+    get {_storage._uptimeSeconds}
+    set {_uniqueStorage()._uptimeSeconds = newValue}
+  }
 
   /// The store under the node: "sqlite" (a single node) or "etcd" (a cluster).
-  public var storeBackend: String = String()
+  public var storeBackend: String {
+    get {_storage._storeBackend}
+    set {_uniqueStorage()._storeBackend = newValue}
+  }
 
   /// The store's newest revision as the node just read it (0 when the read failed: see store_error).
   /// header.revision is the revision the node's index reflects; the difference is its lag.
-  public var storeRevision: Int64 = 0
+  public var storeRevision: Int64 {
+    get {_storage._storeRevision}
+    set {_uniqueStorage()._storeRevision = newValue}
+  }
 
   /// Why the store could not be read, if it could not ("" when it could).
-  public var storeError: String = String()
+  public var storeError: String {
+    get {_storage._storeError}
+    set {_uniqueStorage()._storeError = newValue}
+  }
 
   /// Milliseconds since the node last proved its index current (etcd nodes); -1 for a node without
   /// a staleness bound (SQLite). Past the bound the node refuses key use.
-  public var millisSinceCurrent: Int64 = 0
+  public var millisSinceCurrent: Int64 {
+    get {_storage._millisSinceCurrent}
+    set {_uniqueStorage()._millisSinceCurrent = newValue}
+  }
 
   /// How often the node's watch of the store failed since it was unsealed.
-  public var watchFailures: UInt32 = 0
+  public var watchFailures: UInt32 {
+    get {_storage._watchFailures}
+    set {_uniqueStorage()._watchFailures = newValue}
+  }
 
   /// The store cluster's own members (etcd's), as the store reports them; empty for SQLite.
-  public var storeMembers: [Coffer_V1_StoreMember] = []
+  public var storeMembers: [Coffer_V1_StoreMember] {
+    get {_storage._storeMembers}
+    set {_uniqueStorage()._storeMembers = newValue}
+  }
+
+  /// This node's last scheduled backup (docs/backup.md), when it has a schedule and made or tried one:
+  /// when (RFC 3339), the file written, or why it failed.
+  public var lastBackupAt: String {
+    get {_storage._lastBackupAt}
+    set {_uniqueStorage()._lastBackupAt = newValue}
+  }
+
+  public var lastBackupFile: String {
+    get {_storage._lastBackupFile}
+    set {_uniqueStorage()._lastBackupFile = newValue}
+  }
+
+  public var lastBackupError: String {
+    get {_storage._lastBackupError}
+    set {_uniqueStorage()._lastBackupError = newValue}
+  }
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
 
-  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+  fileprivate var _storage = _StorageClass.defaultInstance
 }
 
 /// One member of the store's cluster (an etcd member).
@@ -840,98 +896,181 @@ nonisolated extension Coffer_V1_GetStatusRequest: SwiftProtobuf.Message, SwiftPr
 
 nonisolated extension Coffer_V1_GetStatusResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetStatusResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}seal_state\0\u{3}shares_given\0\u{1}threshold\0\u{3}node_id\0\u{1}version\0\u{3}cluster_name\0\u{3}uptime_seconds\0\u{3}store_backend\0\u{3}store_revision\0\u{3}store_error\0\u{3}millis_since_current\0\u{3}watch_failures\0\u{3}store_members\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}seal_state\0\u{3}shares_given\0\u{1}threshold\0\u{3}node_id\0\u{1}version\0\u{3}cluster_name\0\u{3}uptime_seconds\0\u{3}store_backend\0\u{3}store_revision\0\u{3}store_error\0\u{3}millis_since_current\0\u{3}watch_failures\0\u{3}store_members\0\u{3}last_backup_at\0\u{3}last_backup_file\0\u{3}last_backup_error\0")
+
+  fileprivate class _StorageClass {
+    var _header: Coffer_V1_ResponseHeader? = nil
+    var _sealState: Coffer_V1_SealState = .unspecified
+    var _sharesGiven: UInt32 = 0
+    var _threshold: UInt32 = 0
+    var _nodeID: String = String()
+    var _version: String = String()
+    var _clusterName: String = String()
+    var _uptimeSeconds: Int64 = 0
+    var _storeBackend: String = String()
+    var _storeRevision: Int64 = 0
+    var _storeError: String = String()
+    var _millisSinceCurrent: Int64 = 0
+    var _watchFailures: UInt32 = 0
+    var _storeMembers: [Coffer_V1_StoreMember] = []
+    var _lastBackupAt: String = String()
+    var _lastBackupFile: String = String()
+    var _lastBackupError: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _header = source._header
+      _sealState = source._sealState
+      _sharesGiven = source._sharesGiven
+      _threshold = source._threshold
+      _nodeID = source._nodeID
+      _version = source._version
+      _clusterName = source._clusterName
+      _uptimeSeconds = source._uptimeSeconds
+      _storeBackend = source._storeBackend
+      _storeRevision = source._storeRevision
+      _storeError = source._storeError
+      _millisSinceCurrent = source._millisSinceCurrent
+      _watchFailures = source._watchFailures
+      _storeMembers = source._storeMembers
+      _lastBackupAt = source._lastBackupAt
+      _lastBackupFile = source._lastBackupFile
+      _lastBackupError = source._lastBackupError
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
-    while let fieldNumber = try decoder.nextFieldNumber() {
-      // The use of inline closures is to circumvent an issue where the compiler
-      // allocates stack space for every case branch when no optimizations are
-      // enabled. https://github.com/apple/swift-protobuf/issues/1034
-      switch fieldNumber {
-      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
-      case 2: try { try decoder.decodeSingularEnumField(value: &self.sealState) }()
-      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.sharesGiven) }()
-      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.threshold) }()
-      case 5: try { try decoder.decodeSingularStringField(value: &self.nodeID) }()
-      case 6: try { try decoder.decodeSingularStringField(value: &self.version) }()
-      case 7: try { try decoder.decodeSingularStringField(value: &self.clusterName) }()
-      case 8: try { try decoder.decodeSingularInt64Field(value: &self.uptimeSeconds) }()
-      case 9: try { try decoder.decodeSingularStringField(value: &self.storeBackend) }()
-      case 10: try { try decoder.decodeSingularInt64Field(value: &self.storeRevision) }()
-      case 11: try { try decoder.decodeSingularStringField(value: &self.storeError) }()
-      case 12: try { try decoder.decodeSingularInt64Field(value: &self.millisSinceCurrent) }()
-      case 13: try { try decoder.decodeSingularUInt32Field(value: &self.watchFailures) }()
-      case 14: try { try decoder.decodeRepeatedMessageField(value: &self.storeMembers) }()
-      default: break
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularMessageField(value: &_storage._header) }()
+        case 2: try { try decoder.decodeSingularEnumField(value: &_storage._sealState) }()
+        case 3: try { try decoder.decodeSingularUInt32Field(value: &_storage._sharesGiven) }()
+        case 4: try { try decoder.decodeSingularUInt32Field(value: &_storage._threshold) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._nodeID) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._version) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._clusterName) }()
+        case 8: try { try decoder.decodeSingularInt64Field(value: &_storage._uptimeSeconds) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._storeBackend) }()
+        case 10: try { try decoder.decodeSingularInt64Field(value: &_storage._storeRevision) }()
+        case 11: try { try decoder.decodeSingularStringField(value: &_storage._storeError) }()
+        case 12: try { try decoder.decodeSingularInt64Field(value: &_storage._millisSinceCurrent) }()
+        case 13: try { try decoder.decodeSingularUInt32Field(value: &_storage._watchFailures) }()
+        case 14: try { try decoder.decodeRepeatedMessageField(value: &_storage._storeMembers) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._lastBackupAt) }()
+        case 16: try { try decoder.decodeSingularStringField(value: &_storage._lastBackupFile) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._lastBackupError) }()
+        default: break
+        }
       }
     }
   }
 
   public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
-    // The use of inline closures is to circumvent an issue where the compiler
-    // allocates stack space for every if/case branch local when no optimizations
-    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
-    // https://github.com/apple/swift-protobuf/issues/1182
-    try { if let v = self._header {
-      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
-    } }()
-    if self.sealState != .unspecified {
-      try visitor.visitSingularEnumField(value: self.sealState, fieldNumber: 2)
-    }
-    if self.sharesGiven != 0 {
-      try visitor.visitSingularUInt32Field(value: self.sharesGiven, fieldNumber: 3)
-    }
-    if self.threshold != 0 {
-      try visitor.visitSingularUInt32Field(value: self.threshold, fieldNumber: 4)
-    }
-    if !self.nodeID.isEmpty {
-      try visitor.visitSingularStringField(value: self.nodeID, fieldNumber: 5)
-    }
-    if !self.version.isEmpty {
-      try visitor.visitSingularStringField(value: self.version, fieldNumber: 6)
-    }
-    if !self.clusterName.isEmpty {
-      try visitor.visitSingularStringField(value: self.clusterName, fieldNumber: 7)
-    }
-    if self.uptimeSeconds != 0 {
-      try visitor.visitSingularInt64Field(value: self.uptimeSeconds, fieldNumber: 8)
-    }
-    if !self.storeBackend.isEmpty {
-      try visitor.visitSingularStringField(value: self.storeBackend, fieldNumber: 9)
-    }
-    if self.storeRevision != 0 {
-      try visitor.visitSingularInt64Field(value: self.storeRevision, fieldNumber: 10)
-    }
-    if !self.storeError.isEmpty {
-      try visitor.visitSingularStringField(value: self.storeError, fieldNumber: 11)
-    }
-    if self.millisSinceCurrent != 0 {
-      try visitor.visitSingularInt64Field(value: self.millisSinceCurrent, fieldNumber: 12)
-    }
-    if self.watchFailures != 0 {
-      try visitor.visitSingularUInt32Field(value: self.watchFailures, fieldNumber: 13)
-    }
-    if !self.storeMembers.isEmpty {
-      try visitor.visitRepeatedMessageField(value: self.storeMembers, fieldNumber: 14)
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      try { if let v = _storage._header {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+      } }()
+      if _storage._sealState != .unspecified {
+        try visitor.visitSingularEnumField(value: _storage._sealState, fieldNumber: 2)
+      }
+      if _storage._sharesGiven != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._sharesGiven, fieldNumber: 3)
+      }
+      if _storage._threshold != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._threshold, fieldNumber: 4)
+      }
+      if !_storage._nodeID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._nodeID, fieldNumber: 5)
+      }
+      if !_storage._version.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._version, fieldNumber: 6)
+      }
+      if !_storage._clusterName.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._clusterName, fieldNumber: 7)
+      }
+      if _storage._uptimeSeconds != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._uptimeSeconds, fieldNumber: 8)
+      }
+      if !_storage._storeBackend.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._storeBackend, fieldNumber: 9)
+      }
+      if _storage._storeRevision != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._storeRevision, fieldNumber: 10)
+      }
+      if !_storage._storeError.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._storeError, fieldNumber: 11)
+      }
+      if _storage._millisSinceCurrent != 0 {
+        try visitor.visitSingularInt64Field(value: _storage._millisSinceCurrent, fieldNumber: 12)
+      }
+      if _storage._watchFailures != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._watchFailures, fieldNumber: 13)
+      }
+      if !_storage._storeMembers.isEmpty {
+        try visitor.visitRepeatedMessageField(value: _storage._storeMembers, fieldNumber: 14)
+      }
+      if !_storage._lastBackupAt.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastBackupAt, fieldNumber: 15)
+      }
+      if !_storage._lastBackupFile.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastBackupFile, fieldNumber: 16)
+      }
+      if !_storage._lastBackupError.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._lastBackupError, fieldNumber: 17)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Coffer_V1_GetStatusResponse, rhs: Coffer_V1_GetStatusResponse) -> Bool {
-    if lhs._header != rhs._header {return false}
-    if lhs.sealState != rhs.sealState {return false}
-    if lhs.sharesGiven != rhs.sharesGiven {return false}
-    if lhs.threshold != rhs.threshold {return false}
-    if lhs.nodeID != rhs.nodeID {return false}
-    if lhs.version != rhs.version {return false}
-    if lhs.clusterName != rhs.clusterName {return false}
-    if lhs.uptimeSeconds != rhs.uptimeSeconds {return false}
-    if lhs.storeBackend != rhs.storeBackend {return false}
-    if lhs.storeRevision != rhs.storeRevision {return false}
-    if lhs.storeError != rhs.storeError {return false}
-    if lhs.millisSinceCurrent != rhs.millisSinceCurrent {return false}
-    if lhs.watchFailures != rhs.watchFailures {return false}
-    if lhs.storeMembers != rhs.storeMembers {return false}
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._header != rhs_storage._header {return false}
+        if _storage._sealState != rhs_storage._sealState {return false}
+        if _storage._sharesGiven != rhs_storage._sharesGiven {return false}
+        if _storage._threshold != rhs_storage._threshold {return false}
+        if _storage._nodeID != rhs_storage._nodeID {return false}
+        if _storage._version != rhs_storage._version {return false}
+        if _storage._clusterName != rhs_storage._clusterName {return false}
+        if _storage._uptimeSeconds != rhs_storage._uptimeSeconds {return false}
+        if _storage._storeBackend != rhs_storage._storeBackend {return false}
+        if _storage._storeRevision != rhs_storage._storeRevision {return false}
+        if _storage._storeError != rhs_storage._storeError {return false}
+        if _storage._millisSinceCurrent != rhs_storage._millisSinceCurrent {return false}
+        if _storage._watchFailures != rhs_storage._watchFailures {return false}
+        if _storage._storeMembers != rhs_storage._storeMembers {return false}
+        if _storage._lastBackupAt != rhs_storage._lastBackupAt {return false}
+        if _storage._lastBackupFile != rhs_storage._lastBackupFile {return false}
+        if _storage._lastBackupError != rhs_storage._lastBackupError {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

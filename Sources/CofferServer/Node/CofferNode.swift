@@ -67,12 +67,14 @@ public final class CofferNode: Sendable {
     public func run(announce: @escaping @Sendable (Event) -> Void) async throws {
         try directory.create()
         let nodeID = try directory.loadOrCreateNodeID()
-        let node = NodeInfo(
-            nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName, startedAt: startedAt,
-            replicatedStore: replicatedStore)
         var nodeLogger = self.logger
         nodeLogger[metadataKey: "node"] = "\(nodeID)"
         let logger = nodeLogger
+        var info = NodeInfo(
+            nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName, startedAt: startedAt,
+            replicatedStore: replicatedStore)
+        info.backupScheduler = configuration.backupSchedule.map { BackupScheduler(schedule: $0, nodeName: nodeID, logger: logger) }
+        let node = info
         let dev: DevCredentials? =
             configuration.dev
             ? try await DevMode.prepare(
@@ -171,6 +173,15 @@ public final class CofferNode: Sendable {
         } else if configuration.fastPath {
             logger.warning("no fast-path port apart from the listen port could be had; the fast path is off")
         }
+        let scheduled = node.backupScheduler.map { scheduler in
+            Task { [state, configuration] in
+                await scheduler.run(
+                    state: state, cluster: { ClusterCA.clusterName(in: state) ?? configuration.clusterName },
+                    sign: { writer in try writer.finish { try ClusterCA.load(from: state).sign(digest: $0) } },
+                    caPEM: { try ClusterCA.load(from: state).certificatePEM })
+            }
+        }
+        defer { scheduled?.cancel() }
         do {
             _ = try await serve(
                 listener, services: services, logger: logger,

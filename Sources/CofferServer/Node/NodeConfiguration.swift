@@ -30,6 +30,8 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var rsaKeySize = RSAKeySize.standard
     /// Where the node keeps its state (config key `store`): SQLite in the data folder unless set.
     public var store = StoreSetting.sqlite
+    /// Scheduled backups (`backup`: interval, folder, retention); nil for none.
+    public var backupSchedule: BackupSchedule?
 
     /// The defaults for normal and dev mode.
     public static func defaults(dev: Bool) -> NodeConfiguration {
@@ -72,11 +74,20 @@ public struct NodeConfiguration: Sendable, Equatable {
         var fastPathPort: Int?
         var minimumRSABits: Int?
         var store: StoreSetting.File?
+        var backup: BackupFile?
 
         static let keys: Set<String> = [
             "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
-            "fastPathPort", "minimumRSABits", "store",
+            "fastPathPort", "minimumRSABits", "store", "backup",
         ]
+    }
+
+    /// The `backup` setting.
+    struct BackupFile: Decodable {
+        var intervalSeconds: Int
+        var folder: String
+        var retention: Int
+        static let keys: Set<String> = ["intervalSeconds", "folder", "retention"]
     }
 
     /// Reads the config file at `path` (if any), applies `overrides`, and validates the result.
@@ -127,6 +138,15 @@ public struct NodeConfiguration: Sendable, Equatable {
             }
             configuration.rsaKeySize = sizes
         }
+        if let backup = file.backup, let path {
+            guard (1...31 * 86_400).contains(backup.intervalSeconds) else { throw .init("backup.intervalSeconds must be 1 to 2678400") }
+            guard (1...10_000).contains(backup.retention) else { throw .init("backup.retention must be 1 to 10000") }
+            guard !backup.folder.isEmpty else { throw .init("backup.folder must not be empty") }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            let resolved = backup.folder.hasPrefix("/") ? backup.folder : folder.appendingPathComponent(backup.folder).path
+            configuration.backupSchedule = BackupSchedule(
+                interval: .seconds(backup.intervalSeconds), folder: resolved, retention: backup.retention)
+        }
         if let store = file.store, let path {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
             configuration.store = try StoreSetting.parse(store, folder: folder)
@@ -145,6 +165,11 @@ public struct NodeConfiguration: Sendable, Equatable {
             )
         }
         do { try StoreSetting.checkKeys(dictionary["store"]) } catch { throw .init("config file \(path): \(error)") }
+        if let backup = dictionary["backup"] as? [String: Any],
+            let unknown = backup.keys.sorted().first(where: { !BackupFile.keys.contains($0) })
+        {
+            throw .init("config file \(path): unknown backup setting \"\(unknown)\" (known: folder, intervalSeconds, retention)")
+        }
         do { return try JSONDecoder().decode(File.self, from: data) } catch let DecodingError.typeMismatch(_, context) {
             throw .init(
                 "config file \(path): \(context.codingPath.map(\.stringValue).joined(separator: ".")) has the wrong type"

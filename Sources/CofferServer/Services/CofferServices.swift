@@ -14,6 +14,8 @@ public struct NodeInfo: Sendable {
     public var startedAt: ContinuousClock.Instant
     /// The store's cluster, when the node runs on one (etcd); nil for SQLite.
     public var replicatedStore: (any ReplicatedStateStore)?
+    /// The node's backup schedule, when it has one.
+    public var backupScheduler: BackupScheduler?
 
     public init(
         nodeID: String, version: String, clusterName: String, startedAt: ContinuousClock.Instant = .now,

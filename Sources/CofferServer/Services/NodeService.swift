@@ -5,6 +5,7 @@ import CofferCrypto
 import CofferModel
 import CofferProtocol
 import CofferState
+import Foundation
 import GRPCCore
 
 /// The node's status, unseal and login service.
@@ -24,6 +25,11 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             // The name given at initialization once the node can read it; its configuration's before.
             response.clusterName = ClusterCA.clusterName(in: gate.state) ?? node.clusterName
             Self.describeMemory(into: &response, state: gate.state, node: node)
+            if let outcome = node.backupScheduler?.lastOutcome {
+                response.lastBackupAt = ISO8601DateFormatter().string(from: outcome.at)
+                response.lastBackupFile = outcome.file ?? ""
+                response.lastBackupError = outcome.error ?? ""
+            }
             // A health probe's answer must not wait on the store.
             if !request.brief { await Self.describeStore(into: &response, state: gate.state, node: node) }
             return response

@@ -27,12 +27,12 @@ extension StateMachine {
 
     /// Reads every state record at the store's current revision: first counts them (so that the caller
     /// can name the count before the records), then hands them to `body` page by page, the seal
-    /// configuration first. Admins only.
+    /// configuration first. Admins only; `user` nil is the node's own schedule.
     public func exportRecords(
-        by user: User, counted: (ExportSummary) async throws -> Void, _ body: ([ExportedRecord]) async throws -> Void
+        by user: User?, counted: (ExportSummary) async throws -> Void, _ body: ([ExportedRecord]) async throws -> Void
     ) async throws -> ExportSummary {
         _ = try requireBarrier()
-        guard user.role == .admin else { throw StateError.model(.roleNotPermitted(user.role, "make backups")) }
+        if let user, user.role != .admin { throw StateError.model(.roleNotPermitted(user.role, "make backups")) }
         let revision: Int64
         do { revision = try await store.currentRevision() } catch { throw StateError(error) }
         let seal: KeyValue?
@@ -58,7 +58,10 @@ extension StateMachine {
                 throw StateError(error)
             }
             let records = page.keyValues
-                .filter { !$0.key.starts(with: RecordKey.heartbeatPrefix) && !$0.key.starts(with: RecordKey.receiptPrefix) }
+                .filter {
+                    !$0.key.starts(with: RecordKey.heartbeatPrefix) && !$0.key.starts(with: RecordKey.receiptPrefix)
+                        && !$0.key.starts(with: RecordKey.backupClaimPrefix)
+                }
                 .map { ExportedRecord(key: $0.key, value: $0.value) }
             if !records.isEmpty { try await each(records) }
             guard page.more, let last = page.keyValues.last?.key else { return }
@@ -120,3 +123,26 @@ extension StateMachine {
         return chosen.map(\.object)
     }
 }
+
+extension StateMachine {
+    /// Whether the state is unsealed now.
+    public var isUnsealed: Bool { (try? requireBarrier()) != nil }
+
+    /// Claims scheduled backup run `slot` for `node`: true for the one node whose claim lands first
+    /// (a record that must be absent), false for the others. Claims older than 64 slots are deleted
+    /// by the winner. Like the heartbeat, not state: no participant sees it, and the index ignores it.
+    public func claimScheduledRun(slot: Int64, node: String) async throws -> Bool {
+        let key = RecordKey.backupClaim(slot)
+        let result = try await store.transact(
+            compare: [.version(key: key, equals: 0)], success: [.put(key: key, value: Array(node.utf8))], failure: [])
+        guard result.succeeded else { return false }
+        let old = try await store.range(prefix: RecordKey.backupClaimPrefix, startKey: nil, at: nil, limit: 128)
+        let horizon = RecordKey.backupClaim(slot - 64)
+        let stale = old.keyValues.map(\.key).filter { $0.lexicographicallyPrecedes(horizon) }
+        if !stale.isEmpty {
+            _ = try? await store.transact(compare: [], success: stale.map { .delete(key: $0) }, failure: [])
+        }
+        return true
+    }
+}
+

@@ -16,6 +16,7 @@ public enum RecordKey {
     static let systemPrefix: [UInt8] = dataPrefix + Array("s/".utf8)
     static let heartbeatPrefix: [UInt8] = dataPrefix + Array("h/".utf8)
     static let receiptPrefix: [UInt8] = dataPrefix + Array("r/".utf8)
+    static let backupClaimPrefix: [UInt8] = dataPrefix + Array("b/".utf8)
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }
@@ -37,6 +38,13 @@ public enum RecordKey {
     /// time it was written, in the clear; its key a digest of the request's user and id. The index
     /// ignores it.
     static func receipt(_ scope: RequestScope) -> [UInt8] { receiptPrefix + scope.receiptName }
+
+    /// A node's claim on scheduled backup run `slot` (BackupSchedule.swift): the node's name, in the
+    /// clear; the index ignores it. Slots are written as 20 decimal digits, so keys sort by slot.
+    static func backupClaim(_ slot: Int64) -> [UInt8] {
+        let digits = String(max(0, slot))
+        return backupClaimPrefix + Array((String(repeating: "0", count: max(0, 20 - digits.count)) + digits).utf8)
+    }
 
     /// What a data key names.
     enum Kind: Equatable {

@@ -118,6 +118,12 @@ extension ClusterCommand {
             if let lag = lag(status) { json["lag"] = lag }
             if status.millisSinceCurrent >= 0 { json["millis_since_current"] = status.millisSinceCurrent }
             if !status.storeError.isEmpty { json["store_error"] = status.storeError }
+            if !status.lastBackupAt.isEmpty {
+                var backup: [String: Any] = ["at": status.lastBackupAt]
+                if !status.lastBackupFile.isEmpty { backup["file"] = status.lastBackupFile }
+                if !status.lastBackupError.isEmpty { backup["error"] = status.lastBackupError }
+                json["last_backup"] = backup
+            }
             return json
         }
 
@@ -137,6 +143,12 @@ extension ClusterCommand {
                 line += "  \(status.storeBackend)  version \(status.version)  up \(status.uptimeSeconds) s"
                 if !status.storeError.isEmpty { line += "  store: \(status.storeError)" }
                 lines.append(line)
+                if !status.lastBackupAt.isEmpty {
+                    lines.append(
+                        status.lastBackupError.isEmpty
+                            ? "    last scheduled backup \(status.lastBackupAt): \(status.lastBackupFile)"
+                            : "    last scheduled backup \(status.lastBackupAt) FAILED: \(status.lastBackupError)")
+                }
             }
             if !members.isEmpty {
                 lines.append("")

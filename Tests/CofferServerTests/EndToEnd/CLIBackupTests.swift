@@ -162,4 +162,45 @@ import Testing
         #expect(over.process.terminationStatus != 0)
         #expect(over.output.contains("already holds a cluster"), "\(over.output)")
     }
+
+    /// Scheduled backups on a node with `backup` in its config: one per interval, written whole under
+    /// their final name (each verifies against the cluster CA), the oldest pruned past the retention,
+    /// the last one in `cluster status`; a folder that cannot be written shows as a failure there.
+    @Test func scheduledBackupsAreWrittenPrunedAndReported() throws {
+        let folder = NSTemporaryDirectory() + "coffer-scheduled-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let config = folder + "/cofferd.json"
+        try #"{"backup": {"intervalSeconds": 1, "folder": "backups", "retention": 2}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let node = try DevNode(extraArguments: ["--config", config])
+        defer { node.remove() }
+        let log = { (try? String(contentsOfFile: node.logPath, encoding: .utf8)) ?? "" }
+        for _ in 0..<100 where log().components(separatedBy: "scheduled backup written").count - 1 < 4 {
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        #expect(log().components(separatedBy: "scheduled backup written").count - 1 >= 4, "\(log())")
+        #expect(log().contains("old scheduled backup removed"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/backups").filter { $0.hasSuffix(".coffer") }
+        #expect(files.count == 2 || files.count == 3, "\(files)")  // a run may land between the listing and the prune
+        let admin = node.cli(config: "admin")
+        for file in files {
+            let checked = try admin.ok(["--json", "backup", "verify", folder + "/backups/" + file])
+            #expect(checked.json?["valid"] as? Bool == true && checked.json?["ca_checked"] as? Bool == true)
+        }
+        let status = try admin.ok(["--json", "cluster", "status"]).json
+        let nodes = status?["nodes"] as? [[String: Any]] ?? []
+        let last = nodes.first?["last_backup"] as? [String: Any]
+        #expect((last?["file"] as? String)?.hasSuffix(".coffer") == true, "\(String(describing: status))")
+
+        // The folder replaced by a file: the next runs fail, and status says so.
+        try FileManager.default.removeItem(atPath: folder + "/backups")
+        try "not a folder".write(toFile: folder + "/backups", atomically: true, encoding: .utf8)
+        for _ in 0..<50 where !log().contains("scheduled backup failed") { Thread.sleep(forTimeInterval: 0.2) }
+        #expect(log().contains("scheduled backup failed"))
+        Thread.sleep(forTimeInterval: 1.2)
+        let failed = try admin.ok(["--json", "cluster", "status"]).json
+        let failure = ((failed?["nodes"] as? [[String: Any]])?.first?["last_backup"] as? [String: Any])?["error"] as? String
+        #expect(failure?.isEmpty == false, "\(String(describing: failed))")
+    }
 }
+

@@ -102,3 +102,27 @@ import Testing
         #expect(StateMachine.receiptDate([1, 2, 3]) == nil)
     }
 }
+
+/// Scheduled backups: of the nodes that try to claim one run, exactly one wins, whatever the order.
+@Suite struct BackupClaimTests {
+    @Test func oneNodeClaimsEachRun() async throws {
+        let f = try await StateFixture.make(.memory)
+        let peer = try await f.peer()
+        async let first = f.machine.claimScheduledRun(slot: 1_000, node: "a")
+        async let second = peer.claimScheduledRun(slot: 1_000, node: "b")
+        let outcomes = try await [first, second]
+        #expect(outcomes.filter { $0 }.count == 1)
+        #expect(try await f.machine.claimScheduledRun(slot: 1_001, node: "b"))
+        #expect(try await !peer.claimScheduledRun(slot: 1_001, node: "a"))
+        // Old claims go once they are 64 runs behind; backups never hold claims.
+        #expect(try await peer.claimScheduledRun(slot: 1_100, node: "a"))
+        let claims = try await f.store.range(prefix: RecordKey.backupClaimPrefix, startKey: nil, at: nil, limit: nil).keyValues
+        #expect(claims.count == 1)
+        let alice = try await f.cryptoUser("alice")
+        _ = alice
+        var exported: [[UInt8]] = []
+        _ = try await f.machine.exportRecords(by: nil) { _ in } _: { exported += $0.map(\.key) }
+        #expect(!exported.contains { $0.starts(with: RecordKey.backupClaimPrefix) })
+        #expect(exported.contains(RecordKey.sealConfiguration))
+    }
+}
