@@ -101,6 +101,11 @@ struct Cofferd: AsyncParsableCommand {
             valueName: "file"))
     var restoreFile: String?
 
+    @Flag(
+        name: .customLong("replace-existing"),
+        help: "With --restore: replace the cluster the store holds (its records are deleted first, and the data folder's node certificate is moved aside), after saying what is replaced.")
+    var replaceExisting = false
+
     func run() async throws {
         var overrides = NodeConfiguration.Overrides()
         overrides.dev = dev
@@ -147,6 +152,7 @@ struct Cofferd: AsyncParsableCommand {
         }
 
         if restoreFile != nil, configuration.dev { Self.fail("--restore: dev mode makes its own cluster; start without --dev") }
+        if replaceExisting, restoreFile == nil { Self.fail("--replace-existing goes with --restore FILE") }
 
         let store: any StateStore
         let storeName: String
@@ -166,7 +172,11 @@ struct Cofferd: AsyncParsableCommand {
         }
         if let restoreFile {
             do {
-                let restored = try await Restore.run(file: restoreFile, into: store, directory: directory)
+                let restored = try await Restore.run(
+                    file: restoreFile, into: store, directory: directory, replacing: replaceExisting) { replaced in
+                        print("cofferd: \(replaced)")
+                        logger.warning("replacing the store's cluster with a backup", metadata: ["replaced": "\(replaced)"])
+                    }
                 logger.notice(
                     "backup restored",
                     metadata: ["file": "\(restoreFile)", "records": "\(restored.records)", "revision": "\(restored.revision)", "cluster": "\(restored.cluster)"])

@@ -21,9 +21,14 @@ enum Restore {
         let description: String
     }
 
-    static func run(file: String, into store: any StateStore, directory: DataDirectory) async throws -> Outcome {
-        if FileManager.default.fileExists(atPath: directory.tls) {
-            throw Refusal(description: "\(directory.tls) holds a node certificate already; restore into an empty data folder")
+    /// Restores `file` into `store`. With `replacing`, a cluster the store holds is deleted first, after
+    /// `announce` has said what is replaced; without, such a store is refused.
+    static func run(
+        file: String, into store: any StateStore, directory: DataDirectory, replacing: Bool = false,
+        announce: (String) -> Void = { _ in }
+    ) async throws -> Outcome {
+        if FileManager.default.fileExists(atPath: directory.tls), !replacing {
+            throw Refusal(description: "\(directory.tls) holds a node certificate already; restore into an empty data folder (or --replace-existing)")
         }
         var records: [(key: [UInt8], value: [UInt8])] = []
         let summary: BackupSummary
@@ -35,7 +40,10 @@ enum Restore {
         let sealed = try await store.get(RecordKey.sealConfiguration, at: nil)
         let data = try await store.range(prefix: RecordKey.dataPrefix, startKey: nil, at: nil, limit: 1)
         if sealed != nil || !data.keyValues.isEmpty {
-            throw Refusal(description: "the store already holds a cluster; restoring over it is refused (nothing was written)")
+            guard replacing else {
+                throw Refusal(description: "the store already holds a cluster; restoring over it is refused (nothing was written; --replace-existing replaces it)")
+            }
+            try await clear(store, directory: directory, announce: announce, with: summary)
         }
         // Each batch lands whole or not at all, and only where no record is yet.
         let perTransaction = max(1, store.limits.maxOperationsPerTransaction)
@@ -59,4 +67,36 @@ enum Restore {
         }
         return Outcome(records: records.count, revision: summary.header.revision, cluster: summary.header.cluster)
     }
+
+    /// Deletes every record of the cluster the store holds (saying how many, at which revision, and
+    /// what replaces them) and moves the data folder's node certificate aside.
+    private static func clear(
+        _ store: any StateStore, directory: DataDirectory, announce: (String) -> Void, with summary: BackupSummary
+    ) async throws {
+        var keys: [[UInt8]] = [RecordKey.sealConfiguration]
+        var start: [UInt8]? = nil
+        while true {
+            let page = try await store.range(prefix: RecordKey.dataPrefix, startKey: start, at: nil, limit: 1000)
+            keys += page.keyValues.map(\.key)
+            guard page.more, let last = page.keyValues.last?.key else { break }
+            start = last + [0]
+        }
+        let revision = try await store.currentRevision()
+        var moved = ""
+        if FileManager.default.fileExists(atPath: directory.tls) {
+            let aside = directory.tls + ".replaced-\(Int(Date().timeIntervalSince1970))"
+            try FileManager.default.moveItem(atPath: directory.tls, toPath: aside)
+            moved = "; its node certificate moved to \(aside)"
+        }
+        announce(
+            "replacing the cluster in the store (\(keys.count - 1) records and its seal configuration, at store revision \(revision))"
+                + " with the backup of cluster \"\(summary.header.cluster)\" (\(summary.header.records) records, revision \(summary.header.revision), made \(summary.header.created))"
+                + moved)
+        let perTransaction = max(1, store.limits.maxOperationsPerTransaction)
+        for index in stride(from: 0, to: keys.count, by: perTransaction) {
+            let batch = keys[index..<min(index + perTransaction, keys.count)]
+            _ = try await store.transact(compare: [], success: batch.map { .delete(key: $0) }, failure: [])
+        }
+    }
 }
+

@@ -156,11 +156,23 @@ import Testing
         // Restoring over a cluster is refused.
         restored.process.terminate()
         restored.process.waitUntilExit()
-        try FileManager.default.removeItem(atPath: target + "/tls")
+        try FileManager.default.moveItem(atPath: target + "/tls", toPath: target + "/tls.kept")
         let over = try Node(["--data-dir", target, "--listen", "127.0.0.1:\(port)", "--restore", backup], log: folder + "/over.log")
         over.process.waitUntilExit()
         #expect(over.process.terminationStatus != 0)
         #expect(over.output.contains("already holds a cluster"), "\(over.output)")
+        // Unless told to replace it: then it says what it replaces, and the shares unseal the result.
+        let replaced = try Node(
+            ["--data-dir", target, "--listen", "127.0.0.1:\(port)", "--restore", backup, "--replace-existing"], log: folder + "/replaced.log")
+        try #require(replaced.wait(for: "join endpoint"), "\(replaced.output)")
+        #expect(replaced.output.contains("replacing the cluster in the store"), "\(replaced.output)")
+        #expect(replaced.output.contains("records and its seal configuration"))
+        try admin.ok(
+            ["cluster", "unseal", "--bootstrap", "127.0.0.1:\(port)", "--bootstrap-ca", target + "/bootstrap/ca.pem"], stdin: share)
+        try #require(replaced.wait(for: "(unsealed)"), "\(replaced.output)")
+        try aliceThere.ok(["login", "--user", "alice", "--password-file", password])
+        let valid = try aliceThere.ok(["crypto", "verify", "--key", "ec", "--in", message, "--signature", folder + "/ec.sig", "--json"])
+        #expect(valid.json?["valid"] as? Bool == true)
     }
 
     /// Scheduled backups on a node with `backup` in its config: one per interval, written whole under
