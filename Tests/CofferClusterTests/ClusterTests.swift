@@ -94,6 +94,47 @@ struct ClusterTests {
         try waiting.wait(for: "serving mutual TLS, endpoint: \(waiting.endpoint) (unsealed)", seconds: 60)
     }
 
+    /// Issue 12 on etcd: a backup made through node A of the shared cluster, restored by a new node
+    /// into a fresh etcd prefix and unsealed there with the cluster's shares, signs with the keys
+    /// made before, under the same handles, for the same user and password.
+    @Test func aBackupOfTheClusterRestoresOntoAFreshEtcdPrefix() throws {
+        let password = try makeUser("bob", on: a)
+        let bob = try loggedIn("bob", on: a, password: password)
+        try bob.ok(["key", "generate-asymmetric", "--label", "kept", "--type", "ec-p256"])
+        let message = cluster.folder + "/backup-message"
+        try "signed before the backup".write(toFile: message, atomically: true, encoding: .utf8)
+        try bob.ok(["crypto", "sign", "--key", "kept", "--in", message, "--out", message + ".sig"])
+        let backup = cluster.folder + "/cluster.coffer"
+        let made = try admin(a).ok(["--json", "backup", "create", "--out", backup]).json
+        #expect((made?["records"] as? Int ?? 0) > 5)
+
+        let restored = try cluster.extraNode("restored", prefix: "coffer/restored-\(UUID().uuidString.prefix(8))/")
+        defer { restored.kill() }
+        try restored.start(arguments: ["--restore", backup])
+        try restored.wait(for: "join endpoint:")
+        #expect(restored.printed.contains("restored"))
+        let cli = CofferCLI(configDirectory: cluster.folder + "/config-restored", profile: cluster.folder + "/none.json")
+        for share in cluster.shares.prefix(2) {
+            try cli.ok(
+                ["cluster", "unseal", "--bootstrap", restored.endpoint, "--bootstrap-ca", restored.dataDirectory + "/bootstrap/ca.pem"],
+                stdin: share + "\n")
+        }
+        try restored.wait(for: "serving mutual TLS, endpoint: \(restored.endpoint) (unsealed)", seconds: 60)
+        var profile = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.profile(a)))) as? [String: Any])
+        profile["endpoints"] = [restored.endpoint]
+        let path = cluster.folder + "/profile-restored.json"
+        try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: path))
+        let bobThere = CofferCLI(configDirectory: cluster.folder + "/config-bob-restored", profile: path)
+        try bobThere.ok(["login", "--user", "bob", "--password-file", password])
+        let valid = try bobThere.ok(["crypto", "verify", "--key", "kept", "--in", message, "--signature", message + ".sig", "--json"])
+        #expect(valid.json?["valid"] as? Bool == true)
+        try bobThere.ok(["crypto", "sign", "--key", "kept", "--in", message, "--out", message + ".again"])
+        let here = try bob.ok(["key", "list", "--json"]).stdout.split(separator: "\n").filter { $0.contains("handle") }.sorted()
+        let there = try bobThere.ok(["key", "list", "--json"]).stdout.split(separator: "\n").filter { $0.contains("handle") }.sorted()
+        #expect(here == there && !here.isEmpty)
+    }
+
     @Test func aKeyMadeOnASignsOnBAndC() throws {
         let password = try makeUser("alice", on: a)
         let clis = try cluster.nodes.map { try loggedIn("alice", on: $0, password: password) }

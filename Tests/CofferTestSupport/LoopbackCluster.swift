@@ -43,13 +43,13 @@ public final class ClusterNode: @unchecked Sendable {
     public var pid: Int32? { process.map(\.processIdentifier) }
     public var isRunning: Bool { process?.isRunning ?? false }
 
-    /// Starts cofferd on the config file (its output appended to the log).
-    public func start() throws {
+    /// Starts cofferd on the config file (its output appended to the log), with `arguments` after it.
+    public func start(arguments: [String] = []) throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         logOffset = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0
         let process = Process()
         process.executableURL = URL(fileURLWithPath: DevNode.binaries + "/cofferd")
-        process.arguments = ["--config", configPath]
+        process.arguments = ["--config", configPath] + arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         process.standardOutput = log
