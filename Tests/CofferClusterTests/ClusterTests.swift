@@ -98,8 +98,8 @@ struct ClusterTests {
     /// into a fresh etcd prefix and unsealed there with the cluster's shares, signs with the keys
     /// made before, under the same handles, for the same user and password.
     @Test func aBackupOfTheClusterRestoresOntoAFreshEtcdPrefix() throws {
-        let password = try makeUser("bob", on: a)
-        let bob = try loggedIn("bob", on: a, password: password)
+        let password = try makeUser("backup-user", on: a)
+        let bob = try loggedIn("backup-user", on: a, password: password)
         try bob.ok(["key", "generate-asymmetric", "--label", "kept", "--type", "ec-p256"])
         let message = cluster.folder + "/backup-message"
         try "signed before the backup".write(toFile: message, atomically: true, encoding: .utf8)
@@ -126,7 +126,7 @@ struct ClusterTests {
         let path = cluster.folder + "/profile-restored.json"
         try JSONSerialization.data(withJSONObject: profile).write(to: URL(fileURLWithPath: path))
         let bobThere = CofferCLI(configDirectory: cluster.folder + "/config-bob-restored", profile: path)
-        try bobThere.ok(["login", "--user", "bob", "--password-file", password])
+        try bobThere.ok(["login", "--user", "backup-user", "--password-file", password])
         let valid = try bobThere.ok(["crypto", "verify", "--key", "kept", "--in", message, "--signature", message + ".sig", "--json"])
         #expect(valid.json?["valid"] as? Bool == true)
         try bobThere.ok(["crypto", "sign", "--key", "kept", "--in", message, "--out", message + ".again"])

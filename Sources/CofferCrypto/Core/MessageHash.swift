@@ -68,3 +68,20 @@ public struct IncrementalHash: Sendable {
         }
     }
 }
+
+/// Which hash a hash-then-sign mechanism applies to its input: none (`raw`: the input is the hash, or
+/// a DigestInfo) or a SHA-2 of the message.
+public enum SignatureHashVariant: Sendable, Equatable {
+    case raw, sha256, sha384, sha512
+
+    /// The message hash; nil for `raw`.
+    public var messageHash: MessageHash? {
+        switch self {
+        case .raw: nil
+        case .sha256: .sha256
+        case .sha384: .sha384
+        case .sha512: .sha512
+        }
+    }
+}
+

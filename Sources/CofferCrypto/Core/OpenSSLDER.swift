@@ -9,27 +9,28 @@ enum OpenSSLDER {
     static func pkcs8(_ pkey: OpaquePointer) throws(CryptoError) -> SecretBytes {
         guard let info = EVP_PKEY2PKCS8(pkey) else { throw OpenSSLRSABackend.failure("EVP_PKEY2PKCS8") }
         defer { PKCS8_PRIV_KEY_INFO_free(info) }
-        let length = i2d_PKCS8_PRIV_KEY_INFO(info, nil)
-        guard length > 0 else { throw OpenSSLRSABackend.failure("i2d_PKCS8_PRIV_KEY_INFO") }
-        var der = [UInt8](repeating: 0, count: Int(length))
-        let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
-            var cursor = buffer.baseAddress
-            return i2d_PKCS8_PRIV_KEY_INFO(info, &cursor)
-        }
-        guard written == length else { throw OpenSSLRSABackend.failure("i2d_PKCS8_PRIV_KEY_INFO") }
+        var der = try encode("i2d_PKCS8_PRIV_KEY_INFO") { i2d_PKCS8_PRIV_KEY_INFO(info, $0) }
         return SecretBytes(consuming: &der)
     }
 
     /// SubjectPublicKeyInfo DER.
     static func subjectPublicKeyInfo(_ pkey: OpaquePointer) throws(CryptoError) -> [UInt8] {
-        let length = i2d_PUBKEY(pkey, nil)
-        guard length > 0 else { throw OpenSSLRSABackend.failure("i2d_PUBKEY") }
+        try encode("i2d_PUBKEY") { i2d_PUBKEY(pkey, $0) }
+    }
+
+    /// Runs an OpenSSL i2d function twice, as they are meant to be: for the length (a NULL output),
+    /// then into a buffer of that length.
+    private static func encode(
+        _ name: String, _ i2d: (UnsafeMutablePointer<UnsafeMutablePointer<UInt8>?>?) -> Int32
+    ) throws(CryptoError) -> [UInt8] {
+        let length = i2d(nil)
+        guard length > 0 else { throw OpenSSLRSABackend.failure(name) }
         var der = [UInt8](repeating: 0, count: Int(length))
         let written = der.withUnsafeMutableBufferPointer { buffer -> Int32 in
             var cursor = buffer.baseAddress
-            return i2d_PUBKEY(pkey, &cursor)
+            return i2d(&cursor)
         }
-        guard written == length else { throw OpenSSLRSABackend.failure("i2d_PUBKEY") }
+        guard written == length else { throw OpenSSLRSABackend.failure(name) }
         return der
     }
 }

@@ -17,6 +17,7 @@ import Testing
         #expect(try NamedCurve(ecParams: Hex.decode("06052b81040023")!) == .p521)
         #expect(try NamedCurve(ecParams: Hex.decode("06032b6570")!) == .ed25519)
         #expect(try NamedCurve(ecParams: Hex.decode("06032b656e")!) == .x25519)
+        #expect(try NamedCurve(ecParams: Hex.decode("06032b6571")!) == .ed448)
     }
 
     @Test func printableNames() throws {
@@ -25,7 +26,8 @@ import Testing
         #expect(try NamedCurve(ecParams: printable("curve25519")) == .x25519)
         #expect(try NamedCurve(ecParams: printable("prime256v1")) == .p256)
         #expect(try NamedCurve(ecParams: printable("secp384r1")) == .p384)
-        expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: printable("edwards448")) }
+        #expect(try NamedCurve(ecParams: printable("edwards448")) == .ed448)
+        expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: printable("curve448")) }
     }
 
     @Test func curveFamilies() {
@@ -36,7 +38,7 @@ import Testing
     }
 
     @Test func unsupportedCurves() {
-        expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: Hex.decode("06032b6571")!) }  // Ed448
+        expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: Hex.decode("06032b656f")!) }  // X448
         expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: Hex.decode("06052b8104000a")!) }  // secp256k1
         expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: [0x30, 0x03, 0x02, 0x01, 0x01]) }  // explicit
         expectCode(.curveNotSupported) { _ = try NamedCurve(ecParams: [0x05, 0x00]) }  // implicitlyCA

@@ -7,6 +7,7 @@
  *          signature anywhere) and writes every key pair whose generation returned CKR_OK to
  *          <folder>/keys, and the labels of the destroyed ones to <folder>/destroyed. Checks that no
  *          sign, search, generation, rename or destroy returned an error.
+ *   storm-steady  the same without the renaming and destroying thread.
  *   check  every key pair in <folder>/keys (the shared signing key first) is found exactly once by
  *          its label, with the handle its generation returned, and signs; no destroyed key is found
  *          under its first label or its new one.
@@ -32,6 +33,8 @@ static CK_BYTE p256[] = {0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0
 static const char *folder;
 static volatile int stopping = 0;
 static int started = 0;
+/* The threads that rename and destroy: CHANGERS in mode "storm", none in "storm-steady". */
+static int changers = CHANGERS;
 
 /* The figures, under one mutex. */
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -134,7 +137,7 @@ static CK_SESSION_HANDLE open_session(void) {
 
 static void started_one(void) {
     pthread_mutex_lock(&lock);
-    if (++started == THREADS) touch("ready");
+    if (++started == THREADS - CHANGERS + changers) touch("ready");
     pthread_mutex_unlock(&lock);
 }
 
@@ -249,9 +252,9 @@ static void storm(const char *pin) {
     int made = 0;
     for (int i = 0; i < SIGNERS; i++) made += pthread_create(&threads[made], NULL, signing, NULL) == 0;
     for (long i = 0; i < GENERATORS; i++) made += pthread_create(&threads[made], NULL, generating, (void *)i) == 0;
-    for (int i = 0; i < CHANGERS; i++) made += pthread_create(&threads[made], NULL, changing, NULL) == 0;
+    for (int i = 0; i < changers; i++) made += pthread_create(&threads[made], NULL, changing, NULL) == 0;
     made += pthread_create(&threads[made], NULL, searching, NULL) == 0;
-    CHECK(made == THREADS);
+    CHECK(made == THREADS - CHANGERS + changers);
     /* Bounded: ten minutes, a safety net for a test that never writes "stop". */
     for (int i = 0; i < 6000 && !exists("stop"); i++) usleep(100000);
     stopping = 1;
@@ -268,7 +271,7 @@ static void storm(const char *pin) {
     printf("longest gap between signatures: %.3f s (ending %.1f s into the storm)\n", longest_gap, longest_gap_at);
     for (int i = 0; i < pauses; i++)
         printf("pause in signing: %.3f s, ending %.1f s into the storm\n", pause_length[i], pause_end[i]);
-    CHECK(signs > 0 && generated > 0 && searches > 0 && destroyed > 0);
+    CHECK(signs > 0 && generated > 0 && searches > 0 && (destroyed > 0 || changers == 0));
     CHECK(total(sign_counts) == 0);
     CHECK(total(search_counts) == 0);
     /* A generation in flight when its node died is made again on the next node with the same request
@@ -338,7 +341,6 @@ static void check(const char *pin) {
     }
     fclose(file);
     printf("destroyed keys checked: %ld\n", gone);
-    CHECK(gone > 0);
     EXPECT(f->C_CloseAllSessions(0), CKR_OK);
 }
 
@@ -353,6 +355,10 @@ int main(int argc, char **argv) {
     args.flags = CKF_OS_LOCKING_OK;
     EXPECT(f->C_Initialize(&args), CKR_OK);
     if (strcmp(argv[3], "storm") == 0) storm(argv[2]);
+    else if (strcmp(argv[3], "storm-steady") == 0) {
+        changers = 0;
+        storm(argv[2]);
+    }
     else if (strcmp(argv[3], "check") == 0) check(argv[2]);
     else { fprintf(stderr, "unknown mode %s\n", argv[3]); return 2; }
     EXPECT(f->C_Finalize(NULL), CKR_OK);

@@ -6,7 +6,7 @@ import Crypto
 /// ECDSA on P-256, P-384 and P-521.
 public struct ECDSASignature: HashThenSignMechanism {
     /// `raw` takes the caller's hash; the others hash the message.
-    public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
+    public typealias Variant = SignatureHashVariant
     public let variant: Variant
 
     public init(_ variant: Variant) { self.variant = variant }
@@ -31,14 +31,7 @@ public struct ECDSASignature: HashThenSignMechanism {
     /// order-length bits, so anything past SHA-512's length only costs copying.
     static let maximumRawInputLength = 1024
 
-    public var messageHash: MessageHash? {
-        switch variant {
-        case .raw: nil
-        case .sha256: .sha256
-        case .sha384: .sha384
-        case .sha512: .sha512
-        }
-    }
+    public var messageHash: MessageHash? { variant.messageHash }
 
     public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         try check(digest, parameters)

@@ -5,7 +5,7 @@ import Crypto
 /// PKCS#1 v1.5 signatures, raw or hash-and-sign.
 public struct RSAPKCS1Signature: HashThenSignMechanism {
     /// `raw` signs the caller's bytes (a DigestInfo, usually) as they are; the others hash the message.
-    public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
+    public typealias Variant = SignatureHashVariant
     public let variant: Variant
     public let sizes: RSAKeySize
 
@@ -25,14 +25,7 @@ public struct RSAPKCS1Signature: HashThenSignMechanism {
 
     public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
-    public var messageHash: MessageHash? {
-        switch variant {
-        case .raw: nil
-        case .sha256: .sha256
-        case .sha384: .sha384
-        case .sha512: .sha512
-        }
-    }
+    public var messageHash: MessageHash? { variant.messageHash }
 
     public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         try checkNoParameters(parameters)

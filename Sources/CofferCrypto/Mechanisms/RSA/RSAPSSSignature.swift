@@ -5,7 +5,7 @@ import Crypto
 /// RSASSA-PSS signatures with the hash, MGF1 hash and salt length from `CK_RSA_PKCS_PSS_PARAMS`.
 public struct RSAPSSSignature: HashThenSignMechanism {
     /// `raw` takes an already-computed hash; the others hash the message.
-    public enum Variant: Sendable { case raw, sha256, sha384, sha512 }
+    public typealias Variant = SignatureHashVariant
     public let variant: Variant
     public let sizes: RSAKeySize
 
@@ -25,14 +25,7 @@ public struct RSAPSSSignature: HashThenSignMechanism {
 
     public var info: MechanismInfo { sizes.info([.sign, .verify]) }
 
-    public var messageHash: MessageHash? {
-        switch variant {
-        case .raw: nil
-        case .sha256: .sha256
-        case .sha384: .sha384
-        case .sha512: .sha512
-        }
-    }
+    public var messageHash: MessageHash? { variant.messageHash }
 
     public func sign(digest: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
         let privateKey = try key.privateKey(RSAPrivateKey.self, for: type)
