@@ -118,8 +118,6 @@ import Testing
         #expect(try await peer.claimScheduledRun(slot: 1_100, node: "a"))
         let claims = try await f.store.range(prefix: RecordKey.backupClaimPrefix, startKey: nil, at: nil, limit: nil).keyValues
         #expect(claims.count == 1)
-        let alice = try await f.cryptoUser("alice")
-        _ = alice
         var exported: [[UInt8]] = []
         _ = try await f.machine.exportRecords(by: nil) { _ in } _: { exported += $0.map(\.key) }
         #expect(!exported.contains { $0.starts(with: RecordKey.backupClaimPrefix) })
