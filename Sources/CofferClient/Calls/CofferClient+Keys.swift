@@ -93,4 +93,35 @@ extension CofferClient {
             Coffer_V1_TokenService.Method.DeriveKey.descriptor, request, session: session, requestID: id)
         return response.handle
     }
+
+    /// Encapsulates a new secret key to `publicKey` (ML-KEM); returns its handle and the ciphertext.
+    /// Not repeatable: a repeat would make a different secret, so a lost answer is an error.
+    public func encapsulateKey(
+        mechanism: Coffer_V1_Mechanism, publicKey: UInt64, template: [Coffer_V1_Attribute], session: UInt64 = 0,
+        request id: RequestID = RequestID()
+    ) async throws(CofferClientError) -> (handle: UInt64, ciphertext: [UInt8]) {
+        var request = Coffer_V1_EncapsulateKeyRequest()
+        request.mechanism = mechanism
+        request.publicKey = publicKey
+        request.template = template
+        let response: Coffer_V1_EncapsulateKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.EncapsulateKey.descriptor, request, session: session, requestID: id)
+        return (response.handle, Array(response.ciphertext))
+    }
+
+    /// Decapsulates `ciphertext` with `privateKey` (ML-KEM) into a new secret key; returns its
+    /// handle. Repeating the call with the same `request` makes no second key (see `RequestID`).
+    public func decapsulateKey(
+        mechanism: Coffer_V1_Mechanism, privateKey: UInt64, ciphertext: [UInt8], template: [Coffer_V1_Attribute],
+        session: UInt64 = 0, request id: RequestID = RequestID()
+    ) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_DecapsulateKeyRequest()
+        request.mechanism = mechanism
+        request.privateKey = privateKey
+        request.ciphertext = Data(ciphertext)
+        request.template = template
+        let response: Coffer_V1_DecapsulateKeyResponse = try await call(
+            Coffer_V1_TokenService.Method.DecapsulateKey.descriptor, request, session: session, requestID: id)
+        return response.handle
+    }
 }

@@ -38,6 +38,7 @@ enum RetryPolicy {
         Coffer_V1_TokenService.Method.CopyObject.descriptor,
         Coffer_V1_TokenService.Method.UnwrapKey.descriptor,
         Coffer_V1_TokenService.Method.DeriveKey.descriptor,
+        Coffer_V1_TokenService.Method.DecapsulateKey.descriptor,
         Coffer_V1_TokenService.Method.DestroyObject.descriptor,
         Coffer_V1_TokenService.Method.SetAttributes.descriptor,
         Coffer_V1_TokenService.Method.ShareObject.descriptor,

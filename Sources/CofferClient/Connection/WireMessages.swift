@@ -38,6 +38,8 @@ extension Coffer_V1_GenerateKeysRequest: HeaderedRequest {}
 extension Coffer_V1_WrapKeyRequest: HeaderedRequest {}
 extension Coffer_V1_UnwrapKeyRequest: HeaderedRequest {}
 extension Coffer_V1_DeriveKeyRequest: HeaderedRequest {}
+extension Coffer_V1_EncapsulateKeyRequest: HeaderedRequest {}
+extension Coffer_V1_DecapsulateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_SignRequest: HeaderedRequest {}
 extension Coffer_V1_VerifyRequest: HeaderedRequest {}
 extension Coffer_V1_CipherRequest: HeaderedRequest {}
@@ -75,6 +77,8 @@ extension Coffer_V1_GenerateKeysResponse: RevisionedResponse {}
 extension Coffer_V1_WrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_UnwrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DeriveKeyResponse: RevisionedResponse {}
+extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
+extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}
 extension Coffer_V1_VerifyResponse: RevisionedResponse {}
 extension Coffer_V1_CipherResponse: RevisionedResponse {}

@@ -38,11 +38,16 @@ public func cFinalize(_ reserved: UnsafeMutableRawPointer?) -> CK_RV {
 /// C_GetInfo.
 @_cdecl("C_GetInfo")
 public func cGetInfo(_ info: UnsafeMutablePointer<CK_INFO>?) -> CK_RV {
+    getInfo(info, version: (2, 40))
+}
+
+/// C_GetInfo through a function list of `version`: cryptokiVersion is the list's.
+func getInfo(_ info: UnsafeMutablePointer<CK_INFO>?, version: (major: CK_BYTE, minor: CK_BYTE)) -> CK_RV {
     returnCode { () throws(CKRError) in
         try Library.shared.read { _ in }
         let info = try required(info)
         info.pointee = CK_INFO()
-        info.pointee.cryptokiVersion = CK_VERSION(major: 2, minor: 40)
+        info.pointee.cryptokiVersion = CK_VERSION(major: version.major, minor: version.minor)
         PaddedText.write(LibraryIdentity.manufacturer, into: &info.pointee.manufacturerID)
         PaddedText.write("Coffer PKCS#11 library", into: &info.pointee.libraryDescription)
         info.pointee.libraryVersion = LibraryIdentity.version
@@ -57,15 +62,18 @@ public func cGetFunctionList(_ list: UnsafeMutablePointer<UnsafeMutablePointer<C
     }
 }
 
-/// C_GetInterfaceList (PKCS#11 3.0): one interface, "PKCS 11", with the 2.40 function list.
+/// C_GetInterfaceList (PKCS#11 3.0): "PKCS 11" at 2.40 (the default), 3.0 and 3.2.
 @_cdecl("C_GetInterfaceList")
 public func cGetInterfaceList(_ list: UnsafeMutablePointer<CK_INTERFACE>?, _ count: UnsafeMutablePointer<CK_ULONG>?) -> CK_RV {
     returnCode { () throws(CKRError) in
-        try OutputBuffer.write([FunctionList.interface.pointee], to: list, count: try required(count))
+        let all = (0..<FunctionList.interfaceCount).map { FunctionList.interfaces[$0] }
+        try OutputBuffer.write(all, to: list, count: try required(count))
     }
 }
 
-/// C_GetInterface (PKCS#11 3.0): "PKCS 11" (or NULL) at version 2.40 (or NULL).
+/// C_GetInterface (PKCS#11 3.0): "PKCS 11" (or NULL) at 2.40, 3.0 or 3.2; no version is 2.40, so
+/// an application that asks for none keeps the 2.40 list (and never meets a 3.x function Coffer
+/// answers with CKR_FUNCTION_NOT_SUPPORTED).
 @_cdecl("C_GetInterface")
 public func cGetInterface(
     _ name: UnsafeMutablePointer<CK_UTF8CHAR>?, _ version: UnsafeMutablePointer<CK_VERSION>?,
@@ -74,11 +82,9 @@ public func cGetInterface(
     returnCode { () throws(CKRError) in
         let interface = try required(interface)
         if let name, String(cString: name) != "PKCS 11" { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
-        if let version, version.pointee.major != 2 || version.pointee.minor != 40 {
-            throw CKRError(CK_RV(CKR_ARGUMENTS_BAD))
-        }
-        guard flags & ~FunctionList.interface.pointee.flags == 0 else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
-        interface.pointee = FunctionList.interface
+        guard let found = FunctionList.interface(version: version?.pointee) else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+        guard flags & ~found.pointee.flags == 0 else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+        interface.pointee = found
     }
 }
 

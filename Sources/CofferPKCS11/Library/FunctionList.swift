@@ -1,6 +1,8 @@
 // The CK_FUNCTION_LIST handed out by C_GetFunctionList (all 68 PKCS#11 2.40 entries, the
-// unsupported ones answering CKR_FUNCTION_NOT_SUPPORTED) and the 3.0 interface that wraps it.
-// Both are allocated once and never freed: callers keep the pointers for the process's life.
+// unsupported ones answering CKR_FUNCTION_NOT_SUPPORTED), the 3.0 and 3.2 lists that extend it, and
+// the three "PKCS 11" interfaces that name them (2.40 is the default: applications that ask for no
+// version keep the list they always had). All are allocated once and never freed: callers keep the
+// pointers for the process's life.
 // The entries are closures: referencing a @_cdecl function directly from another file emits a
 // second copy of its C symbol in debug builds.
 import CPKCS11
@@ -13,7 +15,7 @@ enum FunctionList {
         list.version = CK_VERSION(major: 2, minor: 40)
         list.C_Initialize = { cInitialize($0) }
         list.C_Finalize = { cFinalize($0) }
-        list.C_GetInfo = { cGetInfo($0) }
+        list.C_GetInfo = { getInfo($0, version: (2, 40)) }
         list.C_GetFunctionList = { cGetFunctionList($0) }
         list.C_GetSlotList = { cGetSlotList($0, $1, $2) }
         list.C_GetSlotInfo = { cGetSlotInfo($0, $1) }
@@ -92,10 +94,84 @@ enum FunctionList {
         return pointer
     }()
 
-    /// The one interface: "PKCS 11" with the 2.40 function list (no CKF_INTERFACE_FORK_SAFE).
-    nonisolated(unsafe) static let interface: UnsafeMutablePointer<CK_INTERFACE> = {
-        let pointer = UnsafeMutablePointer<CK_INTERFACE>.allocate(capacity: 1)
-        pointer.initialize(to: CK_INTERFACE(pInterfaceName: interfaceName, pFunctionList: UnsafeMutableRawPointer(FunctionList.pointer), flags: 0))
+    /// The 3.0 and 3.2 lists: the 2.40 entries, C_GetInterfaceList, C_GetInterface, and from 3.2
+    /// C_EncapsulateKey and C_DecapsulateKey. The rest (C_LoginUser, C_SessionCancel, message-based
+    /// encryption and signing, 3.2's signature verification, asynchronous and authenticated
+    /// wrapping functions) answer CKR_FUNCTION_NOT_SUPPORTED. C_GetInfo reports the list's version.
+    static func extended(_ version: CK_VERSION) -> UnsafeMutablePointer<CK_FUNCTION_LIST_3_2> {
+        var list = CK_FUNCTION_LIST_3_2()
+        list.base = pointer.pointee
+        list.base.version = version
+        if version.major == 3 && version.minor == 0 {
+            list.base.C_GetInfo = { getInfo($0, version: (3, 0)) }
+        } else {
+            list.base.C_GetInfo = { getInfo($0, version: (3, 2)) }
+        }
+        list.C_GetInterfaceList = { cGetInterfaceList($0, $1) }
+        list.C_GetInterface = { cGetInterface($0, $1, $2, $3) }
+        list.C_LoginUser = { _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_SessionCancel = { _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageEncryptInit = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_EncryptMessage = { _, _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_EncryptMessageBegin = { _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_EncryptMessageNext = { _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageEncryptFinal = { _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageDecryptInit = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_DecryptMessage = { _, _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_DecryptMessageBegin = { _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_DecryptMessageNext = { _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageDecryptFinal = { _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageSignInit = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_SignMessage = { _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_SignMessageBegin = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_SignMessageNext = { _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageSignFinal = { _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageVerifyInit = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_VerifyMessage = { _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_VerifyMessageBegin = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_VerifyMessageNext = { _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        list.C_MessageVerifyFinal = { _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        if version.major == 3 && version.minor == 2 {
+            list.C_EncapsulateKey = { cEncapsulateKey($0, $1, $2, $3, $4, $5, $6, $7) }
+            list.C_DecapsulateKey = { cDecapsulateKey($0, $1, $2, $3, $4, $5, $6, $7) }
+            list.C_VerifySignatureInit = { _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_VerifySignature = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_VerifySignatureUpdate = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_VerifySignatureFinal = { _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_GetSessionValidationFlags = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_AsyncComplete = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_AsyncGetID = { _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_AsyncJoin = { _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_WrapKeyAuthenticated = { _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+            list.C_UnwrapKeyAuthenticated = { _, _, _, _, _, _, _, _, _, _ in CK_RV(CKR_FUNCTION_NOT_SUPPORTED) }
+        }
+        let pointer = UnsafeMutablePointer<CK_FUNCTION_LIST_3_2>.allocate(capacity: 1)
+        pointer.initialize(to: list)
         return pointer
+    }
+
+    /// The 3.0 list (a 3.0 caller reads only its first 92 entries) and the 3.2 list.
+    nonisolated(unsafe) static let list30 = extended(CK_VERSION(major: 3, minor: 0))
+    nonisolated(unsafe) static let list32 = extended(CK_VERSION(major: 3, minor: 2))
+
+    /// The interfaces, default first: "PKCS 11" at 2.40, 3.0 and 3.2 (no CKF_INTERFACE_FORK_SAFE).
+    nonisolated(unsafe) static let interfaces: UnsafeMutablePointer<CK_INTERFACE> = {
+        let lists = [UnsafeMutableRawPointer(pointer), UnsafeMutableRawPointer(list30), UnsafeMutableRawPointer(list32)]
+        let interfaces = UnsafeMutablePointer<CK_INTERFACE>.allocate(capacity: lists.count)
+        for (index, list) in lists.enumerated() {
+            (interfaces + index).initialize(to: CK_INTERFACE(pInterfaceName: interfaceName, pFunctionList: list, flags: 0))
+        }
+        return interfaces
     }()
+
+    static let interfaceCount = 3
+
+    /// The interface whose list has `version` (nil: the default, 2.40).
+    static func interface(version: CK_VERSION?) -> UnsafeMutablePointer<CK_INTERFACE>? {
+        guard let version else { return interfaces }
+        return (0..<interfaceCount).map { interfaces + $0 }.first { candidate in
+            let listVersion = candidate.pointee.pFunctionList.load(as: CK_VERSION.self)
+            return listVersion.major == version.major && listVersion.minor == version.minor
+        }
+    }
 }

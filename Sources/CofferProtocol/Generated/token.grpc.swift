@@ -244,6 +244,32 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "EncapsulateKey" metadata.
+        public enum EncapsulateKey: Sendable {
+            /// Request type for "EncapsulateKey".
+            public typealias Input = Coffer_V1_EncapsulateKeyRequest
+            /// Response type for "EncapsulateKey".
+            public typealias Output = Coffer_V1_EncapsulateKeyResponse
+            /// Descriptor for "EncapsulateKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "EncapsulateKey",
+                type: .unary
+            )
+        }
+        /// Namespace for "DecapsulateKey" metadata.
+        public enum DecapsulateKey: Sendable {
+            /// Request type for "DecapsulateKey".
+            public typealias Input = Coffer_V1_DecapsulateKeyRequest
+            /// Response type for "DecapsulateKey".
+            public typealias Output = Coffer_V1_DecapsulateKeyResponse
+            /// Descriptor for "DecapsulateKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "DecapsulateKey",
+                type: .unary
+            )
+        }
         /// Namespace for "Sign" metadata.
         public enum Sign: Sendable {
             /// Request type for "Sign".
@@ -419,6 +445,8 @@ public enum Coffer_V1_TokenService: Sendable {
             WrapKey.descriptor,
             UnwrapKey.descriptor,
             DeriveKey.descriptor,
+            EncapsulateKey.descriptor,
+            DecapsulateKey.descriptor,
             Sign.descriptor,
             Verify.descriptor,
             Encrypt.descriptor,
@@ -714,6 +742,38 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_DeriveKeyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DeriveKeyResponse>
+
+        /// Handle the "EncapsulateKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_EncapsulateKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_EncapsulateKeyResponse` messages.
+        func encapsulateKey(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_EncapsulateKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_EncapsulateKeyResponse>
+
+        /// Handle the "DecapsulateKey" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_DecapsulateKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_DecapsulateKeyResponse` messages.
+        func decapsulateKey(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_DecapsulateKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DecapsulateKeyResponse>
 
         /// Handle the "Sign" method.
         ///
@@ -1178,6 +1238,38 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DeriveKeyResponse>
 
+        /// Handle the "EncapsulateKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_EncapsulateKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_EncapsulateKeyResponse` message.
+        func encapsulateKey(
+            request: GRPCCore.ServerRequest<Coffer_V1_EncapsulateKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_EncapsulateKeyResponse>
+
+        /// Handle the "DecapsulateKey" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_DecapsulateKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_DecapsulateKeyResponse` message.
+        func decapsulateKey(
+            request: GRPCCore.ServerRequest<Coffer_V1_DecapsulateKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse>
+
         /// Handle the "Sign" method.
         ///
         /// > Source IDL Documentation:
@@ -1639,6 +1731,38 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_DeriveKeyResponse
 
+        /// Handle the "EncapsulateKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_EncapsulateKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_EncapsulateKeyResponse` to respond with.
+        func encapsulateKey(
+            request: Coffer_V1_EncapsulateKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_EncapsulateKeyResponse
+
+        /// Handle the "DecapsulateKey" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_DecapsulateKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_DecapsulateKeyResponse` to respond with.
+        func decapsulateKey(
+            request: Coffer_V1_DecapsulateKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_DecapsulateKeyResponse
+
         /// Handle the "Sign" method.
         ///
         /// > Source IDL Documentation:
@@ -2030,6 +2154,28 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.EncapsulateKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_EncapsulateKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_EncapsulateKeyResponse>(),
+            handler: { request, context in
+                try await self.encapsulateKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.DecapsulateKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_DecapsulateKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_DecapsulateKeyResponse>(),
+            handler: { request, context in
+                try await self.decapsulateKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Coffer_V1_TokenService.Method.Sign.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SignRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SignResponse>(),
@@ -2348,6 +2494,28 @@ extension Coffer_V1_TokenService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DeriveKeyResponse> {
         let response = try await self.deriveKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func encapsulateKey(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_EncapsulateKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_EncapsulateKeyResponse> {
+        let response = try await self.encapsulateKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func decapsulateKey(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_DecapsulateKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DecapsulateKeyResponse> {
+        let response = try await self.decapsulateKey(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2693,6 +2861,32 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DeriveKeyResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_DeriveKeyResponse>(
             message: try await self.deriveKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func encapsulateKey(
+        request: GRPCCore.ServerRequest<Coffer_V1_EncapsulateKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_EncapsulateKeyResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_EncapsulateKeyResponse>(
+            message: try await self.encapsulateKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func decapsulateKey(
+        request: GRPCCore.ServerRequest<Coffer_V1_DecapsulateKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse>(
+            message: try await self.decapsulateKey(
                 request: request.message,
                 context: context
             ),
@@ -3211,6 +3405,48 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_DeriveKeyResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DeriveKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EncapsulateKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_EncapsulateKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_EncapsulateKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_EncapsulateKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func encapsulateKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_EncapsulateKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_EncapsulateKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_EncapsulateKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_EncapsulateKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DecapsulateKey" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_DecapsulateKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_DecapsulateKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_DecapsulateKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func decapsulateKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_DecapsulateKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_DecapsulateKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_DecapsulateKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DecapsulateKeyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Sign" method.
@@ -4009,6 +4245,70 @@ extension Coffer_V1_TokenService {
             try await self.client.unary(
                 request: request,
                 descriptor: Coffer_V1_TokenService.Method.DeriveKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EncapsulateKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_EncapsulateKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_EncapsulateKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_EncapsulateKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func encapsulateKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_EncapsulateKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_EncapsulateKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_EncapsulateKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_EncapsulateKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.EncapsulateKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DecapsulateKey" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_DecapsulateKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_DecapsulateKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_DecapsulateKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func decapsulateKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_DecapsulateKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_DecapsulateKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_DecapsulateKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DecapsulateKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.DecapsulateKey.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -4852,6 +5152,60 @@ extension Coffer_V1_TokenService.ClientProtocol {
         )
     }
 
+    /// Call the "EncapsulateKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_EncapsulateKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func encapsulateKey<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_EncapsulateKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_EncapsulateKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.encapsulateKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_EncapsulateKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_EncapsulateKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DecapsulateKey" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_DecapsulateKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func decapsulateKey<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_DecapsulateKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DecapsulateKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.decapsulateKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_DecapsulateKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_DecapsulateKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "Sign" method.
     ///
     /// > Source IDL Documentation:
@@ -5689,6 +6043,68 @@ extension Coffer_V1_TokenService.ClientProtocol {
             metadata: metadata
         )
         return try await self.deriveKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EncapsulateKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > PKCS#11 3.2 C_EncapsulateKey / C_DecapsulateKey (CKM_ML_KEM).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func encapsulateKey<Result>(
+        _ message: Coffer_V1_EncapsulateKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_EncapsulateKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_EncapsulateKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.encapsulateKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DecapsulateKey" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func decapsulateKey<Result>(
+        _ message: Coffer_V1_DecapsulateKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DecapsulateKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_DecapsulateKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.decapsulateKey(
             request: request,
             options: options,
             onResponse: handleResponse

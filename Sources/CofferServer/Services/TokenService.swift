@@ -323,6 +323,38 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         }
     }
 
+    func encapsulateKey(request: Coffer_V1_EncapsulateKeyRequest, context: ServerContext) async throws -> Coffer_V1_EncapsulateKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            let mechanism = try WireDecoding.unparameterised(request.mechanism, present: request.hasMechanism)
+            let template = try WireDecoding.template(request.template)
+            let made = try await state.encapsulateKey(
+                mechanism: mechanism, publicKey: request.publicKey, template: template, by: user, in: caller.context)
+            gate.settle(caller)
+            var response = Coffer_V1_EncapsulateKeyResponse()
+            response.handle = made.handle
+            response.ciphertext = Data(made.ciphertext)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func decapsulateKey(request: Coffer_V1_DecapsulateKeyRequest, context: ServerContext) async throws -> Coffer_V1_DecapsulateKeyResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            let mechanism = try WireDecoding.unparameterised(request.mechanism, present: request.hasMechanism)
+            let ciphertext = try WireDecoding.data(request.ciphertext)
+            let template = try WireDecoding.template(request.template)
+            var response = Coffer_V1_DecapsulateKeyResponse()
+            response.handle = try await state.decapsulateKey(
+                mechanism: mechanism, privateKey: request.privateKey, ciphertext: ciphertext, template: template, by: user,
+                in: caller.context)
+            gate.settle(caller)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     // MARK: - Single-part operations
 
     func sign(request: Coffer_V1_SignRequest, context: ServerContext) async throws -> Coffer_V1_SignResponse {

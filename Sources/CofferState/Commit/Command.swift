@@ -27,6 +27,10 @@ public enum Command: Sendable, Equatable {
     case copyObject(ObjectHandle, template: AttributeSet)
     case unwrapKey(MechanismType, unwrappingKey: ObjectHandle, template: AttributeSet)
     case deriveKey(MechanismType, baseKey: ObjectHandle, template: AttributeSet)
+    /// C_EncapsulateKey (PKCS#11 3.2): a new secret key from an encapsulation to `publicKey`.
+    case encapsulateKey(MechanismType, publicKey: ObjectHandle, template: AttributeSet)
+    /// C_DecapsulateKey (PKCS#11 3.2): a new secret key from a ciphertext opened with `privateKey`.
+    case decapsulateKey(MechanismType, privateKey: ObjectHandle, template: AttributeSet)
     case setAttributes(ObjectHandle, AttributeSet)
     case share(ObjectHandle, with: UserID, shared: Bool)
     case destroyObject(ObjectHandle)
@@ -51,6 +55,8 @@ public enum Command: Sendable, Equatable {
         case .copyObject: "copy-object"
         case .unwrapKey: "unwrap-key"
         case .deriveKey: "derive-key"
+        case .encapsulateKey: "encapsulate-key"
+        case .decapsulateKey: "decapsulate-key"
         case .setAttributes: "set-attributes"
         case .share: "share"
         case .destroyObject: "destroy-object"
@@ -68,7 +74,7 @@ extension Command {
     private enum Tag: UInt8 {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
-        case putSystemRecord, restoreObject
+        case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -138,6 +144,16 @@ extension Command {
             w.u64(UInt64(mechanism.rawValue))
             w.u64(baseKey)
             w.lengthPrefixed(template.encoded)
+        case .encapsulateKey(let mechanism, let publicKey, let template):
+            w.u8(Tag.encapsulateKey.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.u64(publicKey)
+            w.lengthPrefixed(template.encoded)
+        case .decapsulateKey(let mechanism, let privateKey, let template):
+            w.u8(Tag.decapsulateKey.rawValue)
+            w.u64(UInt64(mechanism.rawValue))
+            w.u64(privateKey)
+            w.lengthPrefixed(template.encoded)
         case .setAttributes(let handle, let changes):
             w.u8(Tag.setAttributes.rawValue)
             w.u64(handle)
@@ -198,6 +214,12 @@ extension Command {
         case .deriveKey:
             let mechanism = MechanismType(rawValue: UInt(try r.u64()))
             self = .deriveKey(mechanism, baseKey: try r.u64(), template: try Self.attributes(&r))
+        case .encapsulateKey:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            self = .encapsulateKey(mechanism, publicKey: try r.u64(), template: try Self.attributes(&r))
+        case .decapsulateKey:
+            let mechanism = MechanismType(rawValue: UInt(try r.u64()))
+            self = .decapsulateKey(mechanism, privateKey: try r.u64(), template: try Self.attributes(&r))
         case .setAttributes: self = .setAttributes(try r.u64(), try Self.attributes(&r))
         case .share:
             self = .share(try r.u64(), with: try Self.userID(&r), shared: try Self.flag(&r))

@@ -12,25 +12,7 @@ extension StateMachine {
     ) async throws(StateError) -> ObjectHandle {
         _ = try requireBarrier()
         let base = try keyObject(baseKey, for: user, in: context)
-        // PKCS#11 3.0 sections 2.3.x (ECDH) and 2.43 (HKDF): without a class or key type the derived
-        // key is a generic secret, and without CKA_VALUE_LEN a generic secret is as long as the
-        // mechanism's output. Key types of several lengths (AES) need CKA_VALUE_LEN.
-        var template = template
-        if template[.objectClass] == nil { template[.objectClass] = .ulong(ObjectClass.secretKey.rawValue) }
-        if template[.keyType] == nil { template[.keyType] = .ulong(KeyType.genericSecret.rawValue) }
-        let target: UnwrapTarget
-        do {
-            try Access.checkCreateObjects(by: user)
-            try Access.checkUse(base.object, by: user)
-            try KeyPolicy.checkUse(base.object.attributes, for: .derive, mechanism: mechanism)
-            // The template rules of C_UnwrapKey fit C_DeriveKey: class and key type required, CKA_VALUE supplied by the function.
-            target = try TemplateRules.unwrap(template: template, by: user.role)
-        } catch {
-            throw StateError(error)
-        }
-        guard target.objectClass == .secretKey else {
-            throw .model(.templateInconsistent(.objectClass, "derivation makes secret keys"))
-        }
+        let target = try secretKeyTarget(template, using: base, for: .derive, mechanism: mechanism, by: user)
         let length = target.expectedValueLength
         guard length != nil || target.keyType == .genericSecret else { throw .model(.templateIncomplete(.valueLen)) }
         guard let material = base.material else {
@@ -47,13 +29,51 @@ extension StateMachine {
         } catch {
             throw .crypto(error)
         }
-        var attributes = LibraryAttributes.derived(target.attributes, from: base.object.attributes)
-        attributes[.valueLen] = .ulong(UInt64(derived.count))
+        return try await insertSecretKey(
+            derived, attributes: LibraryAttributes.derived(target.attributes, from: base.object.attributes),
+            command: .deriveKey(mechanism, baseKey: baseKey, template: target.attributes), by: user, in: context)
+    }
+
+    /// The secret key that C_DeriveKey, C_EncapsulateKey or C_DecapsulateKey makes from `template`,
+    /// once `user` may make objects and use `key` for `operation` with `mechanism`. Without a class
+    /// or key type the new key is a generic secret (PKCS#11 3.0 sections 2.3.x and 2.43, 3.2 for
+    /// the encapsulations).
+    func secretKeyTarget(
+        _ template: AttributeSet, using key: IndexedObject, for operation: KeyOperation, mechanism: MechanismType, by user: User
+    ) throws(StateError) -> UnwrapTarget {
+        var template = template
+        if template[.objectClass] == nil { template[.objectClass] = .ulong(ObjectClass.secretKey.rawValue) }
+        if template[.keyType] == nil { template[.keyType] = .ulong(KeyType.genericSecret.rawValue) }
+        let target: UnwrapTarget
+        do {
+            try Access.checkCreateObjects(by: user)
+            try Access.checkUse(key.object, by: user)
+            try KeyPolicy.checkUse(key.object.attributes, for: operation, mechanism: mechanism)
+            // The template rules of C_UnwrapKey fit these functions: class and key type required,
+            // CKA_VALUE supplied by the function.
+            target = try TemplateRules.unwrap(template: template, by: user.role)
+        } catch {
+            throw StateError(error)
+        }
+        guard target.objectClass == .secretKey else {
+            throw .model(.templateInconsistent(.objectClass, "\(operation) makes secret keys"))
+        }
+        return target
+    }
+
+    /// Stores a new secret key holding `value`, with `attributes` (CKA_VALUE_LEN is set here), as
+    /// `command`. `repeatable`: its handle comes from the request id, so that a repeat of the request
+    /// answers with this key (not for a value that a repeat would not make again).
+    func insertSecretKey(
+        _ value: [UInt8], attributes: AttributeSet, command: Command, by user: User, in context: SessionContext?,
+        repeatable: Bool = true
+    ) async throws(StateError) -> ObjectHandle {
+        var attributes = attributes
+        attributes[.valueLen] = .ulong(UInt64(value.count))
         let object = StoredObject(
-            handle: try newHandle(for: attributes, in: context), objectClass: .secretKey, attributes: attributes, owner: user.id)
-        let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(derived))]), keyBlob: nil)
-        try await insert(
-            [record], command: .deriveKey(mechanism, baseKey: baseKey, template: target.attributes), by: user, in: context)
+            handle: try newHandle(for: attributes, in: context, fromRequest: repeatable), objectClass: .secretKey, attributes: attributes, owner: user.id)
+        let record = ObjectRecord(object: object, secretAttributes: AttributeSet([(.value, .bytes(value))]), keyBlob: nil)
+        try await insert([record], command: command, by: user, in: context)
         return object.handle
     }
 }

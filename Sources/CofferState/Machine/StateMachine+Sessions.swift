@@ -7,11 +7,12 @@ import CofferModel
 extension StateMachine {
     /// A handle for a new object with `attributes`: a token handle (read-write sessions only), or a
     /// session-object handle when CKA_TOKEN is false (which needs a session). A token handle is
-    /// derived from the request's id when the client sent one (`RequestScope`), random otherwise.
-    func newHandle(for attributes: AttributeSet, in context: SessionContext?) throws(StateError) -> ObjectHandle {
+    /// derived from the request's id when the client sent one (`RequestScope`) and `fromRequest`,
+    /// random otherwise.
+    func newHandle(for attributes: AttributeSet, in context: SessionContext?, fromRequest: Bool = true) throws(StateError) -> ObjectHandle {
         if attributes.bool(.token) == true {
             if let context, !context.readWrite { throw .sessionReadOnly }
-            return RequestScope.current?.nextHandle() ?? newHandle()
+            return (fromRequest ? RequestScope.current?.nextHandle() : nil) ?? newHandle()
         }
         guard context != nil else { throw .noSession }
         return state.withLock { $0.sessionObjects.newHandle() }

@@ -28,6 +28,8 @@ import Testing
         .copyObject(42, template: AttributeSet()),
         .unwrapKey(.aesKeyWrapKWP, unwrappingKey: 42, template: template),
         .deriveKey(.ecdh1Derive, baseKey: 42, template: template),
+        .encapsulateKey(.mlKEM, publicKey: 42, template: template),
+        .decapsulateKey(.mlKEM, privateKey: 43, template: template),
         .setAttributes(42, AttributeSet([(.label, .string("new"))])),
         .share(42, with: UserID(9), shared: true),
         .share(42, with: UserID(9), shared: false),

@@ -41,6 +41,42 @@ import Testing
         #expect(Set(try Self.labelled("once", on: f.machine, for: alice)) == [first, other])
     }
 
+    /// An encapsulation draws a new secret each time, so a repeat under one id makes a second key
+    /// with its own ciphertext (never the first key with a ciphertext that does not open to it); a
+    /// decapsulation is the same every time and a repeat names the first key.
+    @Test func aRepeatedEncapsulationMakesItsOwnKeyAndARepeatedDecapsulationNamesTheFirst() async throws {
+        let f = try await StateFixture.make(.memory)
+        let alice = try await f.cryptoUser("alice")
+        let pair = try await f.machine.generateKeyPair(
+            mechanism: .mlKEMKeyPairGen,
+            publicTemplate: AttributeSet([(.token, .bool(true)), (.parameterSet, .ulong(2)), (.encapsulate, .bool(true))]),
+            privateTemplate: AttributeSet([(.token, .bool(true)), (.decapsulate, .bool(true))]), by: alice)
+        let template = AttributeSet([
+            (.token, .bool(true)), (.sensitive, .bool(false)), (.extractable, .bool(true)), (.label, .string("kem")),
+        ])
+        func value(_ handle: ObjectHandle) throws -> AttributeValue { try f.machine.attributeValue(.value, of: handle, for: alice) }
+        let first = try await Self.asRequest(Self.idA, of: alice) {
+            try await f.machine.encapsulateKey(mechanism: .mlKEM, publicKey: pair.publicKey, template: template, by: alice)
+        }
+        let again = try await Self.asRequest(Self.idA, of: alice) {
+            try await f.machine.encapsulateKey(mechanism: .mlKEM, publicKey: pair.publicKey, template: template, by: alice)
+        }
+        #expect(again.handle != first.handle)
+        #expect(again.ciphertext != first.ciphertext)
+        let opened = try await Self.asRequest(Self.idB, of: alice) {
+            try await f.machine.decapsulateKey(
+                mechanism: .mlKEM, privateKey: pair.privateKey, ciphertext: again.ciphertext, template: template, by: alice)
+        }
+        let openedAgain = try await Self.asRequest(Self.idB, of: alice) {
+            try await f.machine.decapsulateKey(
+                mechanism: .mlKEM, privateKey: pair.privateKey, ciphertext: again.ciphertext, template: template, by: alice)
+        }
+        #expect(openedAgain == opened)
+        #expect(try value(opened) == value(again.handle))
+        #expect(try value(opened) != value(first.handle))
+        #expect(Set(try Self.labelled("kem", on: f.machine, for: alice)) == [first.handle, again.handle, opened])
+    }
+
     @Test func aRepeatedKeyPairGenerationOnAPeerNamesTheFirstPair() async throws {
         let f = try await StateFixture.make(.memory)
         let alice = try await f.cryptoUser("alice")
