@@ -4,6 +4,7 @@ import CofferProtocol
 import Foundation
 import GRPCCore
 import GRPCProtobuf
+import SwiftProtobuf
 
 extension CofferClient {
     /// Asks the current node for a backup and hands each chunk to `each`, in order. The first chunk
@@ -44,38 +45,54 @@ extension CofferClient {
     public func restoreObjects(fromBackup path: String, handle: UInt64? = nil, label: String? = nil) async throws(CofferClientError)
         -> [(handle: UInt64, label: String)]
     {
+        var first = Coffer_V1_RestoreObjectsChunk()
+        if let handle { first.handle = handle } else if let label { first.label = label }
+        let response: Coffer_V1_RestoreObjectsResponse = try await upload(
+            path, first: first, Coffer_V1_BackupService.Method.RestoreObjects.descriptor)
+        return zip(response.handles, response.labels).map { ($0, $1) }
+    }
+
+    /// Sends the backup file at `path` to the current node, which checks it against the cluster CA and
+    /// opens every sealed record under the domain key, restoring nothing (admins and auditors).
+    public func verifyBackup(_ path: String) async throws(CofferClientError) -> Coffer_V1_VerifyBackupResponse {
+        try await upload(path, first: Coffer_V1_BackupFileChunk(), Coffer_V1_BackupService.Method.VerifyBackup.descriptor)
+    }
+
+    /// Streams the file at `path` in 1 MiB messages, `first` (with the request header) leading.
+    private func upload<Chunk: BackupUploadChunk, Response: RevisionedResponse>(
+        _ path: String, first: Chunk, _ descriptor: MethodDescriptor
+    ) async throws(CofferClientError) -> Response {
         guard let file = FileHandle(forReadingAtPath: path) else {
             throw CofferClientError(kind: .rejected, returnCode: CofferReturnCode.argumentsBad, message: "cannot read \(path)")
         }
         defer { try? file.close() }
         let index = selection.index
         let connection = connections[index]
-        var first = Coffer_V1_RestoreObjectsChunk()
-        first.header.loginToken = state.withLock { $0.token(for: index) }
-        first.header.minRevision = highestRevision
-        if let handle { first.handle = handle } else if let label { first.label = label }
-        let opening = first
+        var opening = first
+        opening.header.loginToken = state.withLock { $0.token(for: index) }
+        opening.header.minRevision = highestRevision
+        let leading = opening
         let client = try connection.client()
         var options = CallOptions.defaults
         options.timeout = max(configuration.deadline, .seconds(3600))
         options.maxResponseMessageBytes = CofferWire.maxReplyBytes
         options.maxRequestMessageBytes = CofferWire.maxReplyBytes
         let reader = UncheckedFile(file)
-        let response: Coffer_V1_RestoreObjectsResponse
+        let response: Response
         do {
             response = try await client.clientStreaming(
-                request: StreamingClientRequest(of: Coffer_V1_RestoreObjectsChunk.self) { writer in
-                    var message = opening
+                request: StreamingClientRequest(of: Chunk.self) { writer in
+                    var message = leading
                     while true {
                         message.data = try reader.file.read(upToCount: 1 << 20) ?? Data()
                         try await writer.write(message)
                         if message.data.isEmpty { break }
-                        message = Coffer_V1_RestoreObjectsChunk()
+                        message = Chunk()
                     }
                 },
-                descriptor: Coffer_V1_BackupService.Method.RestoreObjects.descriptor,
-                serializer: ProtobufSerializer<Coffer_V1_RestoreObjectsChunk>(),
-                deserializer: ProtobufDeserializer<Coffer_V1_RestoreObjectsResponse>(),
+                descriptor: descriptor,
+                serializer: ProtobufSerializer<Chunk>(),
+                deserializer: ProtobufDeserializer<Response>(),
                 options: options
             ) { try $0.message }
         } catch let error as CofferClientError {
@@ -84,9 +101,17 @@ extension CofferClient {
             throw CofferClientError.mapping(error, endpoint: connection.endpoint)
         }
         observe(revision: response.header.revision)
-        return zip(response.handles, response.labels).map { ($0, $1) }
+        return response
     }
 }
+
+/// The first message of a backup upload carries the request header; every one carries bytes.
+protocol BackupUploadChunk: SwiftProtobuf.Message {
+    var header: Coffer_V1_RequestHeader { get set }
+    var data: Data { get set }
+}
+extension Coffer_V1_RestoreObjectsChunk: BackupUploadChunk {}
+extension Coffer_V1_BackupFileChunk: BackupUploadChunk {}
 
 /// A file read from the request producer's task only, one read at a time.
 private struct UncheckedFile: @unchecked Sendable {

@@ -77,6 +77,8 @@ extension Coffer_V1_GenerateKeysResponse: RevisionedResponse {}
 extension Coffer_V1_WrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_UnwrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DeriveKeyResponse: RevisionedResponse {}
+extension Coffer_V1_RestoreObjectsResponse: RevisionedResponse {}
+extension Coffer_V1_VerifyBackupResponse: RevisionedResponse {}
 extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}

@@ -2420,10 +2420,24 @@ public enum Coffer_V1_BackupService: Sendable {
                 type: .clientStreaming
             )
         }
+        /// Namespace for "VerifyBackup" metadata.
+        public enum VerifyBackup: Sendable {
+            /// Request type for "VerifyBackup".
+            public typealias Input = Coffer_V1_BackupFileChunk
+            /// Response type for "VerifyBackup".
+            public typealias Output = Coffer_V1_VerifyBackupResponse
+            /// Descriptor for "VerifyBackup".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.BackupService"),
+                method: "VerifyBackup",
+                type: .clientStreaming
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.BackupService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateBackup.descriptor,
-            RestoreObjects.descriptor
+            RestoreObjects.descriptor,
+            VerifyBackup.descriptor
         ]
     }
 }
@@ -2491,6 +2505,25 @@ extension Coffer_V1_BackupService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RestoreObjectsResponse>
+
+        /// Handle the "VerifyBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+        /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_BackupFileChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_VerifyBackupResponse` messages.
+        func verifyBackup(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_BackupFileChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_VerifyBackupResponse>
     }
 
     /// Service protocol for the "coffer.v1.BackupService" service.
@@ -2542,6 +2575,25 @@ extension Coffer_V1_BackupService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_RestoreObjectsChunk>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse>
+
+        /// Handle the "VerifyBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+        /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_BackupFileChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_VerifyBackupResponse` message.
+        func verifyBackup(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_BackupFileChunk>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_VerifyBackupResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.BackupService" service.
@@ -2592,6 +2644,25 @@ extension Coffer_V1_BackupService {
             request: GRPCCore.RPCAsyncSequence<Coffer_V1_RestoreObjectsChunk, any Swift.Error>,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_RestoreObjectsResponse
+
+        /// Handle the "VerifyBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+        /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A stream of `Coffer_V1_BackupFileChunk` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_VerifyBackupResponse` to respond with.
+        func verifyBackup(
+            request: GRPCCore.RPCAsyncSequence<Coffer_V1_BackupFileChunk, any Swift.Error>,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_VerifyBackupResponse
     }
 }
 
@@ -2621,6 +2692,17 @@ extension Coffer_V1_BackupService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Coffer_V1_BackupService.Method.VerifyBackup.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_BackupFileChunk>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_VerifyBackupResponse>(),
+            handler: { request, context in
+                try await self.verifyBackup(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2643,6 +2725,17 @@ extension Coffer_V1_BackupService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RestoreObjectsResponse> {
         let response = try await self.restoreObjects(
+            request: request,
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func verifyBackup(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_BackupFileChunk>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_VerifyBackupResponse> {
+        let response = try await self.verifyBackup(
             request: request,
             context: context
         )
@@ -2676,6 +2769,19 @@ extension Coffer_V1_BackupService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_RestoreObjectsResponse>(
             message: try await self.restoreObjects(
+                request: request.messages,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func verifyBackup(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_BackupFileChunk>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_VerifyBackupResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_VerifyBackupResponse>(
+            message: try await self.verifyBackup(
                 request: request.messages,
                 context: context
             ),
@@ -2743,6 +2849,30 @@ extension Coffer_V1_BackupService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RestoreObjectsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RestoreObjectsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "VerifyBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+        /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_BackupFileChunk` messages.
+        ///   - serializer: A serializer for `Coffer_V1_BackupFileChunk` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_VerifyBackupResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func verifyBackup<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_BackupFileChunk>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_BackupFileChunk>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_VerifyBackupResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_VerifyBackupResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2833,6 +2963,41 @@ extension Coffer_V1_BackupService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "VerifyBackup" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+        /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request producing `Coffer_V1_BackupFileChunk` messages.
+        ///   - serializer: A serializer for `Coffer_V1_BackupFileChunk` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_VerifyBackupResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func verifyBackup<Result>(
+            request: GRPCCore.StreamingClientRequest<Coffer_V1_BackupFileChunk>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_BackupFileChunk>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_VerifyBackupResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_VerifyBackupResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.clientStreaming(
+                request: request,
+                descriptor: Coffer_V1_BackupService.Method.VerifyBackup.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2892,6 +3057,36 @@ extension Coffer_V1_BackupService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RestoreObjectsChunk>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RestoreObjectsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifyBackup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+    /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+    ///
+    /// - Parameters:
+    ///   - request: A streaming request producing `Coffer_V1_BackupFileChunk` messages.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifyBackup<Result>(
+        request: GRPCCore.StreamingClientRequest<Coffer_V1_BackupFileChunk>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_VerifyBackupResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.verifyBackup(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_BackupFileChunk>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_VerifyBackupResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2962,6 +3157,41 @@ extension Coffer_V1_BackupService.ClientProtocol {
             producer: producer
         )
         return try await self.restoreObjects(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifyBackup" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks a backup of this cluster, sent as the file's bytes, against the cluster CA and opens
+    /// > every sealed record under the domain key, as a node loading them would; restores nothing.
+    ///
+    /// - Parameters:
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - producer: A closure producing request messages to send to the server. Returning
+    ///       from the closure closes the request stream.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifyBackup<Result>(
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        requestProducer producer: @Sendable @escaping (GRPCCore.RPCWriter<Coffer_V1_BackupFileChunk>) async throws -> Void,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_VerifyBackupResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.StreamingClientRequest<Coffer_V1_BackupFileChunk>(
+            metadata: metadata,
+            producer: producer
+        )
+        return try await self.verifyBackup(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -734,6 +734,70 @@ public nonisolated struct Coffer_V1_InitializeResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+public nonisolated struct Coffer_V1_BackupFileChunk: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// In the first message only.
+  public var header: Coffer_V1_RequestHeader {
+    get {_header ?? Coffer_V1_RequestHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// The next bytes of the backup file.
+  public var data: Data = Data()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_RequestHeader? = nil
+}
+
+public nonisolated struct Coffer_V1_VerifyBackupResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_ResponseHeader {
+    get {_header ?? Coffer_V1_ResponseHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  /// Records in the file.
+  public var records: UInt64 = 0
+
+  /// Sealed records that opened under the domain key and parsed: users, token objects, system records.
+  public var users: UInt64 = 0
+
+  public var objects: UInt64 = 0
+
+  public var systemRecords: UInt64 = 0
+
+  /// Records kept in the clear (the user-name index, the seal configuration).
+  public var plain: UInt64 = 0
+
+  /// Sealed records that did not open or parse: how many, and the store keys of the first 20.
+  public var unopened: UInt64 = 0
+
+  public var unopenedKeys: [String] = []
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
 public nonisolated struct Coffer_V1_RestoreObjectsChunk: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1891,6 +1955,114 @@ nonisolated extension Coffer_V1_InitializeResponse: SwiftProtobuf.Message, Swift
     if lhs.caCertificatePem != rhs.caCertificatePem {return false}
     if lhs.clientCertificatePem != rhs.clientCertificatePem {return false}
     if lhs.clientPrivateKeyPem != rhs.clientPrivateKeyPem {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_BackupFileChunk: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".BackupFileChunk"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}data\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.data) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.data.isEmpty {
+      try visitor.visitSingularBytesField(value: self.data, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_BackupFileChunk, rhs: Coffer_V1_BackupFileChunk) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.data != rhs.data {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_VerifyBackupResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifyBackupResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}records\0\u{1}users\0\u{1}objects\0\u{3}system_records\0\u{1}plain\0\u{1}unopened\0\u{3}unopened_keys\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularUInt64Field(value: &self.records) }()
+      case 3: try { try decoder.decodeSingularUInt64Field(value: &self.users) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.objects) }()
+      case 5: try { try decoder.decodeSingularUInt64Field(value: &self.systemRecords) }()
+      case 6: try { try decoder.decodeSingularUInt64Field(value: &self.plain) }()
+      case 7: try { try decoder.decodeSingularUInt64Field(value: &self.unopened) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.unopenedKeys) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if self.records != 0 {
+      try visitor.visitSingularUInt64Field(value: self.records, fieldNumber: 2)
+    }
+    if self.users != 0 {
+      try visitor.visitSingularUInt64Field(value: self.users, fieldNumber: 3)
+    }
+    if self.objects != 0 {
+      try visitor.visitSingularUInt64Field(value: self.objects, fieldNumber: 4)
+    }
+    if self.systemRecords != 0 {
+      try visitor.visitSingularUInt64Field(value: self.systemRecords, fieldNumber: 5)
+    }
+    if self.plain != 0 {
+      try visitor.visitSingularUInt64Field(value: self.plain, fieldNumber: 6)
+    }
+    if self.unopened != 0 {
+      try visitor.visitSingularUInt64Field(value: self.unopened, fieldNumber: 7)
+    }
+    if !self.unopenedKeys.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.unopenedKeys, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_VerifyBackupResponse, rhs: Coffer_V1_VerifyBackupResponse) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.records != rhs.records {return false}
+    if lhs.users != rhs.users {return false}
+    if lhs.objects != rhs.objects {return false}
+    if lhs.systemRecords != rhs.systemRecords {return false}
+    if lhs.plain != rhs.plain {return false}
+    if lhs.unopened != rhs.unopened {return false}
+    if lhs.unopenedKeys != rhs.unopenedKeys {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

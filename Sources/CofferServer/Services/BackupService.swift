@@ -73,23 +73,9 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
             case .label(let label)?: selection = .label(label)
             case nil: throw ServiceFailure.argumentsBad("name the object to restore: a handle or a label")
             }
-            // The file goes to a private temporary file, is checked whole against this cluster's CA, and
-            // only then are its object records read.
-            let path = NSTemporaryDirectory() + "coffer-restore-\(UUID().uuidString)"
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                let file = FileHandle(forWritingAtPath: path)
-            else { throw ServiceFailure(.deviceError, "cannot stage the backup") }
-            defer {
-                try? file.close()
-                try? FileManager.default.removeItem(atPath: path)
-            }
-            var received = Int64(first.data.count)
-            try file.write(contentsOf: first.data)
-            while let chunk = try await chunks.next() {
-                received += Int64(chunk.data.count)
-                guard received <= Self.maxRestoreBytes else { throw ServiceFailure(.dataLenRange, "the backup is larger than \(Self.maxRestoreBytes) bytes") }
-                try file.write(contentsOf: chunk.data)
-            }
+            // The file is checked whole against this cluster's CA, and only then are its object records read.
+            let path = try await Self.stage(first: first.data, rest: &chunks)
+            defer { try? FileManager.default.removeItem(atPath: path) }
             let ca = try ClusterCA.load(from: gate.state)
             var records: [ExportedRecord] = []
             do {
@@ -110,6 +96,78 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
         }
     }
 
+    func verifyBackup(
+        request: RPCAsyncSequence<Coffer_V1_BackupFileChunk, any Error>, context: ServerContext
+    ) async throws -> Coffer_V1_VerifyBackupResponse {
+        var chunks = request.makeAsyncIterator()
+        guard let first = try await chunks.next() else { throw ServiceFailure.argumentsBad("no request") }
+        return try await gate.run(first.header, context) { caller in
+            let user = try caller.requireUser()
+            // Counts and store keys only: admins, who make backups, and auditors, who check them.
+            guard user.role == .admin || user.role == .auditor else {
+                throw StateError.model(.roleNotPermitted(user.role, "verify backups"))
+            }
+            let path = try await Self.stage(first: first.data, rest: &chunks)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            let ca = try ClusterCA.load(from: gate.state)
+            var response = Coffer_V1_VerifyBackupResponse()
+            do {
+                // Records are opened as they are read; the counts are answered only if the whole file
+                // then proves to be this cluster's, signed and unchanged.
+                let summary = try BackupReader.verify(path: path, trustedCA: ca.certificatePEM) { key, value in
+                    switch try gate.state.checkBackupRecord(key: key, value: value) {
+                    case .user: response.users += 1
+                    case .object: response.objects += 1
+                    case .system: response.systemRecords += 1
+                    case .plain: response.plain += 1
+                    case .unopened:
+                        response.unopened += 1
+                        if response.unopenedKeys.count < 20 { response.unopenedKeys.append(String(decoding: key, as: UTF8.self)) }
+                    }
+                }
+                response.records = UInt64(summary.header.records)
+            } catch let error as BackupError {
+                throw ServiceFailure.argumentsBad("not a valid backup of this cluster: \(error.description)")
+            }
+            Self.logger.notice(
+                "backup verified against the cluster",
+                metadata: ["records": "\(response.records)", "unopened": "\(response.unopened)", "by": "\(user.name)"])
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    /// Writes a backup sent as chunks (`first`, then the rest) to a private temporary file (0600),
+    /// up to `maxRestoreBytes`; returns its path, which the caller removes.
+    static func stage<Chunks: AsyncIteratorProtocol>(first: Data, rest chunks: inout Chunks) async throws -> String
+    where Chunks.Element: BackupBytes {
+        let path = NSTemporaryDirectory() + "coffer-backup-\(UUID().uuidString)"
+        guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
+            let file = FileHandle(forWritingAtPath: path)
+        else { throw ServiceFailure(.deviceError, "cannot stage the backup") }
+        defer { try? file.close() }
+        do {
+            var received = Int64(first.count)
+            try file.write(contentsOf: first)
+            while let chunk = try await chunks.next() {
+                received += Int64(chunk.data.count)
+                guard received <= maxRestoreBytes else {
+                    throw ServiceFailure(.dataLenRange, "the backup is larger than \(maxRestoreBytes) bytes")
+                }
+                try file.write(contentsOf: chunk.data)
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw error
+        }
+        return path
+    }
+
     /// The store keys of object records (RecordKey's layout, docs/state.md).
     static let objectPrefix = Array("coffer/v1/d/o/".utf8)
 }
+
+/// A message carrying the next bytes of a backup file.
+protocol BackupBytes { var data: Data { get } }
+extension Coffer_V1_RestoreObjectsChunk: BackupBytes {}
+extension Coffer_V1_BackupFileChunk: BackupBytes {}

@@ -146,3 +146,28 @@ extension StateMachine {
     }
 }
 
+
+/// A backup record opened under this state's domain key (`StateMachine.checkBackupRecord`).
+public enum BackupRecordCheck: Sendable, Equatable {
+    case user, object, system
+    /// Kept in the clear: the user-name index, the seal configuration.
+    case plain
+    /// Sealed, but it does not open under this domain key or does not parse as its kind.
+    case unopened
+}
+
+extension StateMachine {
+    /// Opens one record of a backup as a node loading it would (the same code), keeping nothing:
+    /// what it is, or `.unopened`. Needs the state unsealed.
+    public func checkBackupRecord(key: [UInt8], value: [UInt8]) throws(StateError) -> BackupRecordCheck {
+        let barrier = try requireBarrier()
+        let keyValue = KeyValue(key: key, value: value, createRevision: 1, modRevision: 1, version: 1)
+        switch Self.prepare(.put, keyValue, barrier: barrier) {
+        case .putUser: return .user
+        case .putObject: return .object
+        case .putSystem: return .system
+        case .ignore: return .plain
+        case .corrupt, .removeUser, .removeObject, .removeSystem: return .unopened
+        }
+    }
+}

@@ -70,14 +70,22 @@ extension BackupCommand {
             abstract: "Check a backup offline: its structure, every record, and the CA's signature over all of it.",
             discussion: """
                 With --ca (or a profile whose CA certificate can be read), the backup must also be signed by \
-                that CA; otherwise only by the CA its header names. Needs no node.
+                that CA; otherwise only by the CA its header names. Needs no node. The records stay sealed: \
+                offline, their framing and the signature are checked, not their contents.
+
+                With --open-records (admins and auditors, logged in), the file is also sent to a node of the \
+                live, unsealed cluster it came from, which checks it against its CA and opens every sealed \
+                record (users, token objects, system records) under the domain key as a node loading them \
+                would, keeping nothing. Any record that does not open fails the command.
                 """)
 
         @OptionGroup var options: CommonOptions
         @Argument(help: "The backup file.") var file: String
         @Option(help: "The CA certificate (PEM) the backup must be signed by (default: the profile's).") var ca: String?
+        @Flag(help: "Also have the live cluster open every sealed record under its domain key (admins and auditors).")
+        var openRecords = false
 
-        func run() throws {
+        func run() async throws {
             var trusted: String?
             if let ca {
                 guard let text = try? String(contentsOfFile: ca, encoding: .utf8) else { throw CLIError("cannot read \(ca)") }
@@ -90,18 +98,30 @@ extension BackupCommand {
                 throw CLIError("\(file) is not a valid backup: \(error.description)")
             }
             let kinds = summary.kinds.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
-            try Output.emit(
-                options,
-                json: [
-                    "valid": true, "cluster": summary.header.cluster, "revision": summary.header.revision,
-                    "created": summary.header.created, "records": summary.header.records, "kinds": summary.kinds,
-                    "bytes": summary.bytes, "ca_checked": trusted != nil,
-                ],
-                human: """
-                    valid: cluster "\(summary.header.cluster)", revision \(summary.header.revision), made \(summary.header.created)
-                    \(summary.header.records) records (\(kinds)), \(summary.bytes) bytes
-                    signed by \(trusted != nil ? "the trusted cluster CA" : "the CA its header names (no trusted CA given: use --ca)")
-                    """)
+            var json: [String: Any] = [
+                "valid": true, "cluster": summary.header.cluster, "revision": summary.header.revision,
+                "created": summary.header.created, "records": summary.header.records, "kinds": summary.kinds,
+                "bytes": summary.bytes, "ca_checked": trusted != nil,
+            ]
+            var human = """
+                valid: cluster "\(summary.header.cluster)", revision \(summary.header.revision), made \(summary.header.created)
+                \(summary.header.records) records (\(kinds)), \(summary.bytes) bytes
+                signed by \(trusted != nil ? "the trusted cluster CA" : "the CA its header names (no trusted CA given: use --ca)")
+                """
+            if openRecords {
+                let opened = try await Connection.with(options) { client in try await client.verifyBackup(file) }
+                guard opened.unopened == 0 else {
+                    throw CLIError(
+                        "\(file): \(opened.unopened) sealed records do not open under the cluster's domain key "
+                            + "(first: \(opened.unopenedKeys.joined(separator: ", ")))")
+                }
+                json["opened"] = [
+                    "users": opened.users, "objects": opened.objects, "system": opened.systemRecords, "plain": opened.plain,
+                ]
+                human += "\nopened by the cluster: \(opened.users) users, \(opened.objects) objects, "
+                    + "\(opened.systemRecords) system records (\(opened.plain) kept in the clear)"
+            }
+            try Output.emit(options, json: json, human: human)
         }
     }
 }
