@@ -85,6 +85,31 @@ private let stormCluster = Result<LoopbackCluster, any Error> { try LoopbackClus
         } restore: {}
     }
 
+    /// Issue 12 on etcd: BackupRoundTripTests' round trip (a quarter of its keys) through node A,
+    /// restored by a new node into a fresh etcd prefix that two of the cluster's shares unseal.
+    @Test func keysOfEveryTypeComeBackFromABackupOfTheCluster() throws {
+        let a = cluster.nodes[0]
+        let folder = cluster.folder + "/round-trip"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let admin = cluster.cli(a, config: "round-trip-admin")
+        try admin.ok(["login", "--user", "admin", "--password-file", cluster.adminPasswordFile])
+        let source = try configuration(endpoints: [a.endpoint], name: "round-trip")
+        try BackupRoundTrip(folder: folder, configuration: source, admin: admin, user: { cluster.cli(a, config: $0) })
+            .run(keys: max(250, BackupRoundTripTests.keys / 4)) { backup in
+                let restored = try cluster.extraNode("round-trip-restored", prefix: "coffer/restored-\(UUID().uuidString.prefix(8))/")
+                try restored.start(arguments: ["--restore", backup])
+                try restored.wait(for: "join endpoint:")
+                let cli = CofferCLI(configDirectory: folder + "/config-unseal", profile: folder + "/none.json")
+                for share in cluster.shares.prefix(2) {
+                    try cli.ok(
+                        ["cluster", "unseal", "--bootstrap", restored.endpoint, "--bootstrap-ca", restored.dataDirectory + "/bootstrap/ca.pem"],
+                        stdin: share + "\n")
+                }
+                try restored.wait(for: "serving mutual TLS, endpoint: \(restored.endpoint) (unsealed)", seconds: 60)
+                return (try configuration(endpoints: [restored.endpoint], name: "round-trip-restored"), { restored.kill() })
+            }
+    }
+
     /// Runs the storm through every node while `disrupt` hurts the cluster (it gets the time since
     /// the storm began), ends it, runs `restore`, then checks every key on each node alone. Returns
     /// what the storm printed.
