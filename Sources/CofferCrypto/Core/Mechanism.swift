@@ -76,6 +76,16 @@ public protocol EncapsulationMechanism: Mechanism {
     func decapsulate(_ ciphertext: [UInt8], privateKey: KeyMaterial) throws(CryptoError) -> SymmetricKey
 }
 
+/// Key transport: a mechanism that wraps and unwraps secret keys but encrypts no data (CKM_RSA_PKCS).
+public protocol KeyTransportMechanism: Mechanism {
+    /// `value` (a secret key's CKA_VALUE) wrapped under the public half of `key`.
+    func wrap(_ value: SecretBytes, key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8]
+    /// Always `length` bytes (implicit rejection): the wrapped value when `blob` opens to exactly
+    /// that many, else a substitute derived from the private key and `blob`, so that no answer
+    /// says whether the padding held.
+    func unwrap(_ blob: [UInt8], length: Int, key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> SecretBytes
+}
+
 /// `CK_MECHANISM_INFO`.
 public struct MechanismInfo: Sendable, Hashable {
     /// Minimum key size: bits for RSA and EC, bytes for AES and generic secrets, as PKCS#11 says per mechanism.

@@ -57,6 +57,10 @@ public struct MechanismRegistry: Sendable {
         try capability(type, as: (any DeriveMechanism).self)
     }
 
+    public func keyTransport(_ type: MechanismType) throws(CryptoError) -> any KeyTransportMechanism {
+        try capability(type, as: (any KeyTransportMechanism).self)
+    }
+
     public func encapsulation(_ type: MechanismType) throws(CryptoError) -> any EncapsulationMechanism {
         try capability(type, as: (any EncapsulationMechanism).self)
     }

@@ -32,6 +32,8 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
     case keyIndigestible(String)
     /// The key to wrap has CKA_WRAP_WITH_TRUSTED and the wrapping key is not CKA_TRUSTED.
     case keyNotWrappable
+    /// The mechanism cannot wrap this kind of key (CKM_RSA_PKCS wraps secret keys only).
+    case keyNotWrappableWith(MechanismType, String)
     /// The requested key size is outside what the mechanism supports.
     case keySizeRange(String)
     /// CKA_EC_PARAMS names a curve Coffer does not support.
@@ -65,7 +67,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyFunctionNotPermitted: .keyFunctionNotPermitted
         case .keyUnextractable: .keyUnextractable
         case .keyIndigestible: .keyIndigestible
-        case .keyNotWrappable: .keyNotWrappable
+        case .keyNotWrappable, .keyNotWrappableWith: .keyNotWrappable
         case .keySizeRange: .keySizeRange
         case .curveNotSupported: .curveNotSupported
         case .actionProhibited: .actionProhibited
@@ -95,6 +97,7 @@ public enum ModelError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyUnextractable: "key has CKA_EXTRACTABLE false and cannot be wrapped"
         case .keyIndigestible(let why): "key cannot be digested: \(why)"
         case .keyNotWrappable: "key has CKA_WRAP_WITH_TRUSTED and the wrapping key is not CKA_TRUSTED"
+        case .keyNotWrappableWith(let mechanism, let why): "\(mechanism) cannot wrap this key: \(why)"
         case .keySizeRange(let why): "key size out of range: \(why)"
         case .curveNotSupported(let why): "curve not supported: \(why)"
         case .actionProhibited(let why): "action prohibited: \(why)"

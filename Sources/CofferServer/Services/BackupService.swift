@@ -90,7 +90,7 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
                 "objects restored from a backup", metadata: ["handles": "\(restored.map(\.handle))", "by": "\(user.name)"])
             var response = Coffer_V1_RestoreObjectsResponse()
             response.handles = restored.map(\.handle)
-            response.labels = restored.map { $0.label ?? "" }
+            response.labels = restored.map(\.label)
             response.header = gate.responseHeader()
             return response
         }

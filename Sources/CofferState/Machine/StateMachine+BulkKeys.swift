@@ -21,7 +21,7 @@ extension StateMachine {
         mechanism: MechanismType, template: AttributeSet, count: Int, labelPrefix: String? = nil, firstNumber: UInt64 = 0,
         by user: User, in context: SessionContext? = nil
     ) async throws(StateError) -> [ObjectHandle] {
-        let barrier = try requireBarrier()
+        _ = try requireBarrier()
         guard (1...Self.maxKeysPerGeneration).contains(count) else {
             throw .model(.argumentsBad("count must be 1 to \(Self.maxKeysPerGeneration), not \(count)"))
         }

@@ -25,6 +25,12 @@ extension StateMachine {
         }
         let plaintext = try Self.wrappableBytes(of: target)
         let registry = try mechanisms
+        if let transport = try? registry.keyTransport(mechanism) {
+            guard target.object.objectClass == .secretKey else {
+                throw .model(.keyNotWrappableWith(mechanism, "it wraps secret keys only"))
+            }
+            do { return try transport.wrap(plaintext, key: wrappingMaterial, parameters: parameters) } catch { throw .crypto(error) }
+        }
         do {
             return try registry.cipher(mechanism).encrypt(plaintext.unsafeCopy, key: wrappingMaterial, parameters: parameters)
         } catch {
@@ -56,17 +62,21 @@ extension StateMachine {
         guard let material = unwrapping.material else {
             throw .model(.unwrappingKeyTypeInconsistent(mechanism, unwrapping.object.keyType ?? .genericSecret))
         }
-        let cipher: any CipherMechanism
-        do { cipher = try mechanisms.cipher(mechanism) } catch { throw StateError(error) }
+        let registry = try mechanisms
         var plaintext: [UInt8]
-        do {
-            plaintext = try cipher.decrypt(wrappedKey, key: material, parameters: parameters)
-        } catch .encryptedDataInvalid {
-            throw .crypto(.wrappedKeyInvalid)
-        } catch .encryptedDataLenRange(let why), .dataLenRange(let why) {
-            throw .crypto(.wrappedKeyLenRange(why))
-        } catch {
-            throw .crypto(error)
+        if let transport = try? registry.keyTransport(mechanism) {
+            plaintext = try Self.transportUnwrap(
+                transport, wrappedKey, key: unwrapping.object.attributes, material: material, target: target, parameters: parameters)
+        } else {
+            do {
+                plaintext = try registry.cipher(mechanism).decrypt(wrappedKey, key: material, parameters: parameters)
+            } catch .encryptedDataInvalid {
+                throw .crypto(.wrappedKeyInvalid)
+            } catch .encryptedDataLenRange(let why), .dataLenRange(let why) {
+                throw .crypto(.wrappedKeyLenRange(why))
+            } catch {
+                throw .crypto(error)
+            }
         }
         if target.objectClass == .privateKey {
             return try await insertUnwrappedPrivateKey(
@@ -85,6 +95,29 @@ extension StateMachine {
             [record], command: .unwrapKey(mechanism, unwrappingKey: unwrappingKey, template: target.attributes), by: user,
             in: context)
         return object.handle
+    }
+
+    /// C_UnwrapKey with a key-transport mechanism (CKM_RSA_PKCS): only into a secret key of a length
+    /// the template names, and only with a key whose CKA_ALLOWED_MECHANISMS lists the mechanism (an
+    /// opt-in per key: the padding oracle this mechanism invites is closed by implicit rejection, see
+    /// RSAPKCS1KeyTransport, but a key that never asked for it never offers it). Always yields a key.
+    private static func transportUnwrap(
+        _ transport: any KeyTransportMechanism, _ blob: [UInt8], key: AttributeSet, material: KeyMaterial, target: UnwrapTarget,
+        parameters: MechanismParameters
+    ) throws(StateError) -> [UInt8] {
+        let mechanism = transport.type
+        guard key.allowedMechanisms?.contains(mechanism) == true else {
+            throw .model(.mechanismInvalid(mechanism, "unwrapping with it must be allowed by the key's CKA_ALLOWED_MECHANISMS"))
+        }
+        guard target.objectClass == .secretKey else {
+            throw .model(.templateInconsistent(.objectClass, "\(mechanism) unwraps secret keys only"))
+        }
+        guard let length = target.expectedValueLength else { throw .model(.templateIncomplete(.valueLen)) }
+        do {
+            return try transport.unwrap(blob, length: length, key: material, parameters: parameters).unsafeCopy
+        } catch {
+            throw .crypto(error)
+        }
     }
 
     /// The private half of C_UnwrapKey: `pkcs8` parsed as the template's key type, stored as a generated

@@ -207,6 +207,30 @@ import _CryptoExtras
         try expectCode(.keyTypeInconsistent) { _ = try RSAPublicKey(derRepresentation: ECPrivateKey(generatingOn: .p256).publicKey.serialized) }
     }
 
+    /// CKM_RSA_PKCS as key transport: a round trip; a changed blob or another length gives a
+    /// substitute of the length asked for (the same for the same blob), never an error; it encrypts
+    /// no data.
+    @Test func pkcs1KeyTransportUnwrapsWithImplicitRejection() throws {
+        let key = try GeneratedKeys.rsa2048.get()
+        let transport = try registry.keyTransport(.rsaPKCS)
+        let value = SecretBytes((0..<16).map { UInt8($0 * 7) })
+        let blob = try transport.wrap(value, key: .publicKey(key.publicKey), parameters: .none)
+        #expect(blob.count == 256)
+        #expect(try transport.unwrap(blob, length: 16, key: .privateKey(key), parameters: .none).unsafeCopy == value.unsafeCopy)
+        var changed = blob
+        changed[40] ^= 4
+        let substitute = try transport.unwrap(changed, length: 16, key: .privateKey(key), parameters: .none).unsafeCopy
+        #expect(substitute.count == 16 && substitute != value.unsafeCopy)
+        #expect(try transport.unwrap(changed, length: 16, key: .privateKey(key), parameters: .none).unsafeCopy == substitute)
+        let longer = try transport.unwrap(blob, length: 32, key: .privateKey(key), parameters: .none).unsafeCopy
+        #expect(longer.count == 32 && Array(longer.prefix(16)) != value.unsafeCopy)
+        try expectCode(.wrappedKeyLenRange) { _ = try transport.unwrap(blob.dropLast(), length: 16, key: .privateKey(key), parameters: .none) }
+        try expectCode(.keyTypeInconsistent) { _ = try transport.unwrap(blob, length: 16, key: .publicKey(key.publicKey), parameters: .none) }
+        try expectCode(.keySizeRange) { _ = try transport.wrap(SecretBytes([UInt8](repeating: 1, count: 246)), key: .publicKey(key.publicKey), parameters: .none) }
+        try expectCode(.mechanismInvalid) { _ = try registry.cipher(.rsaPKCS) }
+        try expectCode(.mechanismInvalid) { _ = try registry.keyTransport(.sha256RSAPKCS).wrap(value, key: .publicKey(key.publicKey), parameters: .none) }
+    }
+
     @Test func keysBelow2048BitsAreRefusedByEveryMechanism() throws {
         // The backend can make a 1024-bit key; the mechanisms must not use it.
         let small = try RSAPrivateKey(RSABackends.current.generateKey(bits: 1024, publicExponent: [1, 0, 1]))

@@ -165,8 +165,8 @@ final class OpenSSLRSAKey: RSABackendKey, @unchecked Sendable {
         return rc == 1
     }
 
-    func encrypt(_ plaintext: [UInt8], oaep: RSAOAEPParameters) throws(CryptoError) -> [UInt8] {
-        let ctx = try oaepContext(EVP_PKEY_encrypt_init, oaep)
+    func encrypt(_ plaintext: [UInt8], padding: RSAEncryptionPadding) throws(CryptoError) -> [UInt8] {
+        let ctx = try encryptionContext(EVP_PKEY_encrypt_init, padding)
         defer { EVP_PKEY_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: modulusBytes)
         var length = out.count
@@ -177,9 +177,9 @@ final class OpenSSLRSAKey: RSABackendKey, @unchecked Sendable {
         return Array(out.prefix(length))
     }
 
-    func decrypt(_ ciphertext: [UInt8], oaep: RSAOAEPParameters) throws(CryptoError) -> [UInt8] {
+    func decrypt(_ ciphertext: [UInt8], padding: RSAEncryptionPadding) throws(CryptoError) -> [UInt8] {
         guard hasPrivateKey else { throw .keyTypeInconsistent("decryption needs an RSA private key") }
-        let ctx = try oaepContext(EVP_PKEY_decrypt_init, oaep)
+        let ctx = try encryptionContext(EVP_PKEY_decrypt_init, padding)
         defer { EVP_PKEY_CTX_free(ctx) }
         var out = [UInt8](repeating: 0, count: modulusBytes)
         defer { out.withUnsafeMutableBytes { SecretBytes.zeroise($0) } }
@@ -218,10 +218,17 @@ final class OpenSSLRSAKey: RSABackendKey, @unchecked Sendable {
         return ctx
     }
 
-    private func oaepContext(_ initialise: (OpaquePointer?) -> Int32, _ oaep: RSAOAEPParameters) throws(CryptoError)
+    private func encryptionContext(_ initialise: (OpaquePointer?) -> Int32, _ padding: RSAEncryptionPadding) throws(CryptoError)
         -> OpaquePointer
     {
         guard let ctx = EVP_PKEY_CTX_new_from_pkey(nil, pkey, nil) else { throw OpenSSLRSABackend.failure("EVP_PKEY_CTX_new") }
+        guard case .oaep(let oaep) = padding else {
+            guard initialise(ctx) == 1, EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1 else {
+                EVP_PKEY_CTX_free(ctx)
+                throw OpenSSLRSABackend.failure("RSA PKCS#1 v1.5 context")
+            }
+            return ctx
+        }
         var ok = initialise(ctx) == 1
             && EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1
             && EVP_PKEY_CTX_set_rsa_oaep_md(ctx, Self.digest(oaep.hash)) == 1

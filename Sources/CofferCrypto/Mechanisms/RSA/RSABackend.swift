@@ -65,6 +65,12 @@ struct RSAOAEPParameters: Sendable, Equatable {
     var label: [UInt8]
 }
 
+/// RSA encryption padding: RSAES-OAEP, or RSAES-PKCS1-v1_5 (key transport only, RSAPKCS1Signature).
+enum RSAEncryptionPadding: Sendable, Equatable {
+    case oaep(RSAOAEPParameters)
+    case pkcs1
+}
+
 /// An RSA key as a backend holds it. Implementations must allow concurrent use from many threads.
 protocol RSABackendKey: Sendable {
     var modulusBits: Int { get }
@@ -80,8 +86,9 @@ protocol RSABackendKey: Sendable {
     func sign(_ input: [UInt8], padding: RSASignaturePadding) throws(CryptoError) -> [UInt8]
     /// Returns false when the signature does not verify; throws only for backend failures.
     func verify(_ signature: [UInt8], for input: [UInt8], padding: RSASignaturePadding) throws(CryptoError) -> Bool
-    func encrypt(_ plaintext: [UInt8], oaep: RSAOAEPParameters) throws(CryptoError) -> [UInt8]
-    func decrypt(_ ciphertext: [UInt8], oaep: RSAOAEPParameters) throws(CryptoError) -> [UInt8]
+    func encrypt(_ plaintext: [UInt8], padding: RSAEncryptionPadding) throws(CryptoError) -> [UInt8]
+    /// `.encryptedDataInvalid` when the padding does not hold.
+    func decrypt(_ ciphertext: [UInt8], padding: RSAEncryptionPadding) throws(CryptoError) -> [UInt8]
 }
 
 /// Makes and parses RSA keys.

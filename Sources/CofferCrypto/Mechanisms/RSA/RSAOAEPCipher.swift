@@ -16,7 +16,7 @@ public struct RSAOAEPCipher: CipherMechanism {
         // RFC 8017 section 7.1.1: mLen <= k - 2hLen - 2.
         let limit = (publicKey.keySizeInBits + 7) / 8 - 2 * oaep.hash.byteCount - 2
         guard plaintext.count <= limit else { throw .dataLenRange("OAEP plaintext is at most \(limit) bytes for this key") }
-        return try publicKey.backendKey.encrypt(plaintext, oaep: oaep)
+        return try publicKey.backendKey.encrypt(plaintext, padding: .oaep(oaep))
     }
 
     public func decrypt(_ ciphertext: [UInt8], key: KeyMaterial, parameters: MechanismParameters) throws(CryptoError) -> [UInt8] {
@@ -25,7 +25,7 @@ public struct RSAOAEPCipher: CipherMechanism {
         let oaep = try checkedParameters(parameters)
         let k = (privateKey.keySizeInBits + 7) / 8
         guard ciphertext.count == k else { throw .encryptedDataLenRange("OAEP ciphertext must be \(k) bytes") }
-        return try privateKey.backendKey.decrypt(ciphertext, oaep: oaep)
+        return try privateKey.backendKey.decrypt(ciphertext, padding: .oaep(oaep))
     }
 
     private func checkedParameters(_ parameters: MechanismParameters) throws(CryptoError) -> RSAOAEPParameters {

@@ -23,7 +23,8 @@ public struct RSAPKCS1Signature: HashThenSignMechanism {
         }
     }
 
-    public var info: MechanismInfo { sizes.info([.sign, .verify]) }
+    /// CKM_RSA_PKCS also wraps and unwraps secret keys (`KeyTransportMechanism`); it encrypts no data.
+    public var info: MechanismInfo { sizes.info(variant == .raw ? [.sign, .verify, .wrap, .unwrap] : [.sign, .verify]) }
 
     public var messageHash: MessageHash? { variant.messageHash }
 
