@@ -3,7 +3,8 @@
 // restore-key` bringing a deleted key pair back into the live node, and
 // `cofferd --restore` into a brand-new node that the original cluster's share unseals: same handles,
 // the user logs in with her password, signatures made before verify, a file encrypted before
-// decrypts. A changed backup restores nothing, and restoring over a cluster is refused.
+// decrypts. A changed backup (a flipped byte, or a record swapped in from a later backup) restores
+// nothing, and restoring over a cluster is refused.
 
 import CofferTestSupport
 import Foundation
@@ -39,6 +40,30 @@ import Testing
         }
 
         deinit { if process.isRunning { process.terminate(); process.waitUntilExit() } }
+    }
+
+    /// The records of a backup file (docs/backup.md's layout): each store key and the byte range of
+    /// the whole record (both lengths included).
+    static func records(in file: Data) throws -> [(key: Data, range: Range<Int>)] {
+        let bytes = [UInt8](file)
+        func length(at offset: Int) throws -> Int {
+            guard offset + 4 <= bytes.count else { throw DevNodeError(message: "cut short at \(offset)") }
+            return bytes[offset..<offset + 4].reduce(0) { $0 << 8 | Int($1) }
+        }
+        let headerLength = try length(at: 10)
+        let header = try JSONSerialization.jsonObject(with: Data(bytes[14..<14 + headerLength])) as? [String: Any]
+        let count = try #require(header?["records"] as? Int)
+        var offset = 14 + headerLength
+        var found: [(key: Data, range: Range<Int>)] = []
+        for _ in 0..<count {
+            let start = offset
+            let keyLength = try length(at: offset)
+            let key = Data(bytes[offset + 4..<offset + 4 + keyLength])
+            offset += 4 + keyLength
+            offset += 4 + (try length(at: offset))
+            found.append((key, start..<offset))
+        }
+        return found
     }
 
     static func flipped(_ data: Data, at index: Int) -> Data {
@@ -126,6 +151,27 @@ import Testing
         refusedRestore.process.waitUntilExit()
         #expect(refusedRestore.process.terminationStatus != 0)
         #expect(refusedRestore.output.contains("nothing was written"), "\(refusedRestore.output)")
+
+        // A record swapped in from a later backup of the same cluster (same structure, same count):
+        // refused by verify and by restore.
+        try alice.ok(["key", "generate-symmetric", "--label", "after"])
+        let second = folder + "/second.coffer"
+        try admin.ok(["backup", "create", "--out", second])
+        let later = try Data(contentsOf: URL(fileURLWithPath: second))
+        let ours = try Self.records(in: bytes), theirs = try Self.records(in: later)
+        let foreign = try #require(theirs.first { record in !ours.contains { $0.key == record.key } })
+        let victim = try #require(ours.last { $0.key.starts(with: Data("coffer/v1/d/o/".utf8)) })
+        var swapped = bytes
+        swapped.replaceSubrange(victim.range, with: later[foreign.range])
+        try swapped.write(to: URL(fileURLWithPath: bad))
+        let swapRejected = try admin.fails(["backup", "verify", bad])
+        #expect(swapRejected.stderr.contains("not a valid backup"), "\(swapRejected.stderr)")
+        let swapRestore = try Node(
+            ["--data-dir", folder + "/swapped", "--listen", "127.0.0.1:\(try DevNode.freePort())", "--restore", bad],
+            log: folder + "/swapped.log")
+        swapRestore.process.waitUntilExit()
+        #expect(swapRestore.process.terminationStatus != 0)
+        #expect(swapRestore.output.contains("nothing was written"), "\(swapRestore.output)")
 
         // Restored into a new node, which the original share unseals.
         let port = try DevNode.freePort()
