@@ -58,6 +58,8 @@ let package = Package(
         ),
         .target(name: "CofferModel", dependencies: ["CofferCrypto"]),
         // The backup file format: written by a node, checked offline by the CLI (docs/backup.md).
+        // The node attestation format (issue 11), which cofferd signs and the CLI checks.
+        .target(name: "CofferAttestation", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CofferBackup",
             dependencies: [
@@ -98,7 +100,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel", "CofferBackup",
+                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel", "CofferBackup", "CofferAttestation",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -140,7 +142,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferClient", "CofferProtocol", "CPKCS11", "CofferBackup",
+                "CofferClient", "CofferProtocol", "CPKCS11", "CofferBackup", "CofferAttestation",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // ECDSA signatures between raw and DER (`coffer crypto sign --format der`).
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -166,7 +168,7 @@ let package = Package(
         .testTarget(
             name: "CofferServerTests",
             dependencies: [
-                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "cofferd", "coffer",
+                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "CofferAttestation", "cofferd", "coffer",
                 "CofferTestSupport",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "NIOCore", package: "swift-nio"),

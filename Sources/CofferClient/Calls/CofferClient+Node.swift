@@ -9,6 +9,15 @@ extension CofferClient {
         try await callWithoutHeader(Coffer_V1_NodeService.Method.GetStatus.descriptor, Coffer_V1_GetStatusRequest())
     }
 
+    /// The current endpoint's attestation for `nonce` (statement bytes and signature), unchecked.
+    public func attestation(nonce: [UInt8]) async throws(CofferClientError) -> (statement: [UInt8], signature: [UInt8]) {
+        var request = Coffer_V1_GetAttestationRequest()
+        request.nonce = Data(nonce)
+        let response: Coffer_V1_GetAttestationResponse = try await callWithoutHeader(
+            Coffer_V1_NodeService.Method.GetAttestation.descriptor, request)
+        return (Array(response.statement), Array(response.signature))
+    }
+
     /// Gives one unseal share to the current endpoint.
     public func unseal(share: String) async throws(CofferClientError) -> Coffer_V1_UnsealResponse {
         var request = Coffer_V1_UnsealRequest()

@@ -51,6 +51,7 @@ extension Coffer_V1_OperationFinalRequest: HeaderedRequest {}
 extension Coffer_V1_OperationAuthenticateRequest: HeaderedRequest {}
 
 extension Coffer_V1_GetStatusResponse: RevisionedResponse {}
+extension Coffer_V1_GetAttestationResponse: RevisionedResponse {}
 extension Coffer_V1_UnsealResponse: RevisionedResponse {}
 extension Coffer_V1_LoginResponse: RevisionedResponse {}
 extension Coffer_V1_LogoutResponse: RevisionedResponse {}

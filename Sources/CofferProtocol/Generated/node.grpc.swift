@@ -74,12 +74,26 @@ public enum Coffer_V1_NodeService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "GetAttestation" metadata.
+        public enum GetAttestation: Sendable {
+            /// Request type for "GetAttestation".
+            public typealias Input = Coffer_V1_GetAttestationRequest
+            /// Response type for "GetAttestation".
+            public typealias Output = Coffer_V1_GetAttestationResponse
+            /// Descriptor for "GetAttestation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.NodeService"),
+                method: "GetAttestation",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.NodeService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetStatus.descriptor,
             Unseal.descriptor,
             Login.descriptor,
-            Logout.descriptor
+            Logout.descriptor,
+            GetAttestation.descriptor
         ]
     }
 }
@@ -173,6 +187,25 @@ extension Coffer_V1_NodeService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_LogoutRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_LogoutResponse>
+
+        /// Handle the "GetAttestation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+        /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_GetAttestationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_GetAttestationResponse` messages.
+        func getAttestation(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_GetAttestationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetAttestationResponse>
     }
 
     /// Service protocol for the "coffer.v1.NodeService" service.
@@ -250,6 +283,25 @@ extension Coffer_V1_NodeService {
             request: GRPCCore.ServerRequest<Coffer_V1_LogoutRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_LogoutResponse>
+
+        /// Handle the "GetAttestation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+        /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetAttestationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_GetAttestationResponse` message.
+        func getAttestation(
+            request: GRPCCore.ServerRequest<Coffer_V1_GetAttestationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetAttestationResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.NodeService" service.
@@ -325,6 +377,25 @@ extension Coffer_V1_NodeService {
             request: Coffer_V1_LogoutRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_LogoutResponse
+
+        /// Handle the "GetAttestation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+        /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_GetAttestationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_GetAttestationResponse` to respond with.
+        func getAttestation(
+            request: Coffer_V1_GetAttestationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_GetAttestationResponse
     }
 }
 
@@ -376,6 +447,17 @@ extension Coffer_V1_NodeService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Coffer_V1_NodeService.Method.GetAttestation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetAttestationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetAttestationResponse>(),
+            handler: { request, context in
+                try await self.getAttestation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -420,6 +502,17 @@ extension Coffer_V1_NodeService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_LogoutResponse> {
         let response = try await self.logout(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getAttestation(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_GetAttestationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetAttestationResponse> {
+        let response = try await self.getAttestation(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -475,6 +568,19 @@ extension Coffer_V1_NodeService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_LogoutResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_LogoutResponse>(
             message: try await self.logout(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getAttestation(
+        request: GRPCCore.ServerRequest<Coffer_V1_GetAttestationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetAttestationResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_GetAttestationResponse>(
+            message: try await self.getAttestation(
                 request: request.message,
                 context: context
             ),
@@ -578,6 +684,30 @@ extension Coffer_V1_NodeService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_LogoutResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_LogoutResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetAttestation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+        /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetAttestationRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetAttestationRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetAttestationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getAttestation<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetAttestationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetAttestationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetAttestationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetAttestationResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -728,6 +858,41 @@ extension Coffer_V1_NodeService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "GetAttestation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+        /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetAttestationRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetAttestationRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetAttestationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getAttestation<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetAttestationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetAttestationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetAttestationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetAttestationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_NodeService.Method.GetAttestation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -841,6 +1006,36 @@ extension Coffer_V1_NodeService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_LogoutRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_LogoutResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttestation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+    /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_GetAttestationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttestation<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_GetAttestationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetAttestationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getAttestation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetAttestationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetAttestationResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -972,6 +1167,40 @@ extension Coffer_V1_NodeService.ClientProtocol {
             metadata: metadata
         )
         return try await self.logout(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetAttestation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A statement of what this node is and runs (its identity keys, the SHA-256 of its executable),
+    /// > for the caller's nonce, signed by its identity key; needs no session, and answers sealed too.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getAttestation<Result>(
+        _ message: Coffer_V1_GetAttestationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetAttestationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_GetAttestationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getAttestation(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -41,6 +41,19 @@ public struct BootstrapStatusService: Coffer_V1_NodeService.SimpleServiceProtoco
         throw Self.refused
     }
 
+    /// Served before initialization too: an operator may check a node's binary before trusting it.
+    public func getAttestation(request: Coffer_V1_GetAttestationRequest, context: ServerContext) async throws
+        -> Coffer_V1_GetAttestationResponse
+    {
+        do {
+            var response = try node.attestation(for: request)
+            response.header.revision = state.revision
+            return response
+        } catch {
+            throw error.rpcError(revision: state.revision)
+        }
+    }
+
     public func login(request: Coffer_V1_LoginRequest, context: ServerContext) async throws -> Coffer_V1_LoginResponse {
         throw Self.refused
     }

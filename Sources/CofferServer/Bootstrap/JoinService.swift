@@ -35,6 +35,12 @@ public final class JoinService: Coffer_V1_NodeService.SimpleServiceProtocol {
         try await status.getStatus(request: request, context: context)
     }
 
+    public func getAttestation(request: Coffer_V1_GetAttestationRequest, context: ServerContext) async throws
+        -> Coffer_V1_GetAttestationResponse
+    {
+        try await status.getAttestation(request: request, context: context)
+    }
+
     public func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws
         -> Coffer_V1_UnsealResponse
     {
@@ -93,8 +99,8 @@ public final class JoinService: Coffer_V1_NodeService.SimpleServiceProtocol {
         throw Self.refused
     }
 
-    /// Only GetStatus and Unseal are served until the node has its credentials.
+    /// Only GetStatus, GetAttestation and Unseal are served until the node has its credentials.
     static var refused: RPCError {
-        .bootstrap(.failedPrecondition, "the node is joining: only GetStatus and Unseal are served", returnCode: StateError.sealed.returnCode.rawValue)
+        .bootstrap(.failedPrecondition, "the node is joining: only GetStatus, GetAttestation and Unseal are served", returnCode: StateError.sealed.returnCode.rawValue)
     }
 }

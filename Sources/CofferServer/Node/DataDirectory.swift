@@ -24,6 +24,9 @@ public struct DataDirectory: Sendable {
     /// The lock file a running cofferd holds (`DataDirectoryLock`); it contains the holder's PID.
     public var lock: String { path + "/cofferd.lock" }
     public var nodeID: String { path + "/node-id" }
+    /// The node's identity keys (NodeIdentity), owner-only in an owner-only folder.
+    public var identity: String { path + "/identity" }
+    public var identityKeys: String { identity + "/keys" }
     public var tls: String { path + "/tls" }
     public var serverCertificate: String { tls + "/server.pem" }
     /// The node's TLS key: on disk (0600) because the node must serve mTLS before it is unsealed.

@@ -1,8 +1,11 @@
 // The gRPC services a node serves, built over one StateMachine. cofferd registers `services` with
 // its GRPCServer; tests can register them on an in-process transport.
 
+import CofferAttestation
+import CofferCrypto
 import CofferProtocol
 import CofferState
+import Foundation
 import GRPCCore
 
 /// What a node says about itself in GetStatus.
@@ -16,6 +19,28 @@ public struct NodeInfo: Sendable {
     public var replicatedStore: (any ReplicatedStateStore)?
     /// The node's backup schedule, when it has one.
     public var backupScheduler: BackupScheduler?
+    /// The node's identity keys and the SHA-256 of its executable, for GetAttestation (nil: not offered).
+    public var identity: NodeIdentity?
+    public var binarySHA256 = "unknown"
+
+    /// GetAttestation's answer: the identity's signed statement for the caller's nonce.
+    func attestation(for request: Coffer_V1_GetAttestationRequest) throws(ServiceFailure) -> Coffer_V1_GetAttestationResponse {
+        guard NodeAttestation.nonceLengths.contains(request.nonce.count) else {
+            throw .argumentsBad("the nonce must be \(NodeAttestation.nonceLengths.lowerBound) to \(NodeAttestation.nonceLengths.upperBound) bytes")
+        }
+        guard let identity else { throw ServiceFailure(.functionNotSupported, "this node has no identity keys") }
+        let signed: NodeAttestation
+        do {
+            signed = try identity.attest(
+                nonce: Array(request.nonce), cluster: clusterName, nodeID: nodeID, binarySHA256: binarySHA256, version: version)
+        } catch {
+            throw ServiceFailure(.deviceError, "the attestation could not be signed")
+        }
+        var response = Coffer_V1_GetAttestationResponse()
+        response.statement = Data(signed.statement)
+        response.signature = Data(signed.signature)
+        return response
+    }
 
     public init(
         nodeID: String, version: String, clusterName: String, startedAt: ContinuousClock.Instant = .now,

@@ -73,6 +73,16 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 
+    func getAttestation(
+        request: Coffer_V1_GetAttestationRequest, context: ServerContext
+    ) async throws -> Coffer_V1_GetAttestationResponse {
+        try await gate.run(context) { _ in
+            var response = try node.attestation(for: request)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {
         try await gate.run(context) { _ in
             guard request.share.utf8.count <= Self.maxShareLength else { throw ServiceFailure.argumentsBad("share too long") }

@@ -1,4 +1,5 @@
-// `coffer cluster init|unseal|status`: bring a cluster up, unseal a node, and look at it.
+// `coffer cluster init|unseal|status|attest`: bring a cluster up, unseal a node, look at it, and
+// check what it runs.
 
 import ArgumentParser
 import CofferClient
@@ -9,7 +10,7 @@ import Foundation
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Initialize, unseal and inspect the cluster.",
-        subcommands: [Init.self, Unseal.self, Status.self])
+        subcommands: [Init.self, Unseal.self, Status.self, Attest.self])
 
     static func stateName(_ state: Coffer_V1_SealState) -> String {
         switch state {

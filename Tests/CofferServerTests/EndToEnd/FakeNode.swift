@@ -41,6 +41,11 @@ final class FakeNode: Sendable {
         func logout(request: Coffer_V1_LogoutRequest, context: ServerContext) async throws -> Coffer_V1_LogoutResponse {
             try await fake.logout(request: request, context: context)
         }
+        func getAttestation(
+            request: Coffer_V1_GetAttestationRequest, context: ServerContext
+        ) async throws -> Coffer_V1_GetAttestationResponse {
+            throw RPCError(code: .unimplemented, message: "the fake node has no identity")
+        }
     }
 
     /// UserService over this fake's state.
