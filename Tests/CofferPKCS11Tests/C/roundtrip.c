@@ -37,18 +37,6 @@ static CK_ULONG bytes_attribute(CK_OBJECT_HANDLE object, CK_ATTRIBUTE_TYPE type,
     return attribute.ulValueLen;
 }
 
-static CK_ULONG all_objects(CK_OBJECT_HANDLE *handles) {
-    CK_ULONG total = 0, count = 0;
-    EXPECT(f->C_FindObjectsInit(s, NULL, 0), CKR_OK);
-    do {
-        count = 0;
-        if (f->C_FindObjects(s, handles + total, 1000, &count) != CKR_OK) break;
-        total += count;
-    } while (count > 0 && total + 1000 <= MAX_OBJECTS);
-    EXPECT(f->C_FindObjectsFinal(s), CKR_OK);
-    return total;
-}
-
 static CK_MECHANISM_TYPE signing_mechanism(CK_KEY_TYPE type) {
     switch (type) {
     case CKK_EC: return CKM_ECDSA_SHA256;
@@ -135,18 +123,25 @@ static void make(int hmac, int ec, int ed, int mldsa, int rsa) {
     }
 }
 
-/* The handles of objects of `class` (and `type`, unless it is -1). */
-static CK_ULONG objects_of(CK_OBJECT_CLASS class, CK_KEY_TYPE type, CK_OBJECT_HANDLE *handles) {
-    CK_ATTRIBUTE template[] = {{CKA_CLASS, &class, sizeof class}, {CKA_KEY_TYPE, &type, sizeof type}};
-    CK_ULONG total = 0, count = 0;
-    EXPECT(f->C_FindObjectsInit(s, template, type == (CK_KEY_TYPE)-1 ? 1 : 2), CKR_OK);
+/* The handles of the objects `template` (of `count` attributes) finds, page by page. */
+static CK_ULONG search(CK_ATTRIBUTE *template, CK_ULONG count, CK_OBJECT_HANDLE *handles) {
+    CK_ULONG total = 0, found = 0;
+    EXPECT(f->C_FindObjectsInit(s, template, count), CKR_OK);
     do {
-        count = 0;
-        if (f->C_FindObjects(s, handles + total, 1000, &count) != CKR_OK) break;
-        total += count;
-    } while (count > 0 && total + 1000 <= MAX_OBJECTS);
+        found = 0;
+        if (f->C_FindObjects(s, handles + total, 1000, &found) != CKR_OK) break;
+        total += found;
+    } while (found > 0 && total + 1000 <= MAX_OBJECTS);
     EXPECT(f->C_FindObjectsFinal(s), CKR_OK);
     return total;
+}
+
+static CK_ULONG all_objects(CK_OBJECT_HANDLE *handles) { return search(NULL, 0, handles); }
+
+/* The handles of objects of `class` and `type`. */
+static CK_ULONG objects_of(CK_OBJECT_CLASS class, CK_KEY_TYPE type, CK_OBJECT_HANDLE *handles) {
+    CK_ATTRIBUTE template[] = {{CKA_CLASS, &class, sizeof class}, {CKA_KEY_TYPE, &type, sizeof type}};
+    return search(template, 2, handles);
 }
 
 /* One search per class and key type, so that no object needs its attributes read one by one. */

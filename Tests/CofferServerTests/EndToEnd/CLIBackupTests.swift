@@ -66,6 +66,17 @@ import Testing
         return found
     }
 
+    /// A dev node whose config file (in a new folder, returned) schedules a backup every second into
+    /// `<folder>/backups`, keeping `retention`.
+    static func scheduledNode(_ name: String, retention: Int) throws -> (DevNode, String) {
+        let folder = NSTemporaryDirectory() + "coffer-\(name)-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let config = folder + "/cofferd.json"
+        try #"{"backup": {"intervalSeconds": 1, "folder": "backups", "retention": \#(retention)}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        return (try DevNode(extraArguments: ["--config", config]), folder)
+    }
+
     static func flipped(_ data: Data, at index: Int) -> Data {
         var copy = data
         copy[index] ^= 1
@@ -231,13 +242,11 @@ import Testing
     /// their final name (each verifies against the cluster CA), the oldest pruned past the retention,
     /// the last one in `cluster status`; a folder that cannot be written shows as a failure there.
     @Test func scheduledBackupsAreWrittenPrunedAndReported() throws {
-        let folder = NSTemporaryDirectory() + "coffer-scheduled-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = folder + "/cofferd.json"
-        try #"{"backup": {"intervalSeconds": 1, "folder": "backups", "retention": 2}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        let node = try DevNode(extraArguments: ["--config", config])
-        defer { node.remove() }
+        let (node, folder) = try Self.scheduledNode("scheduled", retention: 2)
+        defer {
+            node.remove()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
         let log = { (try? String(contentsOfFile: node.logPath, encoding: .utf8)) ?? "" }
         for _ in 0..<100 where log().components(separatedBy: "scheduled backup written").count - 1 < 4 {
             Thread.sleep(forTimeInterval: 0.2)
@@ -271,13 +280,11 @@ import Testing
     /// leaves no file under that run's final name, only its temporary `.part`; every file under a
     /// final name verifies; and after a restart the next run writes a whole backup.
     @Test func aNodeKilledMidBackupLeavesNoFileUnderTheFinalName() throws {
-        let folder = NSTemporaryDirectory() + "coffer-killed-backup-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: folder) }
-        let config = folder + "/cofferd.json"
-        try #"{"backup": {"intervalSeconds": 1, "folder": "backups", "retention": 50}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        let node = try DevNode(extraArguments: ["--config", config])
-        defer { node.remove() }
+        let (node, folder) = try Self.scheduledNode("killed-backup", retention: 50)
+        defer {
+            node.remove()
+            try? FileManager.default.removeItem(atPath: folder)
+        }
         let (admin, alice, password) = try CLIWalkthroughTests.adminAndAlice(on: node)
         try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
         try alice.ok(["login", "--user", "alice", "--password-file", password])
