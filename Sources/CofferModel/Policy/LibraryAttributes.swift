@@ -47,17 +47,11 @@ public enum LibraryAttributes {
     }
 
     /// A secret key made by C_EncapsulateKey: its value came into being on the token and was never
-    /// outside it, so CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE follow its own flags; it is not
-    /// CKA_LOCAL (that is for C_GenerateKey and C_GenerateKeyPair, v3.0 §4.10).
+    /// outside it, so CKA_ALWAYS_SENSITIVE / CKA_NEVER_EXTRACTABLE follow its own flags (as a key
+    /// derived from one that always was both); it is not CKA_LOCAL (that is for C_GenerateKey and
+    /// C_GenerateKeyPair, v3.0 §4.10).
     public static func encapsulated(_ attributes: AttributeSet) -> AttributeSet {
-        var set = attributes
-        set[.local] = .bool(false)
-        set[.keyGenMechanism] = .ulong(ObjectSchema.unavailableInformation)
-        if hasSensitivity(set) {
-            set[.alwaysSensitive] = .bool(set.bool(.sensitive) ?? false)
-            set[.neverExtractable] = .bool(!(set.bool(.extractable) ?? true))
-        }
-        return set
+        derived(attributes, from: AttributeSet([(.alwaysSensitive, .bool(true)), (.neverExtractable, .bool(true))]))
     }
 
     /// The key after its attributes changed (set or copy): CKA_LOCAL and CKA_KEY_GEN_MECHANISM carry over, and

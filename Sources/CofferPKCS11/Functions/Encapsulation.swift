@@ -74,14 +74,19 @@ enum Encapsulation {
     static let ciphertextLengths: [UInt64: CK_ULONG] = [UInt64(CKP_ML_KEM_768): 1088, UInt64(CKP_ML_KEM_1024): 1568]
 
     /// The ciphertext length an encapsulation to `publicKey` with `mechanism` produces, from the
-    /// key's type and parameter set as the node reports them.
+    /// key's type and parameter set (cached from a search, or asked of the node).
     static func ciphertextLength(_ session: CK_SESSION_HANDLE, mechanism: UInt64, publicKey: CK_OBJECT_HANDLE) throws(CKRError) -> CK_ULONG {
         guard mechanism == UInt64(CKM_ML_KEM) else { throw CKRError(CK_RV(CKR_MECHANISM_INVALID)) }
+        let types = [UInt64(CKA_CLASS), UInt64(CKA_KEY_TYPE), UInt64(CKA_PARAMETER_SET)]
         let results: [Coffer_V1_AttributeResult]
         do throws(CKRError) {
-            results = try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                try await client.getAttributes(
-                    UInt64(publicKey), types: [UInt64(CKA_CLASS), UInt64(CKA_KEY_TYPE), UInt64(CKA_PARAMETER_SET)], session: remote)
+            // From the last search's attributes when it found the key (AttributeCache), else one call.
+            if let cached = try Library.shared.cachedAttributes(UInt64(publicKey), types: types) {
+                results = cached
+            } else {
+                results = try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                    try await client.getAttributes(UInt64(publicKey), types: types, session: remote)
+                }
             }
         } catch where error.code == CK_RV(CKR_OBJECT_HANDLE_INVALID) {
             throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID))

@@ -74,10 +74,11 @@ public final class CofferNode: Sendable {
             nodeID: nodeID, version: Self.version, clusterName: configuration.clusterName, startedAt: startedAt,
             replicatedStore: replicatedStore)
         info.backupScheduler = configuration.backupSchedule.map { BackupScheduler(schedule: $0, nodeName: nodeID, logger: logger) }
-        info.identity = try NodeIdentity.loadOrCreate(in: directory)
+        let identity = try NodeIdentity.loadOrCreate(in: directory)
+        info.identity = identity
         info.binarySHA256 = NodeIdentity.executableDigest()
         logger.notice(
-            "node identity", metadata: ["signing_key": "\(info.identity!.signingPublicKey)", "binary_sha256": "\(info.binarySHA256)"])
+            "node identity", metadata: ["signing_key": "\(identity.signingPublicKey)", "binary_sha256": "\(info.binarySHA256)"])
         let node = info
         let dev: DevCredentials? =
             configuration.dev

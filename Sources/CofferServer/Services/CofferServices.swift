@@ -2,7 +2,6 @@
 // its GRPCServer; tests can register them on an in-process transport.
 
 import CofferAttestation
-import CofferCrypto
 import CofferProtocol
 import CofferState
 import Foundation

@@ -45,17 +45,15 @@ enum WireDecoding {
         return Array(data)
     }
 
-    /// A mechanism and its parameter. A missing mechanism is CKR_ARGUMENTS_BAD; a parameter that cannot be
-    /// what it claims is CKR_MECHANISM_PARAM_INVALID (the mechanism itself checks that the kind fits it).
     /// A mechanism that takes no parameter (CKM_ML_KEM): one given is CKR_MECHANISM_PARAM_INVALID.
     static func unparameterised(_ mechanism: Coffer_V1_Mechanism, present: Bool) throws(ServiceFailure) -> MechanismType {
-        guard present else { throw .argumentsBad("no mechanism given") }
-        guard mechanism.parameter == nil else {
-            throw ServiceFailure(.mechanismParamInvalid, "this mechanism takes no parameter")
-        }
-        return MechanismType(rawValue: UInt(mechanism.type))
+        let (type, parameters) = try self.mechanism(mechanism, present: present)
+        guard parameters == .none else { throw ServiceFailure(.mechanismParamInvalid, "this mechanism takes no parameter") }
+        return type
     }
 
+    /// A mechanism and its parameter. A missing mechanism is CKR_ARGUMENTS_BAD; a parameter that cannot be
+    /// what it claims is CKR_MECHANISM_PARAM_INVALID (the mechanism itself checks that the kind fits it).
     static func mechanism(_ mechanism: Coffer_V1_Mechanism, present: Bool) throws(ServiceFailure) -> (MechanismType, MechanismParameters) {
         guard present else { throw .argumentsBad("no mechanism given") }
         let type = MechanismType(rawValue: UInt(mechanism.type))
