@@ -179,7 +179,7 @@ let package = Package(
             ]
         ),
         // A real 3-member etcd and three cofferd processes on loopback, driven with the coffer CLI.
-        .testTarget(name: "CofferClusterTests", dependencies: ["cofferd", "coffer", "CofferTestSupport"]),
+        .testTarget(name: "CofferClusterTests", dependencies: ["cofferd", "coffer", "CofferTestSupport", "CofferCrypto"]),
         // Depends on CofferPKCS11 so that `swift build --build-tests` builds libcoffer-pkcs11.so; the
         // C test program under C/ is compiled at test time, not by SwiftPM.
         .testTarget(

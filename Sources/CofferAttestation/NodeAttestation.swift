@@ -83,15 +83,19 @@ public struct NodeAttestation: Sendable, Equatable {
         return NodeAttestation(statement: bytes, signature: Array(try key.signature(for: context + bytes)))
     }
 
+    /// The statement as it reads, before any check: for a verifier that must first see which of its
+    /// nonces it claims to answer. Trust nothing in it until `verify` has passed.
+    public var unverifiedStatement: AttestationStatement? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(AttestationStatement.self, from: Data(statement))
+    }
+
     /// The statement, once its signature verifies under the identity key it names, its format is
     /// known, it answers `nonce`, and its time is within `maxSkew` of `now`. The caller still decides
     /// whether that identity key and binary digest are ones it trusts.
     public func verify(nonce: [UInt8], now: Date = Date(), maxSkew: TimeInterval = 300) throws(AttestationError) -> AttestationStatement {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        guard let decoded = try? decoder.decode(AttestationStatement.self, from: Data(statement)) else {
-            throw AttestationError("the statement is not a Coffer attestation")
-        }
+        guard let decoded = unverifiedStatement else { throw AttestationError("the statement is not a Coffer attestation") }
         guard decoded.format == AttestationStatement.currentFormat else {
             throw AttestationError("unknown attestation format \(decoded.format)")
         }

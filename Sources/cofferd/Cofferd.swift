@@ -313,6 +313,8 @@ struct Cofferd: AsyncParsableCommand {
                 "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
         case .listening(let endpoint, let sealed):
             text = "cofferd: serving mutual TLS, endpoint: \(endpoint) (\(sealed ? "sealed" : "unsealed"))"
+        case .unsealedByPeer(let peer):
+            text = "cofferd: unsealed with the domain key from peer \(peer) (no shares needed)"
         }
         // Unbuffered: whoever reads the pipe (an operator's log, a test) sees each event at once.
         FileHandle.standardOutput.write(Data((text + "\n").utf8))

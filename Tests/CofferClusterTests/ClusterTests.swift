@@ -2,6 +2,7 @@
 // keys, users and failed logins are the cluster's, not a node's, and a node killed with -9 leaves
 // the others serving. The tests share one cluster and run one at a time, the kill last.
 
+import CofferCrypto
 import CofferTestSupport
 import Foundation
 import Testing
@@ -287,9 +288,9 @@ struct ClusterTests {
         }
     }
 
-    /// Runs last: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
-    /// C restarted has its credentials, comes up sealed on mutual TLS, is unsealed through its
-    /// profile and has the key made while it was down.
+    /// Runs after the others above: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
+    /// C restarted has its credentials, comes up sealed on mutual TLS, gets the domain key from a peer
+    /// by itself (no share typed) and has the key made while it was down.
     @Test func killingANodeLeavesTheOthersServing() throws {
         let password = try makeUser("dave", on: a)
         c.kill()
@@ -306,10 +307,13 @@ struct ClusterTests {
         try "while C is down".write(toFile: message, atomically: true, encoding: .utf8)
         try onB.ok(["crypto", "sign", "--key", "while-c-down", "--in", message, "--out", message + ".sig"])
 
+        // Restarted with its data folder, C gets the domain key from a peer: nobody gives a share.
+        let started = Date()
         try c.start()
         try c.wait(for: "serving mutual TLS, endpoint: \(c.endpoint) (sealed)")
         #expect(!c.printed.contains("join endpoint"))
-        try cluster.unsealThroughProfile(c)
+        try c.wait(for: "unsealed with the domain key from peer")
+        print("node C restarted: unsealed by a peer \(String(format: "%.2f", Date().timeIntervalSince(started))) s after its start")
         let onC = try loggedIn("dave", on: c, password: password)
         let verified = try onC.ok([
             "crypto", "verify", "--key", "while-c-down", "--in", message, "--signature", message + ".sig", "--json",
@@ -337,8 +341,7 @@ struct ClusterTests {
         print("etcd compacted at revision \(compacted) while node C was down")
 
         try c.start()
-        try c.wait(for: "serving mutual TLS, endpoint: \(c.endpoint) (sealed)")
-        try cluster.unsealThroughProfile(c)
+        try c.wait(for: "unsealed with the domain key from peer")
         try onC.ok(["login", "--user", "frank", "--password-file", password])
         #expect(try labels(onC) == kept.union(made))
         for label in doomed {
@@ -352,5 +355,138 @@ struct ClusterTests {
             "crypto", "verify", "--key", "frank-new-0", "--in", message, "--signature", message + ".sig", "--json",
         ])
         #expect(verified.json?["valid"] as? Bool == true)
+    }
+
+    /// Node C restarted on a cofferd whose SHA-256 is not on the allowed list (the built one with
+    /// bytes appended: a binary that differs) gets no domain key and says why; once an admin allows
+    /// that digest it unseals by itself. The digest goes off the list again afterwards.
+    @Test func aModifiedBinaryGetsTheKeyOnlyOnceAllowed() throws {
+        let modified = cluster.folder + "/cofferd-modified"
+        try? FileManager.default.removeItem(atPath: modified)
+        defer { try? FileManager.default.removeItem(atPath: modified) }
+        try FileManager.default.copyItem(atPath: DevNode.binaries + "/cofferd", toPath: modified)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: modified))
+        handle.seekToEndOfFile()
+        handle.write(Data("a changed cofferd\n".utf8))
+        try handle.close()
+
+        c.kill()
+        try c.start(executable: modified)
+        try c.wait(for: "is not on the cluster's allowed list")
+        #expect(!c.printed.contains("unsealed with the domain key"))
+        let status = try cluster.cli(c, config: "status").ok(["cluster", "status", "--json"])
+        #expect(status.json?["seal_state"] as? String == "sealed")
+
+        let admin = try admin(a)
+        try admin.ok(["cluster", "allow-binary", "--file", modified])
+        try c.wait(for: "unsealed with the domain key from peer")
+        let listed = try admin.ok(["--json", "cluster", "nodes"]).json
+        #expect((listed?["allowed_binaries"] as? [String])?.count == 2, "\(String(describing: listed))")
+        try admin.ok(["cluster", "disallow-binary", "--file", modified])
+
+        c.kill()
+        try c.start()
+        try c.wait(for: "unsealed with the domain key from peer")
+    }
+
+    /// A fourth node joins with the shares (a member, its binary allowed), is removed by an admin:
+    /// it seals itself, its calls are refused by every node, after a kill -9 and a restart no peer
+    /// sends it the key, and even the shares do not bring it back.
+    @Test func aRemovedNodeGetsNothingBack() throws {
+        let d = try cluster.extraNode("node4", prefix: cluster.prefix)
+        defer { d.kill() }
+        try d.start()
+        try d.wait(for: "join endpoint:")
+        let joiner = CofferCLI(configDirectory: cluster.folder + "/config-join4", profile: cluster.folder + "/none.json")
+        for share in cluster.shares.prefix(2) {
+            try joiner.ok(
+                ["cluster", "unseal", "--bootstrap", d.endpoint, "--bootstrap-ca", d.dataDirectory + "/bootstrap/ca.pem"],
+                stdin: share + "\n")
+        }
+        try d.wait(for: "serving mutual TLS, endpoint: \(d.endpoint) (unsealed)")
+        let id = try String(contentsOfFile: d.dataDirectory + "/node-id", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let admin = try admin(a)
+        var members: [[String: Any]] = []
+        for _ in 0..<100 {
+            members = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
+            if members.contains(where: { $0["node_id"] as? String == id }) { break }
+            Thread.sleep(forTimeInterval: 0.1)
+        }
+        #expect(members.count == 4 && members.allSatisfy { $0["removed"] as? Bool == false }, "\(members)")
+
+        let removed = try admin.ok(["--json", "cluster", "remove-node", id]).json
+        #expect(removed?["removed"] as? Bool == true)
+        try d.wait(for: "this node was removed from the cluster; sealing")
+        d.kill()
+        try d.start()
+        try d.wait(for: "belongs to a node removed from the cluster")
+        #expect(!d.printed.contains("unsealed with the domain key"))
+
+        // The shares unseal it for an instant; it sees its removal and seals again, and says so.
+        let profile = cluster.folder + "/profile-node4.json"
+        var json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.profile(a)))) as? [String: Any])
+        json["endpoints"] = [d.endpoint]
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: profile))
+        let custodian = CofferCLI(configDirectory: cluster.folder + "/config-custodian4", profile: profile)
+        _ = try custodian.run(["cluster", "unseal"], stdin: cluster.shares[0] + "\n")
+        let refused = try custodian.fails(["cluster", "unseal"], stdin: cluster.shares[1] + "\n")
+        #expect(refused.stderr.contains("was removed from the cluster"), "\(refused.stderr)")
+        let status = try custodian.ok(["cluster", "status", "--json"])
+        #expect(status.json?["seal_state"] as? String == "sealed")
+        let listed = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
+        #expect(listed.first { $0["node_id"] as? String == id }?["removed"] as? Bool == true)
+    }
+
+    /// Runs last: all three nodes killed with -9 and restarted wait for the shares (no peer holds
+    /// the key); once one is unsealed with them, the other two unseal from it by themselves and
+    /// serve the keys made before. The domain key (rebuilt here from the shares) is nowhere in
+    /// etcd's data, the nodes' data folders or any log, in raw, hex or base64 form.
+    @Test func allThreeKilledWaitForTheSharesThenUnsealEachOther() throws {
+        let password = try makeUser("grace", on: a)
+        let onA = try loggedIn("grace", on: a, password: password)
+        try onA.ok(["key", "generate-asymmetric", "--label", "before-the-outage", "--type", "ec-p256"])
+
+        for node in [a, b, c] { node.kill() }
+        for node in [a, b, c] { try node.start() }
+        for node in [a, b, c] { try node.wait(for: "serving mutual TLS, endpoint: \(node.endpoint) (sealed)") }
+        for node in [b, c] { try node.wait(for: "no peer sent the domain key") }
+        Thread.sleep(forTimeInterval: 2)
+        for node in [a, b, c] {
+            #expect(!node.printed.contains("unsealed with the domain key"))
+            let status = try cluster.cli(node, config: "status").ok(["cluster", "status", "--json"])
+            #expect(status.json?["seal_state"] as? String == "sealed")
+        }
+
+        let unsealed = Date()
+        try cluster.unsealThroughProfile(a)
+        for node in [b, c] { try node.wait(for: "unsealed with the domain key from peer") }
+        print("after the shares unsealed A, B and C unsealed from it within \(String(format: "%.2f", Date().timeIntervalSince(unsealed))) s")
+        let message = cluster.folder + "/grace-message"
+        try "after the outage".write(toFile: message, atomically: true, encoding: .utf8)
+        let onC = try loggedIn("grace", on: c, password: password)
+        try onC.ok(["crypto", "sign", "--key", "before-the-outage", "--in", message, "--out", message + ".sig"])
+        let verified = try loggedIn("grace", on: b, password: password).ok([
+            "crypto", "verify", "--key", "before-the-outage", "--in", message, "--signature", message + ".sig", "--json",
+        ])
+        #expect(verified.json?["valid"] as? Bool == true)
+
+        // Where the domain key must not be.
+        let key = try Shamir.combine(cluster.shares.prefix(2).map { try ShamirShare(text: $0) }).unsafeCopy
+        #expect(key.count == 32)
+        let forms = [key, Array(key.map { String(format: "%02x", $0) }.joined().utf8), Array(Data(key).base64EncodedString().utf8)]
+        var searched = 0
+        let files = FileManager.default.enumerator(atPath: cluster.folder)
+        while let relative = files?.nextObject() as? String {
+            let path = cluster.folder + "/" + relative
+            var directory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &directory), !directory.boolValue,
+                let data = FileManager.default.contents(atPath: path)
+            else { continue }
+            searched += 1
+            for form in forms { #expect(data.range(of: Data(form)) == nil, "the domain key is in \(relative)") }
+        }
+        print("searched \(searched) files (etcd data and logs, node data folders and logs) for the domain key: not found")
+        #expect(searched > 20)
     }
 }

@@ -43,12 +43,13 @@ public final class ClusterNode: @unchecked Sendable {
     public var pid: Int32? { process.map(\.processIdentifier) }
     public var isRunning: Bool { process?.isRunning ?? false }
 
-    /// Starts cofferd on the config file (its output appended to the log), with `arguments` after it.
-    public func start(arguments: [String] = []) throws {
+    /// Starts cofferd (`executable`, the built one by default) on the config file (its output
+    /// appended to the log), with `arguments` after it.
+    public func start(arguments: [String] = [], executable: String = DevNode.binaries + "/cofferd") throws {
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         logOffset = (try? Data(contentsOf: URL(fileURLWithPath: logPath)).count) ?? 0
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: DevNode.binaries + "/cofferd")
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--config", configPath] + arguments
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
@@ -104,6 +105,8 @@ public final class LoopbackCluster: @unchecked Sendable {
     public let folder: String
     public let etcdEndpoints: [String]
     public let nodes: [ClusterNode]
+    /// The etcd prefix the nodes share.
+    public let prefix: String
     /// The unseal shares (2 of 3 unseal).
     public private(set) var shares: [String] = []
     public var adminPasswordFile: String { folder + "/admin-password" }
@@ -161,6 +164,7 @@ public final class LoopbackCluster: @unchecked Sendable {
         }
 
         let prefix = "coffer/test-\(UUID().uuidString.prefix(8))/"
+        self.prefix = prefix
         let base = folder
         let members = etcdEndpoints
         nodes = try (1...3).map { index in

@@ -21,6 +21,9 @@ extension Coffer_V1_DeleteUserRequest: HeaderedRequest {}
 extension Coffer_V1_ListUsersRequest: HeaderedRequest {}
 extension Coffer_V1_ChangePasswordRequest: HeaderedRequest {}
 extension Coffer_V1_UnlockUserRequest: HeaderedRequest {}
+extension Coffer_V1_ListNodesRequest: HeaderedRequest {}
+extension Coffer_V1_RemoveNodeRequest: HeaderedRequest {}
+extension Coffer_V1_SetBinaryAllowedRequest: HeaderedRequest {}
 extension Coffer_V1_OpenSessionRequest: HeaderedRequest {}
 extension Coffer_V1_CloseSessionRequest: HeaderedRequest {}
 extension Coffer_V1_ListMechanismsRequest: HeaderedRequest {}
@@ -80,6 +83,9 @@ extension Coffer_V1_UnwrapKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DeriveKeyResponse: RevisionedResponse {}
 extension Coffer_V1_RestoreObjectsResponse: RevisionedResponse {}
 extension Coffer_V1_VerifyBackupResponse: RevisionedResponse {}
+extension Coffer_V1_ListNodesResponse: RevisionedResponse {}
+extension Coffer_V1_RemoveNodeResponse: RevisionedResponse {}
+extension Coffer_V1_SetBinaryAllowedResponse: RevisionedResponse {}
 extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}

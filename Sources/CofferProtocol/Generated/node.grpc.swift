@@ -3427,3 +3427,1396 @@ extension Coffer_V1_BackupService.ClientProtocol {
         )
     }
 }
+
+// MARK: - coffer.v1.PeerService
+
+/// Namespace containing generated types for the "coffer.v1.PeerService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_PeerService: Sendable {
+    /// Service descriptor for the "coffer.v1.PeerService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.PeerService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "GetChallenge" metadata.
+        public enum GetChallenge: Sendable {
+            /// Request type for "GetChallenge".
+            public typealias Input = Coffer_V1_GetChallengeRequest
+            /// Response type for "GetChallenge".
+            public typealias Output = Coffer_V1_GetChallengeResponse
+            /// Descriptor for "GetChallenge".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.PeerService"),
+                method: "GetChallenge",
+                type: .unary
+            )
+        }
+        /// Namespace for "RequestDomainKey" metadata.
+        public enum RequestDomainKey: Sendable {
+            /// Request type for "RequestDomainKey".
+            public typealias Input = Coffer_V1_RequestDomainKeyRequest
+            /// Response type for "RequestDomainKey".
+            public typealias Output = Coffer_V1_RequestDomainKeyResponse
+            /// Descriptor for "RequestDomainKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.PeerService"),
+                method: "RequestDomainKey",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.PeerService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            GetChallenge.descriptor,
+            RequestDomainKey.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.PeerService" service.
+    public static let coffer_v1_PeerService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.PeerService")
+}
+
+// MARK: coffer.v1.PeerService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService {
+    /// Streaming variant of the service protocol for the "coffer.v1.PeerService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Node to node (docs/cluster.md, "Restart without shares"): a sealed member of the cluster asks an
+    /// > unsealed peer for the domain key. Served on the mTLS listener; the caller presents its own node
+    /// > certificate, issued by the cluster CA.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "GetChallenge" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_GetChallengeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_GetChallengeResponse` messages.
+        func getChallenge(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_GetChallengeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetChallengeResponse>
+
+        /// Handle the "RequestDomainKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+        /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+        /// > with that identity, not removed, running an allowed binary.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RequestDomainKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_RequestDomainKeyResponse` messages.
+        func requestDomainKey(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RequestDomainKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RequestDomainKeyResponse>
+    }
+
+    /// Service protocol for the "coffer.v1.PeerService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Node to node (docs/cluster.md, "Restart without shares"): a sealed member of the cluster asks an
+    /// > unsealed peer for the domain key. Served on the mTLS listener; the caller presents its own node
+    /// > certificate, issued by the cluster CA.
+    public protocol ServiceProtocol: Coffer_V1_PeerService.StreamingServiceProtocol {
+        /// Handle the "GetChallenge" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_GetChallengeResponse` message.
+        func getChallenge(
+            request: GRPCCore.ServerRequest<Coffer_V1_GetChallengeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetChallengeResponse>
+
+        /// Handle the "RequestDomainKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+        /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+        /// > with that identity, not removed, running an allowed binary.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestDomainKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_RequestDomainKeyResponse` message.
+        func requestDomainKey(
+            request: GRPCCore.ServerRequest<Coffer_V1_RequestDomainKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse>
+    }
+
+    /// Simple service protocol for the "coffer.v1.PeerService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Node to node (docs/cluster.md, "Restart without shares"): a sealed member of the cluster asks an
+    /// > unsealed peer for the domain key. Served on the mTLS listener; the caller presents its own node
+    /// > certificate, issued by the cluster CA.
+    public protocol SimpleServiceProtocol: Coffer_V1_PeerService.ServiceProtocol {
+        /// Handle the "GetChallenge" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_GetChallengeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_GetChallengeResponse` to respond with.
+        func getChallenge(
+            request: Coffer_V1_GetChallengeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_GetChallengeResponse
+
+        /// Handle the "RequestDomainKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+        /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+        /// > with that identity, not removed, running an allowed binary.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_RequestDomainKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_RequestDomainKeyResponse` to respond with.
+        func requestDomainKey(
+            request: Coffer_V1_RequestDomainKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_RequestDomainKeyResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_PeerService.Method.GetChallenge.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetChallengeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetChallengeResponse>(),
+            handler: { request, context in
+                try await self.getChallenge(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_PeerService.Method.RequestDomainKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RequestDomainKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RequestDomainKeyResponse>(),
+            handler: { request, context in
+                try await self.requestDomainKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService.ServiceProtocol {
+    public func getChallenge(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_GetChallengeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetChallengeResponse> {
+        let response = try await self.getChallenge(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func requestDomainKey(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RequestDomainKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RequestDomainKeyResponse> {
+        let response = try await self.requestDomainKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService.SimpleServiceProtocol {
+    public func getChallenge(
+        request: GRPCCore.ServerRequest<Coffer_V1_GetChallengeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetChallengeResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_GetChallengeResponse>(
+            message: try await self.getChallenge(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func requestDomainKey(
+        request: GRPCCore.ServerRequest<Coffer_V1_RequestDomainKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse>(
+            message: try await self.requestDomainKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: coffer.v1.PeerService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService {
+    /// Generated client protocol for the "coffer.v1.PeerService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Node to node (docs/cluster.md, "Restart without shares"): a sealed member of the cluster asks an
+    /// > unsealed peer for the domain key. Served on the mTLS listener; the caller presents its own node
+    /// > certificate, issued by the cluster CA.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "GetChallenge" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetChallengeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetChallengeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getChallenge<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetChallengeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetChallengeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetChallengeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetChallengeResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RequestDomainKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+        /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+        /// > with that identity, not removed, running an allowed binary.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestDomainKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RequestDomainKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RequestDomainKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func requestDomainKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RequestDomainKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RequestDomainKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RequestDomainKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RequestDomainKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.PeerService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Node to node (docs/cluster.md, "Restart without shares"): a sealed member of the cluster asks an
+    /// > unsealed peer for the domain key. Served on the mTLS listener; the caller presents its own node
+    /// > certificate, issued by the cluster CA.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "GetChallenge" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetChallengeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetChallengeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getChallenge<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetChallengeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetChallengeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetChallengeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetChallengeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_PeerService.Method.GetChallenge.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RequestDomainKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+        /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+        /// > with that identity, not removed, running an allowed binary.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestDomainKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RequestDomainKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RequestDomainKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func requestDomainKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RequestDomainKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RequestDomainKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RequestDomainKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RequestDomainKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_PeerService.Method.RequestDomainKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService.ClientProtocol {
+    /// Call the "GetChallenge" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getChallenge<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_GetChallengeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetChallengeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getChallenge(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetChallengeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetChallengeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RequestDomainKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+    /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+    /// > with that identity, not removed, running an allowed binary.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_RequestDomainKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func requestDomainKey<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_RequestDomainKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RequestDomainKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.requestDomainKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RequestDomainKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RequestDomainKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_PeerService.ClientProtocol {
+    /// Call the "GetChallenge" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getChallenge<Result>(
+        _ message: Coffer_V1_GetChallengeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetChallengeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_GetChallengeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getChallenge(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RequestDomainKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The caller's attestation for that nonce; the reply is the domain key sealed to the attested
+    /// > X25519 identity key with HPKE (RFC 9180), once the peer has checked that the caller is a member
+    /// > with that identity, not removed, running an allowed binary.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func requestDomainKey<Result>(
+        _ message: Coffer_V1_RequestDomainKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RequestDomainKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_RequestDomainKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.requestDomainKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// MARK: - coffer.v1.ClusterService
+
+/// Namespace containing generated types for the "coffer.v1.ClusterService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_ClusterService: Sendable {
+    /// Service descriptor for the "coffer.v1.ClusterService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "ListNodes" metadata.
+        public enum ListNodes: Sendable {
+            /// Request type for "ListNodes".
+            public typealias Input = Coffer_V1_ListNodesRequest
+            /// Response type for "ListNodes".
+            public typealias Output = Coffer_V1_ListNodesResponse
+            /// Descriptor for "ListNodes".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService"),
+                method: "ListNodes",
+                type: .unary
+            )
+        }
+        /// Namespace for "RemoveNode" metadata.
+        public enum RemoveNode: Sendable {
+            /// Request type for "RemoveNode".
+            public typealias Input = Coffer_V1_RemoveNodeRequest
+            /// Response type for "RemoveNode".
+            public typealias Output = Coffer_V1_RemoveNodeResponse
+            /// Descriptor for "RemoveNode".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService"),
+                method: "RemoveNode",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetBinaryAllowed" metadata.
+        public enum SetBinaryAllowed: Sendable {
+            /// Request type for "SetBinaryAllowed".
+            public typealias Input = Coffer_V1_SetBinaryAllowedRequest
+            /// Response type for "SetBinaryAllowed".
+            public typealias Output = Coffer_V1_SetBinaryAllowedResponse
+            /// Descriptor for "SetBinaryAllowed".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService"),
+                method: "SetBinaryAllowed",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.ClusterService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            ListNodes.descriptor,
+            RemoveNode.descriptor,
+            SetBinaryAllowed.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.ClusterService" service.
+    public static let coffer_v1_ClusterService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService")
+}
+
+// MARK: coffer.v1.ClusterService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService {
+    /// Streaming variant of the service protocol for the "coffer.v1.ClusterService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cluster membership, for admins (docs/cluster.md, "Membership").
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "ListNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_ListNodesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_ListNodesResponse` messages.
+        func listNodes(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_ListNodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ListNodesResponse>
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+        /// > domain key from no peer.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RemoveNodeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_RemoveNodeResponse` messages.
+        func removeNode(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RemoveNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RemoveNodeResponse>
+
+        /// Handle the "SetBinaryAllowed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_SetBinaryAllowedRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_SetBinaryAllowedResponse` messages.
+        func setBinaryAllowed(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_SetBinaryAllowedResponse>
+    }
+
+    /// Service protocol for the "coffer.v1.ClusterService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cluster membership, for admins (docs/cluster.md, "Membership").
+    public protocol ServiceProtocol: Coffer_V1_ClusterService.StreamingServiceProtocol {
+        /// Handle the "ListNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListNodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_ListNodesResponse` message.
+        func listNodes(
+            request: GRPCCore.ServerRequest<Coffer_V1_ListNodesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ListNodesResponse>
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+        /// > domain key from no peer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RemoveNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_RemoveNodeResponse` message.
+        func removeNode(
+            request: GRPCCore.ServerRequest<Coffer_V1_RemoveNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RemoveNodeResponse>
+
+        /// Handle the "SetBinaryAllowed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetBinaryAllowedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_SetBinaryAllowedResponse` message.
+        func setBinaryAllowed(
+            request: GRPCCore.ServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse>
+    }
+
+    /// Simple service protocol for the "coffer.v1.ClusterService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cluster membership, for admins (docs/cluster.md, "Membership").
+    public protocol SimpleServiceProtocol: Coffer_V1_ClusterService.ServiceProtocol {
+        /// Handle the "ListNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_ListNodesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_ListNodesResponse` to respond with.
+        func listNodes(
+            request: Coffer_V1_ListNodesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_ListNodesResponse
+
+        /// Handle the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+        /// > domain key from no peer.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_RemoveNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_RemoveNodeResponse` to respond with.
+        func removeNode(
+            request: Coffer_V1_RemoveNodeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_RemoveNodeResponse
+
+        /// Handle the "SetBinaryAllowed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_SetBinaryAllowedRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_SetBinaryAllowedResponse` to respond with.
+        func setBinaryAllowed(
+            request: Coffer_V1_SetBinaryAllowedRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_SetBinaryAllowedResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_ClusterService.Method.ListNodes.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ListNodesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ListNodesResponse>(),
+            handler: { request, context in
+                try await self.listNodes(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_ClusterService.Method.RemoveNode.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RemoveNodeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RemoveNodeResponse>(),
+            handler: { request, context in
+                try await self.removeNode(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_ClusterService.Method.SetBinaryAllowed.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetBinaryAllowedRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetBinaryAllowedResponse>(),
+            handler: { request, context in
+                try await self.setBinaryAllowed(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService.ServiceProtocol {
+    public func listNodes(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_ListNodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ListNodesResponse> {
+        let response = try await self.listNodes(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func removeNode(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RemoveNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RemoveNodeResponse> {
+        let response = try await self.removeNode(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setBinaryAllowed(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_SetBinaryAllowedResponse> {
+        let response = try await self.setBinaryAllowed(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService.SimpleServiceProtocol {
+    public func listNodes(
+        request: GRPCCore.ServerRequest<Coffer_V1_ListNodesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ListNodesResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_ListNodesResponse>(
+            message: try await self.listNodes(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func removeNode(
+        request: GRPCCore.ServerRequest<Coffer_V1_RemoveNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RemoveNodeResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_RemoveNodeResponse>(
+            message: try await self.removeNode(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setBinaryAllowed(
+        request: GRPCCore.ServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse>(
+            message: try await self.setBinaryAllowed(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: coffer.v1.ClusterService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService {
+    /// Generated client protocol for the "coffer.v1.ClusterService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cluster membership, for admins (docs/cluster.md, "Membership").
+    public protocol ClientProtocol: Sendable {
+        /// Call the "ListNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListNodesRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ListNodesRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ListNodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listNodes<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ListNodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ListNodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ListNodesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ListNodesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+        /// > domain key from no peer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RemoveNodeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RemoveNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RemoveNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func removeNode<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RemoveNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RemoveNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RemoveNodeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RemoveNodeResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetBinaryAllowed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetBinaryAllowedRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetBinaryAllowedRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_SetBinaryAllowedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setBinaryAllowed<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetBinaryAllowedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetBinaryAllowedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_SetBinaryAllowedResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetBinaryAllowedResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.ClusterService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Cluster membership, for admins (docs/cluster.md, "Membership").
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "ListNodes" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListNodesRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ListNodesRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ListNodesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listNodes<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ListNodesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ListNodesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ListNodesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ListNodesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_ClusterService.Method.ListNodes.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RemoveNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+        /// > domain key from no peer.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RemoveNodeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RemoveNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RemoveNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func removeNode<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RemoveNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RemoveNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RemoveNodeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RemoveNodeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_ClusterService.Method.RemoveNode.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetBinaryAllowed" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetBinaryAllowedRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetBinaryAllowedRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_SetBinaryAllowedResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setBinaryAllowed<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetBinaryAllowedRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetBinaryAllowedRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_SetBinaryAllowedResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetBinaryAllowedResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_ClusterService.Method.SetBinaryAllowed.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService.ClientProtocol {
+    /// Call the "ListNodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_ListNodesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listNodes<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_ListNodesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ListNodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listNodes(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ListNodesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ListNodesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+    /// > domain key from no peer.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_RemoveNodeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNode<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_RemoveNodeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RemoveNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.removeNode(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RemoveNodeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RemoveNodeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetBinaryAllowed" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_SetBinaryAllowedRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setBinaryAllowed<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_SetBinaryAllowedRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetBinaryAllowedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setBinaryAllowed(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetBinaryAllowedRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetBinaryAllowedResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_ClusterService.ClientProtocol {
+    /// Call the "ListNodes" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The members, removed ones included, and the binary digests allowed to get the domain key.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listNodes<Result>(
+        _ message: Coffer_V1_ListNodesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ListNodesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_ListNodesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listNodes(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RemoveNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes a member for good: its certificate is revoked, its calls refused, and it gets the
+    /// > domain key from no peer.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func removeNode<Result>(
+        _ message: Coffer_V1_RemoveNodeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RemoveNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_RemoveNodeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.removeNode(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetBinaryAllowed" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds a cofferd SHA-256 to the allowed list, or takes one off.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setBinaryAllowed<Result>(
+        _ message: Coffer_V1_SetBinaryAllowedRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetBinaryAllowedResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_SetBinaryAllowedRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setBinaryAllowed(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

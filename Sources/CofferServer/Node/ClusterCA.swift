@@ -62,7 +62,8 @@ public struct ClusterCA: Sendable {
     // MARK: Issuing
 
     /// Issues a server certificate for `publicKey`: SAN DNS `localhost` and `dnsNames`, IP 127.0.0.1,
-    /// ::1 and `ipAddresses` (textual IPv4 or IPv6), EKU serverAuth.
+    /// ::1 and `ipAddresses` (textual IPv4 or IPv6), EKU serverAuth and clientAuth (a node calls its
+    /// peers with it: PeerService).
     public func issueServerCertificate(
         for publicKey: P256.Signing.PublicKey, nodeName: String, dnsNames: [String] = [], ipAddresses: [String] = [],
         now: Date = Date()
@@ -75,7 +76,7 @@ public struct ClusterCA: Sendable {
             if !names.contains(name) { names.append(name) }
         }
         return try issue(
-            publicKey: Certificate.PublicKey(publicKey), commonName: nodeName, usage: .serverAuth,
+            publicKey: Certificate.PublicKey(publicKey), commonName: nodeName, usage: [.serverAuth, .clientAuth],
             subjectAlternativeNames: SubjectAlternativeNames(names), now: now)
     }
 
@@ -84,7 +85,7 @@ public struct ClusterCA: Sendable {
         for publicKey: P256.Signing.PublicKey, commonName: String, now: Date = Date()
     ) throws -> Certificate {
         try issue(
-            publicKey: Certificate.PublicKey(publicKey), commonName: commonName, usage: .clientAuth,
+            publicKey: Certificate.PublicKey(publicKey), commonName: commonName, usage: [.clientAuth],
             subjectAlternativeNames: nil, now: now)
     }
 
@@ -99,7 +100,7 @@ public struct ClusterCA: Sendable {
     }
 
     private func issue(
-        publicKey: Certificate.PublicKey, commonName: String, usage: ExtendedKeyUsage.Usage,
+        publicKey: Certificate.PublicKey, commonName: String, usage: [ExtendedKeyUsage.Usage],
         subjectAlternativeNames: SubjectAlternativeNames?, now: Date
     ) throws -> Certificate {
         let subject = try DistinguishedName {
@@ -110,7 +111,7 @@ public struct ClusterCA: Sendable {
         let extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true))
-            try ExtendedKeyUsage([usage])
+            try ExtendedKeyUsage(usage)
             SubjectKeyIdentifier(hash: publicKey)
             AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
             if let subjectAlternativeNames { subjectAlternativeNames }

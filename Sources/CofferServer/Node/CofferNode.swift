@@ -28,6 +28,8 @@ public final class CofferNode: Sendable {
         case joined
         /// The mTLS listener is up.
         case listening(endpoint: String, sealed: Bool)
+        /// The domain key from peer `peer` unsealed the node (no shares).
+        case unsealedByPeer(peer: String)
     }
 
     public let configuration: NodeConfiguration
@@ -150,7 +152,8 @@ public final class CofferNode: Sendable {
             port = bound
         }
         guard let credentials = loaded else { throw DataDirectoryError.missing(directory.tls) }
-        let coffer = CofferServices(state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout)
+        let coffer = CofferServices(
+            state: state, node: node, loginIdleTimeout: configuration.loginIdleTimeout, logger: logger)
         // A closed connection takes its sessions, their objects and its connection-bound logins with it.
         let listener = try TLSListener(
             host: configuration.listen.host, port: port, certificateChain: [credentials.certificate],
@@ -187,10 +190,20 @@ public final class CofferNode: Sendable {
             }
         }
         defer { scheduled?.cancel() }
+        let membership = Mutex<Task<Void, Never>?>(nil)
+        defer { membership.withLock { $0?.cancel() } }
+        let certificateSHA256 = Peer.fingerprint(credentials.certificate).map(ClusterMember.hex) ?? ""
         do {
             _ = try await serve(
                 listener, services: services, logger: logger,
                 onListening: { endpoint in
+                    // Started once the listener is up, so a node that a peer unseals at once still
+                    // announces itself sealed first, as it was.
+                    let keeper = MembershipKeeper(
+                        state: self.state, node: node, identity: identity, directory: self.directory,
+                        certificateSHA256: certificateSHA256,
+                        address: Self.advertised(self.configuration, endpoint: endpoint), logger: logger,
+                        onUnsealedByPeer: { peer in announce(.unsealedByPeer(peer: peer)) })
                     if let dev {
                         // The bundle names the address actually bound (port 0 picks one at each start).
                         try? ClientBundle(path: dev.bundlePath).writeProfile(
@@ -200,6 +213,7 @@ public final class CofferNode: Sendable {
                     let sealed = self.state.status != .unsealed
                     logger.notice("mTLS listener up", metadata: ["endpoint": "\(endpoint)", "sealed": "\(sealed)"])
                     announce(.listening(endpoint: endpoint, sealed: sealed))
+                    membership.withLock { $0 = Task { await keeper.run() } }
                 })
         } catch {
             await fastPath?.close()
@@ -207,6 +221,15 @@ public final class CofferNode: Sendable {
         }
         await fastPath?.close()
         logger.notice("stopped")
+    }
+
+    /// Where peers reach this node: the bound endpoint, or, when it listens on every address, the
+    /// first configured certificate name (else 127.0.0.1) with the bound port.
+    static func advertised(_ configuration: NodeConfiguration, endpoint: String) -> String {
+        guard ["0.0.0.0", "::"].contains(configuration.listen.host),
+            let port = endpoint.split(separator: ":").last.flatMap({ Int($0) })
+        else { return endpoint }
+        return ListenAddress(host: configuration.certificateNames.first ?? "127.0.0.1", port: port).description
     }
 
     /// Serves the join listener until the cluster's shares unseal the node and it has issued its own

@@ -6,6 +6,7 @@ import CofferProtocol
 import CofferState
 import Foundation
 import GRPCCore
+import Logging
 
 /// What a node says about itself in GetStatus.
 public struct NodeInfo: Sendable {
@@ -65,10 +66,17 @@ public final class CofferServices: Sendable {
     /// The node's sessions.
     public let sessions: SessionTable
     let gate: RequestGate
+    /// The nonces handed out for domain-key requests (PeerService).
+    let challenges = PeerChallenges()
+    let logger: Logger
 
-    public init(state: StateMachine, node: NodeInfo, loginIdleTimeout: Duration = .seconds(900)) {
+    public init(
+        state: StateMachine, node: NodeInfo, loginIdleTimeout: Duration = .seconds(900),
+        logger: Logger = Logger(label: "coffer.node")
+    ) {
         self.state = state
         self.node = node
+        self.logger = logger
         self.loginIdleTimeout = loginIdleTimeout
         // A login that ends takes its session objects with it.
         self.logins = LoginTable(idleTimeout: loginIdleTimeout) { [state] ended in
@@ -85,7 +93,9 @@ public final class CofferServices: Sendable {
     }
 
     /// The services to register with a `GRPCServer`.
-    public var services: [any RegistrableRPCService] { [nodeService, userService, tokenService, backupService] }
+    public var services: [any RegistrableRPCService] {
+        [nodeService, userService, tokenService, backupService, peerService, clusterService]
+    }
 
     /// NodeService (status, unseal, login, logout).
     public var nodeService: some Coffer_V1_NodeService.SimpleServiceProtocol { NodeService(gate: gate, node: node) }
@@ -93,6 +103,12 @@ public final class CofferServices: Sendable {
     public var userService: some Coffer_V1_UserService.SimpleServiceProtocol { UserService(gate: gate) }
     /// BackupService (signed snapshots of the whole state).
     public var backupService: some Coffer_V1_BackupService.SimpleServiceProtocol { BackupService(gate: gate, node: node) }
+    /// PeerService (the domain key for a sealed member).
+    public var peerService: some Coffer_V1_PeerService.SimpleServiceProtocol {
+        PeerService(gate: gate, node: node, challenges: challenges, logger: logger)
+    }
+    /// ClusterService (membership).
+    public var clusterService: some Coffer_V1_ClusterService.SimpleServiceProtocol { ClusterService(gate: gate) }
     /// TokenService (objects, keys and operations).
     public var tokenService: some Coffer_V1_TokenService.SimpleServiceProtocol { TokenService(gate: gate) }
 }

@@ -87,6 +87,13 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
         try await gate.run(context) { _ in
             guard request.share.utf8.count <= Self.maxShareLength else { throw ServiceFailure.argumentsBad("share too long") }
             let status = try await gate.state.unseal(shareText: request.share)
+            // A node an admin removed stays out, shares or not: it seals again at once.
+            if status == .unsealed, let removed = try gate.state.member(node.nodeID)?.removedAt {
+                gate.state.seal()
+                throw ServiceFailure(
+                    .actionProhibited,
+                    "this node (\(node.nodeID)) was removed from the cluster at \(ISO8601DateFormatter().string(from: removed)); it sealed again. Start cofferd on a fresh data folder to bring the machine back")
+            }
             var response = Coffer_V1_UnsealResponse()
             response.header = gate.responseHeader()
             (response.sealState, response.sharesGiven, response.threshold) = Self.seal(status)

@@ -76,7 +76,20 @@ final class RequestGate: Sendable {
 
     /// Runs `body` for a request with no header (GetStatus, Unseal, Login).
     func run<Response: Sendable>(_ context: ServerContext, _ body: (Peer) async throws -> Response) async throws -> Response {
-        try await mapErrors { try await body(Peer(context)) }
+        try await mapErrors {
+            let peer = Peer(context)
+            try refuseRevoked(peer)
+            return try await body(peer)
+        }
+    }
+
+    /// Refuses every call over the certificate of a node removed from the cluster (its fingerprint
+    /// is taken only once some certificate is revoked).
+    func refuseRevoked(_ peer: Peer) throws(ServiceFailure) {
+        guard state.hasRevokedCertificates, let fingerprint = peer.certificateFingerprint,
+            state.isCertificateRevoked(fingerprint)
+        else { return }
+        throw ServiceFailure(.actionProhibited, "this certificate belongs to a node removed from the cluster; its calls are refused")
     }
 
     /// The header of every successful reply.
@@ -95,6 +108,7 @@ final class RequestGate: Sendable {
     /// The checked caller of a request from `peer`, without waiting: for a header whose min_revision the
     /// state has already reached (the fast path answers on an event loop, where nothing may wait).
     func callerNow(_ header: Coffer_V1_RequestHeader, _ peer: Peer) throws -> Caller {
+        try refuseRevoked(peer)
         var user: User? = nil
         var loginID: UInt64 = 0
         if !header.loginToken.isEmpty {

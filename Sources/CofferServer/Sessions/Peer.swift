@@ -26,6 +26,9 @@ public struct Peer: Sendable, Hashable {
         self.certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
     }
 
+    /// The client certificate, when the connection presented one (and the transport tells it).
+    public var clientCertificate: Certificate? { certificate }
+
     /// SHA-256 of the client certificate's DER, when the connection presented one.
     public var certificateFingerprint: [UInt8]? {
         knownFingerprint ?? certificate.flatMap(Self.fingerprint)

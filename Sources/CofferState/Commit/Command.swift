@@ -38,6 +38,12 @@ public enum Command: Sendable, Equatable {
     case putSystemRecord(name: String)
     /// A destroyed token object put back from a backup of this cluster (`coffer backup restore-key`).
     case restoreObject(ObjectHandle)
+    /// A node admitted to the cluster's membership (its identity, on the cluster's shares).
+    case admitNode(nodeID: String)
+    /// A member removed for good: its certificate revoked, no domain key for it again.
+    case removeNode(nodeID: String)
+    /// A cofferd SHA-256 put on the allowed list, or taken off it.
+    case setBinaryAllowed(sha256: String, allowed: Bool)
 
     /// A short name for logs and the audit log.
     public var name: String {
@@ -62,6 +68,9 @@ public enum Command: Sendable, Equatable {
         case .destroyObject: "destroy-object"
         case .putSystemRecord: "put-system-record"
         case .restoreObject: "restore-object"
+        case .admitNode: "admit-node"
+        case .removeNode: "remove-node"
+        case .setBinaryAllowed: "set-binary-allowed"
         }
     }
 }
@@ -74,7 +83,7 @@ extension Command {
     private enum Tag: UInt8 {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
-        case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey
+        case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -172,6 +181,16 @@ extension Command {
         case .restoreObject(let handle):
             w.u8(Tag.restoreObject.rawValue)
             w.u64(handle)
+        case .admitNode(let nodeID):
+            w.u8(Tag.admitNode.rawValue)
+            w.lengthPrefixed(Array(nodeID.utf8))
+        case .removeNode(let nodeID):
+            w.u8(Tag.removeNode.rawValue)
+            w.lengthPrefixed(Array(nodeID.utf8))
+        case .setBinaryAllowed(let sha256, let allowed):
+            w.u8(Tag.setBinaryAllowed.rawValue)
+            w.lengthPrefixed(Array(sha256.utf8))
+            w.u8(allowed ? 1 : 0)
         }
         return w.bytes
     }
@@ -226,6 +245,9 @@ extension Command {
         case .destroyObject: self = .destroyObject(try r.u64())
         case .putSystemRecord: self = .putSystemRecord(name: try Self.string(&r))
         case .restoreObject: self = .restoreObject(try r.u64())
+        case .admitNode: self = .admitNode(nodeID: try Self.string(&r))
+        case .removeNode: self = .removeNode(nodeID: try Self.string(&r))
+        case .setBinaryAllowed: self = .setBinaryAllowed(sha256: try Self.string(&r), allowed: try Self.flag(&r))
         }
         try r.finish()
     }

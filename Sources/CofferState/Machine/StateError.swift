@@ -64,6 +64,8 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case tooManySessionObjects
     /// A request id outside `RequestScope.idLengths`.
     case requestIDInvalid
+    /// A membership change that does not apply (no such node, a malformed digest).
+    case membership(String)
 
     /// The PKCS#11 `CK_RV` value for this error.
     public var returnCode: ReturnCode {
@@ -85,6 +87,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .keyHandleInvalid(let code): code
         case .conflict: .functionFailed
         case .requestIDInvalid: .argumentsBad
+        case .membership: .argumentsBad
         case .unavailable: .deviceError
         case .stale: .deviceError
         case .tooLarge: .deviceMemory
@@ -129,6 +132,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSession: "a session object (CKA_TOKEN false) needs a session"
         case .sessionObjectNotShareable: "session objects are not shared"
         case .tooManySessionObjects: "too many session objects"
+        case .membership(let why): why
         }
     }
 }

@@ -30,12 +30,13 @@ extension StateMachine {
     }
 
     /// Builds the index from the store at one revision, then follows the watch.
-    func open(with barrier: Barrier) async throws(StateError) {
+    func open(with barrier: Barrier, by method: UnsealMethod) async throws(StateError) {
         let snapshot = try await loadSnapshot(barrier: barrier)
         let previous = state.withLock { s -> Task<Void, Never>? in
             s.index = snapshot.index
             s.corruptRecords = snapshot.corrupt
             s.barrier = barrier
+            s.unsealedBy = method
             defer { s.watchTask = nil }
             return s.watchTask
         }

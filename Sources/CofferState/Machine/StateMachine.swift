@@ -49,6 +49,8 @@ public final class StateMachine: Sendable {
         var receiptsPrunedAt: ContinuousClock.Instant?
         var watchFailures = 0
         var lastWatchFailure: String?
+        /// How the barrier in place was opened; nil while sealed.
+        var unsealedBy: UnsealMethod?
     }
 
     /// Opens the state over `store`. It starts sealed (or uninitialized); call `unseal` or `initialize`.
@@ -129,6 +131,9 @@ public final class StateMachine: Sendable {
         }
     }
 
+    /// How the state was unsealed; nil while it is sealed.
+    public var unsealMethod: UnsealMethod? { state.withLock { $0.barrier == nil ? nil : $0.unsealedBy } }
+
     /// The store revision the index reflects.
     public var revision: Int64 { state.withLock { $0.index.revision } }
 
@@ -161,7 +166,7 @@ public final class StateMachine: Sendable {
             $0.unsealer = Unsealer(configuration: made.configuration)
             $0.configurationTask?.cancel()
         }
-        try await open(with: made.barrier)
+        try await open(with: made.barrier, by: .initialization)
         return made.shares
     }
 
@@ -180,7 +185,7 @@ public final class StateMachine: Sendable {
             let barrier: Barrier
             do { barrier = try unsealer.requireBarrier() } catch { throw .barrier(error) }
             do {
-                try await open(with: barrier)
+                try await open(with: barrier, by: .shares)
             } catch {
                 unsealer.seal()
                 throw error
@@ -193,6 +198,7 @@ public final class StateMachine: Sendable {
     public func seal() {
         let task = state.withLock { s -> Task<Void, Never>? in
             s.barrier = nil
+            s.unsealedBy = nil
             s.unsealer?.seal()
             s.index = ObjectIndex()
             s.sessionObjects = SessionObjectTable()

@@ -17,6 +17,11 @@ public enum RecordKey {
     static let heartbeatPrefix: [UInt8] = dataPrefix + Array("h/".utf8)
     static let receiptPrefix: [UInt8] = dataPrefix + Array("r/".utf8)
     static let backupClaimPrefix: [UInt8] = dataPrefix + Array("b/".utf8)
+    /// Where each node says where it serves, in the clear: a sealed node reads it to find a peer.
+    public static let peerHintPrefix: [UInt8] = Array("coffer/v1/peers/".utf8)
+
+    /// A node's peer hint (StateMachine+Membership.swift): its address and when it last wrote it.
+    static func peerHint(_ node: String) -> [UInt8] { peerHintPrefix + Array(node.utf8) }
 
     /// A user record.
     public static func user(_ id: UserID) -> [UInt8] { userPrefix + fixedHex(id.rawValue) }

@@ -7,6 +7,15 @@ import Crypto
 import Foundation
 
 extension ClusterCommand {
+    /// SHA-256 of the file at `path`, hex (a cofferd executable's, as attestations report it).
+    static func fileSHA256(_ path: String) throws -> String {
+        guard let file = FileHandle(forReadingAtPath: path) else { throw CLIError("cannot read \(path)") }
+        defer { try? file.close() }
+        var hash = SHA256()
+        while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
+        return NodeAttestation.hex(hash.finalize())
+    }
+
     /// `coffer cluster attest`.
     struct Attest: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -38,13 +47,7 @@ extension ClusterCommand {
                 throw CLIError("the node's attestation is not valid: \(error.description)")
             }
             var expected = expectDigest?.lowercased()
-            if let expectBinary {
-                guard let file = FileHandle(forReadingAtPath: expectBinary) else { throw CLIError("cannot read \(expectBinary)") }
-                defer { try? file.close() }
-                var hash = SHA256()
-                while let chunk = try file.read(upToCount: 1 << 20), !chunk.isEmpty { hash.update(data: chunk) }
-                expected = NodeAttestation.hex(hash.finalize())
-            }
+            if let expectBinary { expected = try ClusterCommand.fileSHA256(expectBinary) }
             if let expected, expected != statement.binarySHA256 {
                 throw CLIError("the node runs a binary with SHA-256 \(statement.binarySHA256), not the expected \(expected)")
             }

@@ -10,7 +10,10 @@ import Foundation
 struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Initialize, unseal and inspect the cluster.",
-        subcommands: [Init.self, Unseal.self, Status.self, Attest.self])
+        subcommands: [
+            Init.self, Unseal.self, Status.self, Attest.self, Nodes.self, RemoveNode.self, AllowBinary.self,
+            DisallowBinary.self,
+        ])
 
     static func stateName(_ state: Coffer_V1_SealState) -> String {
         switch state {

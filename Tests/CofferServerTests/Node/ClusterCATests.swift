@@ -28,7 +28,8 @@ struct ClusterCATests {
         let server = try ca.issueServerCertificate(
             for: key.publicKey, nodeName: "node-1", dnsNames: ["hsm.example.org"], ipAddresses: ["10.0.0.7", "fd00::7"])
         #expect(await Self.verify(server, against: ca.certificate, usage: .serverAuth))
-        #expect(try server.extensions.extendedKeyUsage?.contains(.clientAuth) == false)
+        // A node calls its peers with its own certificate (PeerService): it is a client too.
+        #expect(await Self.verify(server, against: ca.certificate, usage: .clientAuth))
         let names = try #require(try server.extensions.subjectAlternativeNames)
         #expect(names.contains(.dnsName("localhost")))
         #expect(names.contains(.dnsName("hsm.example.org")))

@@ -33,7 +33,9 @@ import Testing
         .setAttributes(42, AttributeSet([(.label, .string("new"))])),
         .share(42, with: UserID(9), shared: true),
         .share(42, with: UserID(9), shared: false),
-        .destroyObject(42), .restoreObject(43),
+        .destroyObject(42), .restoreObject(43), .admitNode(nodeID: "node-1"), .removeNode(nodeID: "node-2"),
+        .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: true),
+        .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: false),
         .putSystemRecord(name: "ca"),
     ]
 

@@ -1,0 +1,30 @@
+// ClusterService calls: the members, removal, and the binaries allowed to get the domain key.
+
+import CofferProtocol
+import Foundation
+
+extension CofferClient {
+    /// The cluster's members (removed ones too) and the allowed binary digests (admins and auditors).
+    public func listNodes() async throws(CofferClientError) -> Coffer_V1_ListNodesResponse {
+        try await call(Coffer_V1_ClusterService.Method.ListNodes.descriptor, Coffer_V1_ListNodesRequest())
+    }
+
+    /// Removes member `nodeID` for good (admins). Repeating it changes nothing more.
+    public func removeNode(_ nodeID: String) async throws(CofferClientError) -> Coffer_V1_ClusterMember {
+        var request = Coffer_V1_RemoveNodeRequest()
+        request.nodeID = nodeID
+        let response: Coffer_V1_RemoveNodeResponse = try await call(
+            Coffer_V1_ClusterService.Method.RemoveNode.descriptor, request)
+        return response.node
+    }
+
+    /// Puts a cofferd SHA-256 on the allowed list, or takes it off (admins). Returns the list.
+    public func setBinaryAllowed(_ sha256: String, allowed: Bool) async throws(CofferClientError) -> [String] {
+        var request = Coffer_V1_SetBinaryAllowedRequest()
+        request.sha256 = sha256
+        request.allowed = allowed
+        let response: Coffer_V1_SetBinaryAllowedResponse = try await call(
+            Coffer_V1_ClusterService.Method.SetBinaryAllowed.descriptor, request)
+        return response.allowedBinaries
+    }
+}

@@ -1,0 +1,66 @@
+// ClusterService: the cluster's membership for admins (and auditors, who may read it): the members
+// with their identities and binaries, removal, and the list of cofferd digests allowed to receive
+// the domain key from a peer. The rules live in the state machine (StateMachine+Membership.swift).
+
+import CofferModel
+import CofferProtocol
+import CofferState
+import Foundation
+import GRPCCore
+
+/// Membership administration.
+struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
+    let gate: RequestGate
+
+    func listNodes(request: Coffer_V1_ListNodesRequest, context: ServerContext) async throws -> Coffer_V1_ListNodesResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            guard user.role != .cryptoUser else {
+                throw ServiceFailure(StateError.model(.roleNotPermitted(user.role, "list the cluster's nodes")))
+            }
+            let hints = Dictionary((try? await gate.state.peerHints())?.map { ($0.nodeID, $0) } ?? [], uniquingKeysWith: { a, _ in a })
+            var response = Coffer_V1_ListNodesResponse()
+            response.nodes = try gate.state.members().map { Self.wire($0, hint: hints[$0.nodeID]) }
+            response.allowedBinaries = try gate.state.allowedBinaries()
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func removeNode(request: Coffer_V1_RemoveNodeRequest, context: ServerContext) async throws -> Coffer_V1_RemoveNodeResponse {
+        try await gate.run(request.header, context) { caller in
+            let member = try await gate.state.removeNode(request.nodeID, by: try caller.requireUser())
+            var response = Coffer_V1_RemoveNodeResponse()
+            response.node = Self.wire(member, hint: nil)
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func setBinaryAllowed(
+        request: Coffer_V1_SetBinaryAllowedRequest, context: ServerContext
+    ) async throws -> Coffer_V1_SetBinaryAllowedResponse {
+        try await gate.run(request.header, context) { caller in
+            var response = Coffer_V1_SetBinaryAllowedResponse()
+            response.allowedBinaries = try await gate.state.setBinaryAllowed(
+                request.sha256, allowed: request.allowed, by: try caller.requireUser())
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    static func wire(_ member: ClusterMember, hint: PeerHint?) -> Coffer_V1_ClusterMember {
+        let time = ISO8601DateFormatter()
+        var wire = Coffer_V1_ClusterMember()
+        wire.nodeID = member.nodeID
+        wire.address = hint?.address ?? member.address
+        wire.identityFingerprint = member.identityFingerprint
+        wire.binarySha256 = member.binarySHA256
+        wire.joinedAt = time.string(from: member.joinedAt)
+        wire.lastSeen = hint.map { time.string(from: $0.seenAt) } ?? ""
+        wire.removed = member.removedAt != nil
+        wire.removedAt = member.removedAt.map { time.string(from: $0) } ?? ""
+        wire.admittedBy = member.admittedBy
+        return wire
+    }
+}

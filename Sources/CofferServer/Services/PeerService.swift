@@ -1,0 +1,151 @@
+// PeerService: an unsealed node hands the domain key to a sealed member of its cluster that proves
+// who it is (docs/cluster.md, "Restart without shares"). The member asks for a nonce, answers it
+// with its attestation, and gets the domain key sealed to its attested X25519 identity key (HPKE).
+// Before sealing anything the node checks, in order: the caller's TLS certificate is the one the
+// member was admitted with (so a removed node's revoked certificate, or a user's, gets nothing),
+// the nonce is one it issued within 30 s and not used, the statement is signed by the identity key
+// it names, that identity is the member's, the member is not removed, and
+// its binary digest is on the cluster's allowed list. Every grant and refusal is logged.
+
+import CofferAttestation
+import CofferModel
+import CofferProtocol
+import CofferState
+import Crypto
+import Foundation
+import GRPCCore
+import Logging
+import Synchronization
+
+/// The nonces a node has handed out for domain-key requests: each good once, for `lifetime`.
+final class PeerChallenges: Sendable {
+    static let lifetime: Duration = .seconds(30)
+    /// More outstanding nonces than this and the oldest are dropped (a caller that asks and never answers).
+    static let capacity = 256
+    private let issued = Mutex<[String: ContinuousClock.Instant]>([:])
+
+    /// A fresh 32-byte nonce.
+    func issue() -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        let nonce = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+        let now = ContinuousClock.now
+        issued.withLock { table in
+            table = table.filter { now - $0.value < Self.lifetime }
+            if table.count >= Self.capacity, let oldest = table.min(by: { $0.value < $1.value })?.key {
+                table[oldest] = nil
+            }
+            table[NodeAttestation.hex(nonce)] = now
+        }
+        return nonce
+    }
+
+    /// True once for a nonce issued here less than `lifetime` ago; it is used up either way.
+    func consume(_ nonceHex: String) -> Bool {
+        let now = ContinuousClock.now
+        guard let at = issued.withLock({ $0.removeValue(forKey: nonceHex) }) else { return false }
+        return now - at < Self.lifetime
+    }
+}
+
+/// The domain-key hand-over between nodes.
+struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
+    let gate: RequestGate
+    let node: NodeInfo
+    let challenges: PeerChallenges
+    let logger: Logger
+    /// Longest statement accepted (one is about 600 bytes).
+    static let maxStatementLength = 4096
+
+    func getChallenge(request: Coffer_V1_GetChallengeRequest, context: ServerContext) async throws
+        -> Coffer_V1_GetChallengeResponse
+    {
+        try await gate.run(context) { _ in
+            guard gate.state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
+            var response = Coffer_V1_GetChallengeResponse()
+            response.nonce = Data(challenges.issue())
+            response.nodeID = node.nodeID
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    func requestDomainKey(request: Coffer_V1_RequestDomainKeyRequest, context: ServerContext) async throws
+        -> Coffer_V1_RequestDomainKeyResponse
+    {
+        try await gate.run(context) { peer in
+            do {
+                let (statement, nonce) = try check(request, from: peer)
+                guard let raw = Data(base64Encoded: statement.identityAgreementKey),
+                    let recipient = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
+                else { throw refusal("the attested X25519 identity key is malformed") }
+                let sealed = try gate.state.sealDomainKey(
+                    to: recipient,
+                    for: DomainKeyTransfer(sender: node.nodeID, recipient: statement.nodeID, nonce: nonce))
+                logger.notice(
+                    "domain key sent to a member",
+                    metadata: ["member": "\(statement.nodeID)", "binary_sha256": "\(statement.binarySHA256)", "peer": "\(peer.connection)"])
+                var response = Coffer_V1_RequestDomainKeyResponse()
+                response.encapsulatedKey = Data(sealed.encapsulatedKey)
+                response.ciphertext = Data(sealed.ciphertext)
+                response.header = gate.responseHeader()
+                return response
+            } catch let failure as ServiceFailure {
+                logger.notice("domain key refused", metadata: ["reason": "\(failure.message)", "peer": "\(peer.connection)"])
+                throw failure
+            }
+        }
+    }
+
+    /// The caller's checked statement and the nonce it answered, or the refusal.
+    private func check(
+        _ request: Coffer_V1_RequestDomainKeyRequest, from peer: Peer
+    ) throws -> (AttestationStatement, [UInt8]) {
+        let state = gate.state
+        guard state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
+        guard request.statement.count <= Self.maxStatementLength, request.signature.count == 64 else {
+            throw refusal("the attestation is malformed")
+        }
+        let attestation = NodeAttestation(statement: Array(request.statement), signature: Array(request.signature))
+        // The nonce the statement names must be one of ours, fresh and unused; it is used up now.
+        guard let claimed = attestation.unverifiedStatement,
+            let nonce = Self.bytes(hex: claimed.nonce), challenges.consume(claimed.nonce)
+        else { throw refusal("the attestation answers no nonce this node issued in the last 30 s (a replay, or too slow)") }
+        let statement: AttestationStatement
+        do { statement = try attestation.verify(nonce: nonce) } catch {
+            throw refusal("the attestation does not verify: \(error.description)")
+        }
+        // The statement's cluster name comes from the member's configuration and is not checked: the
+        // member record, this CA's certificate and the shares' set id in the HPKE info bind the cluster.
+        guard let member = try state.member(statement.nodeID) else {
+            throw refusal("\(statement.nodeID) is not a member of this cluster")
+        }
+        if let removed = member.removedAt {
+            throw refusal("\(statement.nodeID) was removed from the cluster at \(ISO8601DateFormatter().string(from: removed))")
+        }
+        guard let certificate = peer.clientCertificate, let fingerprint = Peer.fingerprint(certificate),
+            ClusterMember.hex(fingerprint) == member.certificateSHA256
+        else { throw refusal("the connection's certificate is not the one \(statement.nodeID) was admitted with") }
+        guard statement.identitySigningKey == member.identitySigningKey,
+            statement.identityAgreementKey == member.identityAgreementKey
+        else { throw refusal("the attested identity is not the one \(statement.nodeID) was admitted with") }
+        guard try state.allowedBinaries().contains(statement.binarySHA256) else {
+            throw refusal("binary \(statement.binarySHA256) is not on the cluster's allowed list (coffer cluster allow-binary)")
+        }
+        return (statement, nonce)
+    }
+
+    private func refusal(_ why: String) -> ServiceFailure { ServiceFailure(.actionProhibited, why) }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count % 2 == 0, digits.count <= 2 * NodeAttestation.nonceLengths.upperBound else { return nil }
+        var out: [UInt8] = []
+        var index = 0
+        while index < digits.count {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            out.append(byte)
+            index += 2
+        }
+        return out
+    }
+}
