@@ -52,7 +52,12 @@ struct Cofferd: AsyncParsableCommand {
             1024 to 4096; 2048 by default), store (absent: SQLite in the data folder; or {"kind": \
             "etcd", "endpoints": ["HOST:PORT", ...], "prefix": "coffer/NAME/", "tls": {"ca", \
             "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md), backup \
-            ({"intervalSeconds": N, "folder": DIR, "retention": K}: scheduled backups, docs/backup.md).
+            ({"intervalSeconds": N, "folder": DIR, "retention": K}: scheduled backups, docs/backup.md), \
+            join (a join credential file from coffer cluster add-node: a new node joins the cluster with \
+            it, no shares; docs/cluster.md).
+
+            On a cluster (etcd), a node that has been a member gets the domain key from a live peer when \
+            it restarts: only a whole-cluster restart needs the shares.
 
             SIGTERM or SIGINT stops the node gracefully (running calls finish) and exits 0. Logs go to \
             stderr as key=value lines and never contain secrets. docs/operations.md has the details.
@@ -313,6 +318,9 @@ struct Cofferd: AsyncParsableCommand {
                 "cofferd: cluster initialized; switching to mutual TLS (the node is sealed: unseal it with the shares)."
         case .listening(let endpoint, let sealed):
             text = "cofferd: serving mutual TLS, endpoint: \(endpoint) (\(sealed ? "sealed" : "unsealed"))"
+        case .joinedWithCredential(let name, let peer, let replaced):
+            text =
+                "cofferd: joined the cluster as \(name) through peer \(peer)\(replaced.map { " (replacing \($0), whose certificate is revoked)" } ?? ""); certificate issued, unsealed"
         case .unsealedByPeer(let peer):
             text = "cofferd: unsealed with the domain key from peer \(peer) (no shares needed)"
         }

@@ -361,14 +361,8 @@ struct ClusterTests {
     /// bytes appended: a binary that differs) gets no domain key and says why; once an admin allows
     /// that digest it unseals by itself. The digest goes off the list again afterwards.
     @Test func aModifiedBinaryGetsTheKeyOnlyOnceAllowed() throws {
-        let modified = cluster.folder + "/cofferd-modified"
-        try? FileManager.default.removeItem(atPath: modified)
+        let modified = try modifiedCofferd()
         defer { try? FileManager.default.removeItem(atPath: modified) }
-        try FileManager.default.copyItem(atPath: DevNode.binaries + "/cofferd", toPath: modified)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: modified))
-        handle.seekToEndOfFile()
-        handle.write(Data("a changed cofferd\n".utf8))
-        try handle.close()
 
         c.kill()
         try c.start(executable: modified)
@@ -387,6 +381,184 @@ struct ClusterTests {
         c.kill()
         try c.start()
         try c.wait(for: "unsealed with the domain key from peer")
+    }
+
+    /// A copy of the built cofferd with bytes appended: a binary whose SHA-256 is not allowed.
+    func modifiedCofferd() throws -> String {
+        let modified = cluster.folder + "/cofferd-modified"
+        try? FileManager.default.removeItem(atPath: modified)
+        try FileManager.default.copyItem(atPath: DevNode.binaries + "/cofferd", toPath: modified)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: modified))
+        handle.seekToEndOfFile()
+        handle.write(Data("a changed cofferd\n".utf8))
+        try handle.close()
+        return modified
+    }
+
+    /// Sets (or, nil, removes) `node`'s join credential file in its config.
+    func setJoin(_ node: ClusterNode, _ credential: String?) throws {
+        let url = URL(fileURLWithPath: node.configPath)
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        config["join"] = credential
+        try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys]).write(to: url)
+    }
+
+    /// A CLI on a profile that reaches `node` only (for nodes outside the shared three).
+    func cli(reaching node: ClusterNode, config: String) throws -> CofferCLI {
+        let path = cluster.folder + "/profile-\(config).json"
+        var json = try #require(
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.profile(a)))) as? [String: Any])
+        json["endpoints"] = [node.endpoint]
+        try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: path))
+        return CofferCLI(configDirectory: cluster.folder + "/config-" + config, profile: path)
+    }
+
+    /// A node with a fresh data folder that joins with `credential` (optionally on another binary);
+    /// returns it started.
+    func joiningNode(_ name: String, credential: String, executable: String = DevNode.binaries + "/cofferd") throws -> ClusterNode {
+        let node = try cluster.extraNode(name, prefix: cluster.prefix)
+        try setJoin(node, credential)
+        try node.start(executable: executable)
+        return node
+    }
+
+    /// Issue 11's join: a credential from `add-node` (0600) lets a new node in once, with nobody
+    /// typing a share: it serves a key made before it existed. Refused, each with its reason on the
+    /// joining side and no key sent: a binary not on the allowed list (which does not use the
+    /// credential up), the used credential again, an expired one, and one from another cluster.
+    @Test func aNewNodeJoinsOnceWithACredential() throws {
+        let password = try makeUser("heidi", on: a)
+        let onA = try loggedIn("heidi", on: a, password: password)
+        try onA.ok(["key", "generate-asymmetric", "--label", "before-edge", "--type", "ec-p256"])
+        let admin = try admin(a)
+        let credential = cluster.folder + "/join-edge-1.json"
+        let made = try admin.ok(["--json", "cluster", "add-node", "edge-1", "--out", credential]).json
+        #expect(made?["replaceable"] as? Bool == false)
+        let mode = try FileManager.default.attributesOfItem(atPath: credential)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        let modified = try modifiedCofferd()
+        defer { try? FileManager.default.removeItem(atPath: modified) }
+        let wrongBinary = try joiningNode("edge-modified", credential: credential, executable: modified)
+        try wrongBinary.wait(for: "is not on the cluster's allowed list")
+        wrongBinary.kill()
+        #expect(!wrongBinary.printed.contains("joined the cluster"))
+        #expect(!FileManager.default.fileExists(atPath: wrongBinary.dataDirectory + "/tls/server.pem"))
+
+        let started = Date()
+        let edge = try joiningNode("edge-1", credential: credential)
+        defer { edge.kill() }
+        try edge.wait(for: "cofferd: joined the cluster as edge-1")
+        try edge.wait(for: "serving mutual TLS, endpoint: \(edge.endpoint) (unsealed)")
+        print("a new node joined with its credential and served \(String(format: "%.2f", Date().timeIntervalSince(started))) s after its start")
+        let onEdge = try cli(reaching: edge, config: "heidi-edge")
+        try onEdge.ok(["login", "--user", "heidi", "--password-file", password])
+        let message = cluster.folder + "/heidi-message"
+        try "signed on the new node".write(toFile: message, atomically: true, encoding: .utf8)
+        try onEdge.ok(["crypto", "sign", "--key", "before-edge", "--in", message, "--out", message + ".sig"])
+        let verified = try onA.ok([
+            "crypto", "verify", "--key", "before-edge", "--in", message, "--signature", message + ".sig", "--json",
+        ])
+        #expect(verified.json?["valid"] as? Bool == true)
+        let nodes = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
+        let row = nodes.first { $0["name"] as? String == "edge-1" }
+        #expect(row?["admitted_by"] as? String == "join" && row?["removed"] as? Bool == false, "\(nodes)")
+
+        let again = try joiningNode("edge-again", credential: credential)
+        try again.wait(for: "the join credential for edge-1 was used already")
+        again.kill()
+
+        let shortLived = cluster.folder + "/join-edge-2.json"
+        try admin.ok(["cluster", "add-node", "edge-2", "--valid-for", "1s", "--out", shortLived])
+        Thread.sleep(forTimeInterval: 2)
+        let late = try joiningNode("edge-late", credential: shortLived)
+        try late.wait(for: "the join credential for edge-2 expired at")
+        late.kill()
+
+        // A credential of another cluster: its own CA and certificate (made with openssl here).
+        let foreign = try foreignCredential(name: "edge-3")
+        let stranger = try joiningNode("edge-stranger", credential: foreign)
+        try stranger.wait(for: "the join credential is for another cluster")
+        stranger.kill()
+        for node in [wrongBinary, again, late, stranger] { #expect(!node.printed.contains("cofferd: joined")) }
+        // None of the refused nodes became a member.
+        let after = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
+        #expect(after.count == nodes.count, "\(after)")
+    }
+
+    /// A join credential file for `name` from a CA of its own, as another cluster's would be.
+    func foreignCredential(name: String) throws -> String {
+        let folder = cluster.folder + "/foreign-\(name)"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        func openssl(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "openssl \(arguments)")
+        }
+        try openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", folder + "/ca-key.pem"])
+        try openssl(["req", "-x509", "-new", "-key", folder + "/ca-key.pem", "-subj", "/CN=Another cluster CA", "-days", "1", "-out", folder + "/ca.pem"])
+        try openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", folder + "/key.pem"])
+        try openssl(["req", "-new", "-key", folder + "/key.pem", "-subj", "/CN=coffer-join \(name)", "-out", folder + "/req.pem"])
+        try openssl([
+            "x509", "-req", "-in", folder + "/req.pem", "-CA", folder + "/ca.pem", "-CAkey", folder + "/ca-key.pem",
+            "-CAcreateserial", "-days", "1", "-out", folder + "/cert.pem",
+        ])
+        let read = { (file: String) in try String(contentsOfFile: folder + "/" + file, encoding: .utf8) }
+        let file: [String: Any] = [
+            "name": name, "cluster": "another", "ca": try read("ca.pem"), "certificate": try read("cert.pem"),
+            "key": try read("key.pem"), "expires_at": "", "replaceable": false,
+        ]
+        let path = folder + "/join.json"
+        try JSONSerialization.data(withJSONObject: file).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    /// Issue 11's replacement, the first "done when": node C killed with -9 and its data folder
+    /// deleted; started again with the same config, which holds the replaceable credential an admin
+    /// made for its name, it joins as a new node, replaces its old self (revoked in the same step),
+    /// catches up and signs with keys made before and during its absence. Nobody types anything.
+    @Test func aNodeThatLostItsDataFolderReplacesItself() throws {
+        let admin = try admin(a)
+        let oldID = try String(contentsOfFile: c.dataDirectory + "/node-id", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let credential = cluster.folder + "/join-c.json"
+        try admin.ok(["cluster", "add-node", oldID, "--replaceable", "--out", credential])
+        try setJoin(c, credential)
+
+        let password = try makeUser("ivan", on: a)
+        let onA = try loggedIn("ivan", on: a, password: password)
+        try onA.ok(["key", "generate-asymmetric", "--label", "ivan-before", "--type", "ec-p256"])
+        c.kill()
+        try FileManager.default.removeItem(atPath: c.dataDirectory)
+        try onA.ok(["key", "generate-asymmetric", "--label", "ivan-during", "--type", "ed25519"])
+
+        let started = Date()
+        try c.start()
+        try c.wait(for: "cofferd: joined the cluster as \(oldID)")
+        try c.wait(for: "serving mutual TLS, endpoint: \(c.endpoint) (unsealed)")
+        print("node C, its data folder lost, replaced itself and served \(String(format: "%.2f", Date().timeIntervalSince(started))) s after its start")
+        #expect(c.printed.contains("replacing \(oldID)"))
+        let newID = try String(contentsOfFile: c.dataDirectory + "/node-id", encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(newID != oldID)
+
+        let onC = try loggedIn("ivan", on: c, password: password)
+        for label in ["ivan-before", "ivan-during"] {
+            let message = cluster.folder + "/ivan-\(label)"
+            try label.write(toFile: message, atomically: true, encoding: .utf8)
+            try onC.ok(["crypto", "sign", "--key", label, "--in", message, "--out", message + ".sig"])
+            let verified = try onA.ok(["crypto", "verify", "--key", label, "--in", message, "--signature", message + ".sig", "--json"])
+            #expect(verified.json?["valid"] as? Bool == true)
+        }
+        let nodes = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
+        #expect(nodes.first { $0["node_id"] as? String == oldID }?["removed"] as? Bool == true, "\(nodes)")
+        let replacement = nodes.first { $0["node_id"] as? String == newID }
+        #expect(replacement?["name"] as? String == oldID && replacement?["admitted_by"] as? String == "join")
     }
 
     /// A fourth node joins with the shares (a member, its binary allowed), is removed by an admin:
@@ -412,7 +584,7 @@ struct ClusterTests {
             if members.contains(where: { $0["node_id"] as? String == id }) { break }
             Thread.sleep(forTimeInterval: 0.1)
         }
-        #expect(members.count == 4 && members.allSatisfy { $0["removed"] as? Bool == false }, "\(members)")
+        #expect(members.first { $0["node_id"] as? String == id }?["admitted_by"] as? String == "shares", "\(members)")
 
         let removed = try admin.ok(["--json", "cluster", "remove-node", id]).json
         #expect(removed?["removed"] as? Bool == true)

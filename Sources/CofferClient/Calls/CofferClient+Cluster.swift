@@ -28,3 +28,16 @@ extension CofferClient {
         return response.allowedBinaries
     }
 }
+
+extension CofferClient {
+    /// A join credential for a node to be named `name` (admins); `validSeconds` 0 for the default.
+    public func addNode(name: String, replaceable: Bool, validSeconds: UInt64) async throws(CofferClientError)
+        -> Coffer_V1_AddNodeResponse
+    {
+        var request = Coffer_V1_AddNodeRequest()
+        request.name = name
+        request.replaceable = replaceable
+        request.validSeconds = validSeconds
+        return try await call(Coffer_V1_ClusterService.Method.AddNode.descriptor, request)
+    }
+}

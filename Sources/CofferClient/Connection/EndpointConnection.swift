@@ -182,8 +182,20 @@ final class EndpointConnection: Sendable {
         }
         guard let current else { return }
         current.client.beginGracefulShutdown()
-        await current.task.value
+        // Bounded: a transport that does not wind down (seen once, after a node moved from its join
+        // listener to mutual TLS on the same port under the CLI's closing connection) is cancelled,
+        // so that no command hangs on its way out.
+        let task = current.task
+        let limit = Task {
+            try? await Task.sleep(for: Self.closeLimit)
+            if !Task.isCancelled { task.cancel() }
+        }
+        await task.value
+        limit.cancel()
     }
+
+    /// How long `close` waits for the connections to wind down before it cancels them.
+    static let closeLimit: Duration = .seconds(5)
 
     private static func target(_ endpoint: Endpoint) -> any ResolvableTarget {
         if endpoint.isIPv4 {

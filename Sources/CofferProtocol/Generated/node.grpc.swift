@@ -3463,10 +3463,24 @@ public enum Coffer_V1_PeerService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Join" metadata.
+        public enum Join: Sendable {
+            /// Request type for "Join".
+            public typealias Input = Coffer_V1_JoinRequest
+            /// Response type for "Join".
+            public typealias Output = Coffer_V1_JoinResponse
+            /// Descriptor for "Join".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.PeerService"),
+                method: "Join",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.PeerService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             GetChallenge.descriptor,
-            RequestDomainKey.descriptor
+            RequestDomainKey.descriptor,
+            Join.descriptor
         ]
     }
 }
@@ -3536,6 +3550,26 @@ extension Coffer_V1_PeerService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_RequestDomainKeyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RequestDomainKeyResponse>
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+        /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+        /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_JoinRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_JoinResponse` messages.
+        func join(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_JoinRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_JoinResponse>
     }
 
     /// Service protocol for the "coffer.v1.PeerService" service.
@@ -3589,6 +3623,26 @@ extension Coffer_V1_PeerService {
             request: GRPCCore.ServerRequest<Coffer_V1_RequestDomainKeyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse>
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+        /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+        /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_JoinRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_JoinResponse` message.
+        func join(
+            request: GRPCCore.ServerRequest<Coffer_V1_JoinRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_JoinResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.PeerService" service.
@@ -3640,6 +3694,26 @@ extension Coffer_V1_PeerService {
             request: Coffer_V1_RequestDomainKeyRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_RequestDomainKeyResponse
+
+        /// Handle the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+        /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+        /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_JoinRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_JoinResponse` to respond with.
+        func join(
+            request: Coffer_V1_JoinRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_JoinResponse
     }
 }
 
@@ -3664,6 +3738,17 @@ extension Coffer_V1_PeerService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RequestDomainKeyResponse>(),
             handler: { request, context in
                 try await self.requestDomainKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_PeerService.Method.Join.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_JoinRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_JoinResponse>(),
+            handler: { request, context in
+                try await self.join(
                     request: request,
                     context: context
                 )
@@ -3696,6 +3781,17 @@ extension Coffer_V1_PeerService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func join(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_JoinRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_JoinResponse> {
+        let response = try await self.join(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -3720,6 +3816,19 @@ extension Coffer_V1_PeerService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_RequestDomainKeyResponse>(
             message: try await self.requestDomainKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func join(
+        request: GRPCCore.ServerRequest<Coffer_V1_JoinRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_JoinResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_JoinResponse>(
+            message: try await self.join(
                 request: request.message,
                 context: context
             ),
@@ -3789,6 +3898,31 @@ extension Coffer_V1_PeerService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RequestDomainKeyResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RequestDomainKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+        /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+        /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_JoinRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_JoinRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_JoinResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func join<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_JoinRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_JoinRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_JoinResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_JoinResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3883,6 +4017,42 @@ extension Coffer_V1_PeerService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Join" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+        /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+        /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_JoinRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_JoinRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_JoinResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func join<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_JoinRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_JoinRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_JoinResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_JoinResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_PeerService.Method.Join.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -3944,6 +4114,37 @@ extension Coffer_V1_PeerService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RequestDomainKeyRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RequestDomainKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Join" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+    /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+    /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_JoinRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func join<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_JoinRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_JoinResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.join(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_JoinRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_JoinResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4020,6 +4221,41 @@ extension Coffer_V1_PeerService.ClientProtocol {
             onResponse: handleResponse
         )
     }
+
+    /// Call the "Join" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A new node joins with the credential `ClusterService.AddNode` made (its certificate is the
+    /// > connection's): its attestation for a GetChallenge nonce and the public key to certify. The
+    /// > reply is its node certificate and the domain key sealed to its attested X25519 key.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func join<Result>(
+        _ message: Coffer_V1_JoinRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_JoinResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_JoinRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.join(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
 }
 
 // MARK: - coffer.v1.ClusterService
@@ -4070,11 +4306,25 @@ public enum Coffer_V1_ClusterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AddNode" metadata.
+        public enum AddNode: Sendable {
+            /// Request type for "AddNode".
+            public typealias Input = Coffer_V1_AddNodeRequest
+            /// Response type for "AddNode".
+            public typealias Output = Coffer_V1_AddNodeResponse
+            /// Descriptor for "AddNode".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService"),
+                method: "AddNode",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.ClusterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListNodes.descriptor,
             RemoveNode.descriptor,
-            SetBinaryAllowed.descriptor
+            SetBinaryAllowed.descriptor,
+            AddNode.descriptor
         ]
     }
 }
@@ -4159,6 +4409,26 @@ extension Coffer_V1_ClusterService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_SetBinaryAllowedResponse>
+
+        /// Handle the "AddNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+        /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+        /// > replaces the previous one).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_AddNodeRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_AddNodeResponse` messages.
+        func addNode(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_AddNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AddNodeResponse>
     }
 
     /// Service protocol for the "coffer.v1.ClusterService" service.
@@ -4227,6 +4497,26 @@ extension Coffer_V1_ClusterService {
             request: GRPCCore.ServerRequest<Coffer_V1_SetBinaryAllowedRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse>
+
+        /// Handle the "AddNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+        /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+        /// > replaces the previous one).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AddNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_AddNodeResponse` message.
+        func addNode(
+            request: GRPCCore.ServerRequest<Coffer_V1_AddNodeRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.ClusterService" service.
@@ -4293,6 +4583,26 @@ extension Coffer_V1_ClusterService {
             request: Coffer_V1_SetBinaryAllowedRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_SetBinaryAllowedResponse
+
+        /// Handle the "AddNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+        /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+        /// > replaces the previous one).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_AddNodeRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_AddNodeResponse` to respond with.
+        func addNode(
+            request: Coffer_V1_AddNodeRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_AddNodeResponse
     }
 }
 
@@ -4328,6 +4638,17 @@ extension Coffer_V1_ClusterService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetBinaryAllowedResponse>(),
             handler: { request, context in
                 try await self.setBinaryAllowed(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_ClusterService.Method.AddNode.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AddNodeRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AddNodeResponse>(),
+            handler: { request, context in
+                try await self.addNode(
                     request: request,
                     context: context
                 )
@@ -4371,6 +4692,17 @@ extension Coffer_V1_ClusterService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func addNode(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_AddNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AddNodeResponse> {
+        let response = try await self.addNode(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -4408,6 +4740,19 @@ extension Coffer_V1_ClusterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_SetBinaryAllowedResponse>(
             message: try await self.setBinaryAllowed(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func addNode(
+        request: GRPCCore.ServerRequest<Coffer_V1_AddNodeRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse>(
+            message: try await self.addNode(
                 request: request.message,
                 context: context
             ),
@@ -4497,6 +4842,31 @@ extension Coffer_V1_ClusterService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_SetBinaryAllowedResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetBinaryAllowedResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AddNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+        /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+        /// > replaces the previous one).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AddNodeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_AddNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AddNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func addNode<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_AddNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_AddNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AddNodeResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AddNodeResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -4622,6 +4992,42 @@ extension Coffer_V1_ClusterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "AddNode" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+        /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+        /// > replaces the previous one).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AddNodeRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_AddNodeRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AddNodeResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func addNode<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_AddNodeRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_AddNodeRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AddNodeResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AddNodeResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_ClusterService.Method.AddNode.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -4711,6 +5117,37 @@ extension Coffer_V1_ClusterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetBinaryAllowedRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetBinaryAllowedResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+    /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+    /// > replaces the previous one).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_AddNodeRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addNode<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_AddNodeRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AddNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.addNode(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AddNodeRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AddNodeResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -4814,6 +5251,41 @@ extension Coffer_V1_ClusterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.setBinaryAllowed(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AddNode" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A join credential for a new node named `name`: a client certificate and key of the cluster CA
+    /// > that PeerService.Join accepts once (or, replaceable, again by each node of that name, which
+    /// > replaces the previous one).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func addNode<Result>(
+        _ message: Coffer_V1_AddNodeRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AddNodeResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_AddNodeRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.addNode(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -951,6 +951,63 @@ public nonisolated struct Coffer_V1_BackupChunk: Sendable {
   public init() {}
 }
 
+public nonisolated struct Coffer_V1_JoinRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var statement: Data = Data()
+
+  public var signature: Data = Data()
+
+  /// The P-256 public key (SubjectPublicKeyInfo, DER) its node certificate is issued for.
+  public var tlsPublicKey: Data = Data()
+
+  /// What its certificate names besides localhost, 127.0.0.1 and ::1: DNS names and IP addresses.
+  public var certificateNames: [String] = []
+
+  /// Where it will serve mutual TLS.
+  public var address: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Coffer_V1_JoinResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_ResponseHeader {
+    get {_header ?? Coffer_V1_ResponseHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var certificatePem: String = String()
+
+  public var caCertificatePem: String = String()
+
+  public var encapsulatedKey: Data = Data()
+
+  public var ciphertext: Data = Data()
+
+  /// The name it joined as, and the member it replaced (a replaceable credential), if any.
+  public var name: String = String()
+
+  public var replacedNodeID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
 public nonisolated struct Coffer_V1_GetChallengeRequest: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1028,6 +1085,68 @@ public nonisolated struct Coffer_V1_RequestDomainKeyResponse: Sendable {
   fileprivate var _header: Coffer_V1_ResponseHeader? = nil
 }
 
+public nonisolated struct Coffer_V1_AddNodeRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_RequestHeader {
+    get {_header ?? Coffer_V1_RequestHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var name: String = String()
+
+  public var replaceable: Bool = false
+
+  /// How long it is valid; 0: one hour (a replaceable one: the CA's leaf lifetime, a year).
+  public var validSeconds: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_RequestHeader? = nil
+}
+
+public nonisolated struct Coffer_V1_AddNodeResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var header: Coffer_V1_ResponseHeader {
+    get {_header ?? Coffer_V1_ResponseHeader()}
+    set {_header = newValue}
+  }
+  /// Returns true if `header` has been explicitly set.
+  public var hasHeader: Bool {self._header != nil}
+  /// Clears the value of `header`. Subsequent reads from it will return its default value.
+  public mutating func clearHeader() {self._header = nil}
+
+  public var name: String = String()
+
+  public var caCertificatePem: String = String()
+
+  public var certificatePem: String = String()
+
+  /// The credential's private key: its only copy.
+  public var privateKeyPem: String = String()
+
+  public var expiresAt: String = String()
+
+  public var replaceable: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _header: Coffer_V1_ResponseHeader? = nil
+}
+
 public nonisolated struct Coffer_V1_ClusterMember: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1053,8 +1172,11 @@ public nonisolated struct Coffer_V1_ClusterMember: Sendable {
 
   public var removedAt: String = String()
 
-  /// How it was admitted: "shares" (the cluster's shares or its initialization).
+  /// How it was admitted: "initialization", "shares" or "join".
   public var admittedBy: String = String()
+
+  /// The name it joined as (a join credential's); its node id otherwise.
+  public var name: String = String()
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2625,6 +2747,120 @@ nonisolated extension Coffer_V1_BackupChunk: SwiftProtobuf.Message, SwiftProtobu
   }
 }
 
+nonisolated extension Coffer_V1_JoinRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JoinRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}statement\0\u{1}signature\0\u{3}tls_public_key\0\u{3}certificate_names\0\u{1}address\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.statement) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.tlsPublicKey) }()
+      case 4: try { try decoder.decodeRepeatedStringField(value: &self.certificateNames) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.address) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.statement.isEmpty {
+      try visitor.visitSingularBytesField(value: self.statement, fieldNumber: 1)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 2)
+    }
+    if !self.tlsPublicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.tlsPublicKey, fieldNumber: 3)
+    }
+    if !self.certificateNames.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.certificateNames, fieldNumber: 4)
+    }
+    if !self.address.isEmpty {
+      try visitor.visitSingularStringField(value: self.address, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_JoinRequest, rhs: Coffer_V1_JoinRequest) -> Bool {
+    if lhs.statement != rhs.statement {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.tlsPublicKey != rhs.tlsPublicKey {return false}
+    if lhs.certificateNames != rhs.certificateNames {return false}
+    if lhs.address != rhs.address {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_JoinResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".JoinResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{3}certificate_pem\0\u{3}ca_certificate_pem\0\u{3}encapsulated_key\0\u{1}ciphertext\0\u{1}name\0\u{3}replaced_node_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.caCertificatePem) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.encapsulatedKey) }()
+      case 5: try { try decoder.decodeSingularBytesField(value: &self.ciphertext) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.replacedNodeID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.certificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.certificatePem, fieldNumber: 2)
+    }
+    if !self.caCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.caCertificatePem, fieldNumber: 3)
+    }
+    if !self.encapsulatedKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.encapsulatedKey, fieldNumber: 4)
+    }
+    if !self.ciphertext.isEmpty {
+      try visitor.visitSingularBytesField(value: self.ciphertext, fieldNumber: 5)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 6)
+    }
+    if !self.replacedNodeID.isEmpty {
+      try visitor.visitSingularStringField(value: self.replacedNodeID, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_JoinResponse, rhs: Coffer_V1_JoinResponse) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.certificatePem != rhs.certificatePem {return false}
+    if lhs.caCertificatePem != rhs.caCertificatePem {return false}
+    if lhs.encapsulatedKey != rhs.encapsulatedKey {return false}
+    if lhs.ciphertext != rhs.ciphertext {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.replacedNodeID != rhs.replacedNodeID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Coffer_V1_GetChallengeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetChallengeRequest"
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
@@ -2767,9 +3003,122 @@ nonisolated extension Coffer_V1_RequestDomainKeyResponse: SwiftProtobuf.Message,
   }
 }
 
+nonisolated extension Coffer_V1_AddNodeRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddNodeRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}name\0\u{1}replaceable\0\u{3}valid_seconds\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.replaceable) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.validSeconds) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.replaceable != false {
+      try visitor.visitSingularBoolField(value: self.replaceable, fieldNumber: 3)
+    }
+    if self.validSeconds != 0 {
+      try visitor.visitSingularUInt64Field(value: self.validSeconds, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_AddNodeRequest, rhs: Coffer_V1_AddNodeRequest) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.replaceable != rhs.replaceable {return false}
+    if lhs.validSeconds != rhs.validSeconds {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Coffer_V1_AddNodeResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AddNodeResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}name\0\u{3}ca_certificate_pem\0\u{3}certificate_pem\0\u{3}private_key_pem\0\u{3}expires_at\0\u{1}replaceable\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.caCertificatePem) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.certificatePem) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.privateKeyPem) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.expiresAt) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.replaceable) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    try { if let v = self._header {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 1)
+    } }()
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if !self.caCertificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.caCertificatePem, fieldNumber: 3)
+    }
+    if !self.certificatePem.isEmpty {
+      try visitor.visitSingularStringField(value: self.certificatePem, fieldNumber: 4)
+    }
+    if !self.privateKeyPem.isEmpty {
+      try visitor.visitSingularStringField(value: self.privateKeyPem, fieldNumber: 5)
+    }
+    if !self.expiresAt.isEmpty {
+      try visitor.visitSingularStringField(value: self.expiresAt, fieldNumber: 6)
+    }
+    if self.replaceable != false {
+      try visitor.visitSingularBoolField(value: self.replaceable, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_AddNodeResponse, rhs: Coffer_V1_AddNodeResponse) -> Bool {
+    if lhs._header != rhs._header {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.caCertificatePem != rhs.caCertificatePem {return false}
+    if lhs.certificatePem != rhs.certificatePem {return false}
+    if lhs.privateKeyPem != rhs.privateKeyPem {return false}
+    if lhs.expiresAt != rhs.expiresAt {return false}
+    if lhs.replaceable != rhs.replaceable {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Coffer_V1_ClusterMember: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ClusterMember"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}address\0\u{3}identity_fingerprint\0\u{3}binary_sha256\0\u{3}joined_at\0\u{3}last_seen\0\u{1}removed\0\u{3}removed_at\0\u{3}admitted_by\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}node_id\0\u{1}address\0\u{3}identity_fingerprint\0\u{3}binary_sha256\0\u{3}joined_at\0\u{3}last_seen\0\u{1}removed\0\u{3}removed_at\0\u{3}admitted_by\0\u{1}name\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2786,6 +3135,7 @@ nonisolated extension Coffer_V1_ClusterMember: SwiftProtobuf.Message, SwiftProto
       case 7: try { try decoder.decodeSingularBoolField(value: &self.removed) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.removedAt) }()
       case 9: try { try decoder.decodeSingularStringField(value: &self.admittedBy) }()
+      case 10: try { try decoder.decodeSingularStringField(value: &self.name) }()
       default: break
       }
     }
@@ -2819,6 +3169,9 @@ nonisolated extension Coffer_V1_ClusterMember: SwiftProtobuf.Message, SwiftProto
     if !self.admittedBy.isEmpty {
       try visitor.visitSingularStringField(value: self.admittedBy, fieldNumber: 9)
     }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 10)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2832,6 +3185,7 @@ nonisolated extension Coffer_V1_ClusterMember: SwiftProtobuf.Message, SwiftProto
     if lhs.removed != rhs.removed {return false}
     if lhs.removedAt != rhs.removedAt {return false}
     if lhs.admittedBy != rhs.admittedBy {return false}
+    if lhs.name != rhs.name {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

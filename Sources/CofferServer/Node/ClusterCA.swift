@@ -99,9 +99,35 @@ public struct ClusterCA: Sendable {
         return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
     }
 
+    /// The common name of a join credential's certificate (`joinName(of:)` reads it back).
+    static let joinPrefix = "coffer-join "
+
+    /// A join credential for the node to be named `name`: a client certificate and its key (PEM),
+    /// valid until `expiresAt` (and a few minutes' grace for clocks; the credential's record decides).
+    public func issueJoinCredential(name: String, expiresAt: Date, now: Date = Date()) throws -> (
+        certificate: Certificate, privateKeyPEM: String
+    ) {
+        let key = P256.Signing.PrivateKey()
+        let certificate = try issue(
+            publicKey: Certificate.PublicKey(key.publicKey), commonName: Self.joinPrefix + name, usage: [.clientAuth],
+            subjectAlternativeNames: nil, now: now, notAfter: expiresAt + Self.backdating)
+        return (certificate, key.pemRepresentation)
+    }
+
+    /// The node name a join credential's certificate is for; nil for any other certificate.
+    public static func joinName(of certificate: Certificate) -> String? {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                let text = String(describing: attribute.value)
+                if text.hasPrefix(joinPrefix) { return String(text.dropFirst(joinPrefix.count)) }
+            }
+        }
+        return nil
+    }
+
     private func issue(
         publicKey: Certificate.PublicKey, commonName: String, usage: [ExtendedKeyUsage.Usage],
-        subjectAlternativeNames: SubjectAlternativeNames?, now: Date
+        subjectAlternativeNames: SubjectAlternativeNames?, now: Date, notAfter: Date? = nil
     ) throws -> Certificate {
         let subject = try DistinguishedName {
             OrganizationName("Coffer")
@@ -116,7 +142,7 @@ public struct ClusterCA: Sendable {
             AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
             if let subjectAlternativeNames { subjectAlternativeNames }
         }
-        let notAfter = min(now + Self.leafValidity, certificate.notValidAfter)
+        let notAfter = min(notAfter ?? now + Self.leafValidity, certificate.notValidAfter)
         return try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
             notValidBefore: now - Self.backdating, notValidAfter: notAfter,

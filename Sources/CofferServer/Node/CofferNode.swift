@@ -30,6 +30,8 @@ public final class CofferNode: Sendable {
         case listening(endpoint: String, sealed: Bool)
         /// The domain key from peer `peer` unsealed the node (no shares).
         case unsealedByPeer(peer: String)
+        /// The node joined as `name` with its join credential, through `peer`, replacing `replaced`.
+        case joinedWithCredential(name: String, peer: String, replaced: String?)
     }
 
     public let configuration: NodeConfiguration
@@ -145,6 +147,19 @@ public final class CofferNode: Sendable {
         }
 
         var loaded = try NodeCredentials.load(from: directory)
+        if loaded == nil, let path = configuration.joinCredential, case .sealed = state.status {
+            let credential = try JoinCredentialFile.load(path)
+            logger.notice("joining the cluster with a join credential", metadata: ["name": "\(credential.name)"])
+            let joiner = NodeJoiner(
+                state: state, node: node, identity: identity, configuration: configuration, directory: directory,
+                credential: credential, logger: logger)
+            guard let joined = try await joiner.run(stopped: { [weak self] in self?.control.withLock { $0.shuttingDown } ?? true })
+            else { return }
+            logger.notice(
+                "joined the cluster", metadata: ["name": "\(joined.name)", "peer": "\(joined.peer)", "replaced": "\(joined.replaced ?? "none")"])
+            announce(.joinedWithCredential(name: joined.name, peer: joined.peer, replaced: joined.replaced))
+            loaded = joined.credentials
+        }
         if loaded == nil, case .sealed = state.status {
             guard let (joined, bound) = try await join(node: node, port: port, logger: logger, announce: announce)
             else { return }
@@ -202,6 +217,7 @@ public final class CofferNode: Sendable {
                     let keeper = MembershipKeeper(
                         state: self.state, node: node, identity: identity, directory: self.directory,
                         certificateSHA256: certificateSHA256,
+                        caSHA256: Peer.fingerprint(credentials.ca).map(ClusterMember.hex) ?? "",
                         address: Self.advertised(self.configuration, endpoint: endpoint), logger: logger,
                         onUnsealedByPeer: { peer in announce(.unsealedByPeer(peer: peer)) })
                     if let dev {

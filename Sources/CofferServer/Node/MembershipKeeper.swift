@@ -22,6 +22,8 @@ final class MembershipKeeper: Sendable {
     let identity: NodeIdentity
     let directory: DataDirectory
     let certificateSHA256: String
+    /// SHA-256 of the cluster CA certificate, for the peer hint.
+    let caSHA256: String
     /// Where peers reach this node.
     let address: String
     let logger: Logger
@@ -31,7 +33,6 @@ final class MembershipKeeper: Sendable {
     static let round: Duration = .seconds(1)
     static let longestPause: Duration = .seconds(8)
     static let hintInterval: Duration = .seconds(10)
-    static let callDeadline: Duration = .seconds(3)
 
     private struct Progress {
         /// The unseal (by shares or initialization) this node has admitted itself for.
@@ -46,7 +47,7 @@ final class MembershipKeeper: Sendable {
 
     init(
         state: StateMachine, node: NodeInfo, identity: NodeIdentity, directory: DataDirectory,
-        certificateSHA256: String, address: String, logger: Logger,
+        certificateSHA256: String, caSHA256: String, address: String, logger: Logger,
         onUnsealedByPeer: @escaping @Sendable (String) -> Void
     ) {
         self.state = state
@@ -54,6 +55,7 @@ final class MembershipKeeper: Sendable {
         self.identity = identity
         self.directory = directory
         self.certificateSHA256 = certificateSHA256
+        self.caSHA256 = caSHA256
         self.address = address
         self.logger = logger
         self.onUnsealedByPeer = onUnsealedByPeer
@@ -116,7 +118,7 @@ final class MembershipKeeper: Sendable {
         let due = progress.withLock { p in p.hintWrittenAt.map { now - $0 >= Self.hintInterval } ?? true }
         guard due else { return }
         do {
-            try await state.publish(PeerHint(nodeID: node.nodeID, address: address, seenAt: Date()))
+            try await state.publish(PeerHint(nodeID: node.nodeID, address: address, seenAt: Date(), caSHA256: caSHA256))
             progress.withLock { $0.hintWrittenAt = now }
         } catch {
             logger.debug("peer hint not written", metadata: ["error": "\(error)"])
@@ -168,20 +170,10 @@ final class MembershipKeeper: Sendable {
 
     /// One exchange with `peer`: a nonce, this node's attestation for it, the sealed key, the unseal.
     private func ask(_ peer: PeerHint) async throws {
-        let transport = try HTTP2ClientTransport.Posix(
-            target: try Self.target(peer.address),
-            transportSecurity: .mTLS(
-                certificateChain: [.file(path: directory.serverCertificate, format: .pem)],
-                privateKey: .file(path: directory.serverKey, format: .pem)
-            ) { tls in
-                tls.trustRoots = .certificates([.file(path: directory.caCertificate, format: .pem)])
-                // Any node certificate of this cluster's CA is a peer; the address came from the store.
-                tls.serverCertificateVerification = .noHostnameVerification
-            })
-        var options = CallOptions.defaults
-        options.timeout = Self.callDeadline
-        try await withGRPCClient(transport: transport) { client in
-            let service = Coffer_V1_PeerService.Client(wrapping: client)
+        try await PeerClient.with(
+            peer.address, certificate: .file(path: directory.serverCertificate, format: .pem),
+            key: .file(path: directory.serverKey, format: .pem), ca: .file(path: directory.caCertificate, format: .pem)
+        ) { service, options in
             let challenge = try await service.getChallenge(Coffer_V1_GetChallengeRequest(), options: options)
             let nonce = Array(challenge.nonce)
             let attestation = try identity.attest(

@@ -32,6 +32,9 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var store = StoreSetting.sqlite
     /// Scheduled backups (`backup`: interval, folder, retention); nil for none.
     public var backupSchedule: BackupSchedule?
+    /// The join credential file (`join`, from `coffer cluster add-node --out`): a node with no
+    /// certificate yet joins the cluster with it instead of waiting for the shares.
+    public var joinCredential: String?
 
     /// The defaults for normal and dev mode.
     public static func defaults(dev: Bool) -> NodeConfiguration {
@@ -75,10 +78,11 @@ public struct NodeConfiguration: Sendable, Equatable {
         var minimumRSABits: Int?
         var store: StoreSetting.File?
         var backup: BackupFile?
+        var join: String?
 
         static let keys: Set<String> = [
             "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
-            "fastPathPort", "minimumRSABits", "store", "backup",
+            "fastPathPort", "minimumRSABits", "store", "backup", "join",
         ]
     }
 
@@ -146,6 +150,11 @@ public struct NodeConfiguration: Sendable, Equatable {
             let resolved = backup.folder.hasPrefix("/") ? backup.folder : folder.appendingPathComponent(backup.folder).path
             configuration.backupSchedule = BackupSchedule(
                 interval: .seconds(backup.intervalSeconds), folder: resolved, retention: backup.retention)
+        }
+        if let join = file.join, let path {
+            guard !join.isEmpty else { throw .init("join must name the join credential file (coffer cluster add-node --out)") }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+            configuration.joinCredential = join.hasPrefix("/") ? join : folder.appendingPathComponent(join).path
         }
         if let store = file.store, let path {
             let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path

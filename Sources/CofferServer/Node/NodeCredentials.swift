@@ -25,14 +25,32 @@ public struct NodeCredentials: Sendable {
         let certificate = try ca.issueServerCertificate(
             for: key.publicKey, nodeName: nodeID, dnsNames: configuration.certificateDNSNames,
             ipAddresses: addresses)
+        return try save(certificate: certificate, key: key, ca: ca.certificate, in: directory)
+    }
+
+    /// The names a node's certificate carries besides localhost and loopback: the configured ones and
+    /// the listen address unless it is a wildcard.
+    static func certificateNames(_ configuration: NodeConfiguration) -> [String] {
+        var names = configuration.certificateNames
+        if !["0.0.0.0", "::"].contains(configuration.listen.host), !names.contains(configuration.listen.host) {
+            names.append(configuration.listen.host)
+        }
+        return names
+    }
+
+    /// Writes `certificate` (issued for `key`) and `ca` to the data folder: server.pem and ca.pem
+    /// (0644) and server-key.pem (0600).
+    static func save(
+        certificate: Certificate, key: P256.Signing.PrivateKey, ca: Certificate, in directory: DataDirectory
+    ) throws -> NodeCredentials {
         try DataDirectory.makeFolder(directory.tls)
         try DataDirectory.write(key.pemRepresentation, to: directory.serverKey, mode: 0o600)
         try DataDirectory.write(try certificate.pemEncoded, to: directory.serverCertificate, mode: 0o644)
-        try DataDirectory.write(try ca.certificatePEM, to: directory.caCertificate, mode: 0o644)
+        try DataDirectory.write(try ca.pemEncoded, to: directory.caCertificate, mode: 0o644)
         return try NodeCredentials(
             certificate: certificate,
             privateKey: NIOSSLPrivateKey(bytes: Array(key.pemRepresentation.utf8), format: .pem),
-            ca: ca.certificate)
+            ca: ca)
     }
 
     /// Reads the three files, or returns nil when none of them exists yet.

@@ -7,6 +7,7 @@ import CofferProtocol
 import CofferState
 import Foundation
 import GRPCCore
+import X509
 
 /// Membership administration.
 struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
@@ -49,6 +50,43 @@ struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
         }
     }
 
+    func addNode(request: Coffer_V1_AddNodeRequest, context: ServerContext) async throws -> Coffer_V1_AddNodeResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            guard JoinCredential.isValidName(request.name) else {
+                throw ServiceFailure.argumentsBad(
+                    "a node name is 1 to 63 lower-case letters, digits, dots and dashes, starting with a letter or digit")
+            }
+            let seconds = request.validSeconds == 0
+                ? (request.replaceable ? ClusterCA.leafValidity : Self.defaultJoinValidity) : TimeInterval(request.validSeconds)
+            guard seconds <= ClusterCA.leafValidity else {
+                throw ServiceFailure.argumentsBad("a join credential is valid for at most \(Int(ClusterCA.leafValidity)) s")
+            }
+            let now = Date()
+            let expiresAt = Date(timeIntervalSince1970: (now.timeIntervalSince1970 + seconds).rounded(.down))
+            let ca = try ClusterCA.load(from: gate.state)
+            let issued = try ca.issueJoinCredential(name: request.name, expiresAt: expiresAt, now: now)
+            let fingerprint = Peer.fingerprint(issued.certificate).map(ClusterMember.hex) ?? ""
+            try await gate.state.putJoinCredential(
+                JoinCredential(
+                    name: request.name, certificateSHA256: fingerprint, expiresAt: expiresAt, replaceable: request.replaceable,
+                    createdAt: now),
+                by: user)
+            var response = Coffer_V1_AddNodeResponse()
+            response.name = request.name
+            response.caCertificatePem = try ca.certificatePEM
+            response.certificatePem = try issued.certificate.serializeAsPEM().pemString
+            response.privateKeyPem = issued.privateKeyPEM
+            response.expiresAt = ISO8601DateFormatter().string(from: expiresAt)
+            response.replaceable = request.replaceable
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
+    /// How long a one-shot join credential is valid unless the admin says otherwise.
+    static let defaultJoinValidity: TimeInterval = 3600
+
     static func wire(_ member: ClusterMember, hint: PeerHint?) -> Coffer_V1_ClusterMember {
         let time = ISO8601DateFormatter()
         var wire = Coffer_V1_ClusterMember()
@@ -61,6 +99,7 @@ struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
         wire.removed = member.removedAt != nil
         wire.removedAt = member.removedAt.map { time.string(from: $0) } ?? ""
         wire.admittedBy = member.admittedBy
+        wire.name = member.displayName
         return wire
     }
 }

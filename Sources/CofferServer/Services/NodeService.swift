@@ -84,7 +84,8 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
     }
 
     func unseal(request: Coffer_V1_UnsealRequest, context: ServerContext) async throws -> Coffer_V1_UnsealResponse {
-        try await gate.run(context) { _ in
+        try await gate.run(context) { peer in
+            try Self.refuseJoinCredential(peer)
             guard request.share.utf8.count <= Self.maxShareLength else { throw ServiceFailure.argumentsBad("share too long") }
             let status = try await gate.state.unseal(shareText: request.share)
             // A node an admin removed stays out, shares or not: it seals again at once.
@@ -101,8 +102,15 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
         }
     }
 
+    /// A join credential's certificate only joins a node (PeerService.Join): no login, no unseal.
+    static func refuseJoinCredential(_ peer: Peer) throws(ServiceFailure) {
+        guard let certificate = peer.clientCertificate, ClusterCA.joinName(of: certificate) != nil else { return }
+        throw ServiceFailure(.actionProhibited, "a join credential only joins a node; use a client certificate for this")
+    }
+
     func login(request: Coffer_V1_LoginRequest, context: ServerContext) async throws -> Coffer_V1_LoginResponse {
         try await gate.run(context) { peer in
+            try Self.refuseJoinCredential(peer)
             let binding: LoginBinding
             switch request.scope {
             case .connection:

@@ -14,6 +14,7 @@ import CofferState
 import Crypto
 import Foundation
 import GRPCCore
+import X509
 import Logging
 import Synchronization
 
@@ -75,12 +76,7 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         try await gate.run(context) { peer in
             do {
                 let (statement, nonce) = try check(request, from: peer)
-                guard let raw = Data(base64Encoded: statement.identityAgreementKey),
-                    let recipient = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
-                else { throw refusal("the attested X25519 identity key is malformed") }
-                let sealed = try gate.state.sealDomainKey(
-                    to: recipient,
-                    for: DomainKeyTransfer(sender: node.nodeID, recipient: statement.nodeID, nonce: nonce))
+                let sealed = try sealKey(for: statement, nonce: nonce)
                 logger.notice(
                     "domain key sent to a member",
                     metadata: ["member": "\(statement.nodeID)", "binary_sha256": "\(statement.binarySHA256)", "peer": "\(peer.connection)"])
@@ -101,21 +97,7 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         _ request: Coffer_V1_RequestDomainKeyRequest, from peer: Peer
     ) throws -> (AttestationStatement, [UInt8]) {
         let state = gate.state
-        guard state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
-        guard request.statement.count <= Self.maxStatementLength, request.signature.count == 64 else {
-            throw refusal("the attestation is malformed")
-        }
-        let attestation = NodeAttestation(statement: Array(request.statement), signature: Array(request.signature))
-        // The nonce the statement names must be one of ours, fresh and unused; it is used up now.
-        guard let claimed = attestation.unverifiedStatement,
-            let nonce = Self.bytes(hex: claimed.nonce), challenges.consume(claimed.nonce)
-        else { throw refusal("the attestation answers no nonce this node issued in the last 30 s (a replay, or too slow)") }
-        let statement: AttestationStatement
-        do { statement = try attestation.verify(nonce: nonce) } catch {
-            throw refusal("the attestation does not verify: \(error.description)")
-        }
-        // The statement's cluster name comes from the member's configuration and is not checked: the
-        // member record, this CA's certificate and the shares' set id in the HPKE info bind the cluster.
+        let (statement, nonce) = try verified(statement: request.statement, signature: request.signature)
         guard let member = try state.member(statement.nodeID) else {
             throw refusal("\(statement.nodeID) is not a member of this cluster")
         }
@@ -128,10 +110,104 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         guard statement.identitySigningKey == member.identitySigningKey,
             statement.identityAgreementKey == member.identityAgreementKey
         else { throw refusal("the attested identity is not the one \(statement.nodeID) was admitted with") }
-        guard try state.allowedBinaries().contains(statement.binarySHA256) else {
+        try requireAllowed(statement)
+        return (statement, nonce)
+    }
+
+    /// An attestation that answers a nonce this node issued (used up now), signed by the identity
+    /// key it names, dated within 5 minutes; with the nonce. The caller decides whom it trusts.
+    private func verified(statement bytes: Data, signature: Data) throws -> (AttestationStatement, [UInt8]) {
+        guard gate.state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
+        guard bytes.count <= Self.maxStatementLength, signature.count == 64 else {
+            throw refusal("the attestation is malformed")
+        }
+        let attestation = NodeAttestation(statement: Array(bytes), signature: Array(signature))
+        // The nonce the statement names must be one of ours, fresh and unused; it is used up now.
+        guard let claimed = attestation.unverifiedStatement, let nonce = Self.bytes(hex: claimed.nonce),
+            challenges.consume(claimed.nonce)
+        else { throw refusal("the attestation answers no nonce this node issued in the last 30 s (a replay, or too slow)") }
+        // The statement's cluster name comes from the node's configuration and is not checked: the
+        // member record or join credential, this CA's certificate and the shares' set id in the
+        // HPKE info bind the cluster.
+        do { return (try attestation.verify(nonce: nonce), nonce) } catch {
+            throw refusal("the attestation does not verify: \(error.description)")
+        }
+    }
+
+    private func requireAllowed(_ statement: AttestationStatement) throws {
+        guard try gate.state.allowedBinaries().contains(statement.binarySHA256) else {
             throw refusal("binary \(statement.binarySHA256) is not on the cluster's allowed list (coffer cluster allow-binary)")
         }
-        return (statement, nonce)
+    }
+
+    /// The domain key sealed to the statement's X25519 identity key for this exchange.
+    private func sealKey(for statement: AttestationStatement, nonce: [UInt8]) throws -> SealedDomainKey {
+        guard let raw = Data(base64Encoded: statement.identityAgreementKey),
+            let recipient = try? Curve25519.KeyAgreement.PublicKey(rawRepresentation: raw)
+        else { throw refusal("the attested X25519 identity key is malformed") }
+        return try gate.state.sealDomainKey(
+            to: recipient, for: DomainKeyTransfer(sender: node.nodeID, recipient: statement.nodeID, nonce: nonce))
+    }
+
+    /// Most certificate names a joining node may ask for.
+    static let maxCertificateNames = 16
+
+    func join(request: Coffer_V1_JoinRequest, context: ServerContext) async throws -> Coffer_V1_JoinResponse {
+        try await gate.run(context) { peer in
+            do {
+                guard let credential = peer.clientCertificate, let name = ClusterCA.joinName(of: credential),
+                    let credentialSHA256 = Peer.fingerprint(credential).map(ClusterMember.hex)
+                else { throw refusal("Join needs the connection to present a join credential (coffer cluster add-node)") }
+                let (statement, nonce) = try verified(statement: request.statement, signature: request.signature)
+                guard (1...64).contains(statement.nodeID.utf8.count) else { throw refusal("the attested node id is malformed") }
+                try requireAllowed(statement)
+                guard let publicKey = try? P256.Signing.PublicKey(derRepresentation: request.tlsPublicKey) else {
+                    throw refusal("the public key to certify is not a P-256 key (SubjectPublicKeyInfo DER)")
+                }
+                guard request.certificateNames.count <= Self.maxCertificateNames else {
+                    throw refusal("at most \(Self.maxCertificateNames) certificate names")
+                }
+                for name in request.certificateNames {
+                    do { try NodeConfiguration.validateCertificateName(name) } catch { throw refusal("\(error)") }
+                }
+                do { _ = try MembershipKeeper.target(request.address) } catch { throw refusal("\(error)") }
+                let ca = try ClusterCA.load(from: gate.state)
+                let certificate = try ca.issueServerCertificate(
+                    for: publicKey, nodeName: statement.nodeID,
+                    dnsNames: request.certificateNames.filter { !IPAddressText.isAddress($0) },
+                    ipAddresses: request.certificateNames.filter { IPAddressText.isAddress($0) })
+                // Sealed before the commit, so that nothing can fail between admitting the node and answering it.
+                let sealed = try sealKey(for: statement, nonce: nonce)
+                let member = ClusterMember(
+                    nodeID: statement.nodeID, identitySigningKey: statement.identitySigningKey,
+                    identityAgreementKey: statement.identityAgreementKey, binarySHA256: statement.binarySHA256,
+                    certificateSHA256: Peer.fingerprint(certificate).map(ClusterMember.hex) ?? "", address: request.address,
+                    joinedAt: Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down)), admittedBy: "join",
+                    name: name)
+                let replaced: ClusterMember?
+                do { replaced = try await gate.state.join(member, credentialSHA256: credentialSHA256) } catch StateError.membership(let why) {
+                    throw refusal(why)
+                }
+                logger.notice(
+                    "node joined the cluster",
+                    metadata: [
+                        "name": "\(name)", "member": "\(statement.nodeID)", "binary_sha256": "\(statement.binarySHA256)",
+                        "replaced": "\(replaced?.nodeID ?? "none")",
+                    ])
+                var response = Coffer_V1_JoinResponse()
+                response.certificatePem = try certificate.serializeAsPEM().pemString
+                response.caCertificatePem = try ca.certificatePEM
+                response.encapsulatedKey = Data(sealed.encapsulatedKey)
+                response.ciphertext = Data(sealed.ciphertext)
+                response.name = name
+                response.replacedNodeID = replaced?.nodeID ?? ""
+                response.header = gate.responseHeader()
+                return response
+            } catch let failure as ServiceFailure {
+                logger.notice("join refused", metadata: ["reason": "\(failure.message)", "peer": "\(peer.connection)"])
+                throw failure
+            }
+        }
     }
 
     private func refusal(_ why: String) -> ServiceFailure { ServiceFailure(.actionProhibited, why) }

@@ -44,6 +44,10 @@ public enum Command: Sendable, Equatable {
     case removeNode(nodeID: String)
     /// A cofferd SHA-256 put on the allowed list, or taken off it.
     case setBinaryAllowed(sha256: String, allowed: Bool)
+    /// A join credential made for a node to be named `name`.
+    case addNode(name: String)
+    /// A node that joined with the credential for `name` (replacing that name's member, if any).
+    case joinNode(name: String, nodeID: String)
 
     /// A short name for logs and the audit log.
     public var name: String {
@@ -71,6 +75,8 @@ public enum Command: Sendable, Equatable {
         case .admitNode: "admit-node"
         case .removeNode: "remove-node"
         case .setBinaryAllowed: "set-binary-allowed"
+        case .addNode: "add-node"
+        case .joinNode: "join-node"
         }
     }
 }
@@ -83,7 +89,7 @@ extension Command {
     private enum Tag: UInt8 {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
-        case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed
+        case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -191,6 +197,13 @@ extension Command {
             w.u8(Tag.setBinaryAllowed.rawValue)
             w.lengthPrefixed(Array(sha256.utf8))
             w.u8(allowed ? 1 : 0)
+        case .addNode(let name):
+            w.u8(Tag.addNode.rawValue)
+            w.lengthPrefixed(Array(name.utf8))
+        case .joinNode(let name, let nodeID):
+            w.u8(Tag.joinNode.rawValue)
+            w.lengthPrefixed(Array(name.utf8))
+            w.lengthPrefixed(Array(nodeID.utf8))
         }
         return w.bytes
     }
@@ -248,6 +261,8 @@ extension Command {
         case .admitNode: self = .admitNode(nodeID: try Self.string(&r))
         case .removeNode: self = .removeNode(nodeID: try Self.string(&r))
         case .setBinaryAllowed: self = .setBinaryAllowed(sha256: try Self.string(&r), allowed: try Self.flag(&r))
+        case .addNode: self = .addNode(name: try Self.string(&r))
+        case .joinNode: self = .joinNode(name: try Self.string(&r), nodeID: try Self.string(&r))
         }
         try r.finish()
     }

@@ -25,13 +25,21 @@ public struct ClusterMember: Codable, Sendable, Equatable {
     public var joinedAt: Date
     /// How it was admitted (`UnsealMethod`'s raw value: "initialization" or "shares").
     public var admittedBy: String
-    /// When an admin removed it; nil while it is a member.
+    /// When an admin removed it, or a node joining under its name replaced it; nil while it is a member.
     public var removedAt: Date?
+    /// The name it joined as (its join credential's); nil for a node admitted with the shares, whose
+    /// name is its node id.
+    public var name: String?
+
+    /// Its name: the join credential's, else its node id.
+    public var displayName: String { name ?? nodeID }
 
     public init(
         nodeID: String, identitySigningKey: String, identityAgreementKey: String, binarySHA256: String,
-        certificateSHA256: String, address: String, joinedAt: Date, admittedBy: String, removedAt: Date? = nil
+        certificateSHA256: String, address: String, joinedAt: Date, admittedBy: String, removedAt: Date? = nil,
+        name: String? = nil
     ) {
+        self.name = name
         self.nodeID = nodeID
         self.identitySigningKey = identitySigningKey
         self.identityAgreementKey = identityAgreementKey
@@ -53,6 +61,7 @@ public struct ClusterMember: Codable, Sendable, Equatable {
         case joinedAt = "joined_at"
         case admittedBy = "admitted_by"
         case removedAt = "removed_at"
+        case name
     }
 
     /// SHA-256 of the identity's Ed25519 public key, hex: what `coffer cluster nodes` shows.
@@ -76,6 +85,7 @@ extension StateMachine {
     static let memberPrefix = "member/"
     static let allowedBinariesRecord = "allowed-binaries"
     static let revokedPrefix = "revoked/"
+    static let joinPrefix = "join/"
 
     /// Every member, removed ones included, by node id.
     public func members() throws(StateError) -> [ClusterMember] {
@@ -191,6 +201,105 @@ extension StateMachine {
         }
     }
 
+    /// Keeps the join credential an admin made for a node to be named `credential.name` (replacing
+    /// any earlier one for that name, used or not).
+    public func putJoinCredential(_ credential: JoinCredential, by actor: User) async throws(StateError) {
+        guard actor.role == .admin else { throw .model(.roleNotPermitted(actor.role, "add cluster nodes")) }
+        guard JoinCredential.isValidName(credential.name) else {
+            throw .membership("a node name is 1 to 63 lower-case letters, digits, dots and dashes, starting with a letter or digit")
+        }
+        let key = RecordKey.system(Self.joinPrefix + credential.name)
+        let value = try Self.encode(credential)
+        try await commit(.addNode(name: credential.name), by: actor.id) { () throws(StateError) in
+            (WritePlan(preconditions: [], writes: [.put(key: key, value: value)]), ())
+        }
+    }
+
+    /// Admits `member`, which joined with the credential for `member.name` whose certificate has
+    /// SHA-256 `credentialSHA256`, in one transaction: its member record, the credential marked used,
+    /// and, for a replaceable credential, the previous member of that name removed and its
+    /// certificate revoked. Returns that previous member, if there was one. A credential that is
+    /// missing, superseded, expired or used (not replaceable), a node id that is a member already,
+    /// and a name taken by a member (not replaceable) are refused with `.membership`, nothing written.
+    public func join(
+        _ member: ClusterMember, credentialSHA256: String, now: Date = Date()
+    ) async throws(StateError) -> ClusterMember? {
+        guard let name = member.name else { throw .membership("a joining node needs a name") }
+        let credentialKey = RecordKey.system(Self.joinPrefix + name)
+        let memberKey = RecordKey.system(Self.memberPrefix + member.nodeID)
+        return try await commit(.joinNode(name: name, nodeID: member.nodeID), by: nil) { () throws(StateError) in
+            let (stored, records) = state.withLock { s in
+                (s.index.systemRecords[Self.joinPrefix + name], s.index.systemRecords.filter { $0.key.hasPrefix(Self.memberPrefix) })
+            }
+            guard let stored, var credential = Self.decode(JoinCredential.self, stored.value) else {
+                throw .membership("the cluster has no join credential for \(name) (coffer cluster add-node)")
+            }
+            guard credential.certificateSHA256 == credentialSHA256 else {
+                throw .membership("this join credential for \(name) was superseded by a newer one")
+            }
+            guard credential.expiresAt > now else {
+                throw .membership("the join credential for \(name) expired at \(Self.time(credential.expiresAt))")
+            }
+            // A repeat of a join that landed (its answer was lost): the same node and identity get a
+            // new certificate, and nothing else changes.
+            if credential.usedBy == member.nodeID, let entry = records[Self.memberPrefix + member.nodeID],
+                var existing = Self.decodeMember(entry.value), existing.removedAt == nil,
+                existing.identitySigningKey == member.identitySigningKey,
+                existing.identityAgreementKey == member.identityAgreementKey
+            {
+                existing.certificateSHA256 = member.certificateSHA256
+                existing.address = member.address
+                return (
+                    WritePlan(
+                        preconditions: [.unchanged(memberKey, modRevision: entry.modRevision)],
+                        writes: [.put(key: memberKey, value: try Self.encode(existing))]),
+                    nil
+                )
+            }
+            if let usedBy = credential.usedBy, !credential.replaceable {
+                throw .membership("the join credential for \(name) was used already (by \(usedBy)); make a new one with coffer cluster add-node")
+            }
+            guard records[Self.memberPrefix + member.nodeID] == nil else {
+                throw .membership("\(member.nodeID) is a member already: it restarts without joining")
+            }
+            let named = records.compactMap { entry -> (ClusterMember, Int64)? in
+                guard let existing = Self.decodeMember(entry.value.value), existing.removedAt == nil, existing.displayName == name
+                else { return nil }
+                return (existing, entry.value.modRevision)
+            }
+            if !named.isEmpty, !credential.replaceable {
+                throw .membership("a member named \(name) exists (\(named[0].0.nodeID)); only a replaceable credential replaces it")
+            }
+            credential.usedBy = member.nodeID
+            credential.usedAt = now
+            var preconditions: [WritePlan.Precondition] = [
+                .unchanged(credentialKey, modRevision: stored.modRevision), .absent(memberKey),
+            ]
+            var writes: [WritePlan.Write] = [
+                .put(key: memberKey, value: try Self.encode(member)), .put(key: credentialKey, value: try Self.encode(credential)),
+            ]
+            var replaced: ClusterMember?
+            for (old, revision) in named {
+                var gone = old
+                gone.removedAt = Date(timeIntervalSince1970: now.timeIntervalSince1970.rounded(.down))
+                let key = RecordKey.system(Self.memberPrefix + old.nodeID)
+                preconditions.append(.unchanged(key, modRevision: revision))
+                writes.append(.put(key: key, value: try Self.encode(gone)))
+                writes.append(.put(key: RecordKey.system(Self.revokedPrefix + old.certificateSHA256), value: SecretBytes(Array(old.nodeID.utf8))))
+                replaced = gone
+            }
+            return (WritePlan(preconditions: preconditions, writes: writes), replaced)
+        }
+    }
+
+    static func time(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ record: SecretBytes) -> T? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return try? decoder.decode(type, from: Data(record.unsafeCopy))
+    }
+
     private static func decodeMember(_ record: SecretBytes) -> ClusterMember? {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
@@ -205,6 +314,46 @@ extension StateMachine {
     }
 }
 
+/// A join credential (`coffer cluster add-node`): the node to be named `name` presents its
+/// certificate (a client certificate of the cluster CA) when it joins.
+public struct JoinCredential: Codable, Sendable, Equatable {
+    public var name: String
+    /// SHA-256 of the credential's certificate (DER), hex.
+    public var certificateSHA256: String
+    public var expiresAt: Date
+    /// Usable again by each node of that name, which replaces the previous one.
+    public var replaceable: Bool
+    public var createdAt: Date
+    /// The node that last joined with it, and when.
+    public var usedBy: String?
+    public var usedAt: Date?
+
+    public init(name: String, certificateSHA256: String, expiresAt: Date, replaceable: Bool, createdAt: Date) {
+        self.name = name
+        self.certificateSHA256 = certificateSHA256
+        self.expiresAt = expiresAt
+        self.replaceable = replaceable
+        self.createdAt = createdAt
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, replaceable
+        case certificateSHA256 = "certificate_sha256"
+        case expiresAt = "expires_at"
+        case createdAt = "created_at"
+        case usedBy = "used_by"
+        case usedAt = "used_at"
+    }
+
+    /// 1 to 63 of a-z, 0-9, '.', '-', starting with a letter or digit.
+    public static func isValidName(_ name: String) -> Bool {
+        let bytes = Array(name.utf8)
+        guard (1...63).contains(bytes.count), let first = bytes.first, first != UInt8(ascii: "."), first != UInt8(ascii: "-")
+        else { return false }
+        return bytes.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 46 || $0 == 45 }
+    }
+}
+
 // MARK: - Peer hints
 
 /// Where a node says it serves: in the clear, outside the sealed data, so that a sealed node can
@@ -215,17 +364,22 @@ public struct PeerHint: Codable, Sendable, Equatable {
     public var nodeID: String
     public var address: String
     public var seenAt: Date
+    /// SHA-256 of the cluster CA certificate's DER, hex: a joining node tells a credential of
+    /// another cluster by it (and still trusts only its credential's CA).
+    public var caSHA256: String?
 
-    public init(nodeID: String, address: String, seenAt: Date) {
+    public init(nodeID: String, address: String, seenAt: Date, caSHA256: String? = nil) {
         self.nodeID = nodeID
         self.address = address
         self.seenAt = seenAt
+        self.caSHA256 = caSHA256
     }
 
     enum CodingKeys: String, CodingKey {
         case address
         case nodeID = "node_id"
         case seenAt = "seen_at"
+        case caSHA256 = "ca_sha256"
     }
 }
 

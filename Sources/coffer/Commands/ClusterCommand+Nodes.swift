@@ -12,6 +12,7 @@ extension ClusterCommand {
             "node_id": member.nodeID, "address": member.address, "identity_fingerprint": member.identityFingerprint,
             "binary_sha256": member.binarySha256, "joined_at": member.joinedAt, "last_seen": member.lastSeen,
             "removed": member.removed, "removed_at": member.removedAt, "admitted_by": member.admittedBy,
+            "name": member.name,
         ]
     }
 
@@ -34,7 +35,7 @@ extension ClusterCommand {
                 let state = node.removed ? "removed \(node.removedAt)" : "member"
                 let seen = node.lastSeen.isEmpty ? "never" : node.lastSeen
                 return """
-                    \(node.nodeID)  \(state)  address \(node.address)  last seen \(seen)
+                    \(node.name)  \(node.nodeID)  \(state)  address \(node.address)  last seen \(seen)
                       identity \(node.identityFingerprint)  binary \(node.binarySha256)  joined \(node.joinedAt) (\(node.admittedBy))
                     """
             }
@@ -42,6 +43,56 @@ extension ClusterCommand {
                 options,
                 json: ["nodes": listed.nodes.map(ClusterCommand.json), "allowed_binaries": listed.allowedBinaries],
                 human: (lines + ["allowed binaries:"] + listed.allowedBinaries.map { "  \($0)" }).joined(separator: "\n"))
+        }
+    }
+
+    /// `coffer cluster add-node`.
+    struct AddNode: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add-node",
+            abstract: "Make a join credential for a new node.",
+            discussion: """
+                Writes the credential to --out (mode 0600): the cluster CA certificate and a client \
+                certificate and key that let one node join as NAME. Put the file's path in the new node's \
+                config ("join": "FILE") next to the cluster's etcd settings and start it: it asks a live peer \
+                to let it in with its attestation, gets its node certificate and the domain key, and serves. \
+                Nobody types a share. A credential joins once and expires after --valid-for (1h by default). \
+                With --replaceable it joins again, each time replacing the member named NAME (whose \
+                certificate is revoked in the same step): a node that lost its data folder comes back by \
+                itself; it is valid for a year unless --valid-for says less. Anyone holding the file can \
+                join a node while it is valid: keep it like a key. A new credential for a name supersedes \
+                the last. Admins only.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "The new node's name: lower-case letters, digits, dots and dashes.") var name: String
+        @Flag(help: "Let each node of this name join again, replacing the previous one.") var replaceable = false
+        @Option(help: "How long it is valid: 90s, 30m, 12h or 7d.") var validFor: String?
+        @Option(help: "Where to write the credential (mode 0600).") var out: String
+
+        func run() async throws {
+            let seconds = try validFor.map(Self.seconds) ?? 0
+            let (reply, cluster) = try await Connection.with(options) { client in
+                let reply = try await client.addNode(name: name, replaceable: replaceable, validSeconds: seconds)
+                return (reply, (try? await client.status().clusterName) ?? "")
+            }
+            let file: [String: Any] = [
+                "name": reply.name, "cluster": cluster, "ca": reply.caCertificatePem, "certificate": reply.certificatePem,
+                "key": reply.privateKeyPem, "expires_at": reply.expiresAt, "replaceable": reply.replaceable,
+            ]
+            try SecretFile.write(try JSONSerialization.data(withJSONObject: file, options: [.sortedKeys, .prettyPrinted]), to: out)
+            try Output.emit(
+                options,
+                json: ["name": reply.name, "file": out, "expires_at": reply.expiresAt, "replaceable": reply.replaceable],
+                human: "join credential for \(reply.name) written to \(out) (\(reply.replaceable ? "replaceable, " : "single use, ")valid until \(reply.expiresAt)); set \"join\": \"\(out)\" in the new node's config")
+        }
+
+        static func seconds(_ text: String) throws -> UInt64 {
+            let units: [Character: UInt64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            guard let unit = text.last.flatMap({ units[$0] }), let count = UInt64(text.dropLast()), count > 0,
+                count <= 366 * 86_400 / unit
+            else { throw ValidationError("--valid-for is a number and a unit, s, m, h or d (90s, 30m, 12h, 7d), up to a year") }
+            return count * unit
         }
     }
 

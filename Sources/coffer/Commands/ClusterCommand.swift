@@ -11,7 +11,7 @@ struct ClusterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cluster", abstract: "Initialize, unseal and inspect the cluster.",
         subcommands: [
-            Init.self, Unseal.self, Status.self, Attest.self, Nodes.self, RemoveNode.self, AllowBinary.self,
+            Init.self, Unseal.self, Status.self, Attest.self, Nodes.self, AddNode.self, RemoveNode.self, AllowBinary.self,
             DisallowBinary.self,
         ])
 

@@ -103,3 +103,78 @@ import Testing
         #expect(try peer.member("node-a")?.removedAt != nil && peer.isCertificateRevoked(Array(repeating: 0xcd, count: 32)))
     }
 }
+
+@Suite struct JoinCredentialTests {
+    static func member(_ id: String, name: String) -> ClusterMember {
+        var member = DomainKeyTransferTests.member(id)
+        member.name = name
+        member.admittedBy = "join"
+        return member
+    }
+
+    static func credential(_ name: String, fingerprint: String = String(repeating: "11", count: 32), replaceable: Bool = false, expiresIn: TimeInterval = 3600) -> JoinCredential {
+        JoinCredential(
+            name: name, certificateSHA256: fingerprint, expiresAt: Date().addingTimeInterval(expiresIn), replaceable: replaceable,
+            createdAt: Date())
+    }
+
+    @Test func aCredentialJoinsOneNodeOnceAndARepeatOfThatJoinIsAnswered() async throws {
+        let fixture = try await StateFixture.make(.memory)
+        let state = fixture.machine
+        let fingerprint = String(repeating: "11", count: 32)
+        try await state.putJoinCredential(Self.credential("edge-1"), by: fixture.admin)
+        #expect(try await state.join(Self.member("node-e1", name: "edge-1"), credentialSHA256: fingerprint) == nil)
+        #expect(try state.member("node-e1")?.displayName == "edge-1")
+        // The same node again (its answer was lost): a new certificate, nothing else.
+        var repeated = Self.member("node-e1", name: "edge-1")
+        repeated.certificateSHA256 = String(repeating: "22", count: 32)
+        #expect(try await state.join(repeated, credentialSHA256: fingerprint) == nil)
+        #expect(try state.member("node-e1")?.certificateSHA256 == String(repeating: "22", count: 32))
+        // Another node with the used credential, a superseded certificate, an unknown name, an expired one.
+        await #expect(throws: StateError.membership("the join credential for edge-1 was used already (by node-e1); make a new one with coffer cluster add-node")) {
+            _ = try await state.join(Self.member("node-e2", name: "edge-1"), credentialSHA256: fingerprint)
+        }
+        await #expect(throws: StateError.self) {
+            _ = try await state.join(Self.member("node-e2", name: "edge-1"), credentialSHA256: String(repeating: "33", count: 32))
+        }
+        await #expect(throws: StateError.self) {
+            _ = try await state.join(Self.member("node-e2", name: "nobody"), credentialSHA256: fingerprint)
+        }
+        try await state.putJoinCredential(Self.credential("edge-2", expiresIn: -1), by: fixture.admin)
+        await #expect(throws: StateError.self) {
+            _ = try await state.join(Self.member("node-e2", name: "edge-2"), credentialSHA256: fingerprint)
+        }
+        #expect(try state.member("node-e2") == nil)
+        // Only admins make credentials, and only for valid names.
+        let user = try await fixture.cryptoUser("dave")
+        await #expect(throws: StateError.self) { try await state.putJoinCredential(Self.credential("edge-3"), by: user) }
+        await #expect(throws: StateError.self) { try await state.putJoinCredential(Self.credential("Edge 3"), by: fixture.admin) }
+    }
+
+    @Test func aReplaceableCredentialReplacesTheMemberOfItsNameInTheSameStep() async throws {
+        let fixture = try await StateFixture.make(.sqlite)
+        let state = fixture.machine
+        let fingerprint = String(repeating: "11", count: 32)
+        // A member admitted with the shares is named by its node id.
+        try await state.admit(DomainKeyTransferTests.member("node-c1"), allowingBinary: true)
+        try await state.putJoinCredential(Self.credential("node-c1", replaceable: true), by: fixture.admin)
+        var first = Self.member("node-c2", name: "node-c1")
+        first.certificateSHA256 = String(repeating: "44", count: 32)
+        let replaced = try await state.join(first, credentialSHA256: fingerprint)
+        #expect(replaced?.nodeID == "node-c1" && replaced?.removedAt != nil)
+        #expect(try state.member("node-c1")?.removedAt != nil)
+        #expect(state.isCertificateRevoked(Array(repeating: 0xcd, count: 32)))
+        // Again: the second replacement replaces the first.
+        var third = Self.member("node-c3", name: "node-c1")
+        third.certificateSHA256 = String(repeating: "55", count: 32)
+        let again = try await state.join(third, credentialSHA256: fingerprint)
+        #expect(again?.nodeID == "node-c2")
+        #expect(state.isCertificateRevoked(Array(repeating: 0x44, count: 32)))
+        #expect(try state.members().filter { $0.removedAt == nil }.map(\.nodeID) == ["node-c3"])
+        // A one-shot credential does not take a name a member has.
+        try await state.putJoinCredential(Self.credential("node-c1"), by: fixture.admin)
+        await #expect(throws: StateError.self) {
+            _ = try await state.join(Self.member("node-c4", name: "node-c1"), credentialSHA256: fingerprint)
+        }
+    }
+}

@@ -36,6 +36,7 @@ import Testing
         .destroyObject(42), .restoreObject(43), .admitNode(nodeID: "node-1"), .removeNode(nodeID: "node-2"),
         .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: true),
         .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: false),
+        .addNode(name: "node-5"), .joinNode(name: "node-5", nodeID: "node-0123456789abcdef"),
         .putSystemRecord(name: "ca"),
     ]
 
