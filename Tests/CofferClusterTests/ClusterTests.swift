@@ -61,6 +61,15 @@ struct ClusterTests {
         return cli
     }
 
+    /// Signs a fresh message with `key` through `signer` and checks that `verifier` verifies it.
+    func expectSignature(with key: String, on signer: CofferCLI, verifiedOn verifier: CofferCLI) throws {
+        let message = cluster.folder + "/message-\(key)-\(UUID().uuidString.prefix(8))"
+        try "signed with \(key)".write(toFile: message, atomically: true, encoding: .utf8)
+        try signer.ok(["crypto", "sign", "--key", key, "--in", message, "--out", message + ".sig"])
+        let verified = try verifier.ok(["crypto", "verify", "--key", key, "--in", message, "--signature", message + ".sig", "--json"])
+        #expect(verified.json?["valid"] as? Bool == true, "\(key)")
+    }
+
     /// Two nodes started on an empty prefix both offer to bootstrap; once the cluster is initialized
     /// through one, the other moves to the join listener by itself (no restart) and joins with the
     /// shares.
@@ -348,13 +357,7 @@ struct ClusterTests {
             let gone = try onC.fails(["crypto", "sign", "--key", label, "--in", cluster.adminPasswordFile, "--out", cluster.folder + "/x"])
             #expect(!gone.stderr.isEmpty)
         }
-        let message = cluster.folder + "/frank-message"
-        try "after the compaction".write(toFile: message, atomically: true, encoding: .utf8)
-        try onC.ok(["crypto", "sign", "--key", "frank-new-0", "--in", message, "--out", message + ".sig"])
-        let verified = try onA.ok([
-            "crypto", "verify", "--key", "frank-new-0", "--in", message, "--signature", message + ".sig", "--json",
-        ])
-        #expect(verified.json?["valid"] as? Bool == true)
+        try expectSignature(with: "frank-new-0", on: onC, verifiedOn: onA)
     }
 
     /// Node C restarted on a cofferd whose SHA-256 is not on the allowed list (the built one with
@@ -453,13 +456,7 @@ struct ClusterTests {
         print("a new node joined with its credential and served \(String(format: "%.2f", Date().timeIntervalSince(started))) s after its start")
         let onEdge = try cli(reaching: edge, config: "heidi-edge")
         try onEdge.ok(["login", "--user", "heidi", "--password-file", password])
-        let message = cluster.folder + "/heidi-message"
-        try "signed on the new node".write(toFile: message, atomically: true, encoding: .utf8)
-        try onEdge.ok(["crypto", "sign", "--key", "before-edge", "--in", message, "--out", message + ".sig"])
-        let verified = try onA.ok([
-            "crypto", "verify", "--key", "before-edge", "--in", message, "--signature", message + ".sig", "--json",
-        ])
-        #expect(verified.json?["valid"] as? Bool == true)
+        try expectSignature(with: "before-edge", on: onEdge, verifiedOn: onA)
         let nodes = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
         let row = nodes.first { $0["name"] as? String == "edge-1" }
         #expect(row?["admitted_by"] as? String == "join" && row?["removed"] as? Bool == false, "\(nodes)")
@@ -548,13 +545,7 @@ struct ClusterTests {
         #expect(newID != oldID)
 
         let onC = try loggedIn("ivan", on: c, password: password)
-        for label in ["ivan-before", "ivan-during"] {
-            let message = cluster.folder + "/ivan-\(label)"
-            try label.write(toFile: message, atomically: true, encoding: .utf8)
-            try onC.ok(["crypto", "sign", "--key", label, "--in", message, "--out", message + ".sig"])
-            let verified = try onA.ok(["crypto", "verify", "--key", label, "--in", message, "--signature", message + ".sig", "--json"])
-            #expect(verified.json?["valid"] as? Bool == true)
-        }
+        for label in ["ivan-before", "ivan-during"] { try expectSignature(with: label, on: onC, verifiedOn: onA) }
         let nodes = try admin.ok(["--json", "cluster", "nodes"]).json?["nodes"] as? [[String: Any]] ?? []
         #expect(nodes.first { $0["node_id"] as? String == oldID }?["removed"] as? Bool == true, "\(nodes)")
         let replacement = nodes.first { $0["node_id"] as? String == newID }
@@ -634,14 +625,9 @@ struct ClusterTests {
         try cluster.unsealThroughProfile(a)
         for node in [b, c] { try node.wait(for: "unsealed with the domain key from peer") }
         print("after the shares unsealed A, B and C unsealed from it within \(String(format: "%.2f", Date().timeIntervalSince(unsealed))) s")
-        let message = cluster.folder + "/grace-message"
-        try "after the outage".write(toFile: message, atomically: true, encoding: .utf8)
-        let onC = try loggedIn("grace", on: c, password: password)
-        try onC.ok(["crypto", "sign", "--key", "before-the-outage", "--in", message, "--out", message + ".sig"])
-        let verified = try loggedIn("grace", on: b, password: password).ok([
-            "crypto", "verify", "--key", "before-the-outage", "--in", message, "--signature", message + ".sig", "--json",
-        ])
-        #expect(verified.json?["valid"] as? Bool == true)
+        try expectSignature(
+            with: "before-the-outage", on: try loggedIn("grace", on: c, password: password),
+            verifiedOn: try loggedIn("grace", on: b, password: password))
 
         // Where the domain key must not be.
         let key = try Shamir.combine(cluster.shares.prefix(2).map { try ShamirShare(text: $0) }).unsafeCopy

@@ -195,16 +195,27 @@ public struct CofferCLI {
         process.standardError = errors
         process.standardInput = input
         try process.run()
+        // A command that never ends fails its test instead of holding the whole run (CI has a limit).
+        let pid = process.processIdentifier
+        let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+        DispatchQueue.global().asyncAfter(deadline: .now() + Self.limit, execute: watchdog)
         input.fileHandleForWriting.write(Data(stdin.utf8))
         try input.fileHandleForWriting.close()
         process.waitUntilExit()
+        watchdog.cancel()
         try output.close()
         try errors.close()
+        var stderr = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        if process.terminationReason == .uncaughtSignal, process.terminationStatus == SIGKILL {
+            stderr += "(the test killed coffer \(arguments.joined(separator: " ")) after \(Int(Self.limit)) s)"
+        }
         return Result(
             status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "")
+            stdout: (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? "", stderr: stderr)
     }
+
+    /// The longest a command may run before the test kills it.
+    public static let limit: TimeInterval = 600
 
     /// Runs and requires exit status 0; otherwise throws with the command and its stderr.
     @discardableResult

@@ -67,9 +67,14 @@ final class MembershipKeeper: Sendable {
     func run() async {
         while !Task.isCancelled {
             await step()
-            let refused = progress.withLock { $0.refusedRounds }
-            try? await Task.sleep(for: refused == 0 ? Self.round : min(Self.longestPause, Self.round * (1 << min(refused - 1, 4))))
+            try? await Task.sleep(for: Self.pause(afterRefusals: progress.withLock { $0.refusedRounds }))
         }
+    }
+
+    /// The wait before the next round after `refused` rounds in a row in which a peer refused this
+    /// node: a round, doubling from the second refusal on, up to `longestPause`.
+    static func pause(afterRefusals refused: Int) -> Duration {
+        refused == 0 ? round : min(longestPause, round * (1 << min(refused - 1, 4)))
     }
 
     /// One round: admit, hint and check removal while unsealed; ask the peers while sealed.

@@ -120,8 +120,7 @@ struct NodeJoiner {
                 lastReason = reason
             }
             refusedRounds = refused ? refusedRounds + 1 : 0
-            let pause = refusedRounds == 0 ? MembershipKeeper.round : min(MembershipKeeper.longestPause, MembershipKeeper.round * (1 << min(refusedRounds - 1, 4)))
-            try? await Task.sleep(for: pause)
+            try? await Task.sleep(for: MembershipKeeper.pause(afterRefusals: refusedRounds))
         }
         return nil
     }

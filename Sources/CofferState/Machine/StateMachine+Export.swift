@@ -60,7 +60,7 @@ extension StateMachine {
             let records = page.keyValues
                 .filter {
                     !$0.key.starts(with: RecordKey.heartbeatPrefix) && !$0.key.starts(with: RecordKey.receiptPrefix)
-                        && !$0.key.starts(with: RecordKey.backupClaimPrefix)
+                        && !$0.key.starts(with: RecordKey.backupClaimPrefix) && !$0.key.starts(with: RecordKey.peerHintPrefix)
                 }
                 .map { ExportedRecord(key: $0.key, value: $0.value) }
             if !records.isEmpty { try await each(records) }

@@ -18,7 +18,8 @@ public enum RecordKey {
     static let receiptPrefix: [UInt8] = dataPrefix + Array("r/".utf8)
     static let backupClaimPrefix: [UInt8] = dataPrefix + Array("b/".utf8)
     /// Where each node says where it serves, in the clear: a sealed node reads it to find a peer.
-    public static let peerHintPrefix: [UInt8] = Array("coffer/v1/peers/".utf8)
+    /// Under the data prefix (so the index's revision follows its writes) and ignored by the index.
+    public static let peerHintPrefix: [UInt8] = dataPrefix + Array("p/".utf8)
 
     /// A node's peer hint (StateMachine+Membership.swift): its address and when it last wrote it.
     static func peerHint(_ node: String) -> [UInt8] { peerHintPrefix + Array(node.utf8) }

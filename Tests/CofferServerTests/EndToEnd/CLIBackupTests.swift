@@ -109,7 +109,9 @@ import Testing
         let backup = folder + "/cluster.coffer"
         let made = try admin.ok(["--json", "backup", "create", "--out", backup]).json
         let records = try #require(made?["records"] as? Int)
-        #expect(records == 1 + 2 + 2 + 2 + 9)  // seal, CA and cluster name, two users and their names, nine objects
+        // seal, CA and cluster name, the node's member record and the allowed binaries, two users and
+        // their names, nine objects
+        #expect(records == 1 + 2 + 2 + 2 + 2 + 9)
         let attributes = try FileManager.default.attributesOfItem(atPath: backup)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let verified = try admin.ok(["--json", "backup", "verify", backup]).json
@@ -322,8 +324,9 @@ import Testing
         }
 
         // Started again over the same folder: the next run is whole and holds every key.
-        let runsBefore = written()
+        // (start() begins a fresh log, so the count is taken after it: any later run counts.)
         try node.start()
+        let runsBefore = written()
         for _ in 0..<150 where written() <= runsBefore { Thread.sleep(forTimeInterval: 0.2) }
         #expect(written() > runsBefore, "\(log())")
         let newest = try #require(names().filter { $0.hasSuffix(".coffer") }.sorted().last)
