@@ -60,6 +60,8 @@ let package = Package(
         // The backup file format: written by a node, checked offline by the CLI (docs/backup.md).
         // The node attestation format (issue 11), which cofferd signs and the CLI checks.
         .target(name: "CofferAttestation", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        // The audit log's tamper evidence (issue 13): RFC 9162 Merkle trees and C2SP signed checkpoints.
+        .target(name: "CofferAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "CofferBackup",
             dependencies: [
@@ -155,6 +157,7 @@ let package = Package(
 
         .testTarget(name: "CofferCryptoTests", dependencies: ["CofferCrypto"]),
         .testTarget(name: "CofferModelTests", dependencies: ["CofferModel"]),
+        .testTarget(name: "CofferAuditTests", dependencies: ["CofferAudit"]),
         .testTarget(
             name: "CofferStateTests",
             dependencies: ["CofferState", "CofferStoreMemory", "CofferStoreSQLite"]
