@@ -59,7 +59,12 @@ let package = Package(
         .target(name: "CofferModel", dependencies: ["CofferCrypto"]),
         // The backup file format: written by a node, checked offline by the CLI (docs/backup.md).
         // The node attestation format (issue 11), which cofferd signs and the CLI checks.
-        .target(name: "CofferAttestation", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "CofferAttestation",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ]),
         // The audit log's tamper evidence (issue 13): RFC 9162 Merkle trees and C2SP signed checkpoints.
         .target(name: "CofferAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
         .target(

@@ -125,3 +125,15 @@ extension CofferClient {
         return response.handle
     }
 }
+
+extension CofferClient {
+    /// The cluster CA's attestation of key `handle` for `nonce` (docs/attestation.md): the
+    /// certificate and the CA certificate, PEM, unchecked.
+    public func attestKey(_ handle: UInt64, nonce: [UInt8]) async throws(CofferClientError) -> (certificatePEM: String, caPEM: String) {
+        var request = Coffer_V1_AttestKeyRequest()
+        request.handle = handle
+        request.nonce = Data(nonce)
+        let response: Coffer_V1_AttestKeyResponse = try await call(Coffer_V1_TokenService.Method.AttestKey.descriptor, request)
+        return (response.certificatePem, response.caCertificatePem)
+    }
+}

@@ -44,6 +44,7 @@ extension Coffer_V1_UnwrapKeyRequest: HeaderedRequest {}
 extension Coffer_V1_DeriveKeyRequest: HeaderedRequest {}
 extension Coffer_V1_EncapsulateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_DecapsulateKeyRequest: HeaderedRequest {}
+extension Coffer_V1_AttestKeyRequest: HeaderedRequest {}
 extension Coffer_V1_SignRequest: HeaderedRequest {}
 extension Coffer_V1_VerifyRequest: HeaderedRequest {}
 extension Coffer_V1_CipherRequest: HeaderedRequest {}
@@ -90,6 +91,7 @@ extension Coffer_V1_SetBinaryAllowedResponse: RevisionedResponse {}
 extension Coffer_V1_AddNodeResponse: RevisionedResponse {}
 extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
+extension Coffer_V1_AttestKeyResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}
 extension Coffer_V1_VerifyResponse: RevisionedResponse {}
 extension Coffer_V1_CipherResponse: RevisionedResponse {}

@@ -270,6 +270,19 @@ public enum Coffer_V1_TokenService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "AttestKey" metadata.
+        public enum AttestKey: Sendable {
+            /// Request type for "AttestKey".
+            public typealias Input = Coffer_V1_AttestKeyRequest
+            /// Response type for "AttestKey".
+            public typealias Output = Coffer_V1_AttestKeyResponse
+            /// Descriptor for "AttestKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.TokenService"),
+                method: "AttestKey",
+                type: .unary
+            )
+        }
         /// Namespace for "Sign" metadata.
         public enum Sign: Sendable {
             /// Request type for "Sign".
@@ -447,6 +460,7 @@ public enum Coffer_V1_TokenService: Sendable {
             DeriveKey.descriptor,
             EncapsulateKey.descriptor,
             DecapsulateKey.descriptor,
+            AttestKey.descriptor,
             Sign.descriptor,
             Verify.descriptor,
             Encrypt.descriptor,
@@ -774,6 +788,25 @@ extension Coffer_V1_TokenService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_DecapsulateKeyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DecapsulateKeyResponse>
+
+        /// Handle the "AttestKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+        /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_AttestKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_AttestKeyResponse` messages.
+        func attestKey(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_AttestKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AttestKeyResponse>
 
         /// Handle the "Sign" method.
         ///
@@ -1270,6 +1303,25 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse>
 
+        /// Handle the "AttestKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+        /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AttestKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_AttestKeyResponse` message.
+        func attestKey(
+            request: GRPCCore.ServerRequest<Coffer_V1_AttestKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AttestKeyResponse>
+
         /// Handle the "Sign" method.
         ///
         /// > Source IDL Documentation:
@@ -1763,6 +1815,25 @@ extension Coffer_V1_TokenService {
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_DecapsulateKeyResponse
 
+        /// Handle the "AttestKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+        /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_AttestKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_AttestKeyResponse` to respond with.
+        func attestKey(
+            request: Coffer_V1_AttestKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_AttestKeyResponse
+
         /// Handle the "Sign" method.
         ///
         /// > Source IDL Documentation:
@@ -2176,6 +2247,17 @@ extension Coffer_V1_TokenService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Coffer_V1_TokenService.Method.AttestKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AttestKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AttestKeyResponse>(),
+            handler: { request, context in
+                try await self.attestKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Coffer_V1_TokenService.Method.Sign.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SignRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SignResponse>(),
@@ -2516,6 +2598,17 @@ extension Coffer_V1_TokenService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_DecapsulateKeyResponse> {
         let response = try await self.decapsulateKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func attestKey(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_AttestKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AttestKeyResponse> {
+        let response = try await self.attestKey(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2887,6 +2980,19 @@ extension Coffer_V1_TokenService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_DecapsulateKeyResponse>(
             message: try await self.decapsulateKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func attestKey(
+        request: GRPCCore.ServerRequest<Coffer_V1_AttestKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AttestKeyResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_AttestKeyResponse>(
+            message: try await self.attestKey(
                 request: request.message,
                 context: context
             ),
@@ -3447,6 +3553,30 @@ extension Coffer_V1_TokenService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_DecapsulateKeyResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_DecapsulateKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "AttestKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+        /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AttestKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_AttestKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AttestKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func attestKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_AttestKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_AttestKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AttestKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AttestKeyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "Sign" method.
@@ -4309,6 +4439,41 @@ extension Coffer_V1_TokenService {
             try await self.client.unary(
                 request: request,
                 descriptor: Coffer_V1_TokenService.Method.DecapsulateKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "AttestKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+        /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_AttestKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_AttestKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AttestKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func attestKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_AttestKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_AttestKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AttestKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AttestKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_TokenService.Method.AttestKey.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -5201,6 +5366,36 @@ extension Coffer_V1_TokenService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_DecapsulateKeyRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_DecapsulateKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AttestKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+    /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_AttestKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attestKey<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_AttestKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AttestKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.attestKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AttestKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AttestKeyResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -6105,6 +6300,40 @@ extension Coffer_V1_TokenService.ClientProtocol {
             metadata: metadata
         )
         return try await self.decapsulateKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "AttestKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A statement signed by the cluster CA of what a key is (docs/attestation.md): an X.509
+    /// > certificate for its public key with its attributes in an extension, for the caller's nonce.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func attestKey<Result>(
+        _ message: Coffer_V1_AttestKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AttestKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_AttestKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.attestKey(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1,6 +1,7 @@
 // The cluster CA: a P-256 key and self-signed certificate made at cluster init. It issues the nodes'
 // server certificates and the clients' certificates; it lives only as a sealed system record.
 
+import CofferAttestation
 import CofferCrypto
 import CofferState
 import Crypto
@@ -114,6 +115,14 @@ public struct ClusterCA: Sendable {
         return (certificate, key.pemRepresentation)
     }
 
+    /// A key attestation certificate (docs/attestation.md) for `publicKey`, with `claims` in its
+    /// claims extension; no extended key usage, so it authenticates nothing.
+    public func issueKeyAttestation(for publicKey: Certificate.PublicKey, claims: KeyClaims, now: Date = Date()) throws -> Certificate {
+        try issue(
+            publicKey: publicKey, commonName: KeyAttestation.commonName, usage: [], subjectAlternativeNames: nil, now: now,
+            extra: [try KeyAttestation.claimsExtension(claims)])
+    }
+
     /// The node name a join credential's certificate is for; nil for any other certificate.
     public static func joinName(of certificate: Certificate) -> String? {
         for rdn in certificate.subject {
@@ -127,21 +136,23 @@ public struct ClusterCA: Sendable {
 
     private func issue(
         publicKey: Certificate.PublicKey, commonName: String, usage: [ExtendedKeyUsage.Usage],
-        subjectAlternativeNames: SubjectAlternativeNames?, now: Date, notAfter: Date? = nil
+        subjectAlternativeNames: SubjectAlternativeNames?, now: Date, notAfter: Date? = nil,
+        extra: [Certificate.Extension] = []
     ) throws -> Certificate {
         let subject = try DistinguishedName {
             OrganizationName("Coffer")
             CommonName(commonName)
         }
         let caPublicKey = Certificate.PublicKey(privateKey.publicKey)
-        let extensions = try Certificate.Extensions {
+        var extensions = try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true))
-            try ExtendedKeyUsage(usage)
+            if !usage.isEmpty { try ExtendedKeyUsage(usage) }
             SubjectKeyIdentifier(hash: publicKey)
             AuthorityKeyIdentifier(keyIdentifier: SubjectKeyIdentifier(hash: caPublicKey).keyIdentifier)
             if let subjectAlternativeNames { subjectAlternativeNames }
         }
+        for item in extra { try extensions.append(item) }
         let notAfter = min(notAfter ?? now + Self.leafValidity, certificate.notValidAfter)
         return try Certificate(
             version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,

@@ -14,7 +14,7 @@ struct KeyCommand: AsyncParsableCommand {
         discussion: "KEY arguments are a handle number or a label (a key pair's two halves share their label).",
         subcommands: [
             GenerateSymmetric.self, GenerateAsymmetric.self, List.self, Show.self, Delete.self, Share.self,
-            Unshare.self, SetAttribute.self, Wrap.self, Unwrap.self,
+            Unshare.self, SetAttribute.self, Wrap.self, Unwrap.self, Attest.self,
         ])
 
     static func attribute(_ name: String) -> UInt64 { AttributeNames.entry(named: name)!.type }
