@@ -41,3 +41,16 @@ extension CofferClient {
         return try await call(Coffer_V1_ClusterService.Method.AddNode.descriptor, request)
     }
 }
+
+extension CofferClient {
+    /// A client certificate and key from the cluster CA (admins): `profile` is "admin-workstation"
+    /// or "application".
+    public func issueClientCertificate(commonName: String, profile: String) async throws(CofferClientError)
+        -> Coffer_V1_IssueClientCertificateResponse
+    {
+        var request = Coffer_V1_IssueClientCertificateRequest()
+        request.commonName = commonName
+        request.profile = profile
+        return try await call(Coffer_V1_ClusterService.Method.IssueClientCertificate.descriptor, request)
+    }
+}

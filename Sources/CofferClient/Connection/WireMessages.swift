@@ -25,6 +25,7 @@ extension Coffer_V1_ListNodesRequest: HeaderedRequest {}
 extension Coffer_V1_RemoveNodeRequest: HeaderedRequest {}
 extension Coffer_V1_SetBinaryAllowedRequest: HeaderedRequest {}
 extension Coffer_V1_AddNodeRequest: HeaderedRequest {}
+extension Coffer_V1_IssueClientCertificateRequest: HeaderedRequest {}
 extension Coffer_V1_OpenSessionRequest: HeaderedRequest {}
 extension Coffer_V1_CloseSessionRequest: HeaderedRequest {}
 extension Coffer_V1_ListMechanismsRequest: HeaderedRequest {}
@@ -89,6 +90,7 @@ extension Coffer_V1_ListNodesResponse: RevisionedResponse {}
 extension Coffer_V1_RemoveNodeResponse: RevisionedResponse {}
 extension Coffer_V1_SetBinaryAllowedResponse: RevisionedResponse {}
 extension Coffer_V1_AddNodeResponse: RevisionedResponse {}
+extension Coffer_V1_IssueClientCertificateResponse: RevisionedResponse {}
 extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_AttestKeyResponse: RevisionedResponse {}

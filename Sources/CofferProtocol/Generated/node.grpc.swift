@@ -3517,7 +3517,7 @@ extension Coffer_V1_PeerService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
         ///
         /// - Parameters:
         ///   - request: A streaming request of `Coffer_V1_GetChallengeRequest` messages.
@@ -3590,7 +3590,7 @@ extension Coffer_V1_PeerService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
@@ -3661,7 +3661,7 @@ extension Coffer_V1_PeerService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
         ///
         /// - Parameters:
         ///   - request: A `Coffer_V1_GetChallengeRequest` message.
@@ -3856,7 +3856,7 @@ extension Coffer_V1_PeerService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
@@ -3952,7 +3952,7 @@ extension Coffer_V1_PeerService {
         ///
         /// > Source IDL Documentation:
         /// >
-        /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+        /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
         ///
         /// - Parameters:
         ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
@@ -4063,7 +4063,7 @@ extension Coffer_V1_PeerService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+    /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
     ///
     /// - Parameters:
     ///   - request: A request containing a single `Coffer_V1_GetChallengeRequest` message.
@@ -4158,7 +4158,7 @@ extension Coffer_V1_PeerService.ClientProtocol {
     ///
     /// > Source IDL Documentation:
     /// >
-    /// > A fresh nonce for the caller's next attestation: single use, valid for 30 s.
+    /// > A fresh nonce for the caller's next attestation: single use, valid for 120 s.
     ///
     /// - Parameters:
     ///   - message: request message to send.
@@ -4319,12 +4319,26 @@ public enum Coffer_V1_ClusterService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "IssueClientCertificate" metadata.
+        public enum IssueClientCertificate: Sendable {
+            /// Request type for "IssueClientCertificate".
+            public typealias Input = Coffer_V1_IssueClientCertificateRequest
+            /// Response type for "IssueClientCertificate".
+            public typealias Output = Coffer_V1_IssueClientCertificateResponse
+            /// Descriptor for "IssueClientCertificate".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.ClusterService"),
+                method: "IssueClientCertificate",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.ClusterService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ListNodes.descriptor,
             RemoveNode.descriptor,
             SetBinaryAllowed.descriptor,
-            AddNode.descriptor
+            AddNode.descriptor,
+            IssueClientCertificate.descriptor
         ]
     }
 }
@@ -4429,6 +4443,25 @@ extension Coffer_V1_ClusterService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_AddNodeRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AddNodeResponse>
+
+        /// Handle the "IssueClientCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+        /// > (docs/operations.md, "Client certificates").
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_IssueClientCertificateRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_IssueClientCertificateResponse` messages.
+        func issueClientCertificate(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_IssueClientCertificateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_IssueClientCertificateResponse>
     }
 
     /// Service protocol for the "coffer.v1.ClusterService" service.
@@ -4517,6 +4550,25 @@ extension Coffer_V1_ClusterService {
             request: GRPCCore.ServerRequest<Coffer_V1_AddNodeRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse>
+
+        /// Handle the "IssueClientCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+        /// > (docs/operations.md, "Client certificates").
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_IssueClientCertificateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_IssueClientCertificateResponse` message.
+        func issueClientCertificate(
+            request: GRPCCore.ServerRequest<Coffer_V1_IssueClientCertificateRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_IssueClientCertificateResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.ClusterService" service.
@@ -4603,6 +4655,25 @@ extension Coffer_V1_ClusterService {
             request: Coffer_V1_AddNodeRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_AddNodeResponse
+
+        /// Handle the "IssueClientCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+        /// > (docs/operations.md, "Client certificates").
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_IssueClientCertificateRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_IssueClientCertificateResponse` to respond with.
+        func issueClientCertificate(
+            request: Coffer_V1_IssueClientCertificateRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_IssueClientCertificateResponse
     }
 }
 
@@ -4654,6 +4725,17 @@ extension Coffer_V1_ClusterService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Coffer_V1_ClusterService.Method.IssueClientCertificate.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_IssueClientCertificateRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_IssueClientCertificateResponse>(),
+            handler: { request, context in
+                try await self.issueClientCertificate(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -4698,6 +4780,17 @@ extension Coffer_V1_ClusterService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AddNodeResponse> {
         let response = try await self.addNode(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func issueClientCertificate(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_IssueClientCertificateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_IssueClientCertificateResponse> {
+        let response = try await self.issueClientCertificate(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4753,6 +4846,19 @@ extension Coffer_V1_ClusterService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_AddNodeResponse>(
             message: try await self.addNode(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func issueClientCertificate(
+        request: GRPCCore.ServerRequest<Coffer_V1_IssueClientCertificateRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_IssueClientCertificateResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_IssueClientCertificateResponse>(
+            message: try await self.issueClientCertificate(
                 request: request.message,
                 context: context
             ),
@@ -4867,6 +4973,30 @@ extension Coffer_V1_ClusterService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AddNodeResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AddNodeResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "IssueClientCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+        /// > (docs/operations.md, "Client certificates").
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_IssueClientCertificateRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_IssueClientCertificateRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_IssueClientCertificateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func issueClientCertificate<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_IssueClientCertificateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_IssueClientCertificateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_IssueClientCertificateResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_IssueClientCertificateResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -5028,6 +5158,41 @@ extension Coffer_V1_ClusterService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "IssueClientCertificate" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+        /// > (docs/operations.md, "Client certificates").
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_IssueClientCertificateRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_IssueClientCertificateRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_IssueClientCertificateResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func issueClientCertificate<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_IssueClientCertificateRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_IssueClientCertificateRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_IssueClientCertificateResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_IssueClientCertificateResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_ClusterService.Method.IssueClientCertificate.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -5148,6 +5313,36 @@ extension Coffer_V1_ClusterService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AddNodeRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AddNodeResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "IssueClientCertificate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+    /// > (docs/operations.md, "Client certificates").
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_IssueClientCertificateRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func issueClientCertificate<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_IssueClientCertificateRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_IssueClientCertificateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.issueClientCertificate(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_IssueClientCertificateRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_IssueClientCertificateResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5286,6 +5481,40 @@ extension Coffer_V1_ClusterService.ClientProtocol {
             metadata: metadata
         )
         return try await self.addNode(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "IssueClientCertificate" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A client certificate and key from the cluster CA, for an admin workstation or an application
+    /// > (docs/operations.md, "Client certificates").
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func issueClientCertificate<Result>(
+        _ message: Coffer_V1_IssueClientCertificateRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_IssueClientCertificateResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_IssueClientCertificateRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.issueClientCertificate(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -77,7 +77,7 @@ public final class BootstrapService: Coffer_V1_BootstrapService.SimpleServicePro
         do {
             let ca = try await ClusterCA.loadOrCreate(in: state, clusterName: clusterName)
             try NodeCredentials.issue(from: ca, nodeID: nodeID, configuration: configuration, in: directory)
-            let client = try ca.issueClientBundle(commonName: request.adminName)
+            let client = try ca.issueClientBundle(commonName: request.adminName, profile: .adminWorkstation)
             response.header.revision = state.revision
             response.shares = made.map { $0.text() }
             response.caCertificatePem = try ca.certificatePEM

@@ -81,23 +81,35 @@ public struct ClusterCA: Sendable {
             subjectAlternativeNames: SubjectAlternativeNames(names), now: now)
     }
 
-    /// Issues a client certificate with common name `commonName` for `publicKey`, EKU clientAuth.
+    /// Issues a client certificate with common name `commonName` for `publicKey`, EKU clientAuth,
+    /// carrying `profile` as its organizational unit.
     public func issueClientCertificate(
-        for publicKey: P256.Signing.PublicKey, commonName: String, now: Date = Date()
+        for publicKey: P256.Signing.PublicKey, commonName: String, profile: ClientCertificateProfile, now: Date = Date()
     ) throws -> Certificate {
         try issue(
             publicKey: Certificate.PublicKey(publicKey), commonName: commonName, usage: [.clientAuth],
-            subjectAlternativeNames: nil, now: now)
+            subjectAlternativeNames: nil, now: now, unit: profile.rawValue)
     }
 
     /// Makes a key pair and a client certificate for it: the certificate and the PKCS#8 key, both PEM.
     /// The key PEM is a `String` (it goes to the client): keep it short-lived.
-    public func issueClientBundle(commonName: String, now: Date = Date()) throws -> (
+    public func issueClientBundle(commonName: String, profile: ClientCertificateProfile, now: Date = Date()) throws -> (
         certificatePEM: String, privateKeyPEM: String
     ) {
         let key = P256.Signing.PrivateKey()
-        let certificate = try issueClientCertificate(for: key.publicKey, commonName: commonName, now: now)
+        let certificate = try issueClientCertificate(for: key.publicKey, commonName: commonName, profile: profile, now: now)
         return (try certificate.serializeAsPEM().pemString, key.pemRepresentation)
+    }
+
+    /// The profile a client certificate carries; nil for a certificate with none (made before
+    /// profiles existed, or not a client certificate of this CA).
+    public static func profile(of certificate: Certificate) -> ClientCertificateProfile? {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.organizationalUnitName {
+                if let profile = ClientCertificateProfile(rawValue: String(describing: attribute.value)) { return profile }
+            }
+        }
+        return nil
     }
 
     /// The common name of a join credential's certificate (`joinName(of:)` reads it back).
@@ -137,10 +149,11 @@ public struct ClusterCA: Sendable {
     private func issue(
         publicKey: Certificate.PublicKey, commonName: String, usage: [ExtendedKeyUsage.Usage],
         subjectAlternativeNames: SubjectAlternativeNames?, now: Date, notAfter: Date? = nil,
-        extra: [Certificate.Extension] = []
+        extra: [Certificate.Extension] = [], unit: String? = nil
     ) throws -> Certificate {
         let subject = try DistinguishedName {
             OrganizationName("Coffer")
+            if let unit { OrganizationalUnitName(unit) }
             CommonName(commonName)
         }
         let caPublicKey = Certificate.PublicKey(privateKey.publicKey)
@@ -216,6 +229,13 @@ public struct ClusterCA: Sendable {
         guard let record = try state.systemRecord(recordName) else { throw ClusterCAError.malformedRecord }
         return try ClusterCA(record: record)
     }
+}
+
+/// What a client certificate is for (issue 14): admins log in only over an admin workstation's;
+/// applications (the PKCS#11 library) get application certificates, over which no admin logs in.
+public enum ClientCertificateProfile: String, Sendable, CaseIterable {
+    case adminWorkstation = "admin-workstation"
+    case application
 }
 
 /// A CA operation that failed.

@@ -56,13 +56,16 @@ public enum DevMode {
         if try NodeCredentials.load(from: directory) == nil {
             try NodeCredentials.issue(from: ca, nodeID: nodeID, configuration: configuration, in: directory)
         }
-        if !FileManager.default.fileExists(atPath: bundle.file(ClientBundle.certificateFile))
-            || !FileManager.default.fileExists(atPath: bundle.file(ClientBundle.keyFile))
-        {
-            let client = try ca.issueClientBundle(commonName: adminName)
+        // The admin's workstation certificate for the CLI, an application certificate for the
+        // PKCS#11 library (issue 14: no admin logs in over the latter).
+        let files = [ClientBundle.certificateFile, ClientBundle.keyFile, ClientBundle.applicationCertificateFile, ClientBundle.applicationKeyFile]
+        if !files.allSatisfy({ FileManager.default.fileExists(atPath: bundle.file($0)) }) {
+            let client = try ca.issueClientBundle(commonName: adminName, profile: .adminWorkstation)
+            let application = try ca.issueClientBundle(commonName: "dev-application", profile: .application)
             try bundle.write(
                 cluster: configuration.clusterName, endpoints: [configuration.listen.description],
-                caPEM: try ca.certificatePEM, certificatePEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM
+                caPEM: try ca.certificatePEM, certificatePEM: client.certificatePEM, privateKeyPEM: client.privateKeyPEM,
+                application: application
             )
         }
         guard let password = try DataDirectory.read(passwordFile)?.trimmingCharacters(in: .whitespacesAndNewlines)

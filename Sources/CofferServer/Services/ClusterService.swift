@@ -84,6 +84,31 @@ struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
         }
     }
 
+    func issueClientCertificate(
+        request: Coffer_V1_IssueClientCertificateRequest, context: ServerContext
+    ) async throws -> Coffer_V1_IssueClientCertificateResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            guard user.role == .admin else {
+                throw ServiceFailure(StateError.model(.roleNotPermitted(user.role, "issue client certificates")))
+            }
+            guard let profile = ClientCertificateProfile(rawValue: request.profile) else {
+                throw ServiceFailure.argumentsBad("the profile is admin-workstation or application")
+            }
+            let name = request.commonName
+            guard (1...64).contains(name.utf8.count), name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0 != "," && $0 != "=" && $0 != "+" })
+            else { throw ServiceFailure.argumentsBad("a certificate name is 1 to 64 printable ASCII characters without , = or +") }
+            let ca = try ClusterCA.load(from: gate.state)
+            let issued = try ca.issueClientBundle(commonName: name, profile: profile)
+            var response = Coffer_V1_IssueClientCertificateResponse()
+            response.certificatePem = issued.certificatePEM
+            response.privateKeyPem = issued.privateKeyPEM
+            response.caCertificatePem = try ca.certificatePEM
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     /// How long a one-shot join credential is valid unless the admin says otherwise.
     static let defaultJoinValidity: TimeInterval = 3600
 

@@ -125,6 +125,15 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             }
             guard request.userName.utf8.count <= User.maxNameLength else { throw ServiceFailure(.pinIncorrect, StateError.pinIncorrect.description) }
             let user = try await gate.state.authenticate(name: request.userName, password: WireDecoding.password(request.password))
+            // Administration happens from an admin workstation only (issue 14): checked after the
+            // password, so that the refusal tells nothing to someone who does not know it.
+            if user.role == .admin, let certificate = peer.clientCertificate,
+                ClusterCA.profile(of: certificate) == .application
+            {
+                throw ServiceFailure(
+                    .userTypeInvalid,
+                    "admins log in only over an admin workstation's certificate; this connection's certificate is an application's (docs/operations.md, \"Client certificates\")")
+            }
             var response = Coffer_V1_LoginResponse()
             response.loginToken = gate.logins.login(user.id, binding: binding)
             response.role = WireDecoding.wire(user.role)

@@ -3,7 +3,7 @@
 // with its attestation, and gets the domain key sealed to its attested X25519 identity key (HPKE).
 // Before sealing anything the node checks, in order: the caller's TLS certificate is the one the
 // member was admitted with (so a removed node's revoked certificate, or a user's, gets nothing),
-// the nonce is one it issued within 30 s and not used, the statement is signed by the identity key
+// the nonce is one it issued within 120 s and not used, the statement is signed by the identity key
 // it names, that identity is the member's, the member is not removed, and
 // its binary digest is on the cluster's allowed list. Every grant and refusal is logged.
 
@@ -20,7 +20,7 @@ import Synchronization
 
 /// The nonces a node has handed out for domain-key requests: each good once, for `lifetime`.
 final class PeerChallenges: Sendable {
-    static let lifetime: Duration = .seconds(30)
+    static let lifetime: Duration = .seconds(120)
     /// More outstanding nonces than this and the oldest are dropped (a caller that asks and never answers).
     static let capacity = 256
     private let issued = Mutex<[String: ContinuousClock.Instant]>([:])
@@ -125,7 +125,7 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         // The nonce the statement names must be one of ours, fresh and unused; it is used up now.
         guard let claimed = attestation.unverifiedStatement, let nonce = Self.bytes(hex: claimed.nonce),
             challenges.consume(claimed.nonce)
-        else { throw refusal("the attestation answers no nonce this node issued in the last 30 s (a replay, or too slow)") }
+        else { throw refusal("the attestation answers no nonce this node issued in the last 120 s (a replay, or too slow)") }
         // The statement's cluster name comes from the node's configuration and is not checked: the
         // member record or join credential, this CA's certificate and the shares' set id in the
         // HPKE info bind the cluster.

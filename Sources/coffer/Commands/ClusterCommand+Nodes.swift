@@ -96,6 +96,51 @@ extension ClusterCommand {
         }
     }
 
+    /// `coffer cluster issue-certificate`.
+    struct IssueCertificate: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "issue-certificate",
+            abstract: "Issue a client certificate for an admin workstation or an application.",
+            discussion: """
+                Writes a client folder to --out: ca.pem, client.pem and client-key.pem (0600), and a \
+                profile.json and coffer-pkcs11.conf that name them and this profile's endpoints. An \
+                application certificate (the PKCS#11 library's, an application host's) lets crypto-users \
+                work but no admin log in; an admin-workstation certificate is for the machine admins \
+                administer from. Admins only, from an admin workstation.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(name: .customLong("certificate-profile"), help: "admin-workstation or application.") var profile: String
+        @Option(help: "The certificate's common name (who or what holds it).") var name: String
+        @Option(help: "The folder to write (created 0700; existing files in it are replaced).") var out: String
+
+        func run() async throws {
+            guard ["admin-workstation", "application"].contains(profile) else {
+                throw ValidationError("--certificate-profile is admin-workstation or application")
+            }
+            let path = ConfigDirectory.profilePath(options.profile)
+            let current = try JSONDecoder().decode(Profile.self, from: try SecretFile.read(path))
+            let issued = try await Connection.with(options) {
+                try await $0.issueClientCertificate(commonName: name, profile: profile)
+            }
+            guard mkdir(out, 0o700) == 0 || errno == EEXIST else { throw CLIError("cannot make \(out)") }
+            try SecretFile.writePublic(Data(issued.caCertificatePem.utf8), to: out + "/ca.pem")
+            try SecretFile.writePublic(Data(issued.certificatePem.utf8), to: out + "/client.pem")
+            try SecretFile.write(Data(issued.privateKeyPem.utf8), to: out + "/client-key.pem")
+            var written = Profile(
+                cluster: current.cluster, endpoints: current.endpoints, ca: "ca.pem", certificate: "client.pem", key: "client-key.pem")
+            written.endpointOrder = current.endpointOrder
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            for file in ["profile.json", "coffer-pkcs11.conf"] {
+                try SecretFile.writePublic(try encoder.encode(written), to: out + "/" + file)
+            }
+            try Output.emit(
+                options, json: ["profile": profile, "name": name, "folder": out],
+                human: "\(profile) certificate for \(name) written to \(out) (profile.json and coffer-pkcs11.conf name it)")
+        }
+    }
+
     /// `coffer cluster remove-node`.
     struct RemoveNode: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -12,7 +12,7 @@ struct ClusterCommand: AsyncParsableCommand {
         commandName: "cluster", abstract: "Initialize, unseal and inspect the cluster.",
         subcommands: [
             Init.self, Unseal.self, Status.self, Attest.self, Nodes.self, AddNode.self, RemoveNode.self, AllowBinary.self,
-            DisallowBinary.self,
+            DisallowBinary.self, IssueCertificate.self,
         ])
 
     static func stateName(_ state: Coffer_V1_SealState) -> String {

@@ -49,11 +49,13 @@ struct ClusterCATests {
 
     @Test func clientCertificateVerifiesWithClientAuthOnly() async throws {
         let ca = try ClusterCA.make(clusterName: "unit")
-        let bundle = try ca.issueClientBundle(commonName: "alice")
+        let bundle = try ca.issueClientBundle(commonName: "alice", profile: .application)
         let client = try Certificate(pemEncoded: bundle.certificatePEM)
         #expect(await Self.verify(client, against: ca.certificate, usage: .clientAuth))
         #expect(try client.extensions.extendedKeyUsage?.contains(.serverAuth) == false)
         #expect(client.subject.description.contains("CN=alice"))
+        #expect(ClusterCA.profile(of: client) == .application)
+        #expect(ClusterCA.profile(of: ca.certificate) == nil)
         // The key matches the certificate.
         let key = try P256.Signing.PrivateKey(pemRepresentation: bundle.privateKeyPEM)
         #expect(client.publicKey == Certificate.PublicKey(key.publicKey))
@@ -82,7 +84,7 @@ struct ClusterCATests {
         try await restarted.unseal(shareText: shares[0].text())
         let loaded = try await ClusterCA.loadOrCreate(in: restarted, clusterName: "unit")
         #expect(loaded.certificate == ca.certificate)
-        let client = try Certificate(pemEncoded: try loaded.issueClientBundle(commonName: "bob").certificatePEM)
+        let client = try Certificate(pemEncoded: try loaded.issueClientBundle(commonName: "bob", profile: .adminWorkstation).certificatePEM)
         #expect(await Self.verify(client, against: ca.certificate, usage: .clientAuth))
 
         // The record is sealed in the store: the CA key's scalar is nowhere in plaintext.

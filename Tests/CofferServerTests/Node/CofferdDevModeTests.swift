@@ -92,7 +92,7 @@ struct CofferdDevModeTests {
         #expect(noCertificate?.code == .unavailable)
 
         // A certificate from another CA: refused at the handshake.
-        let other = try ClusterCA.make(clusterName: "other").issueClientBundle(commonName: "intruder")
+        let other = try ClusterCA.make(clusterName: "other").issueClientBundle(commonName: "intruder", profile: .adminWorkstation)
         let stranger = ClientIdentity(
             caPEM: identity.caPEM, certificatePEM: other.certificatePEM, keyPEM: other.privateKeyPEM)
         let otherCA = await rpcError {
