@@ -47,6 +47,7 @@ struct CofferdDevModeTests {
             "dev-unseal-share": 0o600, "tls/server-key.pem": 0o600, "tls/server.pem": 0o644, "tls/ca.pem": 0o644,
             "client/client-key.pem": 0o600, "client/dev-admin-password": 0o600, "client/client.pem": 0o644,
             "client/ca.pem": 0o644, "client/profile.json": 0o644, "client/coffer-pkcs11.conf": 0o644,
+            "client/application.pem": 0o644, "client/application-key.pem": 0o600,
             "store.sqlite": 0o600,
         ] {
             #expect(try Self.mode(data + "/" + file) == mode, "\(file)")
@@ -58,8 +59,12 @@ struct CofferdDevModeTests {
         let (profile, _) = try Self.bundleIdentity(data)
         #expect(profile.cluster == "coffer-dev")
         #expect(profile.endpoints == [endpoint.description])
+        // The PKCS#11 config is the same profile over the application certificate (issue 14).
+        var application = profile
+        application.certificate = "application.pem"
+        application.key = "application-key.pem"
         #expect(
-            profile
+            application
                 == (try JSONDecoder().decode(
                     ClientProfile.self,
                     from: Data(contentsOf: URL(fileURLWithPath: data + "/client/coffer-pkcs11.conf")))))
