@@ -488,14 +488,8 @@ struct ClusterTests {
         let folder = cluster.folder + "/foreign-\(name)"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         func openssl(_ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0, "openssl \(arguments)")
+            let run = try Tool.run("openssl", arguments, folder: folder)
+            #expect(run.status == 0, "openssl \(arguments): \(run.stderr)")
         }
         try openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", folder + "/ca-key.pem"])
         try openssl(["req", "-x509", "-new", "-key", folder + "/ca-key.pem", "-subj", "/CN=Another cluster CA", "-days", "1", "-out", folder + "/ca.pem"])

@@ -1,6 +1,7 @@
 // Issue 4's Java interop check: Java 17's SunPKCS11 provider loads libcoffer-pkcs11.so. keytool lists
 // the token's keys (and makes and deletes one), and Java/CofferSign.java (compiled with javac at test
 // time) signs with a Coffer RSA key and an EC key and verifies with the JDK's own providers.
+import CofferTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 // pkcs11-tool's own checks of a module (--test, --test-threads, --test-fork) and the key-management
 // paths it can drive (AES key wrap and unwrap, ECDH derivation, RSA-OAEP decryption), each result
 // checked against OpenSSL or read back through the library, against a real cofferd.
+import CofferTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 // Issue 4's interop check with a real client: OpenSC's pkcs11-tool loads libcoffer-pkcs11.so and
 // lists, generates RSA, EC and AES keys, signs (each signature checked by openssl against the
 // public key read out through the library) and encrypts and decrypts, against a real cofferd.
+import CofferTestSupport
 import Foundation
 import Testing
 

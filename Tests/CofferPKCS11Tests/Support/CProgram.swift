@@ -1,5 +1,6 @@
 // A C test program from Tests/CofferPKCS11Tests/C, compiled with `cc` at test time into the node's
 // folder and run against the library in an empty environment (`env -i`), as a plain C host would.
+import CofferTestSupport
 import Foundation
 import Testing
 

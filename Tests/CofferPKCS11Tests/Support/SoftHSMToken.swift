@@ -1,5 +1,6 @@
 // A SoftHSM2 token in a temporary folder, for the tests that compare Coffer with another PKCS#11
 // module or move keys between them.
+import CofferTestSupport
 import Foundation
 import Testing
 

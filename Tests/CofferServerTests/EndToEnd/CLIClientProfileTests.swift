@@ -15,15 +15,7 @@ import Testing
     }
 
     static func subject(_ certificate: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["x509", "-in", certificate, "-noout", "-subject"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try Tool.run("openssl", ["x509", "-in", certificate, "-noout", "-subject"], folder: (certificate as NSString).deletingLastPathComponent).stdout
     }
 
     @Test func adminsLogInOnlyFromAnAdminWorkstation() throws {

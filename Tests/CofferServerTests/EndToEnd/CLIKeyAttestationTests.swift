@@ -9,15 +9,8 @@ import Foundation
 import Testing
 
 @Suite struct CLIKeyAttestationTests {
-    static func openssl(_ arguments: [String]) throws -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        return process.terminationStatus
+    static func openssl(_ arguments: [String], in folder: String) throws -> Int32 {
+        try Tool.run("openssl", arguments, folder: folder).status
     }
 
     @Test func attestationsVerifyOfflineAndTellGeneratedFromImportedKeys() throws {
@@ -44,7 +37,7 @@ import Testing
         #expect(checked?["certificate_key"] as? String == "subject" && checked?["key_type"] as? String == "CKK_EC")
         #expect(checked?["label"] as? String == "signer" && checked?["nonce"] as? String == nonce)
         // Ordinary tools check the chain, and read the claims.
-        #expect(try Self.openssl(["verify", "-CAfile", folder + "/ca.pem", folder + "/signer.pem"]) == 0)
+        #expect(try Self.openssl(["verify", "-CAfile", folder + "/ca.pem", folder + "/signer.pem"], in: folder) == 0)
 
         // Unwrapped from outside: CKA_LOCAL false, and it was extractable once.
         try alice.ok(["key", "generate-symmetric", "--label", "kek"])
@@ -74,7 +67,7 @@ import Testing
         try editedPEM.write(toFile: folder + "/edited.pem", atomically: true, encoding: .utf8)
         let editedCheck = try alice.fails(["attest", "verify", folder + "/edited.pem", "--ca", folder + "/ca.pem"])
         #expect(editedCheck.stderr.contains("not valid"), "\(editedCheck.stderr)")
-        #expect(try Self.openssl(["verify", "-CAfile", folder + "/ca.pem", folder + "/edited.pem"]) != 0)
+        #expect(try Self.openssl(["verify", "-CAfile", folder + "/ca.pem", folder + "/edited.pem"], in: folder) != 0)
         let replay = try alice.fails([
             "attest", "verify", folder + "/signer.pem", "--ca", folder + "/ca.pem", "--nonce", String(repeating: "6b", count: 32),
         ])

@@ -3,13 +3,13 @@
 import Foundation
 
 /// One run of an external program.
-struct Tool {
-    let status: Int32
-    let stdout: String
-    let stderr: String
+public struct Tool: Sendable {
+    public let status: Int32
+    public let stdout: String
+    public let stderr: String
 
     /// Runs `path arguments...` (a bare name is looked up in PATH) in `folder`.
-    static func run(_ path: String, _ arguments: [String], folder: String, environment extra: [String: String] = [:]) throws -> Tool {
+    public static func run(_ path: String, _ arguments: [String], folder: String, environment extra: [String: String] = [:]) throws -> Tool {
         let process = Process()
         if path.hasPrefix("/") {
             process.executableURL = URL(fileURLWithPath: path)
