@@ -60,8 +60,17 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
     func getChallenge(request: Coffer_V1_GetChallengeRequest, context: ServerContext) async throws
         -> Coffer_V1_GetChallengeResponse
     {
-        try await gate.run(context) { _ in
+        try await gate.run(context) { peer in
             guard gate.state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
+            // Nonces only for a member's own certificate or a join credential: nobody else can fill
+            // the table and push a joining node's nonce out.
+            let certificate = peer.clientCertificate
+            let fingerprint = certificate.flatMap(Peer.fingerprint).map(ClusterMember.hex)
+            let isJoinCredential = certificate.flatMap(ClusterCA.joinName(of:)) != nil
+            let isMember = try gate.state.members().contains { $0.removedAt == nil && $0.certificateSHA256 == fingerprint }
+            guard isJoinCredential || isMember else {
+                throw refusal("the connection's certificate is neither a member's nor a join credential")
+            }
             var response = Coffer_V1_GetChallengeResponse()
             response.nonce = Data(challenges.issue())
             response.nodeID = node.nodeID
