@@ -33,14 +33,20 @@ public struct JoinCredentialFile: Codable, Sendable {
         case expiresAt = "expires_at"
     }
 
-    /// Reads the file at `path`.
-    public static func load(_ path: String) throws -> JoinCredentialFile {
+    /// Reads the file at `path` and checks that its certificates and key parse and belong together.
+    public static func load(_ path: String) throws(ConfigurationError) -> JoinCredentialFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ConfigurationError("cannot read the join credential file \(path)")
         }
-        do { return try JSONDecoder().decode(JoinCredentialFile.self, from: data) } catch {
-            throw ConfigurationError("the join credential file \(path) is not one (coffer cluster add-node --out writes it)")
+        let notOne = ConfigurationError("the join credential file \(path) is not one (coffer cluster add-node --out writes it)")
+        guard let file = try? JSONDecoder().decode(JoinCredentialFile.self, from: data),
+            (try? Certificate(pemEncoded: file.ca)) != nil, let certificate = try? Certificate(pemEncoded: file.certificate),
+            let key = try? P256.Signing.PrivateKey(pemRepresentation: file.key)
+        else { throw notOne }
+        guard certificate.publicKey == Certificate.PublicKey(key.publicKey), ClusterCA.joinName(of: certificate) == file.name else {
+            throw ConfigurationError("the join credential file \(path) does not hold a join credential for \(file.name) and its key")
         }
+        return file
     }
 }
 

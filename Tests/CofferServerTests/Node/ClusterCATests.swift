@@ -103,3 +103,39 @@ extension Array where Element == UInt8 {
         return (0...(count - subsequence.count)).contains { Array(self[$0..<($0 + subsequence.count)]) == subsequence }
     }
 }
+
+/// The join credential file a node reads: a file `add-node` would write loads; one that is not JSON,
+/// whose key is not its certificate's, or whose certificate is for another name is refused clearly.
+@Suite struct JoinCredentialFileTests {
+    static func write(_ fields: [String: Any]) throws -> String {
+        let path = NSTemporaryDirectory() + "join-\(UUID().uuidString).json"
+        try JSONSerialization.data(withJSONObject: fields).write(to: URL(fileURLWithPath: path))
+        return path
+    }
+
+    @Test func aWellMadeFileLoadsAndOthersAreRefused() throws {
+        let ca = try ClusterCA.make(clusterName: "unit")
+        let issued = try ca.issueJoinCredential(name: "edge-1", expiresAt: Date().addingTimeInterval(3600))
+        var fields: [String: Any] = [
+            "name": "edge-1", "cluster": "unit", "ca": try ca.certificatePEM, "certificate": try issued.certificate.serializeAsPEM().pemString,
+            "key": issued.privateKeyPEM, "expires_at": "", "replaceable": false,
+        ]
+        let good = try Self.write(fields)
+        defer { try? FileManager.default.removeItem(atPath: good) }
+        #expect(try JoinCredentialFile.load(good).name == "edge-1")
+
+        fields["name"] = "edge-2"
+        let renamed = try Self.write(fields)
+        defer { try? FileManager.default.removeItem(atPath: renamed) }
+        #expect(throws: ConfigurationError.self) { try JoinCredentialFile.load(renamed) }
+        fields["name"] = "edge-1"
+        fields["key"] = P256.Signing.PrivateKey().pemRepresentation
+        let otherKey = try Self.write(fields)
+        defer { try? FileManager.default.removeItem(atPath: otherKey) }
+        #expect(throws: ConfigurationError.self) { try JoinCredentialFile.load(otherKey) }
+        let garbage = try Self.write(["name": "edge-1"])
+        defer { try? FileManager.default.removeItem(atPath: garbage) }
+        #expect(throws: ConfigurationError.self) { try JoinCredentialFile.load(garbage) }
+        #expect(throws: ConfigurationError.self) { try JoinCredentialFile.load("/nonexistent/join.json") }
+    }
+}
