@@ -1,4 +1,4 @@
-// Tells each RPC its peer's client certificate, as HTTP2ServerTransport.Posix would, for the
+// Tells each RPC its peer's client certificate and its fingerprint (taken once per connection), for
 // services (certificate-scoped logins) when the node serves through its own TLSListener.
 
 import GRPCCore
@@ -7,8 +7,8 @@ import NIOCore
 import NIOSSL
 import X509
 
-/// Fills `ServerContext.transportSpecific` with an `HTTP2ServerTransport.Posix.Context` carrying the
-/// peer certificate of the connection the RPC arrived on.
+/// Fills `ServerContext.transportSpecific` with the `PeerIdentity` (certificate and fingerprint) of
+/// the connection the RPC arrived on.
 public struct PeerCertificateInterceptor: ServerInterceptor {
     let connections: TLSListener.ConnectionTable
 
@@ -23,10 +23,8 @@ public struct PeerCertificateInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         var context = context
-        if context.transportSpecific == nil, let certificate = await connections.certificate(forPeer: context.remotePeer) {
-            var specific = HTTP2ServerTransport.Posix.Context()
-            specific.peerCertificate = certificate
-            context.transportSpecific = specific
+        if context.transportSpecific == nil, let identity = await connections.identity(forPeer: context.remotePeer) {
+            context.transportSpecific = identity
         }
         return try await next(request, context)
     }

@@ -111,8 +111,8 @@ extension TLSListener {
     final class ConnectionTable: Sendable {
         struct Entry: Sendable {
             let channel: any Channel
-            /// nil until first read; then `.some(nil)` when the peer presented no certificate.
-            var certificate: Certificate??
+            /// nil until first read; then the certificate (nil when the peer presented none) and its fingerprint.
+            var identity: PeerIdentity?
         }
 
         private let entries = Mutex<[String: Entry]>([:])
@@ -124,7 +124,7 @@ extension TLSListener {
 
         func add(_ channel: any Channel) {
             guard let key = Self.peerName(channel.remoteAddress) else { return }
-            entries.withLock { $0[key] = Entry(channel: channel, certificate: nil) }
+            entries.withLock { $0[key] = Entry(channel: channel, identity: nil) }
             let onClose = self.onClose
             channel.closeFuture.whenComplete { [weak self] _ in
                 self?.entries.withLock { table in
@@ -134,20 +134,21 @@ extension TLSListener {
             }
         }
 
-        /// The client certificate of the connection `peer`: read from its TLS handler and parsed on
-        /// the first RPC, then kept for the connection's life. nil for a connection this listener did
-        /// not accept; `.some(nil)` for one that presented no certificate.
-        func certificate(forPeer peer: String) async -> Certificate?? {
+        /// The client certificate of the connection `peer` and its fingerprint: read from its TLS
+        /// handler, parsed and fingerprinted on the first RPC, then kept for the connection's life.
+        /// nil for a connection this listener did not accept.
+        func identity(forPeer peer: String) async -> PeerIdentity? {
             guard let entry = entries.withLock({ $0[peer] }) else { return nil }
-            if let known = entry.certificate { return known }
+            if let known = entry.identity { return known }
             var parsed: Certificate? = nil
             if let der = try? await entry.channel.nioSSL_peerCertificate().get()?.toDERBytes() {
                 parsed = try? Certificate(derEncoded: der)
             }
+            let identity = PeerIdentity(certificate: parsed, fingerprint: parsed.flatMap(Peer.fingerprint))
             entries.withLock { table in
-                if table[peer]?.channel === entry.channel { table[peer]?.certificate = .some(parsed) }
+                if table[peer]?.channel === entry.channel { table[peer]?.identity = identity }
             }
-            return .some(parsed)
+            return identity
         }
 
         /// The spelling of grpc-swift-nio-transport's `remotePeer` for IP addresses.

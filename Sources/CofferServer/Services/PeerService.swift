@@ -64,9 +64,8 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
             guard gate.state.status == .unsealed else { throw ServiceFailure(StateError.sealed) }
             // Nonces only for a member's own certificate or a join credential: nobody else can fill
             // the table and push a joining node's nonce out.
-            let certificate = peer.clientCertificate
-            let fingerprint = certificate.flatMap(Peer.fingerprint).map(ClusterMember.hex)
-            let isJoinCredential = certificate.flatMap(ClusterCA.joinName(of:)) != nil
+            let fingerprint = peer.certificateFingerprint.map(ClusterMember.hex)
+            let isJoinCredential = peer.clientCertificate.flatMap(ClusterCA.joinName(of:)) != nil
             let isMember = try gate.state.members().contains { $0.removedAt == nil && $0.certificateSHA256 == fingerprint }
             guard isJoinCredential || isMember else {
                 throw refusal("the connection's certificate is neither a member's nor a join credential")
@@ -113,8 +112,7 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         if let removed = member.removedAt {
             throw refusal("\(statement.nodeID) was removed from the cluster at \(ISO8601DateFormatter().string(from: removed))")
         }
-        guard let certificate = peer.clientCertificate, let fingerprint = Peer.fingerprint(certificate),
-            ClusterMember.hex(fingerprint) == member.certificateSHA256
+        guard let fingerprint = peer.certificateFingerprint, ClusterMember.hex(fingerprint) == member.certificateSHA256
         else { throw refusal("the connection's certificate is not the one \(statement.nodeID) was admitted with") }
         guard statement.identitySigningKey == member.identitySigningKey,
             statement.identityAgreementKey == member.identityAgreementKey
@@ -165,7 +163,7 @@ struct PeerService: Coffer_V1_PeerService.SimpleServiceProtocol {
         try await gate.run(context) { peer in
             do {
                 guard let credential = peer.clientCertificate, let name = ClusterCA.joinName(of: credential),
-                    let credentialSHA256 = Peer.fingerprint(credential).map(ClusterMember.hex)
+                    let credentialSHA256 = peer.certificateFingerprint.map(ClusterMember.hex)
                 else { throw refusal("Join needs the connection to present a join credential (coffer cluster add-node)") }
                 let (statement, nonce) = try verified(statement: request.statement, signature: request.signature)
                 guard (1...64).contains(statement.nodeID.utf8.count) else { throw refusal("the attested node id is malformed") }

@@ -83,12 +83,10 @@ final class RequestGate: Sendable {
         }
     }
 
-    /// Refuses every call over the certificate of a node removed from the cluster (its fingerprint
-    /// is taken only once some certificate is revoked).
+    /// Refuses every call over the certificate of a node removed from the cluster. The fingerprint
+    /// is the connection's, taken once (TLSListener); the check is a set lookup.
     func refuseRevoked(_ peer: Peer) throws(ServiceFailure) {
-        guard state.hasRevokedCertificates, let fingerprint = peer.certificateFingerprint,
-            state.isCertificateRevoked(fingerprint)
-        else { return }
+        guard let fingerprint = peer.certificateFingerprint, state.isCertificateRevoked(fingerprint) else { return }
         throw ServiceFailure(.actionProhibited, "this certificate belongs to a node removed from the cluster; its calls are refused")
     }
 

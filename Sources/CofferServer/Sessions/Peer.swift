@@ -7,6 +7,13 @@ import GRPCNIOTransportHTTP2
 import SwiftASN1
 import X509
 
+/// A connection's client certificate and its fingerprint, as `PeerCertificateInterceptor` tells
+/// each RPC (computed once per connection by `TLSListener`).
+public struct PeerIdentity: ServerContext.TransportSpecific {
+    public let certificate: Certificate?
+    public let fingerprint: [UInt8]?
+}
+
 /// The calling connection and its client certificate.
 public struct Peer: Sendable, Hashable {
     /// The transport's name for the connection (address and port for TCP).
@@ -19,11 +26,17 @@ public struct Peer: Sendable, Hashable {
         self.knownFingerprint = certificateFingerprint
     }
 
-    /// The peer of an RPC. The certificate is kept as the transport gives it and fingerprinted only when a
-    /// certificate-bound login needs it, so a crypto call on a connection-bound login does no DER work.
+    /// The peer of an RPC. Over the node's own TLS listener the certificate comes with its
+    /// fingerprint, taken once per connection (`PeerIdentity`); over another transport it is
+    /// fingerprinted only when asked.
     public init(_ context: ServerContext) {
         self.connection = context.remotePeer
-        self.certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
+        if let identity = context.transportSpecific as? PeerIdentity {
+            self.certificate = identity.certificate
+            self.knownFingerprint = identity.fingerprint
+        } else {
+            self.certificate = (context.transportSpecific as? HTTP2ServerTransport.Posix.Context)?.peerCertificate
+        }
     }
 
     /// The client certificate, when the connection presented one (and the transport tells it).

@@ -14,7 +14,34 @@ struct ObjectIndex {
     private(set) var users: [UserID: (user: User, modRevision: Int64)] = [:]
     private var userNames: [String: UserID] = [:]
     /// Node-internal records by name, opened (they are few and small).
-    var systemRecords: [String: (value: SecretBytes, modRevision: Int64)] = [:]
+    private(set) var systemRecords: [String: (value: SecretBytes, modRevision: Int64)] = [:]
+    /// The certificate SHA-256s that the `revoked/` system records name, raw: every call's
+    /// certificate is looked up here (RequestGate), so without building a record name.
+    private(set) var revokedCertificates: Set<[UInt8]> = []
+    /// The system records' name prefix of a revoked certificate (hex SHA-256 after it).
+    static let revokedPrefix = "revoked/"
+
+    mutating func put(systemRecord name: String, value: SecretBytes, modRevision: Int64) {
+        systemRecords[name] = (value, modRevision)
+        if let fingerprint = Self.revokedFingerprint(name) { revokedCertificates.insert(fingerprint) }
+    }
+
+    mutating func remove(systemRecord name: String) {
+        systemRecords[name] = nil
+        if let fingerprint = Self.revokedFingerprint(name) { revokedCertificates.remove(fingerprint) }
+    }
+
+    private static func revokedFingerprint(_ name: String) -> [UInt8]? {
+        guard name.hasPrefix(revokedPrefix) else { return nil }
+        let hex = Array(name.utf8.dropFirst(revokedPrefix.utf8.count))
+        guard hex.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        for start in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(decoding: hex[start..<start + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
+    }
     /// The store revision the index reflects.
     var revision: Int64 = 0
 

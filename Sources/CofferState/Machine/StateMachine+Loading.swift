@@ -195,8 +195,8 @@ extension StateMachine {
         case .removeUser(let id): index.remove(user: id)
         case .putObject(let object): index.put(object)
         case .removeObject(let handle): index.remove(object: handle)
-        case .putSystem(let name, let value, let modRevision): index.systemRecords[name] = (value, modRevision)
-        case .removeSystem(let name): index.systemRecords[name] = nil
+        case .putSystem(let name, let value, let modRevision): index.put(systemRecord: name, value: value, modRevision: modRevision)
+        case .removeSystem(let name): index.remove(systemRecord: name)
         case .ignore: break
         case .corrupt:
             corrupt.insert(key)

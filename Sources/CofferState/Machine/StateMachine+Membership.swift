@@ -84,7 +84,7 @@ public struct ClusterMember: Codable, Sendable, Equatable {
 extension StateMachine {
     static let memberPrefix = "member/"
     static let allowedBinariesRecord = "allowed-binaries"
-    static let revokedPrefix = "revoked/"
+    static let revokedPrefix = ObjectIndex.revokedPrefix
     static let joinPrefix = "join/"
 
     /// Every member, removed ones included, by node id.
@@ -109,13 +109,7 @@ extension StateMachine {
 
     /// True when the certificate with this DER SHA-256 belongs to a removed member. False while sealed.
     public func isCertificateRevoked(_ certificateSHA256: [UInt8]) -> Bool {
-        let name = Self.revokedPrefix + ClusterMember.hex(certificateSHA256)
-        return state.withLock { s in s.barrier != nil && s.index.systemRecords[name] != nil }
-    }
-
-    /// True when any certificate is revoked (so callers fingerprint certificates only then).
-    public var hasRevokedCertificates: Bool {
-        state.withLock { s in s.index.systemRecords.keys.contains { $0.hasPrefix(Self.revokedPrefix) } }
+        state.withLock { s in s.barrier != nil && s.index.revokedCertificates.contains(certificateSHA256) }
     }
 
     /// Writes `member`'s record (this node's own, once the shares or the initialization unsealed it),

@@ -52,19 +52,10 @@ struct AttestCommand: AsyncParsableCommand {
 
     /// The nonce from hex, or 32 random bytes.
     static func nonce(_ hex: String?) throws -> [UInt8] {
-        guard let hex else {
-            var generator = SystemRandomNumberGenerator()
-            return (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        guard let hex else { return Array(OperationMechanism.randomIV(32)) }
+        guard let bytes = Hex.decode(hex).map(Array.init), NodeAttestation.nonceLengths.contains(bytes.count) else {
+            throw ValidationError("--nonce is 16 to 64 bytes in hex (32 to 128 hex digits)")
         }
-        let digits = Array(hex.lowercased().utf8)
-        let invalid = ValidationError("--nonce is 16 to 64 bytes in hex (32 to 128 hex digits)")
-        guard digits.count % 2 == 0 else { throw invalid }
-        var bytes: [UInt8] = []
-        for start in stride(from: 0, to: digits.count, by: 2) {
-            guard let byte = UInt8(String(decoding: digits[start..<start + 2], as: UTF8.self), radix: 16) else { throw invalid }
-            bytes.append(byte)
-        }
-        guard NodeAttestation.nonceLengths.contains(bytes.count) else { throw invalid }
         return bytes
     }
 

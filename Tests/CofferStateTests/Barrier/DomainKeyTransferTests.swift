@@ -79,7 +79,7 @@ import Testing
         try await state.admit(Self.member("node-b", binary: String(repeating: "ef", count: 32)), allowingBinary: false)
         #expect(try state.members().map(\.nodeID) == ["node-a", "node-b"])
         #expect(try state.allowedBinaries() == [String(repeating: "ab", count: 32)])
-        #expect(!state.hasRevokedCertificates)
+        #expect(!state.isCertificateRevoked(Array(repeating: 0xcd, count: 32)))
 
         let user = try await fixture.cryptoUser("carol")
         await #expect(throws: StateError.model(.roleNotPermitted(.cryptoUser, "remove cluster nodes"))) {
@@ -87,7 +87,7 @@ import Testing
         }
         let removed = try await state.removeNode("node-a", by: fixture.admin)
         #expect(removed.removedAt != nil)
-        #expect(state.hasRevokedCertificates && state.isCertificateRevoked(Array(repeating: 0xcd, count: 32)))
+        #expect(state.isCertificateRevoked(Array(repeating: 0xcd, count: 32)))
         #expect(!state.isCertificateRevoked(Array(repeating: 0xce, count: 32)))
         // Removal is final: the node is not admitted again, and a second removal changes nothing.
         await #expect(throws: StateError.self) { try await state.admit(Self.member("node-a"), allowingBinary: true) }
