@@ -1,10 +1,11 @@
 // The cluster's domain key: every record at rest is sealed under a key derived from it.
-// It lives only in memory and leaves only as Shamir shares (or, later, HPKE-sealed to a joining node).
+// It lives only in memory and leaves only as Shamir shares, or HPKE-sealed to a member's identity
+// for one exchange (DomainKeyTransfer.swift).
 
 import CofferCrypto
 import Crypto
 
-/// An AES-256 key made from the CSPRNG at cluster init. Never serialised except as Shamir shares.
+/// An AES-256 key made from the CSPRNG at cluster init. Never serialised except as Shamir shares or HPKE-sealed.
 public struct DomainKey: Sendable {
     /// The key length in bytes.
     public static let byteCount = 32
