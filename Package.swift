@@ -66,7 +66,11 @@ let package = Package(
                 .product(name: "SwiftASN1", package: "swift-asn1"),
             ]),
         // The audit log's tamper evidence (issue 13): RFC 9162 Merkle trees and C2SP signed checkpoints.
-        .target(name: "CofferAudit", dependencies: [.product(name: "Crypto", package: "swift-crypto")]),
+        .target(
+            name: "CofferAudit",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "X509", package: "swift-certificates"),
+            ]),
         .target(
             name: "CofferBackup",
             dependencies: [
@@ -75,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "CofferState",
-            dependencies: ["CofferModel", "CofferCrypto", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["CofferModel", "CofferCrypto", "CofferAudit", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "CofferStoreMemory", dependencies: ["CofferState"]),
         .target(
@@ -107,7 +111,7 @@ let package = Package(
         .target(
             name: "CofferServer",
             dependencies: [
-                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel", "CofferBackup", "CofferAttestation",
+                "CofferState", "CofferProtocol", "CofferCrypto", "CofferModel", "CofferBackup", "CofferAttestation", "CofferAudit",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -149,7 +153,7 @@ let package = Package(
         .executableTarget(
             name: "coffer",
             dependencies: [
-                "CofferClient", "CofferProtocol", "CPKCS11", "CofferBackup", "CofferAttestation",
+                "CofferClient", "CofferProtocol", "CPKCS11", "CofferBackup", "CofferAttestation", "CofferAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // ECDSA signatures between raw and DER (`coffer crypto sign --format der`).
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -191,19 +191,22 @@ struct Cofferd: AsyncParsableCommand {
                 Self.fail("--restore \(restoreFile): \(error)")
             }
         }
-        // A node on etcd shares its store: it bounds how stale a view it serves (docs/state.md).
-        var freshness: FreshnessPolicy?
-        if etcdConfiguration != nil {
-            do {
-                try directory.create()
-                freshness = FreshnessPolicy(nodeName: try directory.loadOrCreateNodeID())
-            } catch {
-                await store.close()
-                Self.fail("cannot prepare the data folder \(configuration.dataDirectory): \(error)")
-            }
+        let nodeID: String
+        do {
+            try directory.create()
+            nodeID = try directory.loadOrCreateNodeID()
+        } catch {
+            await store.close()
+            Self.fail("cannot prepare the data folder \(configuration.dataDirectory): \(error)")
         }
+        // A node on etcd shares its store: it bounds how stale a view it serves (docs/state.md).
+        let freshness = etcdConfiguration == nil ? nil : FreshnessPolicy(nodeName: nodeID)
         let state: StateMachine
-        do { state = try await StateMachine(store: store, crypto: crypto, freshness: freshness) } catch {
+        do {
+            // Every committed command writes its audit entry in its own transaction (docs/audit.md).
+            state = try await StateMachine(
+                store: store, crypto: crypto, participants: [AuditParticipant(node: nodeID)], freshness: freshness)
+        } catch {
             await store.close()
             Self.fail("cannot open the store (\(storeName)): \(error)")
         }

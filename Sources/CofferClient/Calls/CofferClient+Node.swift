@@ -99,3 +99,13 @@ extension CofferClient {
             Coffer_V1_UserService.Method.UnlockUser.descriptor, request)
     }
 }
+
+extension CofferClient {
+    /// AuditService.ReadAudit: the audit log's blocks from the one holding entry `from` on (auditors).
+    public func readAudit(from: UInt64, limit: UInt32 = 0) async throws(CofferClientError) -> Coffer_V1_ReadAuditResponse {
+        var request = Coffer_V1_ReadAuditRequest()
+        request.from = from
+        request.limit = limit
+        return try await call(Coffer_V1_AuditService.Method.ReadAudit.descriptor, request)
+    }
+}

@@ -5521,3 +5521,361 @@ extension Coffer_V1_ClusterService.ClientProtocol {
         )
     }
 }
+
+// MARK: - coffer.v1.AuditService
+
+/// Namespace containing generated types for the "coffer.v1.AuditService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_AuditService: Sendable {
+    /// Service descriptor for the "coffer.v1.AuditService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "ReadAudit" metadata.
+        public enum ReadAudit: Sendable {
+            /// Request type for "ReadAudit".
+            public typealias Input = Coffer_V1_ReadAuditRequest
+            /// Response type for "ReadAudit".
+            public typealias Output = Coffer_V1_ReadAuditResponse
+            /// Descriptor for "ReadAudit".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService"),
+                method: "ReadAudit",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.AuditService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            ReadAudit.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.AuditService" service.
+    public static let coffer_v1_AuditService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService")
+}
+
+// MARK: coffer.v1.AuditService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService {
+    /// Streaming variant of the service protocol for the "coffer.v1.AuditService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The audit log, for auditors (docs/audit.md): its entries as the log holds them, the checkpoints
+    /// > the nodes signed, and the CA's certificates for the nodes' checkpoint keys, so that the CLI can
+    /// > export, filter, prove and verify without trusting the node it asked.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "ReadAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_ReadAuditRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_ReadAuditResponse` messages.
+        func readAudit(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_ReadAuditRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ReadAuditResponse>
+    }
+
+    /// Service protocol for the "coffer.v1.AuditService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The audit log, for auditors (docs/audit.md): its entries as the log holds them, the checkpoints
+    /// > the nodes signed, and the CA's certificates for the nodes' checkpoint keys, so that the CLI can
+    /// > export, filter, prove and verify without trusting the node it asked.
+    public protocol ServiceProtocol: Coffer_V1_AuditService.StreamingServiceProtocol {
+        /// Handle the "ReadAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ReadAuditRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_ReadAuditResponse` message.
+        func readAudit(
+            request: GRPCCore.ServerRequest<Coffer_V1_ReadAuditRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse>
+    }
+
+    /// Simple service protocol for the "coffer.v1.AuditService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The audit log, for auditors (docs/audit.md): its entries as the log holds them, the checkpoints
+    /// > the nodes signed, and the CA's certificates for the nodes' checkpoint keys, so that the CLI can
+    /// > export, filter, prove and verify without trusting the node it asked.
+    public protocol SimpleServiceProtocol: Coffer_V1_AuditService.ServiceProtocol {
+        /// Handle the "ReadAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_ReadAuditRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_ReadAuditResponse` to respond with.
+        func readAudit(
+            request: Coffer_V1_ReadAuditRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_ReadAuditResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_AuditService.Method.ReadAudit.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ReadAuditRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ReadAuditResponse>(),
+            handler: { request, context in
+                try await self.readAudit(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService.ServiceProtocol {
+    public func readAudit(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_ReadAuditRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ReadAuditResponse> {
+        let response = try await self.readAudit(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService.SimpleServiceProtocol {
+    public func readAudit(
+        request: GRPCCore.ServerRequest<Coffer_V1_ReadAuditRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse>(
+            message: try await self.readAudit(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: coffer.v1.AuditService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService {
+    /// Generated client protocol for the "coffer.v1.AuditService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The audit log, for auditors (docs/audit.md): its entries as the log holds them, the checkpoints
+    /// > the nodes signed, and the CA's certificates for the nodes' checkpoint keys, so that the CLI can
+    /// > export, filter, prove and verify without trusting the node it asked.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "ReadAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ReadAuditRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ReadAuditRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ReadAuditResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func readAudit<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ReadAuditRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ReadAuditRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ReadAuditResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ReadAuditResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.AuditService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The audit log, for auditors (docs/audit.md): its entries as the log holds them, the checkpoints
+    /// > the nodes signed, and the CA's certificates for the nodes' checkpoint keys, so that the CLI can
+    /// > export, filter, prove and verify without trusting the node it asked.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "ReadAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ReadAuditRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ReadAuditRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ReadAuditResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func readAudit<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ReadAuditRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ReadAuditRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ReadAuditResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ReadAuditResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_AuditService.Method.ReadAudit.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService.ClientProtocol {
+    /// Call the "ReadAudit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_ReadAuditRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func readAudit<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_ReadAuditRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ReadAuditResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.readAudit(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ReadAuditRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ReadAuditResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_AuditService.ClientProtocol {
+    /// Call the "ReadAudit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The blocks from the one holding entry `from` on, up to about `limit` entries.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func readAudit<Result>(
+        _ message: Coffer_V1_ReadAuditRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ReadAuditResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_ReadAuditRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.readAudit(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

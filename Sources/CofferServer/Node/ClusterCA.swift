@@ -2,6 +2,7 @@
 // server certificates and the clients' certificates; it lives only as a sealed system record.
 
 import CofferAttestation
+import CofferAudit
 import CofferCrypto
 import CofferState
 import Crypto
@@ -133,6 +134,14 @@ public struct ClusterCA: Sendable {
         try issue(
             publicKey: publicKey, commonName: KeyAttestation.commonName, usage: [], subjectAlternativeNames: nil, now: now,
             extra: [try KeyAttestation.claimsExtension(claims)])
+    }
+
+    /// The certificate of a member's checkpoint key (docs/audit.md): its Ed25519 identity key, CN
+    /// "coffer-audit NODE", no extended key usage, so it authenticates nothing.
+    public func issueAuditSigner(node: String, identityKey: Curve25519.Signing.PublicKey, now: Date = Date()) throws -> Certificate {
+        try issue(
+            publicKey: Certificate.PublicKey(identityKey), commonName: AuditSigners.commonNamePrefix + node, usage: [],
+            subjectAlternativeNames: nil, now: now)
     }
 
     /// The node name a join credential's certificate is for; nil for any other certificate.

@@ -205,6 +205,11 @@ public final class CofferNode: Sendable {
             }
         }
         defer { scheduled?.cancel() }
+        if !configuration.auditCryptoCalls {
+            logger.warning("crypto calls are not in the audit log (auditCryptoCalls is false)")
+        }
+        let audit = Task { [configuration] in await coffer.runAudit(cryptoCalls: configuration.auditCryptoCalls) }
+        defer { audit.cancel() }
         let membership = Mutex<Task<Void, Never>?>(nil)
         defer { membership.withLock { $0?.cancel() } }
         let certificateSHA256 = Peer.fingerprint(credentials.certificate).map(ClusterMember.hex) ?? ""

@@ -23,6 +23,10 @@ public struct NodeConfiguration: Sendable, Equatable {
     public var dev: Bool
     /// Whether the node serves the fast path (docs/protocol.md, "The fast path").
     public var fastPath = true
+    /// Whether crypto calls (sign, verify, encrypt, decrypt) are in the audit log (config key
+    /// `auditCryptoCalls`; on by default). Off only to measure what recording them costs
+    /// (docs/benchmarks.md); management calls, logins and refusals are recorded regardless.
+    public var auditCryptoCalls = true
     /// The fast path's TCP port on the listen host; 0 picks a free one, which clients learn by RPC.
     public var fastPathPort = 0
     /// The node's RSA size policy: the smallest modulus it makes or uses (config key
@@ -74,6 +78,7 @@ public struct NodeConfiguration: Sendable, Equatable {
         var certificateNames: [String]?
         var loginIdleTimeoutSeconds: Int?
         var fastPath: Bool?
+        var auditCryptoCalls: Bool?
         var fastPathPort: Int?
         var minimumRSABits: Int?
         var store: StoreSetting.File?
@@ -82,7 +87,7 @@ public struct NodeConfiguration: Sendable, Equatable {
 
         static let keys: Set<String> = [
             "listen", "dataDir", "logLevel", "clusterName", "certificateNames", "loginIdleTimeoutSeconds", "fastPath",
-            "fastPathPort", "minimumRSABits", "store", "backup", "join",
+            "auditCryptoCalls", "fastPathPort", "minimumRSABits", "store", "backup", "join",
         ]
     }
 
@@ -131,6 +136,7 @@ public struct NodeConfiguration: Sendable, Equatable {
             configuration.loginIdleTimeout = .seconds(seconds)
         }
         if let fastPath = file.fastPath { configuration.fastPath = fastPath }
+        if let audit = file.auditCryptoCalls { configuration.auditCryptoCalls = audit }
         if let port = file.fastPathPort {
             guard (0...65_535).contains(port) else { throw .init("fastPathPort must be 0 to 65535") }
             configuration.fastPathPort = port

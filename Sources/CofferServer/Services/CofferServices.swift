@@ -66,6 +66,8 @@ public final class CofferServices: Sendable {
     /// The node's sessions.
     public let sessions: SessionTable
     let gate: RequestGate
+    /// The node's audit entries for what commits nothing (crypto calls, logins, refusals).
+    let audit: AuditRecorder
     /// The nonces handed out for domain-key requests (PeerService).
     let challenges = PeerChallenges()
     let logger: Logger
@@ -83,7 +85,22 @@ public final class CofferServices: Sendable {
             for login in ended { state.endLogin(login) }
         }
         self.sessions = SessionTable()
-        self.gate = RequestGate(state: state, logins: logins, sessions: sessions)
+        self.audit = AuditRecorder(node: node.nodeID, state: state, logger: logger)
+        self.gate = RequestGate(state: state, logins: logins, sessions: sessions, audit: audit)
+    }
+
+    /// Writes the node's audit entries (`AuditRecorder`) and numbers pending ones into the log
+    /// (`AuditSequencer`) until cancelled. Without it, the node records nothing but what it commits.
+    public func runAudit(cryptoCalls: Bool) async {
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.audit.run(cryptoCalls: cryptoCalls) }
+            if let identity = node.identity {
+                let sequencer = AuditSequencer(
+                    state: state, node: node.nodeID, identity: identity,
+                    origin: { [state, node] in AuditService.origin(state, fallback: node.clusterName) }, logger: logger)
+                group.addTask { await sequencer.run() }
+            }
+        }
     }
 
     /// Frees what a closed connection held: its sessions (and their session objects) and the logins bound
@@ -94,7 +111,7 @@ public final class CofferServices: Sendable {
 
     /// The services to register with a `GRPCServer`.
     public var services: [any RegistrableRPCService] {
-        [nodeService, userService, tokenService, backupService, peerService, clusterService]
+        [nodeService, userService, tokenService, backupService, peerService, clusterService, auditService]
     }
 
     /// NodeService (status, unseal, login, logout).
@@ -109,6 +126,8 @@ public final class CofferServices: Sendable {
     }
     /// ClusterService (membership).
     public var clusterService: some Coffer_V1_ClusterService.SimpleServiceProtocol { ClusterService(gate: gate) }
+    /// AuditService (the audit log, for auditors).
+    public var auditService: some Coffer_V1_AuditService.SimpleServiceProtocol { AuditService(gate: gate, node: node) }
     /// TokenService (objects, keys and operations).
     public var tokenService: some Coffer_V1_TokenService.SimpleServiceProtocol { TokenService(gate: gate) }
 }

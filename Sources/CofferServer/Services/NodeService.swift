@@ -123,6 +123,8 @@ struct NodeService: Coffer_V1_NodeService.SimpleServiceProtocol {
             case .UNRECOGNIZED:
                 throw ServiceFailure.argumentsBad("unknown login scope")
             }
+            // A failed login is logged with the name it tried (cut to a user name's length).
+            AuditContext.current?.user = String(request.userName.prefix(User.maxNameLength))
             guard request.userName.utf8.count <= User.maxNameLength else { throw ServiceFailure(.pinIncorrect, StateError.pinIncorrect.description) }
             let user = try await gate.state.authenticate(name: request.userName, password: WireDecoding.password(request.password))
             // Administration happens from an admin workstation only (issue 14): checked after the

@@ -2,6 +2,7 @@
 // token to the user's current record, check the session, run the handler, and map any failure to
 // an RPCError in one place. Handlers only decode, call the state, and fill their reply.
 
+import CofferCrypto
 import CofferModel
 import CofferProtocol
 import CofferState
@@ -51,8 +52,15 @@ final class RequestGate: Sendable {
     /// Tickets and connections of the fast path.
     let fastPath: FastPathTickets
 
-    init(state: StateMachine, logins: LoginTable, sessions: SessionTable, fastPath: FastPathTickets = FastPathTickets()) {
+    /// Where calls that commit nothing are recorded for the audit log; nil in tests that need none.
+    let audit: AuditRecorder?
+
+    init(
+        state: StateMachine, logins: LoginTable, sessions: SessionTable, fastPath: FastPathTickets = FastPathTickets(),
+        audit: AuditRecorder? = nil
+    ) {
         self.state = state
+        self.audit = audit
         self.logins = logins
         self.sessions = sessions
         self.fastPath = fastPath
@@ -64,22 +72,73 @@ final class RequestGate: Sendable {
     func run<Response: Sendable>(
         _ header: Coffer_V1_RequestHeader, _ context: ServerContext, _ body: (Caller) async throws -> Response
     ) async throws -> Response {
-        try await mapErrors {
-            let caller = try await self.caller(header, Peer(context))
-            // Only calls with an id get a scope: the crypto calls on the hot path carry none.
-            guard !header.requestID.isEmpty, let user = caller.user,
-                let scope = try RequestScope(id: Array(header.requestID), user: user.id)
-            else { return try await body(caller) }
-            return try await RequestScope.$current.withValue(scope) { try await body(caller) }
+        let peer = Peer(context)
+        return try await mapErrors {
+            try await audited(context.descriptor.method, peer) { trail in
+                let caller = try await self.caller(header, peer)
+                if let name = caller.user?.name { trail?.user = name }
+                // Only calls with an id get a scope: the crypto calls on the hot path carry none.
+                guard !header.requestID.isEmpty, let user = caller.user,
+                    let scope = try RequestScope(id: Array(header.requestID), user: user.id)
+                else { return try await body(caller) }
+                return try await RequestScope.$current.withValue(scope) { try await body(caller) }
+            }
         }
     }
 
     /// Runs `body` for a request with no header (GetStatus, Unseal, Login).
     func run<Response: Sendable>(_ context: ServerContext, _ body: (Peer) async throws -> Response) async throws -> Response {
-        try await mapErrors {
-            let peer = Peer(context)
-            try refuseRevoked(peer)
-            return try await body(peer)
+        let peer = Peer(context)
+        return try await mapErrors {
+            try await audited(context.descriptor.method, peer) { _ in
+                try refuseRevoked(peer)
+                return try await body(peer)
+            }
+        }
+    }
+
+    // MARK: - Audit
+
+    /// Calls that read and change nothing: in the audit log only when refused.
+    static let unaudited: Set<String> = [
+        "GetStatus", "ListMechanisms", "GetMechanismInfo", "FindObjects", "GetAttributes", "OpenSession", "CloseSession",
+        "Digest", "GenerateRandom", "OperationUpdate", "ListUsers", "ListNodes", "GetAttestation", "ReadAudit", "Pipeline",
+        "OpenFastPath", "GetChallenge", "VerifyBackup",
+    ]
+
+    /// The audit log's name of a call: its method in lower case, words joined by "-" ("CreateUser": "create-user").
+    static func operationName(_ method: String) -> String {
+        var name = ""
+        for character in method {
+            if character.isUppercase, !name.isEmpty { name.append("-") }
+            name += character.lowercased()
+        }
+        return name
+    }
+
+    /// Runs `body` with an `AuditContext`, and records how the call ended: every refusal, and every
+    /// success of a call that is not a read, unless a commit of the call wrote its entry already (a
+    /// management command's success is logged with its change).
+    private func audited<Response>(
+        _ method: String, _ peer: Peer, _ body: (AuditContext?) async throws -> Response
+    ) async throws -> Response {
+        guard let audit else { return try await body(nil) }
+        let successes = !Self.unaudited.contains(method)
+        let fingerprint = peer.certificateFingerprint
+        let trail = AuditContext(user: "", certificate: fingerprint.map(ClusterMember.hex))
+        let record = { (code: ReturnCode) in
+            audit.record(
+                RecordedCall(
+                    user: trail.user, operation: trail.operation ?? Self.operationName(method), handle: trail.handle,
+                    mechanism: trail.mechanism, ckr: UInt64(code.rawValue), certificate: fingerprint))
+        }
+        do {
+            let response = try await AuditContext.$current.withValue(trail) { try await body(trail) }
+            if successes, !trail.recorded { record(.ok) }
+            return response
+        } catch {
+            record(ServiceFailure(error).returnCode)
+            throw error
         }
     }
 

@@ -4,6 +4,7 @@
 
 import CofferCrypto
 import CofferProtocol
+import CofferState
 import Foundation
 import GRPCCore
 import Synchronization
@@ -68,8 +69,10 @@ extension TokenService {
         guard header.minRevision <= state.revision else { return nil }
         var reply = Coffer_V1_PipelineReply()
         reply.id = call.id
+        var user = ""
         do {
             let caller = try gate.callerNow(header, peer)
+            user = caller.user?.name ?? ""
             switch call.request {
             case .sign(let request)?:
                 reply.output = Data(
@@ -91,10 +94,30 @@ extension TokenService {
                 throw ServiceFailure(.argumentsBad, "a pipeline call names no operation")
             }
         } catch {
-            return failureReply(call.id, ServiceFailure(error))
+            let failure = ServiceFailure(error)
+            audit(call, user: user, peer: peer, code: failure.returnCode)
+            return failureReply(call.id, failure)
         }
+        audit(call, user: user, peer: peer, code: .ok)
         reply.revision = state.revision
         return reply
+    }
+
+    /// Records a crypto call for the audit log (searches are not recorded).
+    private func audit(_ call: Coffer_V1_PipelineCall, user: String, peer: Peer, code: ReturnCode) {
+        guard let recorder = gate.audit else { return }
+        let (operation, key, mechanism): (String, UInt64, UInt64)
+        switch call.request {
+        case .sign(let request)?: (operation, key, mechanism) = ("sign", request.key, request.mechanism.type)
+        case .verify(let request)?: (operation, key, mechanism) = ("verify", request.key, request.mechanism.type)
+        case .encrypt(let request)?: (operation, key, mechanism) = ("encrypt", request.key, request.mechanism.type)
+        case .decrypt(let request)?: (operation, key, mechanism) = ("decrypt", request.key, request.mechanism.type)
+        case .find?, nil: return
+        }
+        recorder.recordCrypto(
+            RecordedCall(
+                user: user, operation: operation, handle: key, mechanism: mechanism, ckr: UInt64(code.rawValue),
+                certificate: peer.certificateFingerprint))
     }
 
     private func failureReply(_ id: UInt64, _ failure: ServiceFailure) -> Coffer_V1_PipelineReply {

@@ -421,6 +421,8 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             let session = try caller.requireSession()
             let kind = try WireDecoding.operationKind(request.kind)
+            AuditContext.current?.operation = "\(kind)-init"
+            AuditContext.current?.note(handle: kind == .digest ? nil : request.key, mechanism: request.mechanism.type)
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let prepared = try prepare(kind, mechanism, key: request.key, caller)
             var operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
@@ -467,7 +469,9 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             let session = try caller.requireSession()
             let kind = try WireDecoding.operationKind(request.kind)
+            AuditContext.current?.operation = "\(kind)-final"
             var operation = try gate.sessions.finish(kind, userID: caller.user?.id, session: session, connection: caller.peer.connection)
+            AuditContext.current?.note(handle: nil, mechanism: UInt64(operation.mechanism.rawValue))
             // The buffer may hold plaintext or, after C_DigestKey, a key's value.
             defer { operation.buffer.withUnsafeMutableBytes { SecretBytes.zeroise($0) } }
             // The operation has ended by now, whatever the final input turns out to be.
@@ -525,6 +529,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         _ kind: OperationKind, _ wireMechanism: Coffer_V1_Mechanism, _ hasMechanism: Bool, key handle: UInt64, data: Data,
         signature: Data = Data(), _ caller: Caller
     ) throws -> [UInt8] {
+        AuditContext.current?.note(handle: kind == .digest ? nil : handle, mechanism: UInt64(wireMechanism.type))
         let (mechanism, parameters) = try WireDecoding.mechanism(wireMechanism, present: hasMechanism)
         let input = try WireDecoding.data(data)
         let prepared = try prepare(kind, mechanism, key: handle, caller)

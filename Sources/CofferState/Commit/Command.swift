@@ -49,6 +49,13 @@ public enum Command: Sendable, Equatable {
     /// A node that joined with the credential for `name` (replacing that name's member, if any).
     case joinNode(name: String, nodeID: String)
 
+    /// Whether the command is what its call did, so that its audit entry stands for the call's
+    /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
+    public var isTheCall: Bool {
+        if case .recordLogin = self { return false }
+        return true
+    }
+
     /// A short name for logs and the audit log.
     public var name: String {
         switch self {

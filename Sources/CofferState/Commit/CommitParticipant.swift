@@ -13,6 +13,12 @@ public struct PendingCommit: Sendable {
     public let actor: UserID?
     /// 1 on the first try; higher when an earlier try lost a race and the command was planned again.
     public let attempt: Int
+    /// The actor's user name, when the actor is a user the index knows.
+    public let actorName: String?
+    /// The name of a user the index knows.
+    public let userName: @Sendable (UserID) -> String?
+    /// The label of an object in the index (nil for an unknown handle or an object without one).
+    public let label: @Sendable (ObjectHandle) -> String?
 }
 
 /// Something that takes part in every commit.

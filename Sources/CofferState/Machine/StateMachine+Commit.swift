@@ -46,7 +46,10 @@ extension StateMachine {
             var (writePlan, result) = try plan()
             // Nothing to write: the command has taken effect already (a repeated request).
             if writePlan.preconditions.isEmpty, writePlan.writes.isEmpty { return result }
-            let pending = PendingCommit(command: command, actor: actor, attempt: attempt)
+            let pending = PendingCommit(
+                command: command, actor: actor, attempt: attempt, actorName: actor.flatMap { try? user($0).name },
+                userName: { [weak self] id in try? self?.user(id).name },
+                label: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object.label } })
             for participant in participants { try participant.prepare(pending, plan: &writePlan) }
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
             let outcome: TransactionResult
@@ -63,6 +66,7 @@ extension StateMachine {
                 continue
             }
             if outcome.succeeded {
+                if !participants.isEmpty, command.isTheCall { AuditContext.current?.markRecorded() }
                 if awaitIndex { try await waitForIndex(outcome.revision) }
                 return result
             }

@@ -2,6 +2,8 @@
 // (in the clear) before the barrier opens; everything under the data prefix is sealed.
 
 import CofferModel
+import Foundation
+import Synchronization
 
 /// Store keys for Coffer's records.
 public enum RecordKey {
@@ -20,6 +22,30 @@ public enum RecordKey {
     /// Where each node says where it serves, in the clear: a sealed node reads it to find a peer.
     /// Under the data prefix (so the index's revision follows its writes) and ignored by the index.
     public static let peerHintPrefix: [UInt8] = dataPrefix + Array("p/".utf8)
+
+    /// The audit log (StateMachine+Audit.swift), outside the data prefix: the index never reads it.
+    public static let auditPrefix: [UInt8] = Array("coffer/v1/a/".utf8)
+    /// Entries waiting to be numbered into the log, each record one or more entry lines.
+    static let auditPendingPrefix: [UInt8] = auditPrefix + Array("p/".utf8)
+    /// The log's blocks of numbered entries, keyed by their first entry's number.
+    static let auditBlockPrefix: [UInt8] = auditPrefix + Array("l/".utf8)
+    /// A signed checkpoint after each block, keyed by the tree size it signs.
+    static let auditCheckpointPrefix: [UInt8] = auditPrefix + Array("c/".utf8)
+    /// The log's head: its size and frontier; every append compares it.
+    static let auditHead: [UInt8] = auditPrefix + Array("h".utf8)
+
+    static func auditBlock(_ first: UInt64) -> [UInt8] { auditBlockPrefix + fixedHex(first) }
+    static func auditCheckpoint(_ size: UInt64) -> [UInt8] { auditCheckpointPrefix + fixedHex(size) }
+
+    /// A new pending record's key: the time in milliseconds (of its first entry) and a counter of this process (so that
+    /// pending records sort by when they were written, and one node's in the order it wrote them),
+    /// the node, and random bits against a restarted node reusing a time and count.
+    static func auditPending(node: String, milliseconds: UInt64 = UInt64(max(0, Date().timeIntervalSince1970 * 1000))) -> [UInt8] {
+        let count = pendingCounter.wrappingAdd(1, ordering: .relaxed).oldValue
+        return auditPendingPrefix + fixedHex(milliseconds) + Array("-".utf8) + fixedHex(count) + Array("-".utf8)
+            + Array(node.utf8) + Array("-".utf8) + fixedHex(UInt64.random(in: 0...UInt64.max))
+    }
+    private static let pendingCounter = Atomic<UInt64>(0)
 
     /// A node's peer hint (StateMachine+Membership.swift): its address and when it last wrote it.
     static func peerHint(_ node: String) -> [UInt8] { peerHintPrefix + Array(node.utf8) }
@@ -70,7 +96,7 @@ public enum RecordKey {
     }
 
     /// Sixteen lower-case hex digits, so keys sort by id.
-    private static func fixedHex(_ value: UInt64) -> [UInt8] {
+    static func fixedHex(_ value: UInt64) -> [UInt8] {
         let digits = Array("0123456789abcdef".utf8)
         return (0..<16).map { i in digits[Int((value >> UInt64(60 - 4 * i)) & 0xF)] }
     }

@@ -1,0 +1,163 @@
+// One audit log entry (issue 13, docs/audit.md): who did what to which object, with which
+// mechanism, and how it ended. Its bytes in the log are one line of canonical JSON (keys sorted, no
+// spaces, fields absent rather than null), and those exact bytes are the Merkle leaf, so an auditor
+// hashes what they read. An entry never holds a secret: no password, PIN, plaintext or key value.
+
+import Foundation
+
+/// One operation, as the log records it.
+public struct AuditEntry: Codable, Sendable, Equatable {
+    /// The position in the log, from 0; nil while the entry waits to be sequenced.
+    public var seq: UInt64?
+    /// When the node served it: RFC 3339, UTC, milliseconds.
+    public var time: String
+    /// The node that served it.
+    public var node: String
+    /// The user, or for a login the name that was tried; empty for the node's own writes.
+    public var user: String
+    /// What was asked: a command name ("create-user", "generate-key-pair") or a call ("sign", "login").
+    public var operation: String
+    /// The object acted on, when there is one.
+    public var handle: UInt64?
+    public var label: String?
+    /// The user or node acted on, when the operation is about one ("alice", "node-1f2e…").
+    public var target: String?
+    /// The mechanism (CKM_* value), when there is one.
+    public var mechanism: UInt64?
+    /// "ok" or "failed".
+    public var result: String
+    /// The CK_RV: 0 for success.
+    public var ckr: UInt64
+    /// SHA-256 of the caller's client certificate, hex.
+    public var certificate: String?
+
+    public static let ok = "ok"
+    public static let failed = "failed"
+
+    public init(
+        seq: UInt64? = nil, time: String, node: String, user: String, operation: String, handle: UInt64? = nil,
+        label: String? = nil, target: String? = nil, mechanism: UInt64? = nil, ckr: UInt64, certificate: String? = nil
+    ) {
+        self.seq = seq
+        self.time = time
+        self.node = node
+        self.user = user
+        self.operation = operation
+        self.handle = handle
+        self.label = label
+        self.target = target
+        self.mechanism = mechanism
+        self.result = ckr == 0 ? Self.ok : Self.failed
+        self.ckr = ckr
+        self.certificate = certificate
+    }
+
+    /// The canonical line (no newline): the members in sorted key order, written by hand so that
+    /// recording stays cheap on the crypto path.
+    public var line: [UInt8] {
+        var w = CanonicalJSON()
+        w.open()
+        if let certificate { w.member("certificate", string: certificate) }
+        w.member("ckr", number: ckr)
+        if let handle { w.member("handle", number: handle) }
+        if let label { w.member("label", string: label) }
+        if let mechanism { w.member("mechanism", number: mechanism) }
+        w.member("node", string: node)
+        w.member("operation", string: operation)
+        w.member("result", string: result)
+        if let seq { w.member("seq", number: seq) }
+        if let target { w.member("target", string: target) }
+        w.member("time", string: time)
+        w.member("user", string: user)
+        w.close()
+        return w.bytes
+    }
+
+    /// Reads a line; only a line in canonical form is an entry (anything else was not written by a node).
+    public init(line: some Collection<UInt8>) throws(AuditError) {
+        let bytes = Array(line)
+        let entry: AuditEntry
+        do { entry = try JSONDecoder().decode(AuditEntry.self, from: Data(bytes)) } catch {
+            throw AuditError("not an audit entry: \(error.localizedDescription)")
+        }
+        guard entry.line == bytes else { throw AuditError("an audit entry not in canonical form") }
+        self = entry
+    }
+
+    /// `time` for `date`: computed by hand (days to civil date, as in Howard Hinnant's algorithm)
+    /// because it runs for every crypto call and a shared formatter is not safe across threads.
+    public static func timestamp(_ date: Date) -> String {
+        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let (days, inDay) = (milliseconds.quotientAndRemainder(dividingBy: 86_400_000))
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        func pad(_ value: Int64, _ width: Int) -> String {
+            let text = String(value)
+            return String(repeating: "0", count: max(0, width - text.count)) + text
+        }
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
+            + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+    }
+}
+
+/// Why an audit record, export or proof was refused.
+public struct AuditError: Error, Equatable, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A minimal writer of canonical JSON objects: members in the order given (callers give them sorted),
+/// strings escaped as RFC 8785 does (the two-character escapes, \u00XX for other control characters).
+struct CanonicalJSON {
+    var bytes: [UInt8] = []
+    private var first = true
+
+    init() { bytes.reserveCapacity(256) }
+
+    mutating func open() { bytes.append(UInt8(ascii: "{")) }
+    mutating func close() { bytes.append(UInt8(ascii: "}")) }
+
+    mutating func member(_ key: String, string value: String) {
+        name(key)
+        string(value)
+    }
+
+    mutating func member(_ key: String, number value: UInt64) {
+        name(key)
+        bytes += Array(String(value).utf8)
+    }
+
+    private mutating func name(_ key: String) {
+        if !first { bytes.append(UInt8(ascii: ",")) }
+        first = false
+        string(key)
+        bytes.append(UInt8(ascii: ":"))
+    }
+
+    private mutating func string(_ value: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case 0x08: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "b")]
+            case 0x0C: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "f")]
+            case 0x0A: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case 0x0D: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case 0x09: bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes += Array("\\u00".utf8) + [digits[Int(byte >> 4)], digits[Int(byte & 0xF)]]
+            default: bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}

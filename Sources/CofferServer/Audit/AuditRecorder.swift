@@ -1,0 +1,139 @@
+// Audit entries for what commits nothing (issue 13): crypto calls, logins, and every refused call.
+// Signing at tens of thousands of calls a second cannot take a store write each, so calls are kept
+// in memory as they are served and written every 100 ms (or every 2,000 entries) as one pending
+// record per block. A node killed between two writes loses at most that window of these entries;
+// management entries are written with their change and are never lost (docs/audit.md).
+
+import CofferAudit
+import CofferState
+import Foundation
+import Logging
+import Synchronization
+
+/// One served call, as cheap as it can be kept on the hot path; made an entry when written.
+struct RecordedCall: Sendable {
+    var milliseconds: Int64
+    var user: String
+    var operation: String
+    var handle: UInt64?
+    var mechanism: UInt64?
+    var ckr: UInt64
+    var certificate: [UInt8]?
+
+    init(user: String, operation: String, handle: UInt64? = nil, mechanism: UInt64? = nil, ckr: UInt64, certificate: [UInt8]?) {
+        milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        self.user = user
+        self.operation = operation
+        self.handle = handle
+        self.mechanism = mechanism
+        self.ckr = ckr
+        self.certificate = certificate
+    }
+}
+
+/// A node's buffer of audit entries and the task that writes them.
+final class AuditRecorder: Sendable {
+    static let interval: Duration = .milliseconds(100)
+    static let entriesPerBlock = 2000
+    /// Past this many unwritten entries (the store unreachable for a long time) the oldest are
+    /// dropped and counted, rather than the node running out of memory.
+    static let maxBuffered = 1_000_000
+
+    let node: String
+    let state: StateMachine
+    let logger: Logger
+
+    private struct Buffer {
+        var calls: [RecordedCall] = []
+        var running = false
+        var cryptoCalls = true
+        var dropped = 0
+    }
+    private let buffer = Mutex(Buffer())
+
+    init(node: String, state: StateMachine, logger: Logger) {
+        self.node = node
+        self.state = state
+        self.logger = logger
+    }
+
+    /// Keeps `call` for the next write (nothing until `run` started: in-process tests run no recorder).
+    func record(_ call: RecordedCall) {
+        buffer.withLock { b in
+            guard b.running else { return }
+            b.calls.append(call)
+        }
+    }
+
+    /// Keeps a crypto call, unless the node was configured not to record them (benchmarks only).
+    func recordCrypto(_ call: @autoclosure () -> RecordedCall) {
+        buffer.withLock { b in
+            guard b.running, b.cryptoCalls else { return }
+            b.calls.append(call())
+        }
+    }
+
+    /// Writes the buffer every `interval` until cancelled, then once more.
+    func run(cryptoCalls: Bool) async {
+        buffer.withLock {
+            $0.running = true
+            $0.cryptoCalls = cryptoCalls
+        }
+        while !Task.isCancelled {
+            try? await Task.sleep(for: Self.interval)
+            await flush()
+        }
+        await flush()
+    }
+
+    /// Writes what is buffered, a block of at most `entriesPerBlock` entries per record. What fails
+    /// to be written goes back to the front of the buffer for the next try.
+    func flush() async {
+        let calls = buffer.withLock { b -> [RecordedCall] in
+            defer { b.calls.removeAll(keepingCapacity: true) }
+            return b.calls
+        }
+        guard !calls.isEmpty else { return }
+        var start = 0
+        var hexOf: [[UInt8]: String] = [:]
+        var labels: [UInt64: String?] = [:]
+        while start < calls.count {
+            let end = min(calls.count, start + Self.entriesPerBlock)
+            let lines = calls[start..<end].map { call -> [UInt8] in
+                let certificate = call.certificate.map { fingerprint in
+                    if let hex = hexOf[fingerprint] { return hex }
+                    let hex = ClusterMember.hex(fingerprint)
+                    hexOf[fingerprint] = hex
+                    return hex
+                }
+                let label = call.handle.flatMap { handle in
+                    if let known = labels[handle] { return known }
+                    let found = state.label(of: handle)
+                    labels[handle] = found
+                    return found
+                }
+                return AuditEntry(
+                    time: AuditEntry.timestamp(Date(timeIntervalSince1970: Double(call.milliseconds) / 1000)), node: node,
+                    user: call.user, operation: call.operation, handle: call.handle, label: label, mechanism: call.mechanism,
+                    ckr: call.ckr, certificate: certificate
+                ).line
+            }
+            do {
+                try await state.appendAuditPending(lines, node: node, firstTime: calls[start].milliseconds)
+            } catch {
+                logger.warning("audit entries not written yet; trying again", metadata: ["entries": "\(calls.count - start)", "error": "\(error)"])
+                let unwritten = Array(calls[start...])
+                buffer.withLock { b in
+                    b.calls = unwritten + b.calls
+                    if b.calls.count > Self.maxBuffered {
+                        b.dropped += b.calls.count - Self.maxBuffered
+                        b.calls.removeFirst(b.calls.count - Self.maxBuffered)
+                        logger.error("audit entries dropped: the store took none for too long", metadata: ["dropped": "\(b.dropped)"])
+                    }
+                }
+                return
+            }
+            start = end
+        }
+    }
+}
