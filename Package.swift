@@ -180,7 +180,7 @@ let package = Package(
         .testTarget(
             name: "CofferServerTests",
             dependencies: [
-                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "CofferAttestation", "cofferd", "coffer",
+                "CofferServer", "CofferClient", "CofferProtocol", "CofferStoreMemory", "CofferAttestation", "CofferAudit", "cofferd", "coffer",
                 "CofferTestSupport",
                 .product(name: "GRPCInProcessTransport", package: "grpc-swift-2"),
                 .product(name: "NIOCore", package: "swift-nio"),

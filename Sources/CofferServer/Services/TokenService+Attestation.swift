@@ -17,6 +17,7 @@ import X509
 extension TokenService {
     func attestKey(request: Coffer_V1_AttestKeyRequest, context: ServerContext) async throws -> Coffer_V1_AttestKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             let user = try caller.requireUser()
             guard NodeAttestation.nonceLengths.contains(request.nonce.count) else {
                 throw ServiceFailure.argumentsBad(

@@ -74,6 +74,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func copyObject(request: Coffer_V1_CopyObjectRequest, context: ServerContext) async throws -> Coffer_V1_CopyObjectResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             let user = try caller.requireUser()
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_CopyObjectResponse()
@@ -86,6 +87,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func destroyObject(request: Coffer_V1_DestroyObjectRequest, context: ServerContext) async throws -> Coffer_V1_DestroyObjectResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             let user = try caller.requireUser()
             try await state.destroy(request.handle, by: user, in: caller.context)
             var response = Coffer_V1_DestroyObjectResponse()
@@ -184,6 +186,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func getAttributes(request: Coffer_V1_GetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_GetAttributesResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             let user = try caller.requireUser()
             guard request.types.count <= WireDecoding.maxAttributes else {
                 throw ServiceFailure.argumentsBad("more than \(WireDecoding.maxAttributes) attributes")
@@ -209,6 +212,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func setAttributes(request: Coffer_V1_SetAttributesRequest, context: ServerContext) async throws -> Coffer_V1_SetAttributesResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             let user = try caller.requireUser()
             let changes = try WireDecoding.template(request.template)
             try await state.setAttributes(request.handle, changes, by: user, in: caller.context)
@@ -220,6 +224,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func shareObject(request: Coffer_V1_ShareObjectRequest, context: ServerContext) async throws -> Coffer_V1_ShareObjectResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.handle, mechanism: nil)
             try caller.requireWritable()
             try await state.setShared(
                 request.handle, withNamed: request.userName, shared: request.shared, by: try caller.requireUser(),
@@ -234,6 +239,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func generateKey(request: Coffer_V1_GenerateKeyRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: nil, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
@@ -247,6 +253,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func generateKeys(request: Coffer_V1_GenerateKeysRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeysResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: nil, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
@@ -263,6 +270,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func generateKeyPair(request: Coffer_V1_GenerateKeyPairRequest, context: ServerContext) async throws -> Coffer_V1_GenerateKeyPairResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: nil, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, _) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let publicTemplate = try WireDecoding.template(request.publicTemplate)
@@ -280,6 +288,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func wrapKey(request: Coffer_V1_WrapKeyRequest, context: ServerContext) async throws -> Coffer_V1_WrapKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.key, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let wrapped = try state.wrapKey(
@@ -294,6 +303,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func unwrapKey(request: Coffer_V1_UnwrapKeyRequest, context: ServerContext) async throws -> Coffer_V1_UnwrapKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.unwrappingKey, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let wrapped = try WireDecoding.data(request.wrappedKey)
@@ -310,6 +320,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func deriveKey(request: Coffer_V1_DeriveKeyRequest, context: ServerContext) async throws -> Coffer_V1_DeriveKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.baseKey, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
@@ -325,6 +336,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func encapsulateKey(request: Coffer_V1_EncapsulateKeyRequest, context: ServerContext) async throws -> Coffer_V1_EncapsulateKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.publicKey, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let mechanism = try WireDecoding.unparameterised(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
@@ -341,6 +353,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     func decapsulateKey(request: Coffer_V1_DecapsulateKeyRequest, context: ServerContext) async throws -> Coffer_V1_DecapsulateKeyResponse {
         try await gate.run(request.header, context) { caller in
+            AuditContext.current?.note(handle: request.privateKey, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let mechanism = try WireDecoding.unparameterised(request.mechanism, present: request.hasMechanism)
             let ciphertext = try WireDecoding.data(request.ciphertext)

@@ -104,16 +104,19 @@ extension StateMachine {
         return result.succeeded ? Int(tree.size - first) : 0
     }
 
-    /// A pending line with its number: `"seq":N` goes where canonical order puts it, before `"time"`.
-    /// In a canonical line every quote inside a string is escaped, so `,"time":` is the member's own.
+    /// A pending line with its number: `"seq":N` goes where canonical order puts it, before
+    /// `"target"` or else `"time"`. In a canonical line every quote inside a string is escaped, so
+    /// `,"target":"` and `,"time":"` are the members' own.
     static func numbered(_ line: ArraySlice<UInt8>, seq: UInt64) -> [UInt8] {
-        let marker = Array(#","time":"#.utf8)
-        var index = line.endIndex - marker.count
-        while index > line.startIndex {
-            if line[index..<index + marker.count].elementsEqual(marker) {
-                return Array(line[..<index]) + Array(#","seq":\#(seq)"#.utf8) + Array(line[index...])
+        for marker in [#","target":""#, #","time":""#] {
+            let bytes = Array(marker.utf8)
+            var index = line.endIndex - bytes.count
+            while index > line.startIndex {
+                if line[index..<index + bytes.count].elementsEqual(bytes) {
+                    return Array(line[..<index]) + Array(#","seq":\#(seq)"#.utf8) + Array(line[index...])
+                }
+                index -= 1
             }
-            index -= 1
         }
         // Not a line a node wrote: numbered as it is, so that verification names it.
         return Array(line)

@@ -68,6 +68,7 @@ struct AuditCommand: AsyncParsableCommand {
     static func human(_ entry: AuditEntry) -> String {
         var parts = [String(entry.seq ?? 0), entry.time, entry.node, entry.user.isEmpty ? "-" : entry.user, entry.operation]
         if let handle = entry.handle { parts.append("object \(handle)" + (entry.label.map { " (\($0))" } ?? "")) }
+        if let target = entry.target { parts.append("target \(target)") }
         if let mechanism = entry.mechanism { parts.append(MechanismNames.name(of: mechanism)) }
         parts.append(entry.ckr == 0 ? "ok" : "failed " + ReturnCodeNames.name(of: UInt(entry.ckr)))
         if let certificate = entry.certificate { parts.append("cert " + certificate.prefix(16)) }
@@ -142,8 +143,9 @@ struct AuditCommand: AsyncParsableCommand {
                 Writes JSON lines to --out: a header with the tree before the first entry, the CA's \
                 certificates for the nodes' checkpoint keys, then the entries, each block followed by the \
                 checkpoint a node signed for it. Whole blocks are exported, so the file may begin before \
-                --from and end after --to. The export is checked against the profile's CA before this \
-                command reports success; `coffer audit verify` checks it again anywhere.
+                --from and end after --to. The export is checked against the profile's CA once written, and \
+                the command fails if it does not verify (the file is kept as evidence); `coffer audit \
+                verify` checks it again anywhere.
                 """)
 
         @OptionGroup var options: CommonOptions
@@ -160,11 +162,12 @@ struct AuditCommand: AsyncParsableCommand {
                 for entry in block.entries { file += Array(entry) + [0x0A] }
                 file += AuditExport.checkpointLine(block.checkpoint) + [0x0A]
             }
+            // Written whatever the check finds: an export that fails it is evidence to keep.
+            try SecretFile.write(Data(file), to: out)
             let report: AuditExport.Report
             do { report = try await AuditExport.verify(file, ca: try AuditCommand.profileCA(options)) } catch {
-                throw CLIError("the node's export does not verify against the profile's CA, not written: \(error)")
+                throw CLIError("written to \(out), but it does not verify against the profile's CA: \(error)")
             }
-            try SecretFile.write(Data(file), to: out)
             try Output.emit(
                 options,
                 json: ["file": out, "from": report.from, "to": report.to, "checkpoints": report.checkpoints, "signers": report.signers],
