@@ -54,7 +54,8 @@ struct Cofferd: AsyncParsableCommand {
             "certificate", "key"}, "username", "passwordFile"}; see docs/operations.md), backup \
             ({"intervalSeconds": N, "folder": DIR, "retention": K}: scheduled backups, docs/backup.md), \
             join (a join credential file from coffer cluster add-node: a new node joins the cluster with \
-            it, no shares; docs/cluster.md).
+            it, no shares; docs/cluster.md), auditCryptoCalls (true by default: sign, verify, encrypt and \
+            decrypt calls are in the audit log; false only to measure what that costs, docs/audit.md).
 
             On a cluster (etcd), a node that has been a member gets the domain key from a live peer when \
             it restarts: only a whole-cluster restart needs the shares.
