@@ -20,11 +20,16 @@ while (($#)); do
 done
 say() { echo "bench-audit: $*" >&2; }
 
-say "building release cofferd, coffer and libcoffer-pkcs11.so"
-swift build -c release -Xswiftc -static-stdlib --product cofferd >&2
-swift build -c release -Xswiftc -static-stdlib --product coffer >&2
-scripts/build-pkcs11 >&2
-bin=$(swift build -c release --show-bin-path)
+# Release builds in a folder of their own (COFFER_BENCH_SCRATCH, .build-release by default), so
+# that they do not hold the debug build's lock; the library as scripts/build-pkcs11 builds it.
+scratch=${COFFER_BENCH_SCRATCH:-.build-release}
+say "building release cofferd, coffer and libcoffer-pkcs11.so in $scratch"
+swift build -c release --scratch-path "$scratch" -Xswiftc -static-stdlib --product cofferd >&2
+swift build -c release --scratch-path "$scratch" -Xswiftc -static-stdlib --product coffer >&2
+swift build -c release --scratch-path "$scratch" --product coffer-pkcs11 -Xswiftc -static-stdlib \
+    -Xlinker "--version-script=$PWD/pkcs11/exports.map" >&2
+bin=$(swift build -c release --scratch-path "$scratch" --show-bin-path)
+strip --strip-unneeded "$bin/libcoffer-pkcs11.so"
 coffer="$bin/coffer"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/coffer-bench-audit.XXXXXX")

@@ -87,7 +87,11 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// `time` for `date`: computed by hand (days to civil date, as in Howard Hinnant's algorithm)
     /// because it runs for every crypto call and a shared formatter is not safe across threads.
     public static func timestamp(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        timestamp(milliseconds: Int64((date.timeIntervalSince1970 * 1000).rounded(.down)))
+    }
+
+    /// `time` for a count of milliseconds since 1970.
+    public static func timestamp(milliseconds: Int64) -> String {
         let (days, inDay) = (milliseconds.quotientAndRemainder(dividingBy: 86_400_000))
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097

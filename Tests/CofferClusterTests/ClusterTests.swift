@@ -300,6 +300,54 @@ struct ClusterTests {
     /// Runs after the others above: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
     /// C restarted has its credentials, comes up sealed on mutual TLS, gets the domain key from a peer
     /// by itself (no share typed) and has the key made while it was down.
+    /// The audit log is the cluster's: entries made through every node land in one log that any
+    /// node reads out and an auditor verifies with the CA alone; a management call's entry made
+    /// through C survives C's kill -9 right after the call returned (the others number it).
+    @Test func theAuditLogIsOneForTheClusterAndKeepsAKilledNodesLastEntry() throws {
+        let password = try makeUser("erin", on: b)
+        try admin(a).ok(["user", "create", "--name", "aud", "--role", "auditor", "--password-file", password])
+        let erin = try cluster.nodes.map { try loggedIn("erin", on: $0, password: password) }
+        try erin[0].ok(["key", "generate-asymmetric", "--label", "audited", "--type", "ec-p256"])
+        let message = cluster.folder + "/audited-message"
+        try "audited".write(toFile: message, atomically: true, encoding: .utf8)
+        for cli in erin.dropFirst() { try cli.ok(["crypto", "sign", "--key", "audited", "--in", message, "--out", message + ".sig"]) }
+        let nodeIDs = try cluster.nodes.map { node in
+            try #require(cluster.cli(node, config: "status").ok(["cluster", "status", "--json"]).json?["node_id"] as? String)
+        }
+        try admin(c).ok(["user", "create", "--name", "frank", "--role", "crypto-user", "--password-file", password])
+        c.kill()
+
+        let auditor = try loggedIn("aud", on: a, password: password)
+        var entries: [[String: Any]] = []
+        for _ in 0..<100 {
+            let output = try auditor.ok(["--json", "audit", "tail", "--from", "0"]).stdout
+            entries = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+            if entries.contains(where: { $0["target"] as? String == "frank" }),
+                entries.filter({ $0["operation"] as? String == "sign" && $0["user"] as? String == "erin" }).count >= 2
+            {
+                break
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+        let frank = entries.first { $0["operation"] as? String == "create-user" && $0["target"] as? String == "frank" }
+        #expect(frank?["node"] as? String == nodeIDs[2] && frank?["user"] as? String == "admin", "\(entries.suffix(5))")
+        let signers = Set(entries.filter { $0["operation"] as? String == "sign" && $0["user"] as? String == "erin" }.compactMap { $0["node"] as? String })
+        #expect(signers == [nodeIDs[1], nodeIDs[2]], "\(signers)")
+        #expect(entries.enumerated().allSatisfy { ($1["seq"] as? Int) == $0 })
+
+        let profile = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: cluster.profile(a)))) as? [String: Any]
+        let ca = try #require(profile?["ca"] as? String)
+        let exported = cluster.folder + "/audit.jsonl"
+        try auditor.ok(["audit", "export", "--out", exported])
+        let verified = try auditor.ok(["--json", "audit", "verify", exported, "--ca", ca]).json
+        #expect((verified?["to"] as? Int ?? 0) >= entries.count, "\(String(describing: verified))")
+        print("audit log on the cluster: \(entries.count) entries; checkpoints signed by \(verified?["signers"] ?? [])")
+
+        // C back with its data folder, for the tests after this one.
+        try c.start()
+        try c.wait(for: "unsealed with the domain key from peer")
+    }
+
     @Test func killingANodeLeavesTheOthersServing() throws {
         let password = try makeUser("dave", on: a)
         c.kill()

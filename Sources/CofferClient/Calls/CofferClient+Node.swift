@@ -108,4 +108,13 @@ extension CofferClient {
         request.limit = limit
         return try await call(Coffer_V1_AuditService.Method.ReadAudit.descriptor, request)
     }
+
+    /// AuditService.ArchiveAudit: removes the log's blocks before entry `before` (auditors); returns
+    /// how many entries left the store.
+    public func archiveAudit(before: UInt64) async throws(CofferClientError) -> UInt64 {
+        var request = Coffer_V1_ArchiveAuditRequest()
+        request.before = before
+        let response: Coffer_V1_ArchiveAuditResponse = try await call(Coffer_V1_AuditService.Method.ArchiveAudit.descriptor, request)
+        return response.removedEntries
+    }
 }

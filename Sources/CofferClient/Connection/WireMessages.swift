@@ -47,6 +47,7 @@ extension Coffer_V1_EncapsulateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_DecapsulateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_AttestKeyRequest: HeaderedRequest {}
 extension Coffer_V1_ReadAuditRequest: HeaderedRequest {}
+extension Coffer_V1_ArchiveAuditRequest: HeaderedRequest {}
 extension Coffer_V1_SignRequest: HeaderedRequest {}
 extension Coffer_V1_VerifyRequest: HeaderedRequest {}
 extension Coffer_V1_CipherRequest: HeaderedRequest {}
@@ -96,6 +97,7 @@ extension Coffer_V1_EncapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_AttestKeyResponse: RevisionedResponse {}
 extension Coffer_V1_ReadAuditResponse: RevisionedResponse {}
+extension Coffer_V1_ArchiveAuditResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}
 extension Coffer_V1_VerifyResponse: RevisionedResponse {}
 extension Coffer_V1_CipherResponse: RevisionedResponse {}

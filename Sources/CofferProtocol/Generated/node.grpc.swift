@@ -5544,9 +5544,23 @@ public enum Coffer_V1_AuditService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ArchiveAudit" metadata.
+        public enum ArchiveAudit: Sendable {
+            /// Request type for "ArchiveAudit".
+            public typealias Input = Coffer_V1_ArchiveAuditRequest
+            /// Response type for "ArchiveAudit".
+            public typealias Output = Coffer_V1_ArchiveAuditResponse
+            /// Descriptor for "ArchiveAudit".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService"),
+                method: "ArchiveAudit",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.AuditService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
-            ReadAudit.descriptor
+            ReadAudit.descriptor,
+            ArchiveAudit.descriptor
         ]
     }
 }
@@ -5596,6 +5610,25 @@ extension Coffer_V1_AuditService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_ReadAuditRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ReadAuditResponse>
+
+        /// Handle the "ArchiveAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+        /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_ArchiveAuditRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_ArchiveAuditResponse` messages.
+        func archiveAudit(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_ArchiveAuditRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ArchiveAuditResponse>
     }
 
     /// Service protocol for the "coffer.v1.AuditService" service.
@@ -5629,6 +5662,25 @@ extension Coffer_V1_AuditService {
             request: GRPCCore.ServerRequest<Coffer_V1_ReadAuditRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse>
+
+        /// Handle the "ArchiveAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+        /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ArchiveAuditRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_ArchiveAuditResponse` message.
+        func archiveAudit(
+            request: GRPCCore.ServerRequest<Coffer_V1_ArchiveAuditRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.AuditService" service.
@@ -5660,6 +5712,25 @@ extension Coffer_V1_AuditService {
             request: Coffer_V1_ReadAuditRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_ReadAuditResponse
+
+        /// Handle the "ArchiveAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+        /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_ArchiveAuditRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_ArchiveAuditResponse` to respond with.
+        func archiveAudit(
+            request: Coffer_V1_ArchiveAuditRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_ArchiveAuditResponse
     }
 }
 
@@ -5673,6 +5744,17 @@ extension Coffer_V1_AuditService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ReadAuditResponse>(),
             handler: { request, context in
                 try await self.readAudit(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_AuditService.Method.ArchiveAudit.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ArchiveAuditRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ArchiveAuditResponse>(),
+            handler: { request, context in
+                try await self.archiveAudit(
                     request: request,
                     context: context
                 )
@@ -5694,6 +5776,17 @@ extension Coffer_V1_AuditService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func archiveAudit(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_ArchiveAuditRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ArchiveAuditResponse> {
+        let response = try await self.archiveAudit(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -5705,6 +5798,19 @@ extension Coffer_V1_AuditService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_ReadAuditResponse>(
             message: try await self.readAudit(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func archiveAudit(
+        request: GRPCCore.ServerRequest<Coffer_V1_ArchiveAuditRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse>(
+            message: try await self.archiveAudit(
                 request: request.message,
                 context: context
             ),
@@ -5749,6 +5855,30 @@ extension Coffer_V1_AuditService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ReadAuditResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ReadAuditResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ArchiveAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+        /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ArchiveAuditRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ArchiveAuditRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ArchiveAuditResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func archiveAudit<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ArchiveAuditRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ArchiveAuditRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ArchiveAuditResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ArchiveAuditResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -5807,6 +5937,41 @@ extension Coffer_V1_AuditService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ArchiveAudit" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+        /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ArchiveAuditRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ArchiveAuditRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_ArchiveAuditResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func archiveAudit<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ArchiveAuditRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ArchiveAuditRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ArchiveAuditResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ArchiveAuditResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_AuditService.Method.ArchiveAudit.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -5837,6 +6002,36 @@ extension Coffer_V1_AuditService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ReadAuditRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ReadAuditResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ArchiveAudit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+    /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_ArchiveAuditRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func archiveAudit<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_ArchiveAuditRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ArchiveAuditResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.archiveAudit(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ArchiveAuditRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ArchiveAuditResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5873,6 +6068,40 @@ extension Coffer_V1_AuditService.ClientProtocol {
             metadata: metadata
         )
         return try await self.readAudit(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ArchiveAudit" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes the blocks before entry `before` (which must start a block) from the store, keeping the
+    /// > checkpoint at `before`; the caller has exported them first (`coffer audit archive`).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func archiveAudit<Result>(
+        _ message: Coffer_V1_ArchiveAuditRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ArchiveAuditResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_ArchiveAuditRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.archiveAudit(
             request: request,
             options: options,
             onResponse: handleResponse

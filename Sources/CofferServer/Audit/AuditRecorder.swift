@@ -1,7 +1,7 @@
 // Audit entries for what commits nothing (issue 13): crypto calls, logins, and every refused call.
 // Signing at tens of thousands of calls a second cannot take a store write each, so calls are kept
-// in memory as they are served and written every 100 ms (or every 2,000 entries) as one pending
-// record per block. A node killed between two writes loses at most that window of these entries;
+// in memory as they are served and written every 100 ms as pending records of at most 2,000
+// entries (512 KiB) each. A node killed between two writes loses at most that window of these entries;
 // management entries are written with their change and are never lost (docs/audit.md).
 
 import CofferAudit
@@ -19,11 +19,16 @@ struct RecordedCall: Sendable {
     var mechanism: UInt64?
     var ckr: UInt64
     var certificate: [UInt8]?
+    var target: String?
 
-    init(user: String, operation: String, handle: UInt64? = nil, mechanism: UInt64? = nil, ckr: UInt64, certificate: [UInt8]?) {
+    init(
+        user: String, operation: String, handle: UInt64? = nil, mechanism: UInt64? = nil, ckr: UInt64, certificate: [UInt8]?,
+        target: String? = nil
+    ) {
         milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
         self.user = user
         self.operation = operation
+        self.target = target
         self.handle = handle
         self.mechanism = mechanism
         self.ckr = ckr
@@ -35,6 +40,8 @@ struct RecordedCall: Sendable {
 final class AuditRecorder: Sendable {
     static let interval: Duration = .milliseconds(100)
     static let entriesPerBlock = 2000
+    /// And at most this many bytes per record, well inside etcd's 1.5 MiB request.
+    static let bytesPerBlock = 512 * 1024
     /// Past this many unwritten entries (the store unreachable for a long time) the oldest are
     /// dropped and counted, rather than the node running out of memory.
     static let maxBuffered = 1_000_000
@@ -98,8 +105,11 @@ final class AuditRecorder: Sendable {
         var hexOf: [[UInt8]: String] = [:]
         var labels: [UInt64: String?] = [:]
         while start < calls.count {
-            let end = min(calls.count, start + Self.entriesPerBlock)
-            let lines = calls[start..<end].map { call -> [UInt8] in
+            var lines: [[UInt8]] = []
+            var bytes = 0
+            var end = start
+            while end < calls.count, lines.count < Self.entriesPerBlock, bytes < Self.bytesPerBlock {
+                let call = calls[end]
                 let certificate = call.certificate.map { fingerprint in
                     if let hex = hexOf[fingerprint] { return hex }
                     let hex = ClusterMember.hex(fingerprint)
@@ -112,11 +122,14 @@ final class AuditRecorder: Sendable {
                     labels[handle] = found
                     return found
                 }
-                return AuditEntry(
-                    time: AuditEntry.timestamp(Date(timeIntervalSince1970: Double(call.milliseconds) / 1000)), node: node,
-                    user: call.user, operation: call.operation, handle: call.handle, label: label, mechanism: call.mechanism,
-                    ckr: call.ckr, certificate: certificate
+                let line = AuditEntry(
+                    time: AuditEntry.timestamp(milliseconds: call.milliseconds), node: node,
+                    user: call.user, operation: call.operation, handle: call.handle, label: label, target: call.target,
+                    mechanism: call.mechanism, ckr: call.ckr, certificate: certificate
                 ).line
+                bytes += line.count + 1
+                lines.append(line)
+                end += 1
             }
             do {
                 try await state.appendAuditPending(lines, node: node, firstTime: calls[start].milliseconds)

@@ -51,6 +51,22 @@ struct AuditService: Coffer_V1_AuditService.SimpleServiceProtocol {
         }
     }
 
+    func archiveAudit(request: Coffer_V1_ArchiveAuditRequest, context: ServerContext) async throws -> Coffer_V1_ArchiveAuditResponse {
+        try await gate.run(request.header, context) { caller in
+            let user = try caller.requireUser()
+            AuditContext.current?.target = "entries before \(request.before)"
+            guard user.role == .auditor else {
+                throw ServiceFailure(StateError.model(.roleNotPermitted(user.role, "archive the audit log")))
+            }
+            var response = Coffer_V1_ArchiveAuditResponse()
+            do { response.removedEntries = try await gate.state.archiveAudit(before: request.before) } catch let error as AuditError {
+                throw ServiceFailure.argumentsBad(error.description)
+            }
+            response.header = gate.responseHeader()
+            return response
+        }
+    }
+
     /// The CA's certificates for every member's identity key, this node's included.
     private func signers() throws -> [String] {
         let ca = try ClusterCA.load(from: gate.state)

@@ -130,7 +130,7 @@ final class RequestGate: Sendable {
             audit.record(
                 RecordedCall(
                     user: trail.user, operation: trail.operation ?? Self.operationName(method), handle: trail.handle,
-                    mechanism: trail.mechanism, ckr: UInt64(code.rawValue), certificate: fingerprint))
+                    mechanism: trail.mechanism, ckr: UInt64(code.rawValue), certificate: fingerprint, target: trail.target))
         }
         do {
             let response = try await AuditContext.$current.withValue(trail) { try await body(trail) }

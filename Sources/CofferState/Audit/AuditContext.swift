@@ -15,6 +15,7 @@ public final class AuditContext: Sendable {
         var operation: String?
         var handle: UInt64?
         var mechanism: UInt64?
+        var target: String?
     }
 
     private let facts: Mutex<Facts>
@@ -48,6 +49,12 @@ public final class AuditContext: Sendable {
     public var operation: String? {
         get { facts.withLock { $0.operation } }
         set { facts.withLock { $0.operation = newValue } }
+    }
+
+    /// The user, node or range the call acts on, when it is about one.
+    public var target: String? {
+        get { facts.withLock { $0.target } }
+        set { facts.withLock { $0.target = newValue } }
     }
 
     public var handle: UInt64? { facts.withLock { $0.handle } }

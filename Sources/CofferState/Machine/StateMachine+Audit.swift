@@ -140,8 +140,16 @@ extension StateMachine {
         let closing = try await store.range(
             prefix: RecordKey.auditCheckpointPrefix, startKey: RecordKey.auditCheckpoint(from + 1), at: nil, limit: 1)
         guard let closingRecord = closing.keyValues.first else { throw AuditError("the log has no checkpoint past entry \(from)") }
-        let start = try JSONDecoder().decode(AuditCheckpointRecord.self, from: Data(closingRecord.value)).first
-        let before = start == 0 ? [] : try await checkpointRecord(start)?.frontier ?? []
+        let closingCheckpoint = try JSONDecoder().decode(AuditCheckpointRecord.self, from: Data(closingRecord.value))
+        var start = closingCheckpoint.first
+        var before = start == 0 ? [] : try await checkpointRecord(start)?.frontier ?? []
+        if try await store.get(RecordKey.auditBlock(start), at: nil) == nil {
+            // Archived: the log now begins after that block, from the checkpoint kept where it ended.
+            guard let kept = UInt64(String(decoding: closingRecord.key.dropFirst(RecordKey.auditCheckpointPrefix.count), as: UTF8.self), radix: 16)
+            else { throw AuditError("a checkpoint record's key is not a size") }
+            start = kept
+            before = closingCheckpoint.frontier
+        }
         var slice = AuditSlice(frontier: try frontier(before, size: start), blocks: [], size: size)
         var next = start
         var count = 0
@@ -159,6 +167,33 @@ extension StateMachine {
             }
         }
         return slice
+    }
+
+    /// Removes the log's blocks before entry `before`, which must end a block, and their checkpoint
+    /// records, but for the checkpoint at `before`: its frontier is what a later export starts from,
+    /// so the chain from there on stays verifiable. Returns how many entries left the store.
+    public func archiveAudit(before: UInt64) async throws -> UInt64 {
+        guard before > 0 else { return 0 }
+        guard try await checkpointRecord(before) != nil else {
+            throw AuditError("entry \(before) does not start a block (no checkpoint for \(before) entries)")
+        }
+        var removed: UInt64 = 0
+        while true {
+            let blocks = try await store.range(prefix: RecordKey.auditBlockPrefix, startKey: nil, at: nil, limit: 60)
+            var operations: [StoreOperation] = []
+            for block in blocks.keyValues {
+                guard let first = UInt64(String(decoding: block.key.dropFirst(RecordKey.auditBlockPrefix.count), as: UTF8.self), radix: 16),
+                    first < before
+                else { break }
+                let end = first + UInt64(block.value.split(separator: UInt8(ascii: "\n")).count)
+                guard end <= before else { throw AuditError("entry \(before) falls inside the block from \(first) to \(end - 1)") }
+                operations.append(.delete(key: block.key))
+                if end < before { operations.append(.delete(key: RecordKey.auditCheckpoint(end))) }
+                removed += end - first
+            }
+            guard !operations.isEmpty else { return removed }
+            _ = try await store.transact(compare: [], success: operations, failure: [])
+        }
     }
 
     private func checkpointRecord(_ size: UInt64) async throws -> AuditCheckpointRecord? {

@@ -20,7 +20,7 @@ struct AuditCommand: AsyncParsableCommand {
             RFC 9162 Merkle tree whose checkpoints the nodes sign. Reading needs an auditor's login; \
             `verify` needs nothing but the cluster's CA certificate. See docs/audit.md.
             """,
-        subcommands: [Tail.self, Export.self, Verify.self, Prove.self, Checkpoint.self])
+        subcommands: [Tail.self, Export.self, Verify.self, Prove.self, Checkpoint.self, Archive.self])
 
     /// A stretch of the log read through the API, checked against nothing yet.
     struct Read {
@@ -46,6 +46,17 @@ struct AuditCommand: AsyncParsableCommand {
             read.size = next.size
         }
         return read
+    }
+
+    /// An export file (AuditExport's format) of `blocks`, which follow `read.frontier`.
+    static func exportFile(_ read: Read, blocks: [Coffer_V1_AuditBlock]) -> [UInt8] {
+        var file = AuditExport.header(origin: read.origin, frontier: read.frontier) + [0x0A]
+        for signer in read.signers { file += AuditExport.signerLine(signer) + [0x0A] }
+        for block in blocks {
+            for entry in block.entries { file += Array(entry) + [0x0A] }
+            file += AuditExport.checkpointLine(block.checkpoint) + [0x0A]
+        }
+        return file
     }
 
     /// The CA certificate of the profile, for checking what a node sent.
@@ -156,12 +167,7 @@ struct AuditCommand: AsyncParsableCommand {
         func run() async throws {
             let read = try await Connection.with(options) { try await AuditCommand.read($0, from: from, to: to) }
             guard !read.blocks.isEmpty else { throw CLIError("the log has no entries from \(from) on (it holds \(read.size))") }
-            var file = AuditExport.header(origin: read.origin, frontier: read.frontier) + [0x0A]
-            for signer in read.signers { file += AuditExport.signerLine(signer) + [0x0A] }
-            for block in read.blocks {
-                for entry in block.entries { file += Array(entry) + [0x0A] }
-                file += AuditExport.checkpointLine(block.checkpoint) + [0x0A]
-            }
+            let file = AuditCommand.exportFile(read, blocks: read.blocks)
             // Written whatever the check finds: an export that fails it is evidence to keep.
             try SecretFile.write(Data(file), to: out)
             let report: AuditExport.Report
@@ -281,6 +287,49 @@ struct AuditCommand: AsyncParsableCommand {
         static func size(of note: String) -> UInt64? {
             let lines = note.split(separator: "\n", omittingEmptySubsequences: false)
             return lines.count > 1 ? UInt64(lines[1]) : nil
+        }
+    }
+
+    /// `coffer audit archive`.
+    struct Archive: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Move the oldest entries out of the store into an export file.",
+            discussion: """
+                Exports the whole blocks that end at or before entry --before (from the log's first \
+                entry), checks the file against the profile's CA, writes it to --out, and only then asks \
+                the cluster to remove those blocks. The checkpoint where they end stays in the store, so \
+                later exports start from its tree and verify as before; the archive verifies on its own \
+                with `coffer audit verify`. Keep it: the entries are nowhere else. The archiving is itself \
+                an entry.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "Archive the entries before this one (rounded down to the end of a block).") var before: UInt64
+        @Option(help: "The archive file to write.") var out: String
+
+        func run() async throws {
+            try await Connection.with(options) { client in
+                let read = try await AuditCommand.read(client, from: 0, to: before)
+                var end = read.frontier.size
+                var blocks: [Coffer_V1_AuditBlock] = []
+                for block in read.blocks {
+                    guard end + UInt64(block.entries.count) <= before else { break }
+                    blocks.append(block)
+                    end += UInt64(block.entries.count)
+                }
+                guard !blocks.isEmpty else {
+                    throw CLIError("no block of the log (from entry \(read.frontier.size)) ends at or before entry \(before)")
+                }
+                let file = AuditCommand.exportFile(read, blocks: blocks)
+                do { _ = try await AuditExport.verify(file, ca: try AuditCommand.profileCA(options)) } catch {
+                    throw CLIError("the entries do not verify against the profile's CA; nothing archived: \(error)")
+                }
+                try SecretFile.write(Data(file), to: out)
+                let removed = try await client.archiveAudit(before: end)
+                try Output.emit(
+                    options, json: ["file": out, "from": read.frontier.size, "to": end, "removed": removed],
+                    human: "archived entries \(read.frontier.size) to \(end - 1) to \(out); the log now starts at entry \(end)")
+            }
         }
     }
 

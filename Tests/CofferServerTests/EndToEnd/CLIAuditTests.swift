@@ -163,6 +163,22 @@ import Testing
         // A proof of one entry, extending the early checkpoint, checks offline.
         try auditor.ok(["audit", "prove", "3", "--checkpoint", folder + "/kept-early.txt", "--out", folder + "/proof.json"])
         #expect(try auditor.run(["audit", "verify", folder + "/proof.json", "--ca", ca]).status == 0)
+
+        // Archived: the oldest blocks leave the store for a file that verifies alone; the log then
+        // starts where they ended, and an export of it verifies as before.
+        let archived = try auditor.ok(["--json", "audit", "archive", "--before", "12", "--out", folder + "/archive.jsonl"]).json
+        let end = try #require(archived?["to"] as? Int)
+        #expect((1...12).contains(end) && archived?["removed"] as? Int == end, "\(String(describing: archived))")
+        #expect(try verify(folder + "/archive.jsonl", []).status == 0)
+        let after = try auditor.ok(["--json", "audit", "export", "--out", folder + "/after.jsonl"]).json
+        #expect(after?["from"] as? Int == end, "\(String(describing: after))")
+        let laterCheck = try verify(folder + "/after.jsonl", ["kept-late.txt"])
+        #expect(laterCheck.status == 0, "\(laterCheck.stderr)")
+        let gone = try auditor.fails(["audit", "prove", "3"])
+        #expect(gone.stderr.contains("archived"), "\(gone.stderr)")
+        let entriesNow = try Self.entries(auditor) { $0.contains { $0.operation == "archive-audit" } }
+        #expect(entriesNow.first?.seq == UInt64(end))
+        #expect(entriesNow.contains { $0.operation == "archive-audit" && $0.user == "auditor" && $0.ckr == 0 })
     }
 
     @Test func anEntryEditedInTheStoreIsCaughtAndAKilledNodeKeepsItsLastCommandsEntry() throws {
