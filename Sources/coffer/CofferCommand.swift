@@ -16,7 +16,7 @@ struct CofferCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ClusterCommand.self, LoginCommand.self, LogoutCommand.self, UserCommand.self, KeyCommand.self,
-            CryptoCommand.self, BackupCommand.self, AttestCommand.self, AuditCommand.self, BenchCommand.self,
+            CryptoCommand.self, BackupCommand.self, AttestCommand.self, AuditCommand.self, QuorumCommand.self, BenchCommand.self,
         ]
     )
 }

@@ -204,9 +204,11 @@ struct Cofferd: AsyncParsableCommand {
         let freshness = etcdConfiguration == nil ? nil : FreshnessPolicy(nodeName: nodeID)
         let state: StateMachine
         do {
-            // Every committed command writes its audit entry in its own transaction (docs/audit.md).
+            // Every committed command writes its audit entry in its own transaction (docs/audit.md), and
+            // a guarded one commits only with its quorum's approvals, consuming the token (docs/quorum.md).
             state = try await StateMachine(
-                store: store, crypto: crypto, participants: [AuditParticipant(node: nodeID)], freshness: freshness)
+                store: store, crypto: crypto, participants: [AuditParticipant(node: nodeID), QuorumParticipant()],
+                freshness: freshness)
         } catch {
             await store.close()
             Self.fail("cannot open the store (\(storeName)): \(error)")

@@ -5,6 +5,7 @@
 import CofferCrypto
 import CofferTestSupport
 import Foundation
+import Synchronization
 import Testing
 
 /// The shared cluster, started on first use.
@@ -297,41 +298,72 @@ struct ClusterTests {
         }
     }
 
-    /// Runs after the others above: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
-    /// C restarted has its credentials, comes up sealed on mutual TLS, gets the domain key from a peer
-    /// by itself (no share typed) and has the key made while it was down.
+    /// Two nodes racing to use one quorum token: exactly one of the two guarded commands lands.
+    @Test func twoNodesRacingWithOneQuorumTokenLandOnce() throws {
+        let password = try makeUser("racer", on: a)
+        let admins = try [a, b].map { try admin($0) }
+        let key = cluster.folder + "/admin-approval.pem"
+        try admins[0].ok(["user", "register-approval-key", "--generate", "--out", key])
+        try admins[0].ok(["quorum", "set", "--service", "user-management", "--m", "1"])
+        // Whatever happens below, the other tests make users without approvals.
+        defer { _ = try? admins[0].run(["quorum", "set", "--service", "user-management", "--m", "0"]) }
+        let made = try admins[0].ok([
+            "--json", "quorum", "request", "--service", "user-management", "--operation", "change-password name=racer",
+        ]).json
+        let token = try #require(made?["id"] as? String)
+        try admins[1].ok(["quorum", "approve", token, "--key", key])
+        let results = Mutex<[(status: Int32, stderr: String)]>([])
+        let places = admins.map { ($0.configDirectory, $0.profile) }
+        DispatchQueue.concurrentPerform(iterations: 2) { index in
+            let cli = CofferCLI(configDirectory: places[index].0, profile: places[index].1)
+            let result = try? cli.run(["user", "change-password", "--name", "racer", "--password-file", password, "--quorum-token", token])
+            if let result { results.withLock { $0.append((result.status, result.stderr)) } }
+        }
+        let outcomes = results.withLock { $0 }
+        #expect(outcomes.count == 2)
+        #expect(outcomes.filter { $0.status == 0 }.count == 1, "\(outcomes.map(\.stderr))")
+        #expect(outcomes.contains { $0.status != 0 && $0.stderr.contains("was used already") }, "\(outcomes.map(\.stderr))")
+    }
+
     /// The audit log is the cluster's: entries made through every node land in one log that any
     /// node reads out and an auditor verifies with the CA alone; a management call's entry made
     /// through C survives C's kill -9 right after the call returned (the others number it).
     @Test func theAuditLogIsOneForTheClusterAndKeepsAKilledNodesLastEntry() throws {
-        let password = try makeUser("erin", on: b)
+        let password = try makeUser("audra", on: b)
         try admin(a).ok(["user", "create", "--name", "aud", "--role", "auditor", "--password-file", password])
-        let erin = try cluster.nodes.map { try loggedIn("erin", on: $0, password: password) }
-        try erin[0].ok(["key", "generate-asymmetric", "--label", "audited", "--type", "ec-p256"])
+        let audra = try cluster.nodes.map { try loggedIn("audra", on: $0, password: password) }
+        try audra[0].ok(["key", "generate-asymmetric", "--label", "audited", "--type", "ec-p256"])
         let message = cluster.folder + "/audited-message"
         try "audited".write(toFile: message, atomically: true, encoding: .utf8)
-        for cli in erin.dropFirst() { try cli.ok(["crypto", "sign", "--key", "audited", "--in", message, "--out", message + ".sig"]) }
+        for cli in audra.dropFirst() { try cli.ok(["crypto", "sign", "--key", "audited", "--in", message, "--out", message + ".sig"]) }
         let nodeIDs = try cluster.nodes.map { node in
             try #require(cluster.cli(node, config: "status").ok(["cluster", "status", "--json"]).json?["node_id"] as? String)
         }
-        try admin(c).ok(["user", "create", "--name", "frank", "--role", "crypto-user", "--password-file", password])
+        try admin(c).ok(["user", "create", "--name", "fergus", "--role", "crypto-user", "--password-file", password])
         c.kill()
+        // C back with its data folder, for the tests after this one, however this one ends.
+        defer {
+            do {
+                try c.start()
+                try c.wait(for: "unsealed with the domain key from peer")
+            } catch { Issue.record("node C did not come back: \(error)") }
+        }
 
         let auditor = try loggedIn("aud", on: a, password: password)
         var entries: [[String: Any]] = []
         for _ in 0..<100 {
             let output = try auditor.ok(["--json", "audit", "tail", "--from", "0"]).stdout
             entries = output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
-            if entries.contains(where: { $0["target"] as? String == "frank" }),
-                entries.filter({ $0["operation"] as? String == "sign" && $0["user"] as? String == "erin" }).count >= 2
+            if entries.contains(where: { $0["target"] as? String == "fergus" }),
+                entries.filter({ $0["operation"] as? String == "sign" && $0["user"] as? String == "audra" }).count >= 2
             {
                 break
             }
             Thread.sleep(forTimeInterval: 0.2)
         }
-        let frank = entries.first { $0["operation"] as? String == "create-user" && $0["target"] as? String == "frank" }
+        let frank = entries.first { $0["operation"] as? String == "create-user" && $0["target"] as? String == "fergus" }
         #expect(frank?["node"] as? String == nodeIDs[2] && frank?["user"] as? String == "admin", "\(entries.suffix(5))")
-        let signers = Set(entries.filter { $0["operation"] as? String == "sign" && $0["user"] as? String == "erin" }.compactMap { $0["node"] as? String })
+        let signers = Set(entries.filter { $0["operation"] as? String == "sign" && $0["user"] as? String == "audra" }.compactMap { $0["node"] as? String })
         #expect(signers == [nodeIDs[1], nodeIDs[2]], "\(signers)")
         #expect(entries.enumerated().allSatisfy { ($1["seq"] as? Int) == $0 })
 
@@ -342,12 +374,11 @@ struct ClusterTests {
         let verified = try auditor.ok(["--json", "audit", "verify", exported, "--ca", ca]).json
         #expect((verified?["to"] as? Int ?? 0) >= entries.count, "\(String(describing: verified))")
         print("audit log on the cluster: \(entries.count) entries; checkpoints signed by \(verified?["signers"] ?? [])")
-
-        // C back with its data folder, for the tests after this one.
-        try c.start()
-        try c.wait(for: "unsealed with the domain key from peer")
     }
 
+    /// Runs after the others above: node C killed with -9, A and B serve on (status, a new key made on A signs on B);
+    /// C restarted has its credentials, comes up sealed on mutual TLS, gets the domain key from a peer
+    /// by itself (no share typed) and has the key made while it was down.
     @Test func killingANodeLeavesTheOthersServing() throws {
         let password = try makeUser("dave", on: a)
         c.kill()

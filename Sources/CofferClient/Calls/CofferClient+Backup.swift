@@ -71,6 +71,7 @@ extension CofferClient {
         var opening = first
         opening.header.loginToken = state.withLock { $0.token(for: index) }
         opening.header.minRevision = highestRevision
+        opening.header.quorumToken = quorumToken
         let leading = opening
         let client = try connection.client()
         var options = CallOptions.defaults

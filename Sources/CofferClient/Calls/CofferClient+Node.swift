@@ -118,3 +118,49 @@ extension CofferClient {
         return response.removedEntries
     }
 }
+
+extension CofferClient {
+    /// QuorumService.RegisterApprovalKey: the caller's P-256 approval key (SubjectPublicKeyInfo DER).
+    public func registerApprovalKey(_ publicKey: [UInt8]) async throws(CofferClientError) {
+        var request = Coffer_V1_RegisterApprovalKeyRequest()
+        request.publicKey = Data(publicKey)
+        let _: Coffer_V1_RegisterApprovalKeyResponse = try await call(Coffer_V1_QuorumService.Method.RegisterApprovalKey.descriptor, request)
+    }
+
+    /// QuorumService.SetQuorum (admins).
+    public func setQuorum(service: String, approvals: UInt32) async throws(CofferClientError) {
+        var request = Coffer_V1_SetQuorumRequest()
+        request.service = service
+        request.approvals = approvals
+        let _: Coffer_V1_SetQuorumResponse = try await call(Coffer_V1_QuorumService.Method.SetQuorum.descriptor, request)
+    }
+
+    /// QuorumService.GetQuorum.
+    public func getQuorum() async throws(CofferClientError) -> Coffer_V1_GetQuorumResponse {
+        try await call(Coffer_V1_QuorumService.Method.GetQuorum.descriptor, Coffer_V1_GetQuorumRequest())
+    }
+
+    /// QuorumService.RequestQuorum: a token for `operation` of `service`.
+    public func requestQuorum(service: String, operation: String, validSeconds: UInt64) async throws(CofferClientError) -> Coffer_V1_QuorumTokenResponse {
+        var request = Coffer_V1_RequestQuorumRequest()
+        request.service = service
+        request.operation = operation
+        request.validSeconds = validSeconds
+        return try await call(Coffer_V1_QuorumService.Method.RequestQuorum.descriptor, request)
+    }
+
+    /// QuorumService.GetQuorumToken.
+    public func quorumToken(_ id: String) async throws(CofferClientError) -> Coffer_V1_QuorumTokenResponse {
+        var request = Coffer_V1_GetQuorumTokenRequest()
+        request.id = id
+        return try await call(Coffer_V1_QuorumService.Method.GetQuorumToken.descriptor, request)
+    }
+
+    /// QuorumService.ApproveQuorum: the caller's signature over the token's signed text.
+    public func approveQuorum(_ id: String, signature: [UInt8]) async throws(CofferClientError) -> Coffer_V1_QuorumTokenResponse {
+        var request = Coffer_V1_ApproveQuorumRequest()
+        request.id = id
+        request.signature = Data(signature)
+        return try await call(Coffer_V1_QuorumService.Method.ApproveQuorum.descriptor, request)
+    }
+}

@@ -36,6 +36,7 @@ public final class CofferClient: Sendable {
     let connections: [EndpointConnection]
     let selection: EndpointSelection
     let state = Mutex(CallState())
+    private let quorum = Mutex("")
     /// The health probe's task, once started (`startHealthProbes`).
     let probe = Mutex<Task<Void, Never>?>(nil)
 
@@ -131,6 +132,13 @@ public final class CofferClient: Sendable {
         set { state.withLock { $0.sharedToken = newValue } }
     }
 
+    /// The quorum token sent with every call (docs/quorum.md): its approvals let the call's guarded
+    /// command run once. Empty for none.
+    public var quorumToken: String {
+        get { quorum.withLock { $0 } }
+        set { quorum.withLock { $0 = newValue } }
+    }
+
     // MARK: Calls
 
     /// Sends a request that carries a RequestHeader: fills in token, session, min_revision and the
@@ -142,6 +150,7 @@ public final class CofferClient: Sendable {
         request.header.session = session
         request.header.minRevision = highestRevision
         if let requestID { request.header.requestID = requestID.bytes }
+        request.header.quorumToken = quorumToken
         let retry = RetryPolicy.mayRetry(method, session: session, requestID: requestID != nil)
         return try await send(method, request, retry: retry) { request, token in
             request.header.loginToken = token

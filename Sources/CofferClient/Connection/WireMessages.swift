@@ -48,6 +48,12 @@ extension Coffer_V1_DecapsulateKeyRequest: HeaderedRequest {}
 extension Coffer_V1_AttestKeyRequest: HeaderedRequest {}
 extension Coffer_V1_ReadAuditRequest: HeaderedRequest {}
 extension Coffer_V1_ArchiveAuditRequest: HeaderedRequest {}
+extension Coffer_V1_RegisterApprovalKeyRequest: HeaderedRequest {}
+extension Coffer_V1_SetQuorumRequest: HeaderedRequest {}
+extension Coffer_V1_GetQuorumRequest: HeaderedRequest {}
+extension Coffer_V1_RequestQuorumRequest: HeaderedRequest {}
+extension Coffer_V1_GetQuorumTokenRequest: HeaderedRequest {}
+extension Coffer_V1_ApproveQuorumRequest: HeaderedRequest {}
 extension Coffer_V1_SignRequest: HeaderedRequest {}
 extension Coffer_V1_VerifyRequest: HeaderedRequest {}
 extension Coffer_V1_CipherRequest: HeaderedRequest {}
@@ -98,6 +104,10 @@ extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_AttestKeyResponse: RevisionedResponse {}
 extension Coffer_V1_ReadAuditResponse: RevisionedResponse {}
 extension Coffer_V1_ArchiveAuditResponse: RevisionedResponse {}
+extension Coffer_V1_RegisterApprovalKeyResponse: RevisionedResponse {}
+extension Coffer_V1_SetQuorumResponse: RevisionedResponse {}
+extension Coffer_V1_GetQuorumResponse: RevisionedResponse {}
+extension Coffer_V1_QuorumTokenResponse: RevisionedResponse {}
 extension Coffer_V1_SignResponse: RevisionedResponse {}
 extension Coffer_V1_VerifyResponse: RevisionedResponse {}
 extension Coffer_V1_CipherResponse: RevisionedResponse {}

@@ -59,6 +59,9 @@ public struct ReturnCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let userNotLoggedIn = ReturnCode(rawValue: 0x0101)
     public static let userPINNotInitialized = ReturnCode(rawValue: 0x0102)
     public static let userTypeInvalid = ReturnCode(rawValue: 0x0103)
+    /// The operation was not approved (PKCS#11: "the request is rejected by the user"): a guarded
+    /// command without its quorum's approvals.
+    public static let functionRejected = ReturnCode(rawValue: 0x0200)
     public static let wrappedKeyInvalid = ReturnCode(rawValue: 0x0110)
     public static let wrappedKeyLenRange = ReturnCode(rawValue: 0x0112)
     public static let wrappingKeyHandleInvalid = ReturnCode(rawValue: 0x0113)

@@ -52,6 +52,9 @@ public nonisolated struct Coffer_V1_RequestHeader: Sendable {
   /// answers with that attempt's objects instead of making new ones. Empty: no repeat is safe.
   public var requestID: Data = Data()
 
+  /// The quorum token whose approvals allow this call's guarded command (docs/quorum.md); empty for none.
+  public var quorumToken: String = String()
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -344,7 +347,7 @@ fileprivate nonisolated let _protobuf_package = "coffer.v1"
 
 nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".RequestHeader"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}login_token\0\u{1}session\0\u{3}min_revision\0\u{3}request_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}login_token\0\u{1}session\0\u{3}min_revision\0\u{3}request_id\0\u{3}quorum_token\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -356,6 +359,7 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
       case 2: try { try decoder.decodeSingularUInt64Field(value: &self.session) }()
       case 3: try { try decoder.decodeSingularInt64Field(value: &self.minRevision) }()
       case 4: try { try decoder.decodeSingularBytesField(value: &self.requestID) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.quorumToken) }()
       default: break
       }
     }
@@ -374,6 +378,9 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
     if !self.requestID.isEmpty {
       try visitor.visitSingularBytesField(value: self.requestID, fieldNumber: 4)
     }
+    if !self.quorumToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.quorumToken, fieldNumber: 5)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -382,6 +389,7 @@ nonisolated extension Coffer_V1_RequestHeader: SwiftProtobuf.Message, SwiftProto
     if lhs.session != rhs.session {return false}
     if lhs.minRevision != rhs.minRevision {return false}
     if lhs.requestID != rhs.requestID {return false}
+    if lhs.quorumToken != rhs.quorumToken {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

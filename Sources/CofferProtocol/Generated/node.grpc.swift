@@ -6108,3 +6108,1438 @@ extension Coffer_V1_AuditService.ClientProtocol {
         )
     }
 }
+
+// MARK: - coffer.v1.QuorumService
+
+/// Namespace containing generated types for the "coffer.v1.QuorumService" service.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+public enum Coffer_V1_QuorumService: Sendable {
+    /// Service descriptor for the "coffer.v1.QuorumService" service.
+    public static let descriptor = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService")
+    /// Namespace for method metadata.
+    public enum Method: Sendable {
+        /// Namespace for "RegisterApprovalKey" metadata.
+        public enum RegisterApprovalKey: Sendable {
+            /// Request type for "RegisterApprovalKey".
+            public typealias Input = Coffer_V1_RegisterApprovalKeyRequest
+            /// Response type for "RegisterApprovalKey".
+            public typealias Output = Coffer_V1_RegisterApprovalKeyResponse
+            /// Descriptor for "RegisterApprovalKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "RegisterApprovalKey",
+                type: .unary
+            )
+        }
+        /// Namespace for "SetQuorum" metadata.
+        public enum SetQuorum: Sendable {
+            /// Request type for "SetQuorum".
+            public typealias Input = Coffer_V1_SetQuorumRequest
+            /// Response type for "SetQuorum".
+            public typealias Output = Coffer_V1_SetQuorumResponse
+            /// Descriptor for "SetQuorum".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "SetQuorum",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetQuorum" metadata.
+        public enum GetQuorum: Sendable {
+            /// Request type for "GetQuorum".
+            public typealias Input = Coffer_V1_GetQuorumRequest
+            /// Response type for "GetQuorum".
+            public typealias Output = Coffer_V1_GetQuorumResponse
+            /// Descriptor for "GetQuorum".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "GetQuorum",
+                type: .unary
+            )
+        }
+        /// Namespace for "RequestQuorum" metadata.
+        public enum RequestQuorum: Sendable {
+            /// Request type for "RequestQuorum".
+            public typealias Input = Coffer_V1_RequestQuorumRequest
+            /// Response type for "RequestQuorum".
+            public typealias Output = Coffer_V1_QuorumTokenResponse
+            /// Descriptor for "RequestQuorum".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "RequestQuorum",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetQuorumToken" metadata.
+        public enum GetQuorumToken: Sendable {
+            /// Request type for "GetQuorumToken".
+            public typealias Input = Coffer_V1_GetQuorumTokenRequest
+            /// Response type for "GetQuorumToken".
+            public typealias Output = Coffer_V1_QuorumTokenResponse
+            /// Descriptor for "GetQuorumToken".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "GetQuorumToken",
+                type: .unary
+            )
+        }
+        /// Namespace for "ApproveQuorum" metadata.
+        public enum ApproveQuorum: Sendable {
+            /// Request type for "ApproveQuorum".
+            public typealias Input = Coffer_V1_ApproveQuorumRequest
+            /// Response type for "ApproveQuorum".
+            public typealias Output = Coffer_V1_QuorumTokenResponse
+            /// Descriptor for "ApproveQuorum".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService"),
+                method: "ApproveQuorum",
+                type: .unary
+            )
+        }
+        /// Descriptors for all methods in the "coffer.v1.QuorumService" service.
+        public static let descriptors: [GRPCCore.MethodDescriptor] = [
+            RegisterApprovalKey.descriptor,
+            SetQuorum.descriptor,
+            GetQuorum.descriptor,
+            RequestQuorum.descriptor,
+            GetQuorumToken.descriptor,
+            ApproveQuorum.descriptor
+        ]
+    }
+}
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension GRPCCore.ServiceDescriptor {
+    /// Service descriptor for the "coffer.v1.QuorumService" service.
+    public static let coffer_v1_QuorumService = GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.QuorumService")
+}
+
+// MARK: coffer.v1.QuorumService (server)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService {
+    /// Streaming variant of the service protocol for the "coffer.v1.QuorumService" service.
+    ///
+    /// This protocol is the lowest-level of the service protocols generated for this service
+    /// giving you the most flexibility over the implementation of your service. This comes at
+    /// the cost of more verbose and less strict APIs. Each RPC requires you to implement it in
+    /// terms of a request stream and response stream. Where the RPC expects only a single
+    /// request or response message, you are responsible for ensuring your implementation
+    /// maintains this invariant.
+    ///
+    /// Where possible, prefer using the stricter, less-verbose ``ServiceProtocol``
+    /// or ``SimpleServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > M-of-N quorum (docs/quorum.md): approval keys, the quorum each guarded service needs, tokens for
+    /// > one exact operation, and approvals signed by approvers with their own keys.
+    public protocol StreamingServiceProtocol: GRPCCore.RegistrableRPCService {
+        /// Handle the "RegisterApprovalKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RegisterApprovalKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_RegisterApprovalKeyResponse` messages.
+        func registerApprovalKey(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RegisterApprovalKeyResponse>
+
+        /// Handle the "SetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_SetQuorumRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_SetQuorumResponse` messages.
+        func setQuorum(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_SetQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_SetQuorumResponse>
+
+        /// Handle the "GetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The quorum of every service and the registered approval keys.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_GetQuorumRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_GetQuorumResponse` messages.
+        func getQuorum(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_GetQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetQuorumResponse>
+
+        /// Handle the "RequestQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A token for one operation, to be approved.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_RequestQuorumRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_QuorumTokenResponse` messages.
+        func requestQuorum(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_RequestQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse>
+
+        /// Handle the "GetQuorumToken" method.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_GetQuorumTokenRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_QuorumTokenResponse` messages.
+        func getQuorumToken(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_GetQuorumTokenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse>
+
+        /// Handle the "ApproveQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the caller's approval: its signature over the token's signed text.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_ApproveQuorumRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_QuorumTokenResponse` messages.
+        func approveQuorum(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_ApproveQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse>
+    }
+
+    /// Service protocol for the "coffer.v1.QuorumService" service.
+    ///
+    /// This protocol is higher level than ``StreamingServiceProtocol`` but lower level than
+    /// the ``SimpleServiceProtocol``, it provides access to request and response metadata and
+    /// trailing response metadata. If you don't need these then consider using
+    /// the ``SimpleServiceProtocol``. If you need fine grained control over your RPCs then
+    /// use ``StreamingServiceProtocol``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > M-of-N quorum (docs/quorum.md): approval keys, the quorum each guarded service needs, tokens for
+    /// > one exact operation, and approvals signed by approvers with their own keys.
+    public protocol ServiceProtocol: Coffer_V1_QuorumService.StreamingServiceProtocol {
+        /// Handle the "RegisterApprovalKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RegisterApprovalKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_RegisterApprovalKeyResponse` message.
+        func registerApprovalKey(
+            request: GRPCCore.ServerRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RegisterApprovalKeyResponse>
+
+        /// Handle the "SetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_SetQuorumResponse` message.
+        func setQuorum(
+            request: GRPCCore.ServerRequest<Coffer_V1_SetQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetQuorumResponse>
+
+        /// Handle the "GetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The quorum of every service and the registered approval keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_GetQuorumResponse` message.
+        func getQuorum(
+            request: GRPCCore.ServerRequest<Coffer_V1_GetQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetQuorumResponse>
+
+        /// Handle the "RequestQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A token for one operation, to be approved.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_QuorumTokenResponse` message.
+        func requestQuorum(
+            request: GRPCCore.ServerRequest<Coffer_V1_RequestQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>
+
+        /// Handle the "GetQuorumToken" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumTokenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_QuorumTokenResponse` message.
+        func getQuorumToken(
+            request: GRPCCore.ServerRequest<Coffer_V1_GetQuorumTokenRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>
+
+        /// Handle the "ApproveQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the caller's approval: its signature over the token's signed text.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ApproveQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_QuorumTokenResponse` message.
+        func approveQuorum(
+            request: GRPCCore.ServerRequest<Coffer_V1_ApproveQuorumRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>
+    }
+
+    /// Simple service protocol for the "coffer.v1.QuorumService" service.
+    ///
+    /// This is the highest level protocol for the service. The API is the easiest to use but
+    /// doesn't provide access to request or response metadata. If you need access to these
+    /// then use ``ServiceProtocol`` instead.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > M-of-N quorum (docs/quorum.md): approval keys, the quorum each guarded service needs, tokens for
+    /// > one exact operation, and approvals signed by approvers with their own keys.
+    public protocol SimpleServiceProtocol: Coffer_V1_QuorumService.ServiceProtocol {
+        /// Handle the "RegisterApprovalKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_RegisterApprovalKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_RegisterApprovalKeyResponse` to respond with.
+        func registerApprovalKey(
+            request: Coffer_V1_RegisterApprovalKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_RegisterApprovalKeyResponse
+
+        /// Handle the "SetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_SetQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_SetQuorumResponse` to respond with.
+        func setQuorum(
+            request: Coffer_V1_SetQuorumRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_SetQuorumResponse
+
+        /// Handle the "GetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The quorum of every service and the registered approval keys.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_GetQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_GetQuorumResponse` to respond with.
+        func getQuorum(
+            request: Coffer_V1_GetQuorumRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_GetQuorumResponse
+
+        /// Handle the "RequestQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A token for one operation, to be approved.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_RequestQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_QuorumTokenResponse` to respond with.
+        func requestQuorum(
+            request: Coffer_V1_RequestQuorumRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_QuorumTokenResponse
+
+        /// Handle the "GetQuorumToken" method.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_GetQuorumTokenRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_QuorumTokenResponse` to respond with.
+        func getQuorumToken(
+            request: Coffer_V1_GetQuorumTokenRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_QuorumTokenResponse
+
+        /// Handle the "ApproveQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the caller's approval: its signature over the token's signed text.
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_ApproveQuorumRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_QuorumTokenResponse` to respond with.
+        func approveQuorum(
+            request: Coffer_V1_ApproveQuorumRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_QuorumTokenResponse
+    }
+}
+
+// Default implementation of 'registerMethods(with:)'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService.StreamingServiceProtocol {
+    public func registerMethods<Transport>(with router: inout GRPCCore.RPCRouter<Transport>) where Transport: GRPCCore.ServerTransport {
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.RegisterApprovalKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RegisterApprovalKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RegisterApprovalKeyResponse>(),
+            handler: { request, context in
+                try await self.registerApprovalKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.SetQuorum.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetQuorumRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetQuorumResponse>(),
+            handler: { request, context in
+                try await self.setQuorum(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.GetQuorum.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetQuorumRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetQuorumResponse>(),
+            handler: { request, context in
+                try await self.getQuorum(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.RequestQuorum.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RequestQuorumRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_QuorumTokenResponse>(),
+            handler: { request, context in
+                try await self.requestQuorum(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.GetQuorumToken.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetQuorumTokenRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_QuorumTokenResponse>(),
+            handler: { request, context in
+                try await self.getQuorumToken(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_QuorumService.Method.ApproveQuorum.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ApproveQuorumRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_QuorumTokenResponse>(),
+            handler: { request, context in
+                try await self.approveQuorum(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+    }
+}
+
+// Default implementation of streaming methods from 'StreamingServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService.ServiceProtocol {
+    public func registerApprovalKey(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_RegisterApprovalKeyResponse> {
+        let response = try await self.registerApprovalKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func setQuorum(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_SetQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_SetQuorumResponse> {
+        let response = try await self.setQuorum(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getQuorum(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_GetQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_GetQuorumResponse> {
+        let response = try await self.getQuorum(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func requestQuorum(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_RequestQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse> {
+        let response = try await self.requestQuorum(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getQuorumToken(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_GetQuorumTokenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse> {
+        let response = try await self.getQuorumToken(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func approveQuorum(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_ApproveQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_QuorumTokenResponse> {
+        let response = try await self.approveQuorum(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+}
+
+// Default implementation of methods from 'ServiceProtocol'.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService.SimpleServiceProtocol {
+    public func registerApprovalKey(
+        request: GRPCCore.ServerRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_RegisterApprovalKeyResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_RegisterApprovalKeyResponse>(
+            message: try await self.registerApprovalKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setQuorum(
+        request: GRPCCore.ServerRequest<Coffer_V1_SetQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_SetQuorumResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_SetQuorumResponse>(
+            message: try await self.setQuorum(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getQuorum(
+        request: GRPCCore.ServerRequest<Coffer_V1_GetQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_GetQuorumResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_GetQuorumResponse>(
+            message: try await self.getQuorum(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func requestQuorum(
+        request: GRPCCore.ServerRequest<Coffer_V1_RequestQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>(
+            message: try await self.requestQuorum(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getQuorumToken(
+        request: GRPCCore.ServerRequest<Coffer_V1_GetQuorumTokenRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>(
+            message: try await self.getQuorumToken(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func approveQuorum(
+        request: GRPCCore.ServerRequest<Coffer_V1_ApproveQuorumRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_QuorumTokenResponse>(
+            message: try await self.approveQuorum(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+}
+
+// MARK: coffer.v1.QuorumService (client)
+
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService {
+    /// Generated client protocol for the "coffer.v1.QuorumService" service.
+    ///
+    /// You don't need to implement this protocol directly, use the generated
+    /// implementation, ``Client``.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > M-of-N quorum (docs/quorum.md): approval keys, the quorum each guarded service needs, tokens for
+    /// > one exact operation, and approvals signed by approvers with their own keys.
+    public protocol ClientProtocol: Sendable {
+        /// Call the "RegisterApprovalKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RegisterApprovalKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RegisterApprovalKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RegisterApprovalKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func registerApprovalKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RegisterApprovalKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RegisterApprovalKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RegisterApprovalKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_SetQuorumResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_SetQuorumResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetQuorumResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The quorum of every service and the registered approval keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetQuorumResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetQuorumResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetQuorumResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RequestQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A token for one operation, to be approved.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RequestQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func requestQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RequestQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RequestQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetQuorumToken" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumTokenRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetQuorumTokenRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getQuorumToken<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumTokenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetQuorumTokenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ApproveQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the caller's approval: its signature over the token's signed text.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ApproveQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ApproveQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func approveQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ApproveQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ApproveQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+    }
+
+    /// Generated client for the "coffer.v1.QuorumService" service.
+    ///
+    /// The ``Client`` provides an implementation of ``ClientProtocol`` which wraps
+    /// a `GRPCCore.GRPCCClient`. The underlying `GRPCClient` provides the long-lived
+    /// means of communication with the remote peer.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > M-of-N quorum (docs/quorum.md): approval keys, the quorum each guarded service needs, tokens for
+    /// > one exact operation, and approvals signed by approvers with their own keys.
+    public struct Client<Transport>: ClientProtocol where Transport: GRPCCore.ClientTransport {
+        private let client: GRPCCore.GRPCClient<Transport>
+
+        /// Creates a new client wrapping the provided `GRPCCore.GRPCClient`.
+        ///
+        /// - Parameters:
+        ///   - client: A `GRPCCore.GRPCClient` providing a communication channel to the service.
+        public init(wrapping client: GRPCCore.GRPCClient<Transport>) {
+            self.client = client
+        }
+
+        /// Call the "RegisterApprovalKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RegisterApprovalKeyRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RegisterApprovalKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_RegisterApprovalKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func registerApprovalKey<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RegisterApprovalKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_RegisterApprovalKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RegisterApprovalKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.RegisterApprovalKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "SetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_SetQuorumResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_SetQuorumResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetQuorumResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.SetQuorum.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The quorum of every service and the registered approval keys.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_GetQuorumResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_GetQuorumResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetQuorumResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.GetQuorum.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RequestQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > A token for one operation, to be approved.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_RequestQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_RequestQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func requestQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_RequestQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_RequestQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.RequestQuorum.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetQuorumToken" method.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_GetQuorumTokenRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_GetQuorumTokenRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getQuorumToken<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumTokenRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_GetQuorumTokenRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.GetQuorumToken.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ApproveQuorum" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds the caller's approval: its signature over the token's signed text.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ApproveQuorumRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ApproveQuorumRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_QuorumTokenResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func approveQuorum<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ApproveQuorumRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ApproveQuorumRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_QuorumTokenResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_QuorumService.Method.ApproveQuorum.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+    }
+}
+
+// Helpers providing default arguments to 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService.ClientProtocol {
+    /// Call the "RegisterApprovalKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_RegisterApprovalKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func registerApprovalKey<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_RegisterApprovalKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RegisterApprovalKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.registerApprovalKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RegisterApprovalKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_RegisterApprovalKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_SetQuorumRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setQuorum<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_SetQuorumRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetQuorumResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setQuorum(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetQuorumRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetQuorumResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The quorum of every service and the registered approval keys.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_GetQuorumRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQuorum<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetQuorumResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getQuorum(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetQuorumRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_GetQuorumResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RequestQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A token for one operation, to be approved.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_RequestQuorumRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func requestQuorum<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_RequestQuorumRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.requestQuorum(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_RequestQuorumRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_QuorumTokenResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQuorumToken" method.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_GetQuorumTokenRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQuorumToken<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_GetQuorumTokenRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getQuorumToken(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_GetQuorumTokenRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_QuorumTokenResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ApproveQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds the caller's approval: its signature over the token's signed text.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_ApproveQuorumRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func approveQuorum<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_ApproveQuorumRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.approveQuorum(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ApproveQuorumRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_QuorumTokenResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}
+
+// Helpers providing sugared APIs for 'ClientProtocol' methods.
+@available(macOS 15.0, iOS 18.0, watchOS 11.0, tvOS 18.0, visionOS 2.0, *)
+extension Coffer_V1_QuorumService.ClientProtocol {
+    /// Call the "RegisterApprovalKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Registers (or replaces) the caller's approval key: a P-256 public key (admins, crypto-users).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func registerApprovalKey<Result>(
+        _ message: Coffer_V1_RegisterApprovalKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_RegisterApprovalKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_RegisterApprovalKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.registerApprovalKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Sets the approvals a service needs (admins; itself guarded by the quorum service).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setQuorum<Result>(
+        _ message: Coffer_V1_SetQuorumRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_SetQuorumResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_SetQuorumRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setQuorum(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The quorum of every service and the registered approval keys.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQuorum<Result>(
+        _ message: Coffer_V1_GetQuorumRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_GetQuorumResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_GetQuorumRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getQuorum(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RequestQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > A token for one operation, to be approved.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func requestQuorum<Result>(
+        _ message: Coffer_V1_RequestQuorumRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_RequestQuorumRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.requestQuorum(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetQuorumToken" method.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getQuorumToken<Result>(
+        _ message: Coffer_V1_GetQuorumTokenRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_GetQuorumTokenRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getQuorumToken(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ApproveQuorum" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds the caller's approval: its signature over the token's signed text.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func approveQuorum<Result>(
+        _ message: Coffer_V1_ApproveQuorumRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_QuorumTokenResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_ApproveQuorumRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.approveQuorum(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+}

@@ -111,7 +111,7 @@ public final class CofferServices: Sendable {
 
     /// The services to register with a `GRPCServer`.
     public var services: [any RegistrableRPCService] {
-        [nodeService, userService, tokenService, backupService, peerService, clusterService, auditService]
+        [nodeService, userService, tokenService, backupService, peerService, clusterService, auditService, quorumService]
     }
 
     /// NodeService (status, unseal, login, logout).
@@ -126,6 +126,8 @@ public final class CofferServices: Sendable {
     }
     /// ClusterService (membership).
     public var clusterService: some Coffer_V1_ClusterService.SimpleServiceProtocol { ClusterService(gate: gate) }
+    /// QuorumService (approval keys, quorum settings, tokens and approvals).
+    public var quorumService: some Coffer_V1_QuorumService.SimpleServiceProtocol { QuorumService(gate: gate, node: node) }
     /// AuditService (the audit log, for auditors).
     public var auditService: some Coffer_V1_AuditService.SimpleServiceProtocol { AuditService(gate: gate, node: node) }
     /// TokenService (objects, keys and operations).

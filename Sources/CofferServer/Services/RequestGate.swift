@@ -77,11 +77,15 @@ final class RequestGate: Sendable {
             try await audited(context.descriptor.method, peer) { trail in
                 let caller = try await self.caller(header, peer)
                 if let name = caller.user?.name { trail?.user = name }
-                // Only calls with an id get a scope: the crypto calls on the hot path carry none.
-                guard !header.requestID.isEmpty, let user = caller.user,
-                    let scope = try RequestScope(id: Array(header.requestID), user: user.id)
-                else { return try await body(caller) }
-                return try await RequestScope.$current.withValue(scope) { try await body(caller) }
+                // A quorum token goes to the commit of the call's guarded command (QuorumParticipant).
+                let quorumToken = header.quorumToken.isEmpty ? nil : String(header.quorumToken.prefix(64))
+                return try await QuorumContext.$token.withValue(quorumToken) {
+                    // Only calls with an id get a scope: the crypto calls on the hot path carry none.
+                    guard !header.requestID.isEmpty, let user = caller.user,
+                        let scope = try RequestScope(id: Array(header.requestID), user: user.id)
+                    else { return try await body(caller) }
+                    return try await RequestScope.$current.withValue(scope) { try await body(caller) }
+                }
             }
         }
     }
@@ -103,7 +107,7 @@ final class RequestGate: Sendable {
     static let unaudited: Set<String> = [
         "GetStatus", "ListMechanisms", "GetMechanismInfo", "FindObjects", "GetAttributes", "OpenSession", "CloseSession",
         "Digest", "GenerateRandom", "OperationUpdate", "ListUsers", "ListNodes", "GetAttestation", "ReadAudit", "Pipeline",
-        "OpenFastPath", "GetChallenge", "VerifyBackup",
+        "OpenFastPath", "GetChallenge", "VerifyBackup", "GetQuorum", "GetQuorumToken",
     ]
 
     /// The audit log's name of a call: its method in lower case, words joined by "-" ("CreateUser": "create-user").

@@ -29,6 +29,7 @@ public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertibl
         case let e as StateError: self.init(e.returnCode, e.description)
         case let e as ModelError: self.init(e.returnCode, e.description)
         case let e as CryptoError: self.init(e.returnCode, e.description)
+        case let e as StoreError: self.init(StateError(e))
         default: self.init(.generalError, "internal error (\(type(of: error)))")
         }
     }
@@ -60,7 +61,7 @@ public struct ServiceFailure: Error, Sendable, Equatable, CustomStringConvertibl
     var statusCode: RPCError.Code {
         switch returnCode {
         case .userNotLoggedIn, .pinIncorrect, .pinExpired: .unauthenticated
-        case .pinLocked, .keyUnextractable, .keyNotWrappable, .keyFunctionNotPermitted, .attributeSensitive,
+        case .pinLocked, .functionRejected, .keyUnextractable, .keyNotWrappable, .keyFunctionNotPermitted, .attributeSensitive,
             .attributeReadOnly, .actionProhibited, .sessionReadOnly:
             .permissionDenied
         case .objectHandleInvalid, .keyHandleInvalid, .sessionHandleInvalid, .wrappingKeyHandleInvalid,

@@ -52,6 +52,9 @@ public struct AuditParticipant: CommitParticipant {
         case .addNode(let name): name
         case .joinNode(let name, let node): name + " " + node
         case .setBinaryAllowed(let sha256, _): sha256
+        case .registerApprovalKey(let id): commit.userName(id) ?? String(id.rawValue)
+        case .setQuorum(let service, let approvals): "\(service) \(approvals)"
+        case .requestQuorum(let token), .approveQuorum(let token, _): "quorum token " + token
         case .putSystemRecord(let name): name.hasPrefix("revoked/") ? "revoked certificate" : name.split(separator: "/").first.map(String.init)
         default: nil
         }

@@ -48,6 +48,14 @@ public enum Command: Sendable, Equatable {
     case addNode(name: String)
     /// A node that joined with the credential for `name` (replacing that name's member, if any).
     case joinNode(name: String, nodeID: String)
+    /// A user's approval key registered (or replaced).
+    case registerApprovalKey(UserID)
+    /// The approvals a guarded service needs (0: none).
+    case setQuorum(service: String, approvals: Int)
+    /// A quorum token asked for.
+    case requestQuorum(token: String)
+    /// An approval added to a quorum token.
+    case approveQuorum(token: String, approver: UserID)
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -84,6 +92,10 @@ public enum Command: Sendable, Equatable {
         case .setBinaryAllowed: "set-binary-allowed"
         case .addNode: "add-node"
         case .joinNode: "join-node"
+        case .registerApprovalKey: "register-approval-key"
+        case .setQuorum: "set-quorum"
+        case .requestQuorum: "request-quorum"
+        case .approveQuorum: "approve-quorum"
         }
     }
 }
@@ -97,6 +109,7 @@ extension Command {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
+        case registerApprovalKey, setQuorum, requestQuorum, approveQuorum
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -211,6 +224,20 @@ extension Command {
             w.u8(Tag.joinNode.rawValue)
             w.lengthPrefixed(Array(name.utf8))
             w.lengthPrefixed(Array(nodeID.utf8))
+        case .registerApprovalKey(let id):
+            w.u8(Tag.registerApprovalKey.rawValue)
+            w.u64(id.rawValue)
+        case .setQuorum(let service, let approvals):
+            w.u8(Tag.setQuorum.rawValue)
+            w.lengthPrefixed(Array(service.utf8))
+            w.u32(UInt32(truncatingIfNeeded: approvals))
+        case .requestQuorum(let token):
+            w.u8(Tag.requestQuorum.rawValue)
+            w.lengthPrefixed(Array(token.utf8))
+        case .approveQuorum(let token, let approver):
+            w.u8(Tag.approveQuorum.rawValue)
+            w.lengthPrefixed(Array(token.utf8))
+            w.u64(approver.rawValue)
         }
         return w.bytes
     }
@@ -270,6 +297,10 @@ extension Command {
         case .setBinaryAllowed: self = .setBinaryAllowed(sha256: try Self.string(&r), allowed: try Self.flag(&r))
         case .addNode: self = .addNode(name: try Self.string(&r))
         case .joinNode: self = .joinNode(name: try Self.string(&r), nodeID: try Self.string(&r))
+        case .registerApprovalKey: self = .registerApprovalKey(try Self.userID(&r))
+        case .setQuorum: self = .setQuorum(service: try Self.string(&r), approvals: Int(try r.u32()))
+        case .requestQuorum: self = .requestQuorum(token: try Self.string(&r))
+        case .approveQuorum: self = .approveQuorum(token: try Self.string(&r), approver: try Self.userID(&r))
         }
         try r.finish()
     }

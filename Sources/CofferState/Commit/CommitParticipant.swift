@@ -3,6 +3,7 @@
 // unused, and is consumed by the same write), or refuse it. What a participant adds lands or fails
 // together with the change: there is no change without it and no addition without the change.
 
+import CofferCrypto
 import CofferModel
 
 /// A command on its way to the store.
@@ -17,6 +18,10 @@ public struct PendingCommit: Sendable {
     public let actorName: String?
     /// The name of a user the index knows.
     public let userName: @Sendable (UserID) -> String?
+    /// A user the index knows.
+    public let user: @Sendable (UserID) -> User?
+    /// A system record as the index holds it, with the revision of its last write.
+    public let systemRecord: @Sendable (String) -> (value: SecretBytes, modRevision: Int64)?
     /// The label of an object in the index (nil for an unknown handle or an object without one).
     public let label: @Sendable (ObjectHandle) -> String?
 }

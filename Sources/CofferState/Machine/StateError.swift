@@ -66,6 +66,9 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     case requestIDInvalid
     /// A membership change that does not apply (no such node, a malformed digest).
     case membership(String)
+    /// A guarded command without the approvals its quorum needs, or a quorum request or approval
+    /// refused (docs/quorum.md).
+    case quorum(String)
 
     /// The PKCS#11 `CK_RV` value for this error.
     public var returnCode: ReturnCode {
@@ -88,6 +91,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .conflict: .functionFailed
         case .requestIDInvalid: .argumentsBad
         case .membership: .argumentsBad
+        case .quorum: .functionRejected
         case .unavailable: .deviceError
         case .stale: .deviceError
         case .tooLarge: .deviceMemory
@@ -132,14 +136,14 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
         case .noSession: "a session object (CKA_TOKEN false) needs a session"
         case .sessionObjectNotShareable: "session objects are not shared"
         case .tooManySessionObjects: "too many session objects"
-        case .membership(let why): why
+        case .membership(let why), .quorum(let why): why
         }
     }
 }
 
 extension StateError {
     /// Wraps any error from the layers below.
-    init(_ error: any Error) {
+    public init(_ error: any Error) {
         switch error {
         case let e as StateError: self = e
         case let e as ModelError: self = e == .objectNotVisible ? .objectHandleInvalid : .model(e)

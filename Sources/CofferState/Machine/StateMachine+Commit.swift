@@ -49,6 +49,8 @@ extension StateMachine {
             let pending = PendingCommit(
                 command: command, actor: actor, attempt: attempt, actorName: actor.flatMap { try? user($0).name },
                 userName: { [weak self] id in try? self?.user(id).name },
+                user: { [weak self] id in try? self?.user(id) },
+                systemRecord: { [weak self] name in self?.state.withLock { $0.index.systemRecords[name] } },
                 label: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object.label } })
             for participant in participants { try participant.prepare(pending, plan: &writePlan) }
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)

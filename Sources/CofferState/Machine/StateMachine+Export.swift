@@ -49,7 +49,8 @@ extension StateMachine {
 
     /// The data records at `revision`, page by page, without heartbeats and receipts.
     private func readStateRecords(at revision: Int64, _ each: ([ExportedRecord]) async throws -> Void) async throws {
-        var start: [UInt8]? = nil
+        // Past the audit log, which a backup does not carry (docs/audit.md).
+        var start: [UInt8]? = RecordKey.afterAudit
         while true {
             let page: RangeResult
             do {
@@ -109,6 +110,12 @@ extension StateMachine {
         chosen = state.withLock { s in chosen.filter { s.index.objects[$0.object.handle] == nil } }
         guard !chosen.isEmpty else {
             throw .model(.actionProhibited("every object named still exists; only destroyed objects are restored"))
+        }
+        // A quorum token approves one restore-object; with more objects named, the first would land and
+        // the rest be refused, so none is tried.
+        if QuorumContext.token != nil, chosen.count > 1 {
+            throw .quorum(
+                "a quorum token approves one restore-object, and this selection names \(chosen.count) destroyed objects (handles \(chosen.map { String($0.object.handle) }.joined(separator: ", "))): restore them one by one with --handle, each with its own token")
         }
         for record in chosen {
             let handle = record.object.handle

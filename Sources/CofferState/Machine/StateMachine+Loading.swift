@@ -62,7 +62,8 @@ extension StateMachine {
         var snapshot = Snapshot(index: ObjectIndex(), corrupt: [])
         do {
             let revision = try await store.currentRevision()
-            var startKey: [UInt8]? = nil
+            // The audit log sorts first under the data prefix and is never loaded.
+            var startKey: [UInt8]? = RecordKey.afterAudit
             while true {
                 let page = try await store.range(
                     prefix: RecordKey.dataPrefix, startKey: startKey, at: revision, limit: Self.loadPageSize)
@@ -156,6 +157,8 @@ extension StateMachine {
 
     /// Opens and parses one record: the costly part of applying it, done without the index's lock.
     static func prepare(_ kind: WatchEvent.Kind, _ keyValue: KeyValue, barrier: Barrier) -> PreparedChange {
+        // The audit log's writes only move the index's revision.
+        if keyValue.key.starts(with: RecordKey.auditPrefix) { return .ignore }
         let recordKind = RecordKey.kind(of: keyValue.key)
         if kind == .delete {
             switch recordKind {

@@ -23,8 +23,12 @@ public enum RecordKey {
     /// Under the data prefix (so the index's revision follows its writes) and ignored by the index.
     public static let peerHintPrefix: [UInt8] = dataPrefix + Array("p/".utf8)
 
-    /// The audit log (StateMachine+Audit.swift), outside the data prefix: the index never reads it.
-    public static let auditPrefix: [UInt8] = Array("coffer/v1/a/".utf8)
+    /// The audit log (StateMachine+Audit.swift). Under the data prefix, so that the index's revision
+    /// follows its writes as it follows every other write, but first in it: loading and backups start
+    /// past it (`afterAudit`), so a node never reads the log at start. Nothing else may sort before it.
+    public static let auditPrefix: [UInt8] = dataPrefix + Array("a/".utf8)
+    /// The first key after the audit log's: where reading the state's records starts.
+    static let afterAudit: [UInt8] = dataPrefix + Array("a0".utf8)
     /// Entries waiting to be numbered into the log, each record one or more entry lines.
     static let auditPendingPrefix: [UInt8] = auditPrefix + Array("p/".utf8)
     /// The log's blocks of numbered entries, keyed by their first entry's number.

@@ -10,7 +10,7 @@ import Foundation
 struct UserCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "user", abstract: "Manage users (as an admin) and change passwords.",
-        subcommands: [Create.self, Delete.self, List.self, ChangePassword.self, Unlock.self])
+        subcommands: [Create.self, Delete.self, List.self, ChangePassword.self, Unlock.self, RegisterApprovalKey.self])
 
     static func roleName(_ role: Coffer_V1_Role) -> String {
         switch role {

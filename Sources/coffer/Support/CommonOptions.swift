@@ -9,4 +9,9 @@ struct CommonOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Print the result as JSON on stdout.")
     var json = false
+
+    @Option(
+        name: .customLong("quorum-token"),
+        help: "A quorum token whose approvals allow this command once (coffer quorum request; docs/quorum.md).")
+    var quorumToken: String?
 }

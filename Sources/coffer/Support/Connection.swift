@@ -14,6 +14,7 @@ enum Connection {
         // than it saves.
         configuration.usesFastPath = false
         let client = try CofferClient(configuration: configuration)
+        if let token = options.quorumToken { client.quorumToken = token }
         if login {
             client.loginToken = try session().token
         }

@@ -201,7 +201,7 @@ import Testing
         let database = node.dataDirectory + "/store.sqlite"
         let update = """
             UPDATE current SET value = CAST(replace(CAST(value AS TEXT), '"target":"carol"', '"target":"carl!"') AS BLOB) \
-            WHERE CAST(key AS TEXT) LIKE 'coffer/v1/a/l/%' AND instr(CAST(value AS TEXT), '"target":"carol"') > 0;
+            WHERE CAST(key AS TEXT) LIKE 'coffer/v1/d/a/l/%' AND instr(CAST(value AS TEXT), '"target":"carol"') > 0;
             SELECT changes();
             """
         let edited = try Tool.run("sqlite3", [database, update], folder: node.folder)

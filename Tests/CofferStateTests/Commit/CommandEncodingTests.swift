@@ -36,7 +36,9 @@ import Testing
         .destroyObject(42), .restoreObject(43), .admitNode(nodeID: "node-1"), .removeNode(nodeID: "node-2"),
         .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: true),
         .setBinaryAllowed(sha256: String(repeating: "ab", count: 32), allowed: false),
-        .addNode(name: "node-5"), .joinNode(name: "node-5", nodeID: "node-0123456789abcdef"),
+        .addNode(name: "node-5"), .joinNode(name: "node-5", nodeID: "node-0123456789abcdef"), .registerApprovalKey(UserID(rawValue: 9)),
+        .setQuorum(service: "user-management", approvals: 2), .requestQuorum(token: "5d1c"),
+        .approveQuorum(token: "5d1c", approver: UserID(rawValue: 10)),
         .putSystemRecord(name: "ca"),
     ]
 

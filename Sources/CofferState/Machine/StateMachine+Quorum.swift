@@ -1,0 +1,268 @@
+// M-of-N quorum (issue 14, docs/quorum.md): approval keys, the quorum each guarded service needs,
+// tokens that name one exact operation, and approvals signed offline by distinct approvers. All of
+// it is sealed system records written through the commit seam; the check and the consumption of a
+// token happen in `QuorumParticipant`, in the guarded command's own transaction.
+
+import CofferCrypto
+import CofferModel
+import Crypto
+import Foundation
+
+extension StateMachine {
+    static let quorumPolicyRecord = "quorum/policy"
+    static let quorumTokenPrefix = "quorum/token/"
+    static let approvalKeyPrefix = "quorum/key/"
+    /// The most approvals a quorum may need.
+    public static let maxQuorum = 8
+
+    static func approvalKeyRecord(_ id: UserID) -> String { approvalKeyPrefix + String(id.rawValue, radix: 16) }
+
+    static func decodeRecord<T: Decodable>(_ type: T.Type, _ record: SecretBytes) -> T? {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        return record.withUnsafeBytes { try? decoder.decode(type, from: Data($0)) }
+    }
+
+    static func encodeRecord(_ value: some Encodable) throws(StateError) -> SecretBytes {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = .sortedKeys
+        do { return SecretBytes(Array(try encoder.encode(value))) } catch { throw .store("a quorum record does not encode") }
+    }
+
+    static func quorumTime(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
+
+    /// The approvers of `token` whose approvals hold now: users that still exist with `role`, whose
+    /// registered key (the current one) made the signature. Distinct by user.
+    static func validApprovers(
+        of token: QuorumToken, role: Role, keys: (UserID) -> (value: SecretBytes, modRevision: Int64)?,
+        users: (UserID) -> User?
+    ) -> Set<UInt64> {
+        var valid: Set<UInt64> = []
+        for approval in token.approvals {
+            let id = UserID(rawValue: approval.approverID)
+            guard let user = users(id), user.role == role, let record = keys(id),
+                let key = decodeRecord(ApprovalKey.self, record.value), key.verifies(approval.signature, over: token.signedText)
+            else { continue }
+            valid.insert(approval.approverID)
+        }
+        return valid
+    }
+
+    private func systemRecordNow(_ name: String) -> (value: SecretBytes, modRevision: Int64)? {
+        state.withLock { $0.index.systemRecords[name] }
+    }
+
+    // MARK: Approval keys
+
+    /// Registers (or replaces) `user`'s approval key: a P-256 public key, SubjectPublicKeyInfo DER.
+    /// Approvals made with a replaced key stop counting.
+    public func registerApprovalKey(_ publicKey: [UInt8], by user: User, now: Date = Date()) async throws(StateError) {
+        guard user.role == .admin || user.role == .cryptoUser else {
+            throw .model(.roleNotPermitted(user.role, "register an approval key"))
+        }
+        guard (try? P256.Signing.PublicKey(derRepresentation: publicKey)) != nil else {
+            throw .model(.argumentsBad("an approval key is a P-256 public key (SubjectPublicKeyInfo, DER or PEM)"))
+        }
+        let record = ApprovalKey(
+            userID: user.id.rawValue, user: user.name, publicKey: Data(publicKey).base64EncodedString(), registeredAt: now)
+        let value = try Self.encodeRecord(record)
+        try await commit(.registerApprovalKey(user.id), by: user.id) { () throws(StateError) in
+            (WritePlan(writes: [.put(key: RecordKey.system(Self.approvalKeyRecord(user.id)), value: value)]), ())
+        }
+    }
+
+    /// The registered approval keys.
+    public func approvalKeys() throws(StateError) -> [ApprovalKey] {
+        _ = try requireBarrier()
+        let records = state.withLock { $0.index.systemRecords.filter { $0.key.hasPrefix(Self.approvalKeyPrefix) } }
+        return records.values.compactMap { Self.decodeRecord(ApprovalKey.self, $0.value) }.sorted { $0.user < $1.user }
+    }
+
+    // MARK: Policy
+
+    /// The quorum each service needs now.
+    public func quorumPolicy() throws(StateError) -> QuorumPolicy {
+        _ = try requireBarrier()
+        return systemRecordNow(Self.quorumPolicyRecord).flatMap { Self.decodeRecord(QuorumPolicy.self, $0.value) } ?? QuorumPolicy()
+    }
+
+    /// Sets the approvals `service` needs (0: none). Admins only; a change is itself guarded by the
+    /// quorum service's setting. Refused when fewer users of the service's approver role have
+    /// approval keys than `approvals`: such a quorum could never be met.
+    public func setQuorum(_ service: GuardedService, approvals: Int, by actor: User) async throws(StateError) {
+        guard actor.role == .admin else { throw .model(.roleNotPermitted(actor.role, "set quorums")) }
+        guard (0...Self.maxQuorum).contains(approvals) else {
+            throw .model(.argumentsBad("a quorum is 1 to \(Self.maxQuorum) approvals, or 0 for none"))
+        }
+        if service == .keyUsage, approvals > 0 {
+            throw .quorum("key-usage guards no operation yet (docs/quorum.md); it cannot be set")
+        }
+        let key = RecordKey.system(Self.quorumPolicyRecord)
+        try await commit(.setQuorum(service: service.rawValue, approvals: approvals), by: actor.id) { () throws(StateError) in
+            let (current, users, keys) = state.withLock { s in
+                (s.index.systemRecords[Self.quorumPolicyRecord], s.index.users,
+                 s.index.systemRecords.filter { $0.key.hasPrefix(Self.approvalKeyPrefix) })
+            }
+            let holders = keys.values.compactMap { Self.decodeRecord(ApprovalKey.self, $0.value) }
+                .filter { users[UserID(rawValue: $0.userID)]?.user.role == service.approverRole }
+            guard holders.count >= approvals else {
+                throw .quorum(
+                    "only \(holders.count) \(service.approverRole)s have approval keys; a quorum of \(approvals) for \(service.rawValue) could never be met (coffer user register-approval-key)")
+            }
+            var policy = current.flatMap { Self.decodeRecord(QuorumPolicy.self, $0.value) } ?? QuorumPolicy()
+            policy.required[service.rawValue] = approvals == 0 ? nil : approvals
+            let precondition: WritePlan.Precondition =
+                current.map { .unchanged(key, modRevision: $0.modRevision) } ?? .absent(key)
+            return (WritePlan(preconditions: [precondition], writes: [.put(key: key, value: try Self.encodeRecord(policy))]), ())
+        }
+    }
+
+    // MARK: Tokens
+
+    /// A token for the operation `operation` (docs/quorum.md, "Operations") of `service`, valid for
+    /// `validity`, requested by `actor`.
+    public func requestQuorum(
+        service: GuardedService, operation: String, validity: Duration = QuorumToken.defaultValidity, cluster: String,
+        by actor: User, now: Date = Date()
+    ) async throws(StateError) -> QuorumToken {
+        guard actor.role == .admin || actor.role == .cryptoUser else {
+            throw .model(.roleNotPermitted(actor.role, "request quorum approvals"))
+        }
+        guard validity >= .seconds(1), validity <= QuorumToken.longestValidity else {
+            throw .model(.argumentsBad("a token is valid for 1 s to 24 h"))
+        }
+        let command = try command(forOperation: operation)
+        guard GuardedService.of(command, actor: actor.id) == service else {
+            throw .quorum("\(command.name) is not a \(service.rawValue) operation")
+        }
+        let id = SecureRandom.bytes(16).map { String(format: "%02x", $0) }.joined()
+        let token = QuorumToken(
+            id: id, cluster: cluster, service: service, operation: operation.split(separator: " ").joined(separator: " "),
+            command: Data(command.encoded).base64EncodedString(), requester: actor.name, createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(validity.components.seconds)), approvals: [], usedAt: nil)
+        let key = RecordKey.system(Self.quorumTokenPrefix + id)
+        let value = try Self.encodeRecord(token)
+        try await commit(.requestQuorum(token: id), by: actor.id, attempts: 1) { () throws(StateError) in
+            (WritePlan(preconditions: [.absent(key)], writes: [.put(key: key, value: value)]), ())
+        }
+        return token
+    }
+
+    /// The token `id`, for any logged-in user (it holds no secret).
+    public func quorumToken(_ id: String) throws(StateError) -> QuorumToken {
+        _ = try requireBarrier()
+        guard let record = systemRecordNow(Self.quorumTokenPrefix + id), let token = Self.decodeRecord(QuorumToken.self, record.value)
+        else { throw .quorum("no quorum token \(id)") }
+        return token
+    }
+
+    /// The approvers of `token` whose approvals count now.
+    public func validApprovers(of token: QuorumToken) -> [String] {
+        let valid = Self.validApprovers(
+            of: token, role: token.service.approverRole, keys: { systemRecordNow(Self.approvalKeyRecord($0)) },
+            users: { try? user($0) })
+        return token.approvals.filter { valid.contains($0.approverID) }.map(\.approver)
+    }
+
+    /// Adds `approver`'s approval of token `id`: `signature` (ECDSA P-256, DER, base64) over the
+    /// token's signed text, made with the approver's registered key. Refused for a used or expired
+    /// token, an approver of the wrong role or without a key, a signature that is not theirs over this
+    /// token, and a second approval by the same user.
+    public func approveQuorum(_ id: String, signature: String, by approver: User, now: Date = Date()) async throws(StateError) -> QuorumToken {
+        let name = Self.quorumTokenPrefix + id
+        return try await commit(.approveQuorum(token: id, approver: approver.id), by: approver.id) { () throws(StateError) in
+            guard let record = systemRecordNow(name), var token = Self.decodeRecord(QuorumToken.self, record.value) else {
+                throw .quorum("no quorum token \(id)")
+            }
+            guard token.usedAt == nil else { throw .quorum("quorum token \(id) was used already") }
+            guard token.expiresAt > now else { throw .quorum("quorum token \(id) expired at \(Self.quorumTime(token.expiresAt))") }
+            guard approver.role == token.service.approverRole else {
+                throw .quorum("\(token.service.rawValue) operations are approved by \(token.service.approverRole)s")
+            }
+            guard !token.approvals.contains(where: { $0.approverID == approver.id.rawValue }) else {
+                throw .quorum("\(approver.name) approved token \(id) already; approvals must come from distinct approvers")
+            }
+            guard let keyRecord = systemRecordNow(Self.approvalKeyRecord(approver.id)),
+                let key = Self.decodeRecord(ApprovalKey.self, keyRecord.value)
+            else { throw .quorum("\(approver.name) has no approval key (coffer user register-approval-key)") }
+            guard key.verifies(signature, over: token.signedText) else {
+                throw .quorum("the signature is not \(approver.name)'s registered approval key's over token \(id)")
+            }
+            token.approvals.append(QuorumApproval(approver: approver.name, approverID: approver.id.rawValue, signature: signature, at: now))
+            return (
+                WritePlan(
+                    preconditions: [.unchanged(RecordKey.system(name), modRevision: record.modRevision)],
+                    writes: [.put(key: RecordKey.system(name), value: try Self.encodeRecord(token))]),
+                token
+            )
+        }
+    }
+
+    // MARK: Operations
+
+    /// The command an operation text names: a command name and its arguments as `key=value` words
+    /// (`create-user name=bob role=crypto-user`, `destroy-object handle=42`); docs/quorum.md lists them.
+    public func command(forOperation text: String) throws(StateError) -> Command {
+        let words = text.split(separator: " ").map(String.init)
+        guard let verb = words.first else { throw .quorum("an operation names a command, such as create-user name=bob role=crypto-user") }
+        var arguments: [String: String] = [:]
+        for word in words.dropFirst() {
+            guard let equals = word.firstIndex(of: "="), equals != word.startIndex else {
+                throw .quorum("\(word): arguments are key=value")
+            }
+            let key = String(word[..<equals])
+            guard arguments[key] == nil else { throw .quorum("\(key) is given twice") }
+            arguments[key] = String(word[word.index(after: equals)...])
+        }
+        func take(_ key: String) throws(StateError) -> String {
+            guard let value = arguments.removeValue(forKey: key) else { throw .quorum("\(verb) needs \(key)=") }
+            return value
+        }
+        func handle() throws(StateError) -> ObjectHandle {
+            let text = try take("handle")
+            guard let handle = UInt64(text) else { throw .quorum("handle=\(text) is not a handle") }
+            return handle
+        }
+        func flag(_ key: String) throws(StateError) -> Bool {
+            switch try take(key) {
+            case "true": return true
+            case "false": return false
+            default: throw .quorum("\(key)= is true or false")
+            }
+        }
+        func userID() throws(StateError) -> UserID { try user(named: try take("name")).id }
+        let command: Command
+        switch verb {
+        case "create-user":
+            let name = try take("name")
+            let roleName = try take("role")
+            guard let role = Role.allCases.first(where: { $0.description == roleName }) else {
+                throw .quorum("role=\(roleName) is not admin, crypto-user or auditor")
+            }
+            command = .createUser(name: name, role: role)
+        case "delete-user": command = .deleteUser(try userID())
+        case "unlock-user": command = .unlockUser(try userID())
+        case "change-password": command = .changePassword(try userID())
+        case "destroy-object": command = .destroyObject(try handle())
+        case "share":
+            let object = try handle()
+            let target = try user(named: try take("user")).id
+            command = .share(object, with: target, shared: try flag("shared"))
+        case "restore-object": command = .restoreObject(try handle())
+        case "set-quorum":
+            let service = try take("service")
+            guard GuardedService(rawValue: service) != nil else { throw .quorum("service=\(service) is not a guarded service") }
+            guard let approvals = Int(try take("approvals")) else { throw .quorum("approvals= is a number") }
+            command = .setQuorum(service: service, approvals: approvals)
+        case "remove-node": command = .removeNode(nodeID: try take("node"))
+        case "set-binary-allowed": command = .setBinaryAllowed(sha256: try take("sha256"), allowed: try flag("allowed"))
+        case "add-node": command = .addNode(name: try take("name"))
+        default:
+            throw .quorum(
+                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node")
+        }
+        if let extra = arguments.keys.sorted().first { throw .quorum("\(verb) takes no \(extra)=") }
+        return command
+    }
+}

@@ -1,0 +1,45 @@
+// The quorum's part in the commit seam (issue 14, docs/quorum.md): a command of a service that needs
+// M approvals commits only with a quorum token approved by M distinct approvers for exactly that
+// command, not expired and not used, and the token is marked used in the same transaction, compared
+// against the revision read. Two nodes racing with one token: one commit lands, the other's compare
+// fails, and its next plan finds the token used.
+
+import CofferCrypto
+import CofferModel
+import Foundation
+
+/// Refuses guarded commands without their approvals, and consumes the token with the command.
+public struct QuorumParticipant: CommitParticipant {
+    public init() {}
+
+    public var reservedOperations: Int { 1 }
+
+    public func prepare(_ commit: PendingCommit, plan: inout WritePlan) throws(StateError) {
+        guard let service = GuardedService.of(commit.command, actor: commit.actor) else { return }
+        let policy = commit.systemRecord(StateMachine.quorumPolicyRecord).flatMap {
+            StateMachine.decodeRecord(QuorumPolicy.self, $0.value)
+        }
+        let needed = policy?.approvals(for: service) ?? 0
+        guard needed > 0 else { return }
+        guard let id = QuorumContext.token else {
+            throw .quorum(
+                "\(commit.command.name) needs \(needed) approval\(needed == 1 ? "" : "s") (\(service.rawValue)): ask for them with coffer quorum request, then run it again with --quorum-token")
+        }
+        let name = StateMachine.quorumTokenPrefix + id
+        guard let record = commit.systemRecord(name), var token = StateMachine.decodeRecord(QuorumToken.self, record.value) else {
+            throw .quorum("no quorum token \(id)")
+        }
+        guard token.usedAt == nil else { throw .quorum("quorum token \(id) was used already") }
+        guard token.expiresAt > Date() else { throw .quorum("quorum token \(id) expired at \(StateMachine.quorumTime(token.expiresAt))") }
+        guard token.service == service, token.command == Data(commit.command.encoded).base64EncodedString() else {
+            throw .quorum("quorum token \(id) approves another operation (\(token.service.rawValue): \(token.operation))")
+        }
+        let valid = StateMachine.validApprovers(of: token, role: service.approverRole, keys: { commit.systemRecord(StateMachine.approvalKeyRecord($0)) }, users: commit.user)
+        guard valid.count >= needed else {
+            throw .quorum("quorum token \(id) has \(valid.count) valid approval\(valid.count == 1 ? "" : "s") of the \(needed) \(service.rawValue) needs")
+        }
+        token.usedAt = Date()
+        plan.preconditions.append(.unchanged(RecordKey.system(name), modRevision: record.modRevision))
+        plan.writes.append(.put(key: RecordKey.system(name), value: try StateMachine.encodeRecord(token)))
+    }
+}

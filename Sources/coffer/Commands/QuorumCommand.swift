@@ -1,0 +1,206 @@
+// `coffer quorum show|set|request|approve|status` and `coffer user register-approval-key`: M-of-N
+// approvals for dangerous operations (docs/quorum.md). An approver's private key stays in a file on
+// their machine; only signatures over a token's text reach the cluster.
+
+import ArgumentParser
+import CofferClient
+import CofferProtocol
+import Crypto
+import Foundation
+
+/// `coffer quorum`.
+struct QuorumCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "quorum",
+        abstract: "Guard dangerous operations with approvals from several people.",
+        discussion: """
+            A service (user-management, key-management, backup, quorum, cluster) with a quorum of M runs \
+            its operations only with a token approved by M distinct approvers: someone requests a token for \
+            one exact operation, approvers sign it with their approval keys (coffer user \
+            register-approval-key), and the operation then runs once with --quorum-token. Tokens expire \
+            after 10 minutes unless asked otherwise. See docs/quorum.md.
+            """,
+        subcommands: [Show.self, Set.self, Request.self, Approve.self, Status.self])
+
+    static func json(_ token: Coffer_V1_QuorumTokenResponse) -> [String: Any] {
+        [
+            "id": token.id, "service": token.service, "operation": token.operation, "requester": token.requester,
+            "created_at": token.createdAt, "expires_at": token.expiresAt, "used_at": token.usedAt, "approvers": token.approvers,
+            "valid_approvers": token.validApprovers, "needed": token.needed,
+        ]
+    }
+
+    static func human(_ token: Coffer_V1_QuorumTokenResponse) -> String {
+        let state = token.usedAt.isEmpty ? "unused, expires \(token.expiresAt)" : "used \(token.usedAt)"
+        return """
+            token \(token.id): \(token.service): \(token.operation)
+              requested by \(token.requester) at \(token.createdAt); \(state)
+              approvals \(token.validApprovers.count) of \(token.needed): \(token.approvers.isEmpty ? "none" : token.approvers.joined(separator: ", "))
+            """
+    }
+
+    /// `coffer quorum show`.
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show each service's quorum and the registered approval keys.")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let quorum = try await Connection.with(options) { try await $0.getQuorum() }
+            let settings = quorum.settings.map { "\($0.service): \($0.approvals == 0 ? "no quorum" : "\($0.approvals) approvals") (approved by \($0.approverRole)s)" }
+            let keys = quorum.keys.map { "  \($0.user)  \($0.fingerprint)  registered \($0.registeredAt)" }
+            try Output.emit(
+                options,
+                json: [
+                    "settings": quorum.settings.map { ["service": $0.service, "approvals": $0.approvals, "approver_role": $0.approverRole] },
+                    "keys": quorum.keys.map { ["user": $0.user, "fingerprint": $0.fingerprint, "registered_at": $0.registeredAt] },
+                ],
+                human: (settings + ["approval keys:"] + keys).joined(separator: "\n"))
+        }
+    }
+
+    /// `coffer quorum set`.
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set the approvals a service needs.",
+            discussion: """
+                M from 1 to 8, or 0 for none. Refused when fewer approvers of the service's role (admins, or \
+                crypto-users for key-management) have approval keys than M. Changing a quorum is itself an \
+                operation of the quorum service: once that has a quorum, pass --quorum-token for `set-quorum \
+                service=S approvals=M`.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "user-management, key-management, backup, quorum or cluster.") var service: String
+        @Option(name: .customLong("m"), help: "The approvals needed: 1 to 8, 0 for none.") var approvals: UInt32
+
+        func run() async throws {
+            try await Connection.with(options) { try await $0.setQuorum(service: service, approvals: approvals) }
+            try Output.emit(
+                options, json: ["service": service, "approvals": approvals],
+                human: approvals == 0 ? "\(service): no quorum" : "\(service): \(approvals) approvals needed")
+        }
+    }
+
+    /// `coffer quorum request`.
+    struct Request: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask for approvals of one exact operation.",
+            discussion: """
+                --operation names the command and its arguments as key=value words: create-user name=N \
+                role=R, delete-user name=N, unlock-user name=N, change-password name=N, destroy-object \
+                handle=H, share handle=H user=N shared=true|false, restore-object handle=H, set-quorum \
+                service=S approvals=M, remove-node node=ID, set-binary-allowed sha256=HEX allowed=true|false, \
+                add-node name=N. The token approves that and nothing else; give its id to the approvers.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The service the operation belongs to.") var service: String
+        @Option(help: "The operation, such as 'create-user name=bob role=crypto-user'.") var operation: String
+        @Option(help: "How long the token is valid: 90s, 30m, 12h (10m by default, at most 24h).") var validFor: String?
+
+        func run() async throws {
+            let seconds = try validFor.map(ClusterCommand.AddNode.seconds) ?? 0
+            let token = try await Connection.with(options) {
+                try await $0.requestQuorum(service: service, operation: operation, validSeconds: seconds)
+            }
+            try Output.emit(options, json: QuorumCommand.json(token), human: QuorumCommand.human(token))
+        }
+    }
+
+    /// `coffer quorum approve`.
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a token with your approval key.",
+            discussion: """
+                Shows what the token approves, signs its text with the private key in --key (it never leaves \
+                this machine) and hands the signature to the cluster, which checks it against your registered \
+                approval key. Each approver approves a token once.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "The token id.") var token: String
+        @Option(help: "Your approval key's private key (PEM).") var key: String
+
+        func run() async throws {
+            let privateKey = try UserCommand.RegisterApprovalKey.privateKey(key)
+            let approved = try await Connection.with(options) { client in
+                let current = try await client.quorumToken(token)
+                let signature = try privateKey.signature(for: Data(current.signedText.utf8)).derRepresentation
+                return try await client.approveQuorum(token, signature: Array(signature))
+            }
+            try Output.emit(options, json: QuorumCommand.json(approved), human: "approved\n" + QuorumCommand.human(approved))
+        }
+    }
+
+    /// `coffer quorum status`.
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a token: its operation, approvals and whether it was used.")
+
+        @OptionGroup var options: CommonOptions
+        @Argument(help: "The token id.") var token: String
+
+        func run() async throws {
+            let current = try await Connection.with(options) { try await $0.quorumToken(token) }
+            try Output.emit(options, json: QuorumCommand.json(current), human: QuorumCommand.human(current))
+        }
+    }
+}
+
+extension UserCommand {
+    /// `coffer user register-approval-key`.
+    struct RegisterApprovalKey: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "register-approval-key",
+            abstract: "Register your key for approving quorum tokens.",
+            discussion: """
+                With --generate, makes a P-256 key, writes its private key to --out (mode 0600; keep it on \
+                your own machine) and registers its public key. With --key, registers the public key of a \
+                P-256 key you have (a private or public key in PEM, from openssl for example). A new \
+                registration replaces the old key, and approvals made with the old one stop counting.
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Flag(help: "Make a new key.") var generate = false
+        @Option(help: "Where --generate writes the private key.") var out: String?
+        @Option(help: "An existing P-256 key (PEM).") var key: String?
+
+        func validate() throws {
+            guard generate != (key != nil) else { throw ValidationError("give --generate --out FILE, or --key FILE") }
+            if generate, out == nil { throw ValidationError("--generate needs --out FILE") }
+        }
+
+        static func privateKey(_ path: String) throws -> P256.Signing.PrivateKey {
+            let text = String(decoding: try SecretFile.read(path), as: UTF8.self)
+            guard let key = try? P256.Signing.PrivateKey(pemRepresentation: text) else {
+                throw CLIError("\(path) is not a P-256 private key in PEM")
+            }
+            return key
+        }
+
+        func run() async throws {
+            let publicKey: P256.Signing.PublicKey
+            if generate, let out {
+                let made = P256.Signing.PrivateKey()
+                try SecretFile.write(Data(made.pemRepresentation.utf8), to: out)
+                publicKey = made.publicKey
+            } else if let key {
+                let text = String(decoding: try SecretFile.read(key), as: UTF8.self)
+                if let parsed = try? P256.Signing.PrivateKey(pemRepresentation: text) {
+                    publicKey = parsed.publicKey
+                } else if let parsed = try? P256.Signing.PublicKey(pemRepresentation: text) {
+                    publicKey = parsed
+                } else {
+                    throw CLIError("\(key) is not a P-256 key in PEM")
+                }
+            } else {
+                throw ValidationError("give --generate --out FILE, or --key FILE")
+            }
+            try await Connection.with(options) { try await $0.registerApprovalKey(Array(publicKey.derRepresentation)) }
+            let fingerprint = SHA256.hash(data: publicKey.derRepresentation).map { String(format: "%02x", $0) }.joined()
+            try Output.emit(
+                options, json: ["registered": true, "fingerprint": fingerprint, "private_key": out ?? ""],
+                human: "approval key registered (SHA-256 \(fingerprint))" + (out.map { "; its private key is in \($0)" } ?? ""))
+        }
+    }
+}
