@@ -102,12 +102,35 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         let day = dayOfYear - (153 * mp + 2) / 5 + 1
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        func pad(_ value: Int64, _ width: Int) -> String {
-            let text = String(value)
-            return String(repeating: "0", count: max(0, width - text.count)) + text
+        // Written digit by digit into one buffer: this runs for every crypto call's entry.
+        var text: [UInt8] = []
+        text.reserveCapacity(24)
+        func digits(_ value: Int64, _ width: Int) {
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor *= 10 }
+            var rest = max(0, value)
+            if rest >= divisor * 10 { text += Array(String(rest).utf8); return }
+            while divisor > 0 {
+                text.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+                rest %= divisor
+                divisor /= 10
+            }
         }
-        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T" + pad(inDay / 3_600_000, 2) + ":"
-            + pad(inDay / 60_000 % 60, 2) + ":" + pad(inDay / 1000 % 60, 2) + "." + pad(inDay % 1000, 3) + "Z"
+        digits(year, 4)
+        text.append(UInt8(ascii: "-"))
+        digits(month, 2)
+        text.append(UInt8(ascii: "-"))
+        digits(day, 2)
+        text.append(UInt8(ascii: "T"))
+        digits(inDay / 3_600_000, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(inDay / 60_000 % 60, 2)
+        text.append(UInt8(ascii: ":"))
+        digits(inDay / 1000 % 60, 2)
+        text.append(UInt8(ascii: "."))
+        digits(inDay % 1000, 3)
+        text.append(UInt8(ascii: "Z"))
+        return String(decoding: text, as: UTF8.self)
     }
 }
 
@@ -123,7 +146,7 @@ struct CanonicalJSON {
     var bytes: [UInt8] = []
     private var first = true
 
-    init() { bytes.reserveCapacity(256) }
+    init() { bytes.reserveCapacity(320) }
 
     mutating func open() { bytes.append(UInt8(ascii: "{")) }
     mutating func close() { bytes.append(UInt8(ascii: "}")) }
@@ -135,7 +158,14 @@ struct CanonicalJSON {
 
     mutating func member(_ key: String, number value: UInt64) {
         name(key)
-        bytes += Array(String(value).utf8)
+        guard value > 0 else { return bytes.append(UInt8(ascii: "0")) }
+        let start = bytes.count
+        var rest = value
+        while rest > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes[start...].reverse()
     }
 
     private mutating func name(_ key: String) {
@@ -147,6 +177,12 @@ struct CanonicalJSON {
 
     private mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        // Most strings need no escape: copied whole.
+        if !value.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(UInt8(ascii: "\""))
+            return
+        }
         for byte in value.utf8 {
             switch byte {
             case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]

@@ -219,8 +219,10 @@ public final class EtcdStateStore: StateStore {
         -> Etcdserverpb_RangeResponse
     {
         do {
-            return try await call { [request] metadata, options in
-                try await self.kv.range(request, metadata: metadata, options: options)
+            return try await Self.repeatingUnavailable {
+                try await self.call { [request] metadata, options in
+                    try await self.kv.range(request, metadata: metadata, options: options)
+                }
             }
         } catch EtcdFailure.compacted {
             let requested = revision ?? 0
@@ -228,6 +230,27 @@ public final class EtcdStateStore: StateStore {
                 requested: requested, compactRevision: try await compactRevision(below: requested))
         } catch EtcdFailure.futureRevision {
             throw StoreError.futureRevision(requested: revision ?? 0, current: try await currentRevision())
+        }
+    }
+
+    /// How often a read is made when etcd is unreachable, counting the first.
+    static let readAttempts = 3
+
+    /// Runs `read` again when it fails with `StoreError.unavailable`, up to `readAttempts` times in
+    /// all, 100 ms apart and then 200 ms: a read changes nothing, so it may be made again, as etcd's
+    /// own client repeats its reads. One member's connection closing under a call (a member killed
+    /// or restarted: "Stream unexpectedly closed") then costs a retry on another member, not a failed
+    /// call. Any other failure, and the last attempt's, is thrown.
+    static func repeatingUnavailable<Response>(_ read: () async throws -> Response) async throws -> Response {
+        var attempt = 1
+        while true {
+            do {
+                return try await read()
+            } catch StoreError.unavailable(let why) {
+                guard attempt < readAttempts else { throw StoreError.unavailable(why) }
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
+                attempt += 1
+            }
         }
     }
 
