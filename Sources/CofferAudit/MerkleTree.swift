@@ -19,7 +19,9 @@ public enum MerkleTree {
     public static func leafHash(_ entry: some Sequence<UInt8>) -> Hash {
         var hash = SHA256()
         hash.update(data: [0x00])
-        hash.update(data: Array(entry))
+        // Without a copy when the bytes are contiguous (an array or a slice of one).
+        let hashed: Void? = entry.withContiguousStorageIfAvailable { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        if hashed == nil { hash.update(data: Array(entry)) }
         return Array(hash.finalize())
     }
 

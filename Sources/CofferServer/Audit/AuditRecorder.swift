@@ -1,7 +1,8 @@
 // Audit entries for what commits nothing (issue 13): crypto calls, logins, and every refused call.
 // Signing at tens of thousands of calls a second cannot take a store write each, so calls are kept
-// in memory as they are served and written every 100 ms as pending records of at most 2,000
-// entries (512 KiB) each. A node killed between two writes loses at most that window of these entries;
+// in memory as they are served and written every 100 ms in blocks of at most 2,000 entries
+// (512 KiB) each: numbered into the log at once when this node wins the log's head, else as a
+// pending record that a sequencer numbers. A node killed between two writes loses at most that window of these entries;
 // management entries are written with their change and are never lost (docs/audit.md).
 
 import CofferAudit
@@ -80,22 +81,23 @@ final class AuditRecorder: Sendable {
         }
     }
 
-    /// Writes the buffer every `interval` until cancelled, then once more.
-    func run(cryptoCalls: Bool) async {
+    /// Writes the buffer every `interval` until cancelled, then once more; with a `sequencer`, each
+    /// block is numbered straight into the log when the node wins the head, and pending otherwise.
+    func run(cryptoCalls: Bool, sequencer: AuditSequencer? = nil) async {
         buffer.withLock {
             $0.running = true
             $0.cryptoCalls = cryptoCalls
         }
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.interval)
-            await flush()
+            await flush(sequencer: sequencer)
         }
-        await flush()
+        await flush(sequencer: sequencer)
     }
 
     /// Writes what is buffered, a block of at most `entriesPerBlock` entries per record. What fails
     /// to be written goes back to the front of the buffer for the next try.
-    func flush() async {
+    func flush(sequencer: AuditSequencer? = nil) async {
         let calls = buffer.withLock { b -> [RecordedCall] in
             defer { b.calls.removeAll(keepingCapacity: true) }
             return b.calls
@@ -132,7 +134,9 @@ final class AuditRecorder: Sendable {
                 end += 1
             }
             do {
-                try await state.appendAuditPending(lines, node: node, firstTime: calls[start].milliseconds)
+                if try await sequencer?.appendDirect(lines) != true {
+                    try await state.appendAuditPending(lines, node: node, firstTime: calls[start].milliseconds)
+                }
             } catch {
                 logger.warning("audit entries not written yet; trying again", metadata: ["entries": "\(calls.count - start)", "error": "\(error)"])
                 let unwritten = Array(calls[start...])

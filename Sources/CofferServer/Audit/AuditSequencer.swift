@@ -36,8 +36,17 @@ struct AuditSequencer: Sendable {
     }
 
     func appendOnce() async throws -> Int {
-        try await state.sequenceAudit(origin: origin()) { checkpoint in
-            try SignedNote.sign(checkpoint.text, name: AuditSigners.noteName(node: node), key: identity.signing)
-        }
+        try await state.sequenceAudit(origin: origin(), sign: sign)
+    }
+
+    /// Numbers a recorder's lines straight into the log; false when the node is sealed or lost the
+    /// head to another append (the lines are then written as pending).
+    func appendDirect(_ lines: [[UInt8]]) async throws -> Bool {
+        guard state.status == .unsealed else { return false }
+        return try await state.appendAuditDirect(lines, origin: origin(), sign: sign)
+    }
+
+    private func sign(_ checkpoint: Checkpoint) throws -> String {
+        try SignedNote.sign(checkpoint.text, name: AuditSigners.noteName(node: node), key: identity.signing)
     }
 }

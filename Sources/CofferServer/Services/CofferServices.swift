@@ -92,14 +92,14 @@ public final class CofferServices: Sendable {
     /// Writes the node's audit entries (`AuditRecorder`) and numbers pending ones into the log
     /// (`AuditSequencer`) until cancelled. Without it, the node records nothing but what it commits.
     public func runAudit(cryptoCalls: Bool) async {
+        let sequencer = node.identity.map { identity in
+            AuditSequencer(
+                state: state, node: node.nodeID, identity: identity,
+                origin: { [state, node] in AuditService.origin(state, fallback: node.clusterName) }, logger: logger)
+        }
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.audit.run(cryptoCalls: cryptoCalls) }
-            if let identity = node.identity {
-                let sequencer = AuditSequencer(
-                    state: state, node: node.nodeID, identity: identity,
-                    origin: { [state, node] in AuditService.origin(state, fallback: node.clusterName) }, logger: logger)
-                group.addTask { await sequencer.run() }
-            }
+            group.addTask { await self.audit.run(cryptoCalls: cryptoCalls, sequencer: sequencer) }
+            if let sequencer { group.addTask { await sequencer.run() } }
         }
     }
 

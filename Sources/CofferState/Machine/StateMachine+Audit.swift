@@ -1,12 +1,14 @@
-// The audit log's storage (issue 13, docs/audit.md). Entries arrive as pending records: a management
-// command's in its own transaction (AuditParticipant), crypto calls and failures in blocks a node
-// writes every 100 ms (`appendAuditPending`). A sequencer on every node numbers pending records into
-// the log: one transaction compares the head and every pending record it takes, writes the block of
-// numbered entries, the head (size and frontier) and a checkpoint the node signs, and deletes the
-// pending records. Nodes racing for the head lose their compare and try again, so numbers have no
-// gap and no entry is numbered twice. The log lives outside the data prefix: the index never loads
-// it, backups do not carry it, and no API deletes from it. Like the heartbeat, these writes are not
-// state and bypass the commit seam.
+// The audit log's storage (issue 13, docs/audit.md). Entries arrive in two ways: a management
+// command's as a pending record in its own transaction (AuditParticipant), and crypto calls and
+// failures in blocks a node writes every 100 ms, numbered straight into the log when the node wins
+// the head (`appendAuditDirect`) and written as a pending record when it loses
+// (`appendAuditPending`). A sequencer on every node numbers pending records into the log: one
+// transaction compares the head and every pending record it takes, writes the block of numbered
+// entries, the head (size and frontier) and a checkpoint the node signs, and deletes the pending
+// records. Nodes racing for the head lose their compare and try again, so numbers have no gap and
+// no entry is numbered twice. The log lives under `RecordKey.auditPrefix`, which the index skips
+// when loading and backups do not carry, and no API deletes from it. Like the heartbeat, these
+// writes are not state and bypass the commit seam.
 
 import CofferAudit
 import CofferModel
@@ -69,22 +71,44 @@ extension StateMachine {
     /// Returns how many entries it added (0 with nothing pending, or after losing the race to
     /// another node's append, which the next call follows).
     public func sequenceAudit(origin: String, sign: (Checkpoint) throws -> String) async throws -> Int {
+        try await appendAudit(direct: [], takingPending: true, origin: origin, sign: sign) ?? 0
+    }
+
+    /// Numbers entry lines a node recorded straight into the log, without a pending record, when
+    /// the node wins the head; false when another append won it (nothing was written: write the
+    /// lines as pending then). Each entry is written once instead of twice on the crypto path.
+    public func appendAuditDirect(_ lines: [[UInt8]], origin: String, sign: (Checkpoint) throws -> String) async throws -> Bool {
+        guard !lines.isEmpty else { return true }
+        return try await appendAudit(direct: lines, takingPending: false, origin: origin, sign: sign) != nil
+    }
+
+    /// One append: `direct` lines, then pending records when `takingPending`, numbered as one block
+    /// under one checkpoint. Returns the entries added, or nil when the head's compare failed.
+    private func appendAudit(
+        direct: [[UInt8]], takingPending: Bool, origin: String, sign: (Checkpoint) throws -> String
+    ) async throws -> Int? {
         let headRecord = try await store.get(RecordKey.auditHead, at: nil)
         let head = try headRecord.map { try JSONDecoder().decode(AuditHead.self, from: Data($0.value)) } ?? AuditHead(MerkleFrontier())
         var tree = try head.tree()
-        let pending = try await store.range(
-            prefix: RecordKey.auditPendingPrefix, startKey: nil, at: nil, limit: Self.auditRecordsPerAppend)
-        guard !pending.keyValues.isEmpty else { return 0 }
+        let pending = takingPending
+            ? try await store.range(prefix: RecordKey.auditPendingPrefix, startKey: nil, at: nil, limit: Self.auditRecordsPerAppend).keyValues
+            : []
+        guard !pending.isEmpty || !direct.isEmpty else { return 0 }
         let first = tree.size
         var block: [UInt8] = []
+        block.reserveCapacity(direct.reduce(0) { $0 + $1.count + 12 })
+        for line in direct {
+            let range = Self.appendNumbered(line[...], seq: tree.size, to: &block)
+            tree.append(leafHash: MerkleTree.leafHash(block[range]))
+            block.append(UInt8(ascii: "\n"))
+        }
         var taken: [KeyValue] = []
-        for record in pending.keyValues {
+        for record in pending {
             if !taken.isEmpty, block.count + record.value.count > Self.auditBytesPerAppend { break }
             taken.append(record)
             for line in record.value.split(separator: UInt8(ascii: "\n")) {
-                let numbered = Self.numbered(line, seq: tree.size)
-                tree.append(leafHash: MerkleTree.leafHash(numbered))
-                block += numbered
+                let range = Self.appendNumbered(line, seq: tree.size, to: &block)
+                tree.append(leafHash: MerkleTree.leafHash(block[range]))
                 block.append(UInt8(ascii: "\n"))
             }
         }
@@ -101,25 +125,42 @@ extension StateMachine {
             operations.append(.delete(key: record.key))
         }
         let result = try await store.transact(compare: compares, success: operations, failure: [])
-        return result.succeeded ? Int(tree.size - first) : 0
+        return result.succeeded ? Int(tree.size - first) : nil
     }
 
     /// A pending line with its number: `"seq":N` goes where canonical order puts it, before
     /// `"target"` or else `"time"`. In a canonical line every quote inside a string is escaped, so
-    /// `,"target":"` and `,"time":"` are the members' own.
+    /// the first `,"target":"` or `,"time":"` is the member's own.
     static func numbered(_ line: ArraySlice<UInt8>, seq: UInt64) -> [UInt8] {
-        for marker in [#","target":""#, #","time":""#] {
-            let bytes = Array(marker.utf8)
-            var index = line.endIndex - bytes.count
-            while index > line.startIndex {
-                if line[index..<index + bytes.count].elementsEqual(bytes) {
-                    return Array(line[..<index]) + Array(#","seq":\#(seq)"#.utf8) + Array(line[index...])
-                }
-                index -= 1
+        var out: [UInt8] = []
+        _ = appendNumbered(line, seq: seq, to: &out)
+        return out
+    }
+
+    /// `numbered`, appended to `block`; returns where the numbered line is in it.
+    static func appendNumbered(_ line: ArraySlice<UInt8>, seq: UInt64, to block: inout [UInt8]) -> Range<Int> {
+        let start = block.count
+        var index = line.startIndex
+        while index < line.endIndex {
+            if line[index] == UInt8(ascii: ","), startsMember(line, at: index) {
+                block += line[..<index]
+                block += #","seq":\#(seq)"#.utf8
+                block += line[index...]
+                return start..<block.count
             }
+            index += 1
         }
         // Not a line a node wrote: numbered as it is, so that verification names it.
-        return Array(line)
+        block += line
+        return start..<block.count
+    }
+
+    private static let seqFollowers = [Array(#","target":""#.utf8), Array(#","time":""#.utf8)]
+
+    private static func startsMember(_ line: ArraySlice<UInt8>, at index: Int) -> Bool {
+        seqFollowers.contains { marker in
+            line.endIndex - index >= marker.count && line[index..<index + marker.count].elementsEqual(marker)
+        }
     }
 
     /// The log's size now.

@@ -66,14 +66,20 @@ import Testing
             try NoteVerifier(name: "coffer-node-a", publicKey: keyA.publicKey),
             try NoteVerifier(name: "coffer-node-b", publicKey: keyB.publicKey),
         ]
-        // Recorded blocks from both machines and users made through both, while both sequence.
+        // Recorded blocks from both machines and users made through both, while both sequence. Half
+        // the blocks are numbered straight in, as a recorder does, and written pending when that
+        // loses the head to another append.
         let written = 40
         try await withThrowingTaskGroup(of: Void.self) { group in
             for n in 0..<written {
-                let machine = n.isMultiple(of: 2) ? f.machine : peer
+                let (machine, node, key) = n.isMultiple(of: 2) ? (f.machine, "node-a", keyA) : (peer, "node-b", keyB)
                 group.addTask {
                     let line = AuditEntry(time: AuditEntry.timestamp(Date()), node: "n", user: "u\(n)", operation: "sign", ckr: 0).line
-                    try await machine.appendAuditPending([line, line], node: n.isMultiple(of: 2) ? "node-a" : "node-b", firstTime: 1)
+                    let direct = (n / 2).isMultiple(of: 2)
+                    if direct, try await machine.appendAuditDirect([line, line], origin: Self.origin, sign: Self.signer("coffer-" + node, key)) {
+                        return
+                    }
+                    try await machine.appendAuditPending([line, line], node: node, firstTime: 1)
                 }
             }
             for n in 0..<6 {
