@@ -66,6 +66,17 @@ final class RequestGate: Sendable {
         self.fastPath = fastPath
     }
 
+    /// Runs `body` in the request's `RequestScope` when it has a request id and a user. Only such
+    /// calls get a scope: the crypto calls on the hot path carry none.
+    private static func scoped<Response: Sendable>(
+        _ header: Coffer_V1_RequestHeader, _ caller: Caller, _ body: (Caller) async throws -> Response
+    ) async throws -> Response {
+        guard !header.requestID.isEmpty, let user = caller.user,
+            let scope = try RequestScope(id: Array(header.requestID), user: user.id)
+        else { return try await body(caller) }
+        return try await RequestScope.$current.withValue(scope) { try await body(caller) }
+    }
+
     /// Runs `body` for a request with `header`; every error leaves as an RPCError carrying its CKR.
     /// A logged-in request with a request id runs in its `RequestScope`, so the token objects it
     /// makes get handles derived from the id, and a repeat of it makes nothing twice.
@@ -78,14 +89,9 @@ final class RequestGate: Sendable {
                 let caller = try await self.caller(header, peer)
                 if let name = caller.user?.name { trail?.user = name }
                 // A quorum token goes to the commit of the call's guarded command (QuorumParticipant).
-                let quorumToken = header.quorumToken.isEmpty ? nil : String(header.quorumToken.prefix(64))
-                return try await QuorumContext.$token.withValue(quorumToken) {
-                    // Only calls with an id get a scope: the crypto calls on the hot path carry none.
-                    guard !header.requestID.isEmpty, let user = caller.user,
-                        let scope = try RequestScope(id: Array(header.requestID), user: user.id)
-                    else { return try await body(caller) }
-                    return try await RequestScope.$current.withValue(scope) { try await body(caller) }
-                }
+                guard !header.quorumToken.isEmpty else { return try await Self.scoped(header, caller, body) }
+                guard header.quorumToken.utf8.count <= 64 else { throw ServiceFailure.argumentsBad("a quorum token id is at most 64 characters") }
+                return try await QuorumContext.$token.withValue(header.quorumToken) { try await Self.scoped(header, caller, body) }
             }
         }
     }
