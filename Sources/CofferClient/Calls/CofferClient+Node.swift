@@ -128,10 +128,12 @@ extension CofferClient {
     }
 
     /// QuorumService.SetQuorum (admins).
-    public func setQuorum(service: String, approvals: UInt32) async throws(CofferClientError) {
+    /// QuorumService.SetQuorum: the approvals `service` needs; for key-usage, each use of `key`.
+    public func setQuorum(service: String, approvals: UInt32, key: UInt64 = 0) async throws(CofferClientError) {
         var request = Coffer_V1_SetQuorumRequest()
         request.service = service
         request.approvals = approvals
+        request.key = key
         let _: Coffer_V1_SetQuorumResponse = try await call(Coffer_V1_QuorumService.Method.SetQuorum.descriptor, request)
     }
 

@@ -6,7 +6,8 @@ import Foundation
 import GRPCCore
 
 extension CofferClient {
-    /// Signs `data` in one call (on the connection's pipeline stream).
+    /// Signs `data` in one call (on the connection's pipeline stream; as a unary call when a quorum
+    /// token is set, since only a unary call carries one: a key under a key-usage quorum).
     public func sign(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
@@ -14,6 +15,11 @@ extension CofferClient {
         request.mechanism = mechanism
         request.key = key
         request.data = data
+        if !quorumToken.isEmpty {
+            try Self.checkDataLength(data.count)
+            let response: Coffer_V1_SignResponse = try await call(Coffer_V1_TokenService.Method.Sign.descriptor, request, session: session)
+            return response.signature
+        }
         var call = Coffer_V1_PipelineCall()
         call.sign = request
         return try await pipelined(call, session: session)
@@ -38,6 +44,9 @@ extension CofferClient {
     public func encrypt(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
+        if !quorumToken.isEmpty {
+            return try await unaryCipher(Coffer_V1_TokenService.Method.Encrypt.descriptor, mechanism, key, data, session)
+        }
         var call = Coffer_V1_PipelineCall()
         call.encrypt = Self.cipherRequest(mechanism, key, data)
         return try await pipelined(call, session: session)
@@ -47,9 +56,21 @@ extension CofferClient {
     public func decrypt(
         mechanism: Coffer_V1_Mechanism, key: UInt64, data: Data, session: UInt64 = 0
     ) async throws(CofferClientError) -> Data {
+        if !quorumToken.isEmpty {
+            return try await unaryCipher(Coffer_V1_TokenService.Method.Decrypt.descriptor, mechanism, key, data, session)
+        }
         var call = Coffer_V1_PipelineCall()
         call.decrypt = Self.cipherRequest(mechanism, key, data)
         return try await pipelined(call, session: session)
+    }
+
+    /// Encrypt or Decrypt as a unary call, which carries the quorum token.
+    private func unaryCipher(
+        _ method: MethodDescriptor, _ mechanism: Coffer_V1_Mechanism, _ key: UInt64, _ data: Data, _ session: UInt64
+    ) async throws(CofferClientError) -> Data {
+        try Self.checkDataLength(data.count)
+        let response: Coffer_V1_CipherResponse = try await call(method, Self.cipherRequest(mechanism, key, data), session: session)
+        return response.data
     }
 
     private static func cipherRequest(_ mechanism: Coffer_V1_Mechanism, _ key: UInt64, _ data: Data) -> Coffer_V1_CipherRequest {

@@ -22,4 +22,21 @@ public enum KeyOperation: Sendable, CaseIterable, CustomStringConvertible {
     }
 
     public var description: String { usageAttribute.description }
+
+    /// The operation's name in quorum operation texts (`use-key handle=42 operation=sign`).
+    public var name: String {
+        switch self {
+        case .encrypt: "encrypt"
+        case .decrypt: "decrypt"
+        case .sign: "sign"
+        case .verify: "verify"
+        case .signRecover: "sign-recover"
+        case .verifyRecover: "verify-recover"
+        case .wrap: "wrap"
+        case .unwrap: "unwrap"
+        case .derive: "derive"
+        case .encapsulate: "encapsulate"
+        case .decapsulate: "decapsulate"
+        }
+    }
 }

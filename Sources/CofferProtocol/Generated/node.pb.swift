@@ -1577,6 +1577,9 @@ public nonisolated struct Coffer_V1_SetQuorumRequest: Sendable {
   /// 1 to 8; 0: none.
   public var approvals: UInt32 = 0
 
+  /// For key-usage (whose quorums are per key): the key's handle.
+  public var key: UInt64 = 0
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -1660,6 +1663,25 @@ public nonisolated struct Coffer_V1_ApprovalKeyInfo: Sendable {
   public init() {}
 }
 
+/// A key's key-usage quorum: the approvals each use needs, and the approved uses so far.
+public nonisolated struct Coffer_V1_KeyQuorumInfo: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var handle: UInt64 = 0
+
+  public var label: String = String()
+
+  public var approvals: UInt32 = 0
+
+  public var uses: UInt64 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 public nonisolated struct Coffer_V1_GetQuorumResponse: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
   // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
@@ -1677,6 +1699,9 @@ public nonisolated struct Coffer_V1_GetQuorumResponse: Sendable {
   public var settings: [Coffer_V1_QuorumSetting] = []
 
   public var keys: [Coffer_V1_ApprovalKeyInfo] = []
+
+  /// The key-usage quorums of the keys the caller can see.
+  public var keyQuorums: [Coffer_V1_KeyQuorumInfo] = []
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -4298,7 +4323,7 @@ nonisolated extension Coffer_V1_RegisterApprovalKeyResponse: SwiftProtobuf.Messa
 
 nonisolated extension Coffer_V1_SetQuorumRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".SetQuorumRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}service\0\u{1}approvals\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}service\0\u{1}approvals\0\u{1}key\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4309,6 +4334,7 @@ nonisolated extension Coffer_V1_SetQuorumRequest: SwiftProtobuf.Message, SwiftPr
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.service) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.approvals) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.key) }()
       default: break
       }
     }
@@ -4328,6 +4354,9 @@ nonisolated extension Coffer_V1_SetQuorumRequest: SwiftProtobuf.Message, SwiftPr
     if self.approvals != 0 {
       try visitor.visitSingularUInt32Field(value: self.approvals, fieldNumber: 3)
     }
+    if self.key != 0 {
+      try visitor.visitSingularUInt64Field(value: self.key, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4335,6 +4364,7 @@ nonisolated extension Coffer_V1_SetQuorumRequest: SwiftProtobuf.Message, SwiftPr
     if lhs._header != rhs._header {return false}
     if lhs.service != rhs.service {return false}
     if lhs.approvals != rhs.approvals {return false}
+    if lhs.key != rhs.key {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -4488,9 +4518,54 @@ nonisolated extension Coffer_V1_ApprovalKeyInfo: SwiftProtobuf.Message, SwiftPro
   }
 }
 
+nonisolated extension Coffer_V1_KeyQuorumInfo: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".KeyQuorumInfo"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}handle\0\u{1}label\0\u{1}approvals\0\u{1}uses\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularUInt64Field(value: &self.handle) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.label) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.approvals) }()
+      case 4: try { try decoder.decodeSingularUInt64Field(value: &self.uses) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.handle != 0 {
+      try visitor.visitSingularUInt64Field(value: self.handle, fieldNumber: 1)
+    }
+    if !self.label.isEmpty {
+      try visitor.visitSingularStringField(value: self.label, fieldNumber: 2)
+    }
+    if self.approvals != 0 {
+      try visitor.visitSingularUInt32Field(value: self.approvals, fieldNumber: 3)
+    }
+    if self.uses != 0 {
+      try visitor.visitSingularUInt64Field(value: self.uses, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Coffer_V1_KeyQuorumInfo, rhs: Coffer_V1_KeyQuorumInfo) -> Bool {
+    if lhs.handle != rhs.handle {return false}
+    if lhs.label != rhs.label {return false}
+    if lhs.approvals != rhs.approvals {return false}
+    if lhs.uses != rhs.uses {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
 nonisolated extension Coffer_V1_GetQuorumResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".GetQuorumResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}settings\0\u{1}keys\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}header\0\u{1}settings\0\u{1}keys\0\u{3}key_quorums\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -4501,6 +4576,7 @@ nonisolated extension Coffer_V1_GetQuorumResponse: SwiftProtobuf.Message, SwiftP
       case 1: try { try decoder.decodeSingularMessageField(value: &self._header) }()
       case 2: try { try decoder.decodeRepeatedMessageField(value: &self.settings) }()
       case 3: try { try decoder.decodeRepeatedMessageField(value: &self.keys) }()
+      case 4: try { try decoder.decodeRepeatedMessageField(value: &self.keyQuorums) }()
       default: break
       }
     }
@@ -4520,6 +4596,9 @@ nonisolated extension Coffer_V1_GetQuorumResponse: SwiftProtobuf.Message, SwiftP
     if !self.keys.isEmpty {
       try visitor.visitRepeatedMessageField(value: self.keys, fieldNumber: 3)
     }
+    if !self.keyQuorums.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.keyQuorums, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -4527,6 +4606,7 @@ nonisolated extension Coffer_V1_GetQuorumResponse: SwiftProtobuf.Message, SwiftP
     if lhs._header != rhs._header {return false}
     if lhs.settings != rhs.settings {return false}
     if lhs.keys != rhs.keys {return false}
+    if lhs.keyQuorums != rhs.keyQuorums {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -30,7 +30,14 @@ struct QuorumService: Coffer_V1_QuorumService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             AuditContext.current?.target = "\(request.service) \(request.approvals)"
             let service = try Self.service(request.service)
-            try await gate.state.setQuorum(service, approvals: Int(min(request.approvals, 1000)), by: try caller.requireUser())
+            let approvals = Int(min(request.approvals, 1000))
+            if service == .keyUsage, request.key != 0 {
+                AuditContext.current?.note(handle: request.key, mechanism: nil)
+                try await gate.state.setKeyQuorum(request.key, approvals: approvals, by: try caller.requireUser())
+            } else {
+                guard request.key == 0 else { throw ServiceFailure.argumentsBad("only key-usage quorums name a key") }
+                try await gate.state.setQuorum(service, approvals: approvals, by: try caller.requireUser())
+            }
             var response = Coffer_V1_SetQuorumResponse()
             response.header = gate.responseHeader()
             return response
@@ -48,6 +55,14 @@ struct QuorumService: Coffer_V1_QuorumService.SimpleServiceProtocol {
                 setting.approvals = UInt32(policy.approvals(for: service))
                 setting.approverRole = service.approverRole.description
                 return setting
+            }
+            response.keyQuorums = try gate.state.keyQuorums(visibleTo: try caller.requireUser()).map { entry in
+                var info = Coffer_V1_KeyQuorumInfo()
+                info.handle = entry.quorum.handle
+                info.label = entry.label
+                info.approvals = UInt32(entry.quorum.approvals)
+                info.uses = entry.quorum.uses
+                return info
             }
             response.keys = try gate.state.approvalKeys().map { key in
                 var info = Coffer_V1_ApprovalKeyInfo()

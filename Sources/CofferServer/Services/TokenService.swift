@@ -291,9 +291,11 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             AuditContext.current?.note(handle: request.key, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
-            let wrapped = try state.wrapKey(
-                mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user,
-                in: caller.context)
+            let wrapped = try await approvedUse(request.wrappingKey, .wrap, user) {
+                try state.wrapKey(
+                    mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user,
+                    in: caller.context)
+            }
             var response = Coffer_V1_WrapKeyResponse()
             response.wrappedKey = Data(wrapped)
             response.header = gate.responseHeader()
@@ -309,9 +311,11 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let wrapped = try WireDecoding.data(request.wrappedKey)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_UnwrapKeyResponse()
-            response.handle = try await state.unwrapKey(
-                mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
-                template: template, by: user, in: caller.context)
+            response.handle = try await approvedUse(request.unwrappingKey, .unwrap, user) {
+                try await state.unwrapKey(
+                    mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
+                    template: template, by: user, in: caller.context)
+            }
             gate.settle(caller)
             response.header = gate.responseHeader()
             return response
@@ -325,9 +329,11 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_DeriveKeyResponse()
-            response.handle = try await state.deriveKey(
-                mechanism: mechanism, parameters: parameters, baseKey: request.baseKey, template: template, by: user,
-                in: caller.context)
+            response.handle = try await approvedUse(request.baseKey, .derive, user) {
+                try await state.deriveKey(
+                    mechanism: mechanism, parameters: parameters, baseKey: request.baseKey, template: template, by: user,
+                    in: caller.context)
+            }
             gate.settle(caller)
             response.header = gate.responseHeader()
             return response
@@ -359,9 +365,11 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let ciphertext = try WireDecoding.data(request.ciphertext)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_DecapsulateKeyResponse()
-            response.handle = try await state.decapsulateKey(
-                mechanism: mechanism, privateKey: request.privateKey, ciphertext: ciphertext, template: template, by: user,
-                in: caller.context)
+            response.handle = try await approvedUse(request.privateKey, .decapsulate, user) {
+                try await state.decapsulateKey(
+                    mechanism: mechanism, privateKey: request.privateKey, ciphertext: ciphertext, template: template, by: user,
+                    in: caller.context)
+            }
             gate.settle(caller)
             response.header = gate.responseHeader()
             return response
@@ -373,7 +381,10 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     func sign(request: Coffer_V1_SignRequest, context: ServerContext) async throws -> Coffer_V1_SignResponse {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_SignResponse()
-            response.signature = Data(try single(.sign, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
+            response.signature = Data(
+                try await approvedUse(request.key, .sign, caller.user) {
+                    try single(.sign, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller)
+                })
             response.header = gate.responseHeader()
             return response
         }
@@ -400,7 +411,10 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     private func cipher(_ kind: OperationKind, _ request: Coffer_V1_CipherRequest, _ context: ServerContext) async throws -> Coffer_V1_CipherResponse {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_CipherResponse()
-            response.data = Data(try single(kind, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller))
+            response.data = Data(
+                try await approvedUse(request.key, kind == .encrypt ? .encrypt : .decrypt, caller.user) {
+                    try single(kind, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller)
+                })
             response.header = gate.responseHeader()
             return response
         }
@@ -437,7 +451,17 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             AuditContext.current?.operation = "\(kind)-init"
             AuditContext.current?.note(handle: kind == .digest ? nil : request.key, mechanism: request.mechanism.type)
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
-            let prepared = try prepare(kind, mechanism, key: request.key, caller)
+            let use: KeyOperation? =
+                switch kind {
+                case .encrypt: .encrypt
+                case .decrypt: .decrypt
+                case .sign: .sign
+                case .verify: .verify
+                case .digest: nil
+                }
+            let prepared = try await approvedUse(use.map { _ in request.key } ?? 0, use ?? .verify, caller.user) {
+                try prepare(kind, mechanism, key: request.key, caller)
+            }
             var operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)
             operation.needsContextLogin = prepared.alwaysAuthenticate
             if let key = prepared.key, kind == .encrypt || kind == .decrypt {
@@ -536,6 +560,16 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     }
 
     // MARK: - Running operations
+
+    /// Runs `body` as the one use of `handle` for `operation` that the request's key-usage token
+    /// approves, once the token is consumed (StateMachine.consumeKeyUse), when the key has a
+    /// key-usage quorum and the request carries a token. Otherwise runs `body` as it is: the key's
+    /// own checks (`StateMachine.requireApprovedUse`) refuse an unapproved use of a guarded key.
+    func approvedUse<T>(_ handle: UInt64, _ operation: KeyOperation, _ user: User?, _ body: () async throws -> T) async throws -> T {
+        guard QuorumContext.token != nil, handle != 0, let user, state.keyQuorum(handle) > 0 else { return try await body() }
+        try await state.consumeKeyUse(handle, operation, by: user)
+        return try await QuorumContext.$approvedUse.withValue(KeyUseApproval(handle: handle, operation: operation)) { try await body() }
+    }
 
     /// One single-part operation: decode, take the key, run the mechanism.
     func single(

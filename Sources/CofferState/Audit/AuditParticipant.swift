@@ -54,6 +54,8 @@ public struct AuditParticipant: CommitParticipant {
         case .setBinaryAllowed(let sha256, _): sha256
         case .registerApprovalKey(let id): commit.userName(id) ?? String(id.rawValue)
         case .setQuorum(let service, let approvals): "\(service) \(approvals)"
+        case .setKeyQuorum(_, let approvals): "key-usage \(approvals)"
+        case .useKey(_, let operation): operation.name
         case .requestQuorum(let token), .approveQuorum(let token, _): "quorum token " + token
         case .putSystemRecord(let name): name.hasPrefix("revoked/") ? "revoked certificate" : name.split(separator: "/").first.map(String.init)
         default: nil
@@ -72,7 +74,9 @@ public struct AuditParticipant: CommitParticipant {
             .encapsulateKey(let mechanism, _, let template), .decapsulateKey(let mechanism, _, let template):
             (nil, mechanism, template)
         case .setAttributes(let handle, let changes): (handle, nil, changes)
-        case .share(let handle, _, _), .destroyObject(let handle), .restoreObject(let handle): (handle, nil, nil)
+        case .share(let handle, _, _), .destroyObject(let handle), .restoreObject(let handle), .setKeyQuorum(let handle, _),
+            .useKey(let handle, _):
+            (handle, nil, nil)
         default: (nil, nil, nil)
         }
     }

@@ -56,6 +56,11 @@ public enum Command: Sendable, Equatable {
     case requestQuorum(token: String)
     /// An approval added to a quorum token.
     case approveQuorum(token: String, approver: UserID)
+    /// The approvals each use of the key `handle` needs (its key-usage quorum; 0: none).
+    case setKeyQuorum(ObjectHandle, approvals: Int)
+    /// One approved use of a key under a key-usage quorum: the token's consumption, committed before
+    /// the crypto call that it allows runs.
+    case useKey(ObjectHandle, KeyOperation)
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -96,6 +101,8 @@ public enum Command: Sendable, Equatable {
         case .setQuorum: "set-quorum"
         case .requestQuorum: "request-quorum"
         case .approveQuorum: "approve-quorum"
+        case .setKeyQuorum: "set-key-quorum"
+        case .useKey: "use-key"
         }
     }
 }
@@ -109,7 +116,7 @@ extension Command {
         case initialize = 1, createUser, deleteUser, changePassword, unlockUser, recordLogin, generateKey, generateKeys
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
-        case registerApprovalKey, setQuorum, requestQuorum, approveQuorum
+        case registerApprovalKey, setQuorum, requestQuorum, approveQuorum, setKeyQuorum, useKey
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -238,6 +245,14 @@ extension Command {
             w.u8(Tag.approveQuorum.rawValue)
             w.lengthPrefixed(Array(token.utf8))
             w.u64(approver.rawValue)
+        case .setKeyQuorum(let handle, let approvals):
+            w.u8(Tag.setKeyQuorum.rawValue)
+            w.u64(handle)
+            w.u32(UInt32(truncatingIfNeeded: approvals))
+        case .useKey(let handle, let operation):
+            w.u8(Tag.useKey.rawValue)
+            w.u64(handle)
+            w.u8(UInt8(KeyOperation.allCases.firstIndex(of: operation) ?? 0))
         }
         return w.bytes
     }
@@ -301,6 +316,12 @@ extension Command {
         case .setQuorum: self = .setQuorum(service: try Self.string(&r), approvals: Int(try r.u32()))
         case .requestQuorum: self = .requestQuorum(token: try Self.string(&r))
         case .approveQuorum: self = .approveQuorum(token: try Self.string(&r), approver: try Self.userID(&r))
+        case .setKeyQuorum: self = .setKeyQuorum(try r.u64(), approvals: Int(try r.u32()))
+        case .useKey:
+            let handle = try r.u64()
+            let index = Int(try r.u8())
+            guard index < KeyOperation.allCases.count else { throw .recordCorrupt("unknown key operation") }
+            self = .useKey(handle, KeyOperation.allCases[index])
         }
         try r.finish()
     }

@@ -24,6 +24,8 @@ public struct PendingCommit: Sendable {
     public let systemRecord: @Sendable (String) -> (value: SecretBytes, modRevision: Int64)?
     /// The label of an object in the index (nil for an unknown handle or an object without one).
     public let label: @Sendable (ObjectHandle) -> String?
+    /// A token object in the index.
+    public let object: @Sendable (ObjectHandle) -> StoredObject?
 }
 
 /// Something that takes part in every commit.

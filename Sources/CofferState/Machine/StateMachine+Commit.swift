@@ -51,7 +51,8 @@ extension StateMachine {
                 userName: { [weak self] id in try? self?.user(id).name },
                 user: { [weak self] id in try? self?.user(id) },
                 systemRecord: { [weak self] name in self?.state.withLock { $0.index.systemRecords[name] } },
-                label: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object.label } })
+                label: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object.label } },
+                object: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object } })
             for participant in participants { try participant.prepare(pending, plan: &writePlan) }
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
             let outcome: TransactionResult

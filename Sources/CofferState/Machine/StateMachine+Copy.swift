@@ -20,6 +20,7 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
+        try refuseIfGuarded(handle, "a copy would be the same key without its quorum")
         let object = StoredObject(
             handle: try newHandle(for: attributes, in: context), objectClass: entry.object.objectClass, attributes: attributes,
             owner: user.id)

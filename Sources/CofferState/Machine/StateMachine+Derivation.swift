@@ -55,6 +55,7 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
+        try requireApprovedUse(key.object.handle, operation)
         guard target.objectClass == .secretKey else {
             throw .model(.templateInconsistent(.objectClass, "\(operation) makes secret keys"))
         }

@@ -42,6 +42,7 @@ extension StateMachine {
             try Access.checkUse(entry.object, by: user)
             try KeyPolicy.checkDigest(entry.object.attributes)
         }
+        try refuseIfGuarded(handle, "C_DigestKey would use its value without approvals")
         guard case .secret(let key) = entry.material else {
             throw .model(.keyIndigestible("the key has no secret value"))
         }
@@ -59,6 +60,7 @@ extension StateMachine {
             try Access.checkUse(entry.object, by: user)
             try KeyPolicy.checkUse(entry.object.attributes, for: operation, mechanism: mechanism)
         }
+        try requireApprovedUse(handle, operation)
         guard let material = entry.material else {
             throw .model(.keyTypeInconsistent(mechanism, entry.object.keyType ?? .genericSecret))
         }

@@ -12,10 +12,20 @@ extension StateMachine {
     static let quorumPolicyRecord = "quorum/policy"
     static let quorumTokenPrefix = "quorum/token/"
     static let approvalKeyPrefix = "quorum/key/"
+    static let keyQuorumPrefix = "quorum/usage/"
     /// The most approvals a quorum may need.
     public static let maxQuorum = 8
 
     static func approvalKeyRecord(_ id: UserID) -> String { approvalKeyPrefix + String(id.rawValue, radix: 16) }
+    static func keyQuorumRecord(_ handle: ObjectHandle) -> String { keyQuorumPrefix + String(handle, radix: 16) }
+
+    /// Whether `id` may approve a command: anyone of the service's role, but for a key's uses (and
+    /// changes to its key-usage quorum) only the key's owner and the users it is shared with.
+    static func mayApprove(_ id: UserID, use key: StoredObject?, guarded: Bool) -> Bool {
+        guard guarded else { return true }
+        guard let key else { return false }
+        return key.owner == id || key.sharedWith.contains(id)
+    }
 
     static func decodeRecord<T: Decodable>(_ type: T.Type, _ record: SecretBytes) -> T? {
         let decoder = JSONDecoder()
@@ -36,12 +46,12 @@ extension StateMachine {
     /// registered key (the current one) made the signature. Distinct by user.
     static func validApprovers(
         of token: QuorumToken, role: Role, keys: (UserID) -> (value: SecretBytes, modRevision: Int64)?,
-        users: (UserID) -> User?
+        users: (UserID) -> User?, eligible: (UserID) -> Bool
     ) -> Set<UInt64> {
         var valid: Set<UInt64> = []
         for approval in token.approvals {
             let id = UserID(rawValue: approval.approverID)
-            guard let user = users(id), user.role == role, let record = keys(id),
+            guard let user = users(id), user.role == role, eligible(id), let record = keys(id),
                 let key = decodeRecord(ApprovalKey.self, record.value), key.verifies(approval.signature, over: token.signedText)
             else { continue }
             valid.insert(approval.approverID)
@@ -95,8 +105,8 @@ extension StateMachine {
         guard (0...Self.maxQuorum).contains(approvals) else {
             throw .model(.argumentsBad("a quorum is 1 to \(Self.maxQuorum) approvals, or 0 for none"))
         }
-        if service == .keyUsage, approvals > 0 {
-            throw .quorum("key-usage guards no operation yet (docs/quorum.md); it cannot be set")
+        if service == .keyUsage {
+            throw .quorum("key-usage quorums are per key: coffer quorum set --service key-usage --key KEY --m M, by the key's owner")
         }
         let key = RecordKey.system(Self.quorumPolicyRecord)
         try await commit(.setQuorum(service: service.rawValue, approvals: approvals), by: actor.id) { () throws(StateError) in
@@ -159,10 +169,18 @@ extension StateMachine {
 
     /// The approvers of `token` whose approvals count now.
     public func validApprovers(of token: QuorumToken) -> [String] {
+        let eligible = approverEligibility(of: token)
         let valid = Self.validApprovers(
             of: token, role: token.service.approverRole, keys: { systemRecordNow(Self.approvalKeyRecord($0)) },
-            users: { try? user($0) })
+            users: { try? user($0) }, eligible: eligible)
         return token.approvals.filter { valid.contains($0.approverID) }.map(\.approver)
+    }
+
+    /// Who may approve `token`'s command now (`mayApprove`).
+    private func approverEligibility(of token: QuorumToken) -> (UserID) -> Bool {
+        let guarded = Data(base64Encoded: token.command).flatMap { try? Command(encoded: Array($0)) }?.guardedKey
+        let key = guarded.flatMap { handle in state.withLock { $0.index.objects[handle]?.object } }
+        return { Self.mayApprove($0, use: key, guarded: guarded != nil) }
     }
 
     /// Adds `approver`'s approval of token `id`: `signature` (ECDSA P-256, DER, base64) over the
@@ -179,6 +197,9 @@ extension StateMachine {
             guard token.expiresAt > now else { throw .quorum("quorum token \(id) expired at \(Self.quorumTime(token.expiresAt))") }
             guard approver.role == token.service.approverRole else {
                 throw .quorum("\(token.service.rawValue) operations are approved by \(token.service.approverRole)s")
+            }
+            guard approverEligibility(of: token)(approver.id) else {
+                throw .quorum("uses of a key are approved by its owner and the users it is shared with; \(approver.name) is neither")
             }
             guard !token.approvals.contains(where: { $0.approverID == approver.id.rawValue }) else {
                 throw .quorum("\(approver.name) approved token \(id) already; approvals must come from distinct approvers")
@@ -258,11 +279,121 @@ extension StateMachine {
         case "remove-node": command = .removeNode(nodeID: try take("node"))
         case "set-binary-allowed": command = .setBinaryAllowed(sha256: try take("sha256"), allowed: try flag("allowed"))
         case "add-node": command = .addNode(name: try take("name"))
+        case "set-key-quorum":
+            let object = try handle()
+            guard let approvals = Int(try take("approvals")) else { throw .quorum("approvals= is a number") }
+            command = .setKeyQuorum(object, approvals: approvals)
+        case "use-key":
+            let object = try handle()
+            let name = try take("operation")
+            guard let operation = KeyOperation.allCases.first(where: { $0.name == name }) else {
+                throw .quorum("operation=\(name) is not one of \(KeyOperation.allCases.map(\.name).joined(separator: ", "))")
+            }
+            command = .useKey(object, operation)
         default:
             throw .quorum(
-                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node")
+                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, set-key-quorum, use-key")
         }
         if let extra = arguments.keys.sorted().first { throw .quorum("\(verb) takes no \(extra)=") }
         return command
+    }
+
+    // MARK: Key-usage quorums
+
+    /// The approvals each use of `handle` needs; nil when it has no key-usage quorum. On the hot path
+    /// of every crypto call: one lookup.
+    func keyQuorumNow(_ handle: ObjectHandle) -> Int? {
+        guard !SessionObjectTable.isSessionObject(handle), let record = systemRecordNow(Self.keyQuorumRecord(handle)) else { return nil }
+        // A record that does not decode guards the key with the most approvals rather than none.
+        return Self.decodeRecord(KeyQuorum.self, record.value)?.approvals ?? Self.maxQuorum
+    }
+
+    /// The approvals each use of `handle` needs (0: none).
+    public func keyQuorum(_ handle: ObjectHandle) -> Int { keyQuorumNow(handle) ?? 0 }
+
+    /// The key-usage quorums of the keys `user` can see.
+    public func keyQuorums(visibleTo user: User) throws(StateError) -> [(quorum: KeyQuorum, label: String)] {
+        _ = try requireBarrier()
+        return state.withLock { s in
+            s.index.systemRecords.filter { $0.key.hasPrefix(Self.keyQuorumPrefix) }.values.compactMap { record in
+                guard let quorum = Self.decodeRecord(KeyQuorum.self, record.value), quorum.approvals > 0,
+                    let object = s.index.objects[quorum.handle]?.object, Access.canSee(object, by: user)
+                else { return nil }
+                return (quorum, object.label)
+            }
+        }.sorted { $0.quorum.handle < $1.quorum.handle }
+    }
+
+    /// Refuses a use of `handle` for `operation` unless the call consumed a key-usage token for
+    /// exactly that (`consumeKeyUse`), when the key has a key-usage quorum.
+    func requireApprovedUse(_ handle: ObjectHandle, _ operation: KeyOperation) throws(StateError) {
+        guard let needed = keyQuorumNow(handle), needed > 0 else { return }
+        if QuorumContext.approvedUse == KeyUseApproval(handle: handle, operation: operation) { return }
+        throw .quorum(
+            "key \(handle) needs \(needed) approval\(needed == 1 ? "" : "s") for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (a PKCS#11 call cannot carry one)")
+    }
+
+    /// Refuses what would let a key under a key-usage quorum escape it: a copy, or the key wrapped
+    /// out and unwrapped elsewhere, would be the same key without its quorum.
+    func refuseIfGuarded(_ handle: ObjectHandle, _ reason: String) throws(StateError) {
+        guard let needed = keyQuorumNow(handle), needed > 0 else { return }
+        throw .quorum("key \(handle) has a key-usage quorum: \(reason)")
+    }
+
+    /// Sets the approvals each use of the token key `handle` needs (0: none), by its owner. Changing
+    /// a key's quorum once set needs the key's current quorum (`QuorumParticipant`). Refused when
+    /// fewer of the key's users (its owner and the users it is shared with) have approval keys.
+    public func setKeyQuorum(_ handle: ObjectHandle, approvals: Int, by actor: User) async throws(StateError) {
+        guard actor.role == .cryptoUser else { throw .model(.roleNotPermitted(actor.role, "set a key's usage quorum")) }
+        guard (0...Self.maxQuorum).contains(approvals) else {
+            throw .model(.argumentsBad("a quorum is 1 to \(Self.maxQuorum) approvals, or 0 for none"))
+        }
+        guard !SessionObjectTable.isSessionObject(handle) else {
+            throw .model(.argumentsBad("a session object cannot have a key-usage quorum; it ends with its session"))
+        }
+        let name = Self.keyQuorumRecord(handle)
+        let key = RecordKey.system(name)
+        try await commit(.setKeyQuorum(handle, approvals: approvals), by: actor.id) { () throws(StateError) in
+            let entry = try object(handle, for: actor)
+            guard entry.object.objectClass == .privateKey || entry.object.objectClass == .secretKey else {
+                throw .model(.argumentsBad("key-usage quorums guard private and secret keys; object \(handle) is neither"))
+            }
+            guard entry.object.owner == actor.id else { throw .quorum("only the key's owner sets its key-usage quorum") }
+            let (current, users, keys) = state.withLock { s in
+                (s.index.systemRecords[name], s.index.users, s.index.systemRecords.filter { $0.key.hasPrefix(Self.approvalKeyPrefix) })
+            }
+            let holders = keys.values.compactMap { Self.decodeRecord(ApprovalKey.self, $0.value) }.filter {
+                let id = UserID(rawValue: $0.userID)
+                return users[id]?.user.role == .cryptoUser && Self.mayApprove(id, use: entry.object, guarded: true)
+            }
+            guard holders.count >= approvals else {
+                throw .quorum(
+                    "only \(holders.count) of the key's users (its owner and the users it is shared with) have approval keys; a quorum of \(approvals) could never be met")
+            }
+            let uses = current.flatMap { Self.decodeRecord(KeyQuorum.self, $0.value) }?.uses ?? 0
+            let precondition: WritePlan.Precondition = current.map { .unchanged(key, modRevision: $0.modRevision) } ?? .absent(key)
+            let value = try Self.encodeRecord(KeyQuorum(handle: handle, approvals: approvals, uses: uses))
+            return (WritePlan(preconditions: [precondition], writes: [.put(key: key, value: value)]), ())
+        }
+    }
+
+    /// Consumes the request's key-usage token for one use of `handle` for `operation`, in a
+    /// transaction of its own that also counts the use; the caller then runs the operation with
+    /// `QuorumContext.approvedUse` set. A refused token changes nothing; a consumed one is spent even
+    /// if the operation then fails.
+    public func consumeKeyUse(_ handle: ObjectHandle, _ operation: KeyOperation, by user: User) async throws(StateError) {
+        let name = Self.keyQuorumRecord(handle)
+        try await commit(.useKey(handle, operation), by: user.id) { () throws(StateError) in
+            _ = try object(handle, for: user)
+            guard let current = systemRecordNow(name), var quorum = Self.decodeRecord(KeyQuorum.self, current.value), quorum.approvals > 0
+            else { return (WritePlan(), ()) }
+            quorum.uses += 1
+            return (
+                WritePlan(
+                    preconditions: [.unchanged(RecordKey.system(name), modRevision: current.modRevision)],
+                    writes: [.put(key: RecordKey.system(name), value: try Self.encodeRecord(quorum))]),
+                ()
+            )
+        }
     }
 }

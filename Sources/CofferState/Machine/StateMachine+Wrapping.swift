@@ -20,6 +20,8 @@ extension StateMachine {
             try Access.checkManage(target.object, by: user)
             try KeyPolicy.checkWrap(wrappingKey: wrapping.object.attributes, keyToWrap: target.object.attributes, mechanism: mechanism)
         }
+        try refuseIfGuarded(key, "wrapped out and unwrapped, it would be the same key without its quorum")
+        try requireApprovedUse(wrappingKey, .wrap)
         guard let wrappingMaterial = wrapping.material else {
             throw .model(.wrappingKeyTypeInconsistent(mechanism, wrapping.object.keyType ?? .genericSecret))
         }
@@ -55,6 +57,7 @@ extension StateMachine {
         } catch {
             throw StateError(error)
         }
+        try requireApprovedUse(unwrappingKey, .unwrap)
         if target.objectClass == .privateKey {
             // Refused before decrypting, so that no key bytes are opened for a key type Coffer cannot hold.
             _ = try PrivateKeyImport.unwrappableAlgorithms(target.keyType)

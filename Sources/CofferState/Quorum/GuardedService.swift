@@ -22,8 +22,8 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
     }
 
     /// The service that guards `command`, when one does. A user changing their own password is not
-    /// guarded (only an admin setting another's is); key-usage guards no command yet (crypto calls
-    /// commit nothing: see docs/quorum.md).
+    /// guarded (only an admin setting another's is). Key-usage quorums are per key: a key's setting
+    /// guards its uses (`use-key`, committed before the crypto call runs) and changes to itself.
     public static func of(_ command: Command, actor: UserID?) -> GuardedService? {
         switch command {
         case .createUser, .deleteUser, .unlockUser: .userManagement
@@ -32,6 +32,17 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
         case .restoreObject: .backup
         case .setQuorum: .quorum
         case .removeNode, .setBinaryAllowed, .addNode: .cluster
+        case .setKeyQuorum, .useKey: .keyUsage
+        default: nil
+        }
+    }
+}
+
+extension Command {
+    /// The key whose own key-usage quorum guards the command.
+    public var guardedKey: ObjectHandle? {
+        switch self {
+        case .setKeyQuorum(let handle, _), .useKey(let handle, _): handle
         default: nil
         }
     }

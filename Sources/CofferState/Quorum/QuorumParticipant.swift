@@ -16,10 +16,16 @@ public struct QuorumParticipant: CommitParticipant {
 
     public func prepare(_ commit: PendingCommit, plan: inout WritePlan) throws(StateError) {
         guard let service = GuardedService.of(commit.command, actor: commit.actor) else { return }
-        let policy = commit.systemRecord(StateMachine.quorumPolicyRecord).flatMap {
-            StateMachine.decodeRecord(QuorumPolicy.self, $0.value)
+        let needed: Int
+        if let handle = commit.command.guardedKey {
+            needed = commit.systemRecord(StateMachine.keyQuorumRecord(handle)).flatMap {
+                StateMachine.decodeRecord(KeyQuorum.self, $0.value)
+            }?.approvals ?? 0
+        } else {
+            needed = commit.systemRecord(StateMachine.quorumPolicyRecord).flatMap {
+                StateMachine.decodeRecord(QuorumPolicy.self, $0.value)
+            }?.approvals(for: service) ?? 0
         }
-        let needed = policy?.approvals(for: service) ?? 0
         guard needed > 0 else { return }
         guard let id = QuorumContext.token else {
             throw .quorum(
@@ -34,9 +40,13 @@ public struct QuorumParticipant: CommitParticipant {
         guard token.service == service, token.command == Data(commit.command.encoded).base64EncodedString() else {
             throw .quorum("quorum token \(id) approves another operation (\(token.service.rawValue): \(token.operation))")
         }
-        let valid = StateMachine.validApprovers(of: token, role: service.approverRole, keys: { commit.systemRecord(StateMachine.approvalKeyRecord($0)) }, users: commit.user)
+        let key = commit.command.guardedKey.flatMap(commit.object)
+        let valid = StateMachine.validApprovers(
+            of: token, role: service.approverRole, keys: { commit.systemRecord(StateMachine.approvalKeyRecord($0)) }, users: commit.user,
+            eligible: { StateMachine.mayApprove($0, use: key, guarded: commit.command.guardedKey != nil) })
         guard valid.count >= needed else {
-            throw .quorum("quorum token \(id) has \(valid.count) valid approval\(valid.count == 1 ? "" : "s") of the \(needed) \(service.rawValue) needs")
+            let whose = commit.command.guardedKey == nil ? "" : " (the key's owner and the users it is shared with approve its uses)"
+            throw .quorum("quorum token \(id) has \(valid.count) valid approval\(valid.count == 1 ? "" : "s") of the \(needed) \(service.rawValue) needs\(whose)")
         }
         token.usedAt = Date()
         plan.preconditions.append(.unchanged(RecordKey.system(name), modRevision: record.modRevision))

@@ -4,6 +4,7 @@
 // encoding and the expiry, so an approval counts for that operation and no other.
 
 import CofferAudit
+import CofferModel
 import Crypto
 import Foundation
 
@@ -87,4 +88,31 @@ public struct QuorumPolicy: Codable, Sendable, Equatable {
 /// The quorum token the request being served presents (the request header's `quorum_token`).
 public enum QuorumContext {
     @TaskLocal public static var token: String?
+    /// Set once the call's key-usage token has been consumed (`StateMachine.consumeKeyUse`).
+    @TaskLocal public static var approvedUse: KeyUseApproval?
+}
+
+/// A key's key-usage quorum: the approvals each use of the key needs, and how many approved uses it
+/// has had. A sealed system record per key (`quorum/usage/<handle>`).
+public struct KeyQuorum: Codable, Sendable, Equatable {
+    public var handle: UInt64
+    public var approvals: Int
+    public var uses: UInt64
+
+    public init(handle: UInt64, approvals: Int, uses: UInt64) {
+        self.handle = handle
+        self.approvals = approvals
+        self.uses = uses
+    }
+}
+
+/// The key use a consumed key-usage token allows in the call being served.
+public struct KeyUseApproval: Sendable, Equatable {
+    public var handle: UInt64
+    public var operation: KeyOperation
+
+    public init(handle: UInt64, operation: KeyOperation) {
+        self.handle = handle
+        self.operation = operation
+    }
 }

@@ -18,7 +18,8 @@ struct QuorumCommand: AsyncParsableCommand {
             its operations only with a token approved by M distinct approvers: someone requests a token for \
             one exact operation, approvers sign it with their approval keys (coffer user \
             register-approval-key), and the operation then runs once with --quorum-token. Tokens expire \
-            after 10 minutes unless asked otherwise. See docs/quorum.md.
+            after 10 minutes unless asked otherwise. key-usage quorums are per key: each use of such a key \
+            (a signature, a decryption) needs its own token. See docs/quorum.md.
             """,
         subcommands: [Show.self, Set.self, Request.self, Approve.self, Status.self])
 
@@ -49,13 +50,16 @@ struct QuorumCommand: AsyncParsableCommand {
             let quorum = try await Connection.with(options) { try await $0.getQuorum() }
             let settings = quorum.settings.map { "\($0.service): \($0.approvals == 0 ? "no quorum" : "\($0.approvals) approvals") (approved by \($0.approverRole)s)" }
             let keys = quorum.keys.map { "  \($0.user)  \($0.fingerprint)  registered \($0.registeredAt)" }
+            let guarded = quorum.keyQuorums.map { "  key \($0.handle) \"\($0.label)\": \($0.approvals) approvals per use, \($0.uses) approved uses" }
             try Output.emit(
                 options,
                 json: [
                     "settings": quorum.settings.map { ["service": $0.service, "approvals": $0.approvals, "approver_role": $0.approverRole] },
                     "keys": quorum.keys.map { ["user": $0.user, "fingerprint": $0.fingerprint, "registered_at": $0.registeredAt] },
+                    "key_quorums": quorum.keyQuorums.map { ["handle": $0.handle, "label": $0.label, "approvals": $0.approvals, "uses": $0.uses] },
                 ],
-                human: (settings + ["approval keys:"] + keys).joined(separator: "\n"))
+                human: (settings.filter { !$0.hasPrefix("key-usage:") } + ["key-usage (per key, approved by the key's users):"]
+                    + (guarded.isEmpty ? ["  none"] : guarded) + ["approval keys:"] + keys).joined(separator: "\n"))
         }
     }
 
@@ -68,17 +72,37 @@ struct QuorumCommand: AsyncParsableCommand {
                 crypto-users for key-management) have approval keys than M. Changing a quorum is itself an \
                 operation of the quorum service: once that has a quorum, pass --quorum-token for `set-quorum \
                 service=S approvals=M`.
+
+                key-usage is set per key, by the key's owner: --service key-usage --key KEY --m M makes each \
+                use of that private or secret key need M approvals from its owner and the users it is shared \
+                with (`use-key handle=H operation=sign`, one token per use, through the coffer CLI: a PKCS#11 \
+                call cannot carry a token and is refused). Once set, changing it needs the key's own quorum \
+                (`set-key-quorum handle=H approvals=M`). Such a key cannot be copied or wrapped out.
                 """)
 
         @OptionGroup var options: CommonOptions
-        @Option(help: "user-management, key-management, backup, quorum or cluster.") var service: String
+        @Option(help: "user-management, key-management, key-usage, backup, quorum or cluster.") var service: String
         @Option(name: .customLong("m"), help: "The approvals needed: 1 to 8, 0 for none.") var approvals: UInt32
+        @Option(help: "For key-usage: the key (a handle or a label).") var key: String?
 
         func run() async throws {
-            try await Connection.with(options) { try await $0.setQuorum(service: service, approvals: approvals) }
+            guard (service == "key-usage") == (key != nil) else {
+                throw CLIError(key == nil ? "key-usage quorums are per key: add --key KEY" : "--key is for --service key-usage only")
+            }
+            let handle = try await Connection.with(options) { client in
+                var handle: UInt64 = 0
+                if let key {
+                    handle = try await KeyLookup.one(
+                        client, key, classes: [KeyCommand.objectClass("private-key"), KeyCommand.objectClass("secret-key")],
+                        role: "private or secret")
+                }
+                try await client.setQuorum(service: service, approvals: approvals, key: handle)
+                return handle
+            }
+            let subject = key == nil ? service : "key \(handle)"
             try Output.emit(
-                options, json: ["service": service, "approvals": approvals],
-                human: approvals == 0 ? "\(service): no quorum" : "\(service): \(approvals) approvals needed")
+                options, json: ["service": service, "approvals": approvals, "key": handle],
+                human: approvals == 0 ? "\(subject): no quorum" : "\(subject): \(approvals) approvals needed\(key == nil ? "" : " per use")")
         }
     }
 
@@ -91,7 +115,9 @@ struct QuorumCommand: AsyncParsableCommand {
                 role=R, delete-user name=N, unlock-user name=N, change-password name=N, destroy-object \
                 handle=H, share handle=H user=N shared=true|false, restore-object handle=H, set-quorum \
                 service=S approvals=M, remove-node node=ID, set-binary-allowed sha256=HEX allowed=true|false, \
-                add-node name=N. The token approves that and nothing else; give its id to the approvers.
+                add-node name=N; for key-usage, use-key handle=H operation=sign|decrypt|encrypt|verify|wrap|\
+                unwrap|derive|decapsulate (one use) and set-key-quorum handle=H approvals=M. The token \
+                approves that and nothing else; give its id to the approvers.
                 """)
 
         @OptionGroup var options: CommonOptions

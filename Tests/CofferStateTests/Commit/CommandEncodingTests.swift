@@ -39,7 +39,8 @@ import Testing
         .addNode(name: "node-5"), .joinNode(name: "node-5", nodeID: "node-0123456789abcdef"), .registerApprovalKey(UserID(rawValue: 9)),
         .setQuorum(service: "user-management", approvals: 2), .requestQuorum(token: "5d1c"),
         .approveQuorum(token: "5d1c", approver: UserID(rawValue: 10)),
-        .putSystemRecord(name: "ca"),
+        .putSystemRecord(name: "ca"), .setKeyQuorum(42, approvals: 2), .setKeyQuorum(42, approvals: 0),
+        .useKey(42, .sign), .useKey(42, .decrypt), .useKey(43, .sign),
     ]
 
     @Test(arguments: all)

@@ -1,0 +1,106 @@
+// A key's key-usage quorum in the state machine (issue 14, docs/quorum.md): every use of the key
+// needs a consumed token for exactly that use; the key cannot be copied, wrapped out or digested;
+// only the key's users approve, and an approval stops counting once its approver loses the key.
+
+import CofferCrypto
+import CofferModel
+import Crypto
+import Foundation
+import Testing
+@testable import CofferState
+
+@Suite struct KeyUsageQuorumStateTests {
+    static func approve(_ f: StateFixture, _ token: QuorumToken, _ key: P256.Signing.PrivateKey, by user: User) async throws {
+        let signature = try key.signature(for: Data(token.signedText.utf8)).derRepresentation.base64EncodedString()
+        _ = try await f.machine.approveQuorum(token.id, signature: signature, by: user)
+    }
+
+    static func isQuorumRefusal(_ error: any Error, _ text: String) -> Bool {
+        guard case StateError.quorum(let reason) = error else { return false }
+        return reason.contains(text)
+    }
+
+    @Test func aGuardedKeyIsUsedOnlyWithAConsumedTokenForThatUse() async throws {
+        let (store, folder) = try StateFixture.makeStore(.memory)
+        let f = try await StateFixture.make(store: store, folder: folder, participants: [QuorumParticipant()])
+        defer { f.cleanUp() }
+        let alice = try await f.cryptoUser("alice")
+        let bob = try await f.cryptoUser("bob")
+        let carol = try await f.cryptoUser("carol")
+        var keys: [String: P256.Signing.PrivateKey] = [:]
+        for user in [alice, bob, carol] {
+            let key = P256.Signing.PrivateKey()
+            keys[user.name] = key
+            try await f.machine.registerApprovalKey(Array(key.publicKey.derRepresentation), by: user)
+        }
+        let handle = try await f.machine.generateKey(
+            mechanism: .aesKeyGen, template: StateFixture.aesTemplate(label: "k", extractable: true), by: alice)
+        let kek = try await f.machine.generateKey(
+            mechanism: .aesKeyGen, template: StateMachineKeyManagementTests.wrappingTemplate(), by: alice)
+        try await f.machine.share(handle, with: bob.id, by: alice)
+
+        // Only the owner sets it, and only as high as the key's users with approval keys can meet.
+        await #expect(throws: StateError.self) { try await f.machine.setKeyQuorum(handle, approvals: 1, by: bob) }
+        await #expect { try await f.machine.setKeyQuorum(handle, approvals: 3, by: alice) } throws: {
+            Self.isQuorumRefusal($0, "could never be met")
+        }
+        try await f.machine.setKeyQuorum(handle, approvals: 2, by: alice)
+        #expect(f.machine.keyQuorum(handle) == 2 && f.machine.keyQuorum(kek) == 0)
+
+        // Unapproved: no use, no copy, no wrapping out, no digest. The unguarded key still works.
+        #expect { try StateMachineKeyManagementTests.encryptBlock(f, handle, by: alice) } throws: {
+            Self.isQuorumRefusal($0, "needs 2 approvals for each use")
+        }
+        await #expect { try await f.machine.copyObject(handle, template: AttributeSet(), by: alice) } throws: {
+            Self.isQuorumRefusal($0, "a copy would be the same key")
+        }
+        #expect { try f.machine.wrapKey(mechanism: .aesKeyWrap, parameters: .none, wrappingKey: kek, key: handle, by: alice) } throws: {
+            Self.isQuorumRefusal($0, "wrapped out")
+        }
+        #expect { try f.machine.digestibleKeyValue(handle, by: alice) } throws: { Self.isQuorumRefusal($0, "C_DigestKey") }
+        _ = try StateMachineKeyManagementTests.encryptBlock(f, kek, by: alice)
+
+        // carol cannot approve (the key is not hers); alice and bob can.
+        let token = try await f.machine.requestQuorum(
+            service: .keyUsage, operation: "use-key handle=\(handle) operation=encrypt", cluster: "test", by: alice)
+        await #expect { try await Self.approve(f, token, keys["carol"]!, by: carol) } throws: {
+            Self.isQuorumRefusal($0, "carol is neither")
+        }
+        try await Self.approve(f, token, keys["alice"]!, by: alice)
+        try await Self.approve(f, token, keys["bob"]!, by: bob)
+        let approved = try f.machine.quorumToken(token.id)
+        #expect(f.machine.validApprovers(of: approved).sorted() == ["alice", "bob"])
+
+        // Without the token, the use is refused and nothing is consumed.
+        await #expect { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) } throws: {
+            Self.isQuorumRefusal($0, "needs 2 approvals")
+        }
+        // A token for encrypt does not allow decrypt.
+        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .decrypt, by: alice) } }
+            throws: { Self.isQuorumRefusal($0, "approves another operation") }
+        try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) }
+        #expect(try f.machine.quorumToken(token.id).usedAt != nil)
+        let use = KeyUseApproval(handle: handle, operation: .encrypt)
+        let encrypted = try QuorumContext.$approvedUse.withValue(use) { try StateMachineKeyManagementTests.encryptBlock(f, handle, by: alice) }
+        #expect(encrypted.count == 16)
+        // The approval is for one operation on one key.
+        #expect(throws: StateError.self) {
+            try QuorumContext.$approvedUse.withValue(use) {
+                _ = try f.machine.key(handle, for: .decrypt, mechanism: .aesECB, by: alice)
+            }
+        }
+        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) } }
+            throws: { Self.isQuorumRefusal($0, "was used already") }
+        #expect(try f.machine.keyQuorums(visibleTo: alice).map(\.quorum.uses) == [1])
+
+        // Once bob loses the key, his approval stops counting; lowering the quorum then falls short.
+        let lowering = try await f.machine.requestQuorum(
+            service: .keyUsage, operation: "set-key-quorum handle=\(handle) approvals=0", cluster: "test", by: alice)
+        try await Self.approve(f, lowering, keys["alice"]!, by: alice)
+        try await Self.approve(f, lowering, keys["bob"]!, by: bob)
+        try await f.machine.unshare(handle, from: bob.id, by: alice)
+        await #expect { try await QuorumContext.$token.withValue(lowering.id) { try await f.machine.setKeyQuorum(handle, approvals: 0, by: alice) } }
+            throws: { Self.isQuorumRefusal($0, "1 valid approval of the 2") }
+        #expect(f.machine.keyQuorum(handle) == 2)
+    }
+}
