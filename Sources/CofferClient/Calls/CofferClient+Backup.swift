@@ -15,6 +15,7 @@ extension CofferClient {
         var request = Coffer_V1_CreateBackupRequest()
         request.header.loginToken = state.withLock { $0.token(for: index) }
         request.header.minRevision = highestRevision
+        request.header.quorumToken = quorumToken
         let client = try connection.client()
         var options = CallOptions.defaults
         // A large store takes a while to read; the deadline covers the whole stream.

@@ -27,7 +27,8 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
             let cluster = ClusterCA.clusterName(in: gate.state) ?? node.clusterName
             var writer: BackupWriter?
             var pending: [UInt8] = []
-            let summary = try await gate.state.exportRecords(by: user) { summary in
+            let summary = try await gate.approved(.createBackup, user) {
+                try await gate.state.exportRecords(by: user) { summary in
                 let started = try BackupWriter(
                     header: BackupHeader(
                         cluster: cluster, revision: summary.revision, created: Date(), records: summary.records,
@@ -46,6 +47,7 @@ struct BackupService: Coffer_V1_BackupService.SimpleServiceProtocol {
                     pending = []
                     try await response.write(chunk)
                 }
+            }
             }
             var last = Coffer_V1_BackupChunk()
             last.data = Data(pending + (try writer!.finish { try ca.sign(digest: $0) }))

@@ -96,6 +96,17 @@ final class RequestGate: Sendable {
         }
     }
 
+    /// Runs `body` as `command`, an operation that commits nothing itself (a key's use under its
+    /// key-usage quorum, a key's export or import, a backup), once the request's quorum token for it
+    /// is consumed (StateMachine.consumeApproval), when it needs approvals and the request carries a
+    /// token. Otherwise runs `body` as it is: the state machine's checks (`requireApproved`) refuse
+    /// an operation that needed approvals.
+    func approved<T>(_ command: Command?, _ user: User?, _ body: () async throws -> T) async throws -> T {
+        guard let command, QuorumContext.token != nil, let user, state.approvalsNeeded(for: command) > 0 else { return try await body() }
+        try await state.consumeApproval(for: command, by: user)
+        return try await QuorumContext.$approvedCommand.withValue(command) { try await body() }
+    }
+
     /// Runs `body` for a request with no header (GetStatus, Unseal, Login).
     func run<Response: Sendable>(_ context: ServerContext, _ body: (Peer) async throws -> Response) async throws -> Response {
         let peer = Peer(context)

@@ -291,10 +291,12 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             AuditContext.current?.note(handle: request.key, mechanism: request.mechanism.type)
             let user = try caller.requireUser()
             let (mechanism, parameters) = try WireDecoding.mechanism(request.mechanism, present: request.hasMechanism)
-            let wrapped = try await approvedUse(request.wrappingKey, .wrap, user) {
-                try state.wrapKey(
-                    mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user,
-                    in: caller.context)
+            let wrapped = try await gate.approved(.exportKey(request.key, wrappingKey: request.wrappingKey), user) {
+                try await approvedUse(request.wrappingKey, .wrap, user) {
+                    try state.wrapKey(
+                        mechanism: mechanism, parameters: parameters, wrappingKey: request.wrappingKey, key: request.key, by: user,
+                        in: caller.context)
+                }
             }
             var response = Coffer_V1_WrapKeyResponse()
             response.wrappedKey = Data(wrapped)
@@ -311,10 +313,12 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
             let wrapped = try WireDecoding.data(request.wrappedKey)
             let template = try WireDecoding.template(request.template)
             var response = Coffer_V1_UnwrapKeyResponse()
-            response.handle = try await approvedUse(request.unwrappingKey, .unwrap, user) {
-                try await state.unwrapKey(
-                    mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
-                    template: template, by: user, in: caller.context)
+            response.handle = try await gate.approved(.importKey(unwrappingKey: request.unwrappingKey), user) {
+                try await approvedUse(request.unwrappingKey, .unwrap, user) {
+                    try await state.unwrapKey(
+                        mechanism: mechanism, parameters: parameters, unwrappingKey: request.unwrappingKey, wrappedKey: wrapped,
+                        template: template, by: user, in: caller.context)
+                }
             }
             gate.settle(caller)
             response.header = gate.responseHeader()
@@ -562,13 +566,9 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
     // MARK: - Running operations
 
     /// Runs `body` as the one use of `handle` for `operation` that the request's key-usage token
-    /// approves, once the token is consumed (StateMachine.consumeKeyUse), when the key has a
-    /// key-usage quorum and the request carries a token. Otherwise runs `body` as it is: the key's
-    /// own checks (`StateMachine.requireApprovedUse`) refuse an unapproved use of a guarded key.
+    /// approves (`RequestGate.approved`); a digest (no key) runs as it is.
     func approvedUse<T>(_ handle: UInt64, _ operation: KeyOperation, _ user: User?, _ body: () async throws -> T) async throws -> T {
-        guard QuorumContext.token != nil, handle != 0, let user, state.keyQuorum(handle) > 0 else { return try await body() }
-        try await state.consumeKeyUse(handle, operation, by: user)
-        return try await QuorumContext.$approvedUse.withValue(KeyUseApproval(handle: handle, operation: operation)) { try await body() }
+        try await gate.approved(handle == 0 ? nil : .useKey(handle, operation), user, body)
     }
 
     /// One single-part operation: decode, take the key, run the mechanism.

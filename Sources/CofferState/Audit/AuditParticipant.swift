@@ -75,7 +75,7 @@ public struct AuditParticipant: CommitParticipant {
             (nil, mechanism, template)
         case .setAttributes(let handle, let changes): (handle, nil, changes)
         case .share(let handle, _, _), .destroyObject(let handle), .restoreObject(let handle), .setKeyQuorum(let handle, _),
-            .useKey(let handle, _):
+            .useKey(let handle, _), .exportKey(let handle, _), .importKey(let handle):
             (handle, nil, nil)
         default: (nil, nil, nil)
         }

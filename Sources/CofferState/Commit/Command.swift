@@ -61,6 +61,14 @@ public enum Command: Sendable, Equatable {
     /// One approved use of a key under a key-usage quorum: the token's consumption, committed before
     /// the crypto call that it allows runs.
     case useKey(ObjectHandle, KeyOperation)
+    /// A backup made (`coffer backup create`): commits nothing itself; named so that a backup quorum
+    /// can approve it, consumed before the backup is read.
+    case createBackup
+    /// `key` wrapped out under `wrappingKey` (C_WrapKey): commits nothing itself; named for the
+    /// key-management quorum, as `createBackup`.
+    case exportKey(ObjectHandle, wrappingKey: ObjectHandle)
+    /// A key unwrapped in under `unwrappingKey` (C_UnwrapKey), approved before `unwrapKey` commits it.
+    case importKey(unwrappingKey: ObjectHandle)
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -103,6 +111,9 @@ public enum Command: Sendable, Equatable {
         case .approveQuorum: "approve-quorum"
         case .setKeyQuorum: "set-key-quorum"
         case .useKey: "use-key"
+        case .createBackup: "create-backup"
+        case .exportKey: "export-key"
+        case .importKey: "import-key"
         }
     }
 }
@@ -117,6 +128,7 @@ extension Command {
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
         case registerApprovalKey, setQuorum, requestQuorum, approveQuorum, setKeyQuorum, useKey
+        case createBackup, exportKey, importKey
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -253,6 +265,15 @@ extension Command {
             w.u8(Tag.useKey.rawValue)
             w.u64(handle)
             w.u8(UInt8(KeyOperation.allCases.firstIndex(of: operation) ?? 0))
+        case .createBackup:
+            w.u8(Tag.createBackup.rawValue)
+        case .exportKey(let handle, let wrappingKey):
+            w.u8(Tag.exportKey.rawValue)
+            w.u64(handle)
+            w.u64(wrappingKey)
+        case .importKey(let unwrappingKey):
+            w.u8(Tag.importKey.rawValue)
+            w.u64(unwrappingKey)
         }
         return w.bytes
     }
@@ -322,6 +343,9 @@ extension Command {
             let index = Int(try r.u8())
             guard index < KeyOperation.allCases.count else { throw .recordCorrupt("unknown key operation") }
             self = .useKey(handle, KeyOperation.allCases[index])
+        case .createBackup: self = .createBackup
+        case .exportKey: self = .exportKey(try r.u64(), wrappingKey: try r.u64())
+        case .importKey: self = .importKey(unwrappingKey: try r.u64())
         }
         try r.finish()
     }

@@ -32,7 +32,11 @@ extension StateMachine {
         by user: User?, counted: (ExportSummary) async throws -> Void, _ body: ([ExportedRecord]) async throws -> Void
     ) async throws -> ExportSummary {
         _ = try requireBarrier()
-        if let user, user.role != .admin { throw StateError.model(.roleNotPermitted(user.role, "make backups")) }
+        if let user {
+            guard user.role == .admin else { throw StateError.model(.roleNotPermitted(user.role, "make backups")) }
+            // A backup quorum guards a user's backup; the node's own schedule is its operator's setting.
+            try requireApproved(.createBackup)
+        }
         let revision: Int64
         do { revision = try await store.currentRevision() } catch { throw StateError(error) }
         let seal: KeyValue?

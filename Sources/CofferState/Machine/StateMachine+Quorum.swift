@@ -283,6 +283,14 @@ extension StateMachine {
             let object = try handle()
             guard let approvals = Int(try take("approvals")) else { throw .quorum("approvals= is a number") }
             command = .setKeyQuorum(object, approvals: approvals)
+        case "create-backup": command = .createBackup
+        case "export-key":
+            let object = try handle()
+            guard let wrapping = UInt64(try take("wrapping")) else { throw .quorum("wrapping= is a handle") }
+            command = .exportKey(object, wrappingKey: wrapping)
+        case "import-key":
+            guard let unwrapping = UInt64(try take("unwrapping")) else { throw .quorum("unwrapping= is a handle") }
+            command = .importKey(unwrappingKey: unwrapping)
         case "use-key":
             let object = try handle()
             let name = try take("operation")
@@ -292,7 +300,7 @@ extension StateMachine {
             command = .useKey(object, operation)
         default:
             throw .quorum(
-                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, set-key-quorum, use-key")
+                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, create-backup, export-key, import-key, set-key-quorum, use-key")
         }
         if let extra = arguments.keys.sorted().first { throw .quorum("\(verb) takes no \(extra)=") }
         return command
@@ -324,13 +332,38 @@ extension StateMachine {
         }.sorted { $0.quorum.handle < $1.quorum.handle }
     }
 
-    /// Refuses a use of `handle` for `operation` unless the call consumed a key-usage token for
-    /// exactly that (`consumeKeyUse`), when the key has a key-usage quorum.
-    func requireApprovedUse(_ handle: ObjectHandle, _ operation: KeyOperation) throws(StateError) {
-        guard let needed = keyQuorumNow(handle), needed > 0 else { return }
-        if QuorumContext.approvedUse == KeyUseApproval(handle: handle, operation: operation) { return }
+    /// The approvals `command` needs now: its key's key-usage quorum for a key's use, else its
+    /// service's (0: none). For commands that commit nothing themselves (`requireApproved`).
+    public func approvalsNeeded(for command: Command) -> Int {
+        if let handle = command.guardedKey { return keyQuorumNow(handle) ?? 0 }
+        guard let service = GuardedService.of(command, actor: nil) else { return 0 }
+        return systemRecordNow(Self.quorumPolicyRecord).flatMap { Self.decodeRecord(QuorumPolicy.self, $0.value) }?
+            .approvals(for: service) ?? 0
+    }
+
+    /// Refuses `command`, an operation that commits nothing itself (a key's use, a wrap, a backup),
+    /// when it needs approvals and the call has not consumed a token for exactly it
+    /// (`consumeApproval`, which sets `QuorumContext.approvedCommand`).
+    func requireApproved(_ command: Command) throws(StateError) {
+        let needed = approvalsNeeded(for: command)
+        guard needed > 0, QuorumContext.approvedCommand != command else { return }
+        let approvals = "\(needed) approval\(needed == 1 ? "" : "s")"
+        let (service, text): (String, String)
+        switch command {
+        case .useKey(let handle, let operation):
+            throw .quorum(
+                "key \(handle) needs \(approvals) for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (a PKCS#11 call cannot carry one)")
+        case .exportKey(let handle, let wrappingKey): (service, text) = ("key-management", "export-key handle=\(handle) wrapping=\(wrappingKey)")
+        case .importKey(let unwrappingKey): (service, text) = ("key-management", "import-key unwrapping=\(unwrappingKey)")
+        default: (service, text) = (GuardedService.of(command, actor: nil)?.rawValue ?? "", command.name)
+        }
         throw .quorum(
-            "key \(handle) needs \(needed) approval\(needed == 1 ? "" : "s") for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (a PKCS#11 call cannot carry one)")
+            "\(command.name) needs \(approvals) (\(service)): coffer quorum request --service \(service) --operation '\(text)', then run it again with --quorum-token (a PKCS#11 call cannot carry one)")
+    }
+
+    /// Refuses a use of `handle` for `operation` without its approvals, when the key has a key-usage quorum.
+    func requireApprovedUse(_ handle: ObjectHandle, _ operation: KeyOperation) throws(StateError) {
+        try requireApproved(.useKey(handle, operation))
     }
 
     /// Refuses what would let a key under a key-usage quorum escape it: a copy, or the key wrapped
@@ -377,23 +410,31 @@ extension StateMachine {
         }
     }
 
-    /// Consumes the request's key-usage token for one use of `handle` for `operation`, in a
-    /// transaction of its own that also counts the use; the caller then runs the operation with
-    /// `QuorumContext.approvedUse` set. A refused token changes nothing; a consumed one is spent even
-    /// if the operation then fails.
-    public func consumeKeyUse(_ handle: ObjectHandle, _ operation: KeyOperation, by user: User) async throws(StateError) {
-        let name = Self.keyQuorumRecord(handle)
-        try await commit(.useKey(handle, operation), by: user.id) { () throws(StateError) in
-            _ = try object(handle, for: user)
-            guard let current = systemRecordNow(name), var quorum = Self.decodeRecord(KeyQuorum.self, current.value), quorum.approvals > 0
-            else { return (WritePlan(), ()) }
-            quorum.uses += 1
-            return (
-                WritePlan(
-                    preconditions: [.unchanged(RecordKey.system(name), modRevision: current.modRevision)],
-                    writes: [.put(key: RecordKey.system(name), value: try Self.encodeRecord(quorum))]),
-                ()
-            )
+    /// Consumes the request's quorum token for `command`, an operation that commits nothing itself,
+    /// in a transaction of its own (with its audit entry); the caller then runs the operation with
+    /// `QuorumContext.approvedCommand` set to `command`. The transaction compares what decided the
+    /// approvals needed (the key's quorum record, which also counts its approved uses, or the quorum
+    /// policy), so a quorum raised meanwhile is not missed. A refused token changes nothing; a
+    /// consumed one is spent even if the operation then fails. Nothing is written when `command`
+    /// needs no approvals.
+    public func consumeApproval(for command: Command, by user: User) async throws(StateError) {
+        try await commit(command, by: user.id) { () throws(StateError) in
+            if let handle = command.guardedKey {
+                _ = try object(handle, for: user)
+                let name = Self.keyQuorumRecord(handle)
+                guard let current = systemRecordNow(name), var quorum = Self.decodeRecord(KeyQuorum.self, current.value),
+                    quorum.approvals > 0
+                else { return (WritePlan(), ()) }
+                quorum.uses += 1
+                return (
+                    WritePlan(
+                        preconditions: [.unchanged(RecordKey.system(name), modRevision: current.modRevision)],
+                        writes: [.put(key: RecordKey.system(name), value: try Self.encodeRecord(quorum))]),
+                    ()
+                )
+            }
+            guard approvalsNeeded(for: command) > 0, let policy = systemRecordNow(Self.quorumPolicyRecord) else { return (WritePlan(), ()) }
+            return (WritePlan(preconditions: [.unchanged(RecordKey.system(Self.quorumPolicyRecord), modRevision: policy.modRevision)]), ())
         }
     }
 }

@@ -22,6 +22,7 @@ extension StateMachine {
         }
         try refuseIfGuarded(key, "wrapped out and unwrapped, it would be the same key without its quorum")
         try requireApprovedUse(wrappingKey, .wrap)
+        try requireApproved(.exportKey(key, wrappingKey: wrappingKey))
         guard let wrappingMaterial = wrapping.material else {
             throw .model(.wrappingKeyTypeInconsistent(mechanism, wrapping.object.keyType ?? .genericSecret))
         }
@@ -58,6 +59,7 @@ extension StateMachine {
             throw StateError(error)
         }
         try requireApprovedUse(unwrappingKey, .unwrap)
+        try requireApproved(.importKey(unwrappingKey: unwrappingKey))
         if target.objectClass == .privateKey {
             // Refused before decrypting, so that no key bytes are opened for a key type Coffer cannot hold.
             _ = try PrivateKeyImport.unwrappableAlgorithms(target.keyType)

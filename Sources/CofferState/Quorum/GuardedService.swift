@@ -28,8 +28,8 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
         switch command {
         case .createUser, .deleteUser, .unlockUser: .userManagement
         case .changePassword(let id): id == actor ? nil : .userManagement
-        case .destroyObject, .share: .keyManagement
-        case .restoreObject: .backup
+        case .destroyObject, .share, .exportKey, .importKey: .keyManagement
+        case .restoreObject, .createBackup: .backup
         case .setQuorum: .quorum
         case .removeNode, .setBinaryAllowed, .addNode: .cluster
         case .setKeyQuorum, .useKey: .keyUsage

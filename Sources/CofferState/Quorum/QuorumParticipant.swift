@@ -12,19 +12,25 @@ import Foundation
 public struct QuorumParticipant: CommitParticipant {
     public init() {}
 
-    public var reservedOperations: Int { 1 }
+    /// The token's write and its compare, and a compare on the record that decided the approvals.
+    public var reservedOperations: Int { 2 }
 
     public func prepare(_ commit: PendingCommit, plan: inout WritePlan) throws(StateError) {
         guard let service = GuardedService.of(commit.command, actor: commit.actor) else { return }
+        // The record that decides how many approvals the command needs: the key's key-usage record,
+        // or the quorum policy. The transaction compares it, so that a command racing a change that
+        // raises its quorum cannot land unapproved in the same instant.
+        let decidingName = commit.command.guardedKey.map(StateMachine.keyQuorumRecord) ?? StateMachine.quorumPolicyRecord
+        let deciding = commit.systemRecord(decidingName)
         let needed: Int
-        if let handle = commit.command.guardedKey {
-            needed = commit.systemRecord(StateMachine.keyQuorumRecord(handle)).flatMap {
-                StateMachine.decodeRecord(KeyQuorum.self, $0.value)
-            }?.approvals ?? 0
+        if commit.command.guardedKey != nil {
+            needed = deciding.flatMap { StateMachine.decodeRecord(KeyQuorum.self, $0.value) }?.approvals ?? 0
         } else {
-            needed = commit.systemRecord(StateMachine.quorumPolicyRecord).flatMap {
-                StateMachine.decodeRecord(QuorumPolicy.self, $0.value)
-            }?.approvals(for: service) ?? 0
+            needed = deciding.flatMap { StateMachine.decodeRecord(QuorumPolicy.self, $0.value) }?.approvals(for: service) ?? 0
+        }
+        let decidingKey = RecordKey.system(decidingName)
+        if !plan.preconditions.contains(where: { Self.names($0, decidingKey) }) {
+            plan.preconditions.append(deciding.map { .unchanged(decidingKey, modRevision: $0.modRevision) } ?? .absent(decidingKey))
         }
         guard needed > 0 else { return }
         guard let id = QuorumContext.token else {
@@ -51,5 +57,11 @@ public struct QuorumParticipant: CommitParticipant {
         token.usedAt = Date()
         plan.preconditions.append(.unchanged(RecordKey.system(name), modRevision: record.modRevision))
         plan.writes.append(.put(key: RecordKey.system(name), value: try StateMachine.encodeRecord(token)))
+    }
+
+    private static func names(_ precondition: WritePlan.Precondition, _ key: [UInt8]) -> Bool {
+        switch precondition {
+        case .absent(let named), .unchanged(let named, _): named == key
+        }
     }
 }

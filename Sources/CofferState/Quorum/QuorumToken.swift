@@ -88,8 +88,9 @@ public struct QuorumPolicy: Codable, Sendable, Equatable {
 /// The quorum token the request being served presents (the request header's `quorum_token`).
 public enum QuorumContext {
     @TaskLocal public static var token: String?
-    /// Set once the call's key-usage token has been consumed (`StateMachine.consumeKeyUse`).
-    @TaskLocal public static var approvedUse: KeyUseApproval?
+    /// The operation the call's token approved, once consumed (`StateMachine.consumeApproval`): a
+    /// key's use, a key's export or import, a backup.
+    @TaskLocal public static var approvedCommand: Command?
 }
 
 /// A key's key-usage quorum: the approvals each use of the key needs, and how many approved uses it
@@ -106,13 +107,3 @@ public struct KeyQuorum: Codable, Sendable, Equatable {
     }
 }
 
-/// The key use a consumed key-usage token allows in the call being served.
-public struct KeyUseApproval: Sendable, Equatable {
-    public var handle: UInt64
-    public var operation: KeyOperation
-
-    public init(handle: UInt64, operation: KeyOperation) {
-        self.handle = handle
-        self.operation = operation
-    }
-}

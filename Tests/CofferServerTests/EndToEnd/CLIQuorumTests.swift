@@ -137,6 +137,26 @@ import Testing
         try alice.ok(["key", "delete", "guarded", "--quorum-token", destroying])
         #expect(try !alice.ok(["key", "list"]).stdout.contains("guarded"))
 
+        // Operations that commit nothing: a key's export (key-management) and a backup (backup).
+        let kek = try #require(try alice.ok(["--json", "key", "generate-symmetric", "--label", "kek"]).json?["handle"] as? Int)
+        let out = try #require(
+            try alice.ok(["--json", "key", "generate-symmetric", "--label", "out", "--extractable"]).json?["handle"] as? Int)
+        let wrap = ["key", "wrap", "--wrapping-key", "kek", "--key", "out", "--out", node.folder + "/out.wrapped"]
+        let unapprovedWrap = try alice.fails(wrap)
+        #expect(unapprovedWrap.stderr.contains("export-key needs 1 approval"), "\(unapprovedWrap.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: node.folder + "/out.wrapped"))
+        let exporting = try Self.token(alice, "key-management", "export-key handle=\(out) wrapping=\(kek)")
+        try dave.ok(["quorum", "approve", exporting, "--key", daveKey])
+        try alice.ok(wrap + ["--quorum-token", exporting])
+        #expect(FileManager.default.fileExists(atPath: node.folder + "/out.wrapped"))
+        let second = node.folder + "/second.coffer"
+        let unapprovedBackup = try admin.fails(["backup", "create", "--out", second])
+        #expect(unapprovedBackup.stderr.contains("create-backup needs 1 approval"), "\(unapprovedBackup.stderr)")
+        let backingUp = try Self.token(admin, "backup", "create-backup")
+        try ann.ok(["quorum", "approve", backingUp, "--key", annKey])
+        try admin.ok(["backup", "create", "--out", second, "--quorum-token", backingUp])
+        try admin.ok(["backup", "verify", second])
+
         // Requests, approvals, uses and refusals are in the audit log.
         let auditor = node.cli(config: "aud")
         try auditor.ok(["login", "--user", "aud", "--password-file", password])

@@ -72,24 +72,24 @@ import Testing
         #expect(f.machine.validApprovers(of: approved).sorted() == ["alice", "bob"])
 
         // Without the token, the use is refused and nothing is consumed.
-        await #expect { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) } throws: {
+        await #expect { try await f.machine.consumeApproval(for: .useKey(handle, .encrypt), by: alice) } throws: {
             Self.isQuorumRefusal($0, "needs 2 approvals")
         }
         // A token for encrypt does not allow decrypt.
-        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .decrypt, by: alice) } }
+        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeApproval(for: .useKey(handle, .decrypt), by: alice) } }
             throws: { Self.isQuorumRefusal($0, "approves another operation") }
-        try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) }
+        try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeApproval(for: .useKey(handle, .encrypt), by: alice) }
         #expect(try f.machine.quorumToken(token.id).usedAt != nil)
-        let use = KeyUseApproval(handle: handle, operation: .encrypt)
-        let encrypted = try QuorumContext.$approvedUse.withValue(use) { try StateMachineKeyManagementTests.encryptBlock(f, handle, by: alice) }
+        let use = Command.useKey(handle, .encrypt)
+        let encrypted = try QuorumContext.$approvedCommand.withValue(use) { try StateMachineKeyManagementTests.encryptBlock(f, handle, by: alice) }
         #expect(encrypted.count == 16)
         // The approval is for one operation on one key.
         #expect(throws: StateError.self) {
-            try QuorumContext.$approvedUse.withValue(use) {
+            try QuorumContext.$approvedCommand.withValue(use) {
                 _ = try f.machine.key(handle, for: .decrypt, mechanism: .aesECB, by: alice)
             }
         }
-        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeKeyUse(handle, .encrypt, by: alice) } }
+        await #expect { try await QuorumContext.$token.withValue(token.id) { try await f.machine.consumeApproval(for: .useKey(handle, .encrypt), by: alice) } }
             throws: { Self.isQuorumRefusal($0, "was used already") }
         #expect(try f.machine.keyQuorums(visibleTo: alice).map(\.quorum.uses) == [1])
 
@@ -102,5 +102,60 @@ import Testing
         await #expect { try await QuorumContext.$token.withValue(lowering.id) { try await f.machine.setKeyQuorum(handle, approvals: 0, by: alice) } }
             throws: { Self.isQuorumRefusal($0, "1 valid approval of the 2") }
         #expect(f.machine.keyQuorum(handle) == 2)
+    }
+
+    /// C_WrapKey, C_UnwrapKey and a user's backup commit nothing themselves; with a key-management or
+    /// backup quorum each runs only once a token for exactly it is consumed. The node's own backup
+    /// schedule is not guarded.
+    @Test func wrapUnwrapAndBackupsNeedTheirServicesApprovals() async throws {
+        let (store, folder) = try StateFixture.makeStore(.memory)
+        let f = try await StateFixture.make(store: store, folder: folder, participants: [QuorumParticipant()])
+        defer { f.cleanUp() }
+        let alice = try await f.cryptoUser("alice")
+        let bob = try await f.cryptoUser("bob")
+        var keys: [String: P256.Signing.PrivateKey] = [:]
+        for user in [alice, bob, f.admin] {
+            let key = P256.Signing.PrivateKey()
+            keys[user.name] = key
+            try await f.machine.registerApprovalKey(Array(key.publicKey.derRepresentation), by: user)
+        }
+        let kek = try await f.machine.generateKey(
+            mechanism: .aesKeyGen, template: StateMachineKeyManagementTests.wrappingTemplate(), by: alice)
+        let out = try await f.machine.generateKey(
+            mechanism: .aesKeyGen, template: StateFixture.aesTemplate(label: "out", extractable: true), by: alice)
+        try await f.machine.setQuorum(.keyManagement, approvals: 1, by: f.admin)
+        try await f.machine.setQuorum(.backup, approvals: 1, by: f.admin)
+        func wrap() throws -> [UInt8] {
+            try f.machine.wrapKey(mechanism: .aesKeyWrap, parameters: .none, wrappingKey: kek, key: out, by: alice)
+        }
+        #expect { try wrap() } throws: { Self.isQuorumRefusal($0, "export-key needs 1 approval (key-management)") }
+        let export = try await f.machine.requestQuorum(
+            service: .keyManagement, operation: "export-key handle=\(out) wrapping=\(kek)", cluster: "test", by: alice)
+        try await Self.approve(f, export, keys["bob"]!, by: bob)
+        // A token for another key's export does not approve this one.
+        let other = Command.exportKey(kek, wrappingKey: kek)
+        #expect(throws: StateError.self) { try QuorumContext.$approvedCommand.withValue(other) { try wrap() } }
+        try await QuorumContext.$token.withValue(export.id) {
+            try await f.machine.consumeApproval(for: .exportKey(out, wrappingKey: kek), by: alice)
+        }
+        let wrapped = try QuorumContext.$approvedCommand.withValue(.exportKey(out, wrappingKey: kek)) { try wrap() }
+        #expect(wrapped.count == 40)
+
+        let template = StateMachineKeyManagementTests.secretTemplate([(.encrypt, .bool(true)), (.label, .string("in"))])
+        func unwrap() async throws -> ObjectHandle {
+            try await f.machine.unwrapKey(
+                mechanism: .aesKeyWrap, parameters: .none, unwrappingKey: kek, wrappedKey: wrapped, template: template, by: alice)
+        }
+        await #expect { try await unwrap() } throws: { Self.isQuorumRefusal($0, "import-key needs 1 approval") }
+        let imported = try await QuorumContext.$approvedCommand.withValue(.importKey(unwrappingKey: kek)) { try await unwrap() }
+        #expect(try f.machine.object(imported, for: alice).object.label == "in")
+
+        func backup(by user: User?) async throws -> ExportSummary {
+            try await f.machine.exportRecords(by: user, counted: { _ in }, { _ in })
+        }
+        await #expect { try await backup(by: f.admin) } throws: { Self.isQuorumRefusal($0, "create-backup needs 1 approval (backup)") }
+        #expect(try await backup(by: nil).records > 0)
+        let approved = try await QuorumContext.$approvedCommand.withValue(.createBackup) { try await backup(by: f.admin) }
+        #expect(approved.records > 0)
     }
 }
