@@ -117,6 +117,23 @@ extension CofferClient {
         let response: Coffer_V1_ArchiveAuditResponse = try await call(Coffer_V1_AuditService.Method.ArchiveAudit.descriptor, request)
         return response.removedEntries
     }
+
+    /// AuditService.SetAuditReader: grants (or takes back) `name`'s right to read the log; returns
+    /// the users who have it.
+    public func setAuditReader(_ name: String, granted: Bool) async throws(CofferClientError) -> [String] {
+        var request = Coffer_V1_SetAuditReaderRequest()
+        request.name = name
+        request.granted = granted
+        let response: Coffer_V1_AuditReadersResponse = try await call(Coffer_V1_AuditService.Method.SetAuditReader.descriptor, request)
+        return response.readers
+    }
+
+    /// AuditService.ListAuditReaders: the users granted the right to read the log.
+    public func auditReaders() async throws(CofferClientError) -> [String] {
+        let response: Coffer_V1_AuditReadersResponse = try await call(
+            Coffer_V1_AuditService.Method.ListAuditReaders.descriptor, Coffer_V1_ListAuditReadersRequest())
+        return response.readers
+    }
 }
 
 extension CofferClient {

@@ -19,6 +19,8 @@ extension Coffer_V1_LogoutRequest: HeaderedRequest {}
 extension Coffer_V1_CreateUserRequest: HeaderedRequest {}
 extension Coffer_V1_DeleteUserRequest: HeaderedRequest {}
 extension Coffer_V1_ListUsersRequest: HeaderedRequest {}
+extension Coffer_V1_SetAuditReaderRequest: HeaderedRequest {}
+extension Coffer_V1_ListAuditReadersRequest: HeaderedRequest {}
 extension Coffer_V1_ChangePasswordRequest: HeaderedRequest {}
 extension Coffer_V1_UnlockUserRequest: HeaderedRequest {}
 extension Coffer_V1_ListNodesRequest: HeaderedRequest {}
@@ -104,6 +106,7 @@ extension Coffer_V1_DecapsulateKeyResponse: RevisionedResponse {}
 extension Coffer_V1_AttestKeyResponse: RevisionedResponse {}
 extension Coffer_V1_ReadAuditResponse: RevisionedResponse {}
 extension Coffer_V1_ArchiveAuditResponse: RevisionedResponse {}
+extension Coffer_V1_AuditReadersResponse: RevisionedResponse {}
 extension Coffer_V1_RegisterApprovalKeyResponse: RevisionedResponse {}
 extension Coffer_V1_SetQuorumResponse: RevisionedResponse {}
 extension Coffer_V1_GetQuorumResponse: RevisionedResponse {}

@@ -5557,10 +5557,38 @@ public enum Coffer_V1_AuditService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "SetAuditReader" metadata.
+        public enum SetAuditReader: Sendable {
+            /// Request type for "SetAuditReader".
+            public typealias Input = Coffer_V1_SetAuditReaderRequest
+            /// Response type for "SetAuditReader".
+            public typealias Output = Coffer_V1_AuditReadersResponse
+            /// Descriptor for "SetAuditReader".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService"),
+                method: "SetAuditReader",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListAuditReaders" metadata.
+        public enum ListAuditReaders: Sendable {
+            /// Request type for "ListAuditReaders".
+            public typealias Input = Coffer_V1_ListAuditReadersRequest
+            /// Response type for "ListAuditReaders".
+            public typealias Output = Coffer_V1_AuditReadersResponse
+            /// Descriptor for "ListAuditReaders".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "coffer.v1.AuditService"),
+                method: "ListAuditReaders",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "coffer.v1.AuditService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             ReadAudit.descriptor,
-            ArchiveAudit.descriptor
+            ArchiveAudit.descriptor,
+            SetAuditReader.descriptor,
+            ListAuditReaders.descriptor
         ]
     }
 }
@@ -5629,6 +5657,42 @@ extension Coffer_V1_AuditService {
             request: GRPCCore.StreamingServerRequest<Coffer_V1_ArchiveAuditRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_ArchiveAuditResponse>
+
+        /// Handle the "SetAuditReader" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_SetAuditReaderRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_AuditReadersResponse` messages.
+        func setAuditReader(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_SetAuditReaderRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AuditReadersResponse>
+
+        /// Handle the "ListAuditReaders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The users granted the right to read the log besides the auditors (admins and auditors).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Coffer_V1_ListAuditReadersRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Coffer_V1_AuditReadersResponse` messages.
+        func listAuditReaders(
+            request: GRPCCore.StreamingServerRequest<Coffer_V1_ListAuditReadersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AuditReadersResponse>
     }
 
     /// Service protocol for the "coffer.v1.AuditService" service.
@@ -5681,6 +5745,42 @@ extension Coffer_V1_AuditService {
             request: GRPCCore.ServerRequest<Coffer_V1_ArchiveAuditRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse>
+
+        /// Handle the "SetAuditReader" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetAuditReaderRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_AuditReadersResponse` message.
+        func setAuditReader(
+            request: GRPCCore.ServerRequest<Coffer_V1_SetAuditReaderRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse>
+
+        /// Handle the "ListAuditReaders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The users granted the right to read the log besides the auditors (admins and auditors).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListAuditReadersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Coffer_V1_AuditReadersResponse` message.
+        func listAuditReaders(
+            request: GRPCCore.ServerRequest<Coffer_V1_ListAuditReadersRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse>
     }
 
     /// Simple service protocol for the "coffer.v1.AuditService" service.
@@ -5731,6 +5831,42 @@ extension Coffer_V1_AuditService {
             request: Coffer_V1_ArchiveAuditRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Coffer_V1_ArchiveAuditResponse
+
+        /// Handle the "SetAuditReader" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_SetAuditReaderRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_AuditReadersResponse` to respond with.
+        func setAuditReader(
+            request: Coffer_V1_SetAuditReaderRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_AuditReadersResponse
+
+        /// Handle the "ListAuditReaders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The users granted the right to read the log besides the auditors (admins and auditors).
+        ///
+        /// - Parameters:
+        ///   - request: A `Coffer_V1_ListAuditReadersRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Coffer_V1_AuditReadersResponse` to respond with.
+        func listAuditReaders(
+            request: Coffer_V1_ListAuditReadersRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Coffer_V1_AuditReadersResponse
     }
 }
 
@@ -5755,6 +5891,28 @@ extension Coffer_V1_AuditService.StreamingServiceProtocol {
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ArchiveAuditResponse>(),
             handler: { request, context in
                 try await self.archiveAudit(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_AuditService.Method.SetAuditReader.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_SetAuditReaderRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AuditReadersResponse>(),
+            handler: { request, context in
+                try await self.setAuditReader(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Coffer_V1_AuditService.Method.ListAuditReaders.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ListAuditReadersRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_AuditReadersResponse>(),
+            handler: { request, context in
+                try await self.listAuditReaders(
                     request: request,
                     context: context
                 )
@@ -5787,6 +5945,28 @@ extension Coffer_V1_AuditService.ServiceProtocol {
         )
         return GRPCCore.StreamingServerResponse(single: response)
     }
+
+    public func setAuditReader(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_SetAuditReaderRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AuditReadersResponse> {
+        let response = try await self.setAuditReader(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAuditReaders(
+        request: GRPCCore.StreamingServerRequest<Coffer_V1_ListAuditReadersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Coffer_V1_AuditReadersResponse> {
+        let response = try await self.listAuditReaders(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
 }
 
 // Default implementation of methods from 'ServiceProtocol'.
@@ -5811,6 +5991,32 @@ extension Coffer_V1_AuditService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse> {
         return GRPCCore.ServerResponse<Coffer_V1_ArchiveAuditResponse>(
             message: try await self.archiveAudit(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func setAuditReader(
+        request: GRPCCore.ServerRequest<Coffer_V1_SetAuditReaderRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse>(
+            message: try await self.setAuditReader(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAuditReaders(
+        request: GRPCCore.ServerRequest<Coffer_V1_ListAuditReadersRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse> {
+        return GRPCCore.ServerResponse<Coffer_V1_AuditReadersResponse>(
+            message: try await self.listAuditReaders(
                 request: request.message,
                 context: context
             ),
@@ -5879,6 +6085,52 @@ extension Coffer_V1_AuditService {
             deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_ArchiveAuditResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_ArchiveAuditResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "SetAuditReader" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetAuditReaderRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetAuditReaderRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AuditReadersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func setAuditReader<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetAuditReaderRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetAuditReaderRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AuditReadersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAuditReaders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The users granted the right to read the log besides the auditors (admins and auditors).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListAuditReadersRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ListAuditReadersRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AuditReadersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAuditReaders<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ListAuditReadersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ListAuditReadersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AuditReadersResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -5972,6 +6224,74 @@ extension Coffer_V1_AuditService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "SetAuditReader" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_SetAuditReaderRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_SetAuditReaderRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AuditReadersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func setAuditReader<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_SetAuditReaderRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_SetAuditReaderRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AuditReadersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_AuditService.Method.SetAuditReader.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListAuditReaders" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > The users granted the right to read the log besides the auditors (admins and auditors).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Coffer_V1_ListAuditReadersRequest` message.
+        ///   - serializer: A serializer for `Coffer_V1_ListAuditReadersRequest` messages.
+        ///   - deserializer: A deserializer for `Coffer_V1_AuditReadersResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAuditReaders<Result>(
+            request: GRPCCore.ClientRequest<Coffer_V1_ListAuditReadersRequest>,
+            serializer: some GRPCCore.MessageSerializer<Coffer_V1_ListAuditReadersRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Coffer_V1_AuditReadersResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Coffer_V1_AuditService.Method.ListAuditReaders.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -6032,6 +6352,64 @@ extension Coffer_V1_AuditService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ArchiveAuditRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_ArchiveAuditResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetAuditReader" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_SetAuditReaderRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setAuditReader<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_SetAuditReaderRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.setAuditReader(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_SetAuditReaderRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AuditReadersResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAuditReaders" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The users granted the right to read the log besides the auditors (admins and auditors).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Coffer_V1_ListAuditReadersRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAuditReaders<Result>(
+        request: GRPCCore.ClientRequest<Coffer_V1_ListAuditReadersRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAuditReaders(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Coffer_V1_ListAuditReadersRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Coffer_V1_AuditReadersResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -6102,6 +6480,72 @@ extension Coffer_V1_AuditService.ClientProtocol {
             metadata: metadata
         )
         return try await self.archiveAudit(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "SetAuditReader" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Grants (granted true) or takes back an admin's or crypto-user's right to read the log (admins).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func setAuditReader<Result>(
+        _ message: Coffer_V1_SetAuditReaderRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_SetAuditReaderRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.setAuditReader(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAuditReaders" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > The users granted the right to read the log besides the auditors (admins and auditors).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAuditReaders<Result>(
+        _ message: Coffer_V1_ListAuditReadersRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Coffer_V1_AuditReadersResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Coffer_V1_ListAuditReadersRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAuditReaders(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -26,8 +26,9 @@ struct AuditService: Coffer_V1_AuditService.SimpleServiceProtocol {
     func readAudit(request: Coffer_V1_ReadAuditRequest, context: ServerContext) async throws -> Coffer_V1_ReadAuditResponse {
         try await gate.run(request.header, context) { caller in
             let user = try caller.requireUser()
-            guard user.role == .auditor else {
-                throw ServiceFailure(StateError.model(.roleNotPermitted(user.role, "read the audit log")))
+            guard gate.state.mayReadAudit(user) else {
+                throw ServiceFailure(
+                    StateError.model(.roleNotPermitted(user.role, "read the audit log unless an admin grants it (coffer audit grant)")))
             }
             let limit = request.limit == 0 ? Self.defaultLimit : min(Int(request.limit), Self.maxLimit)
             let slice: AuditSlice
@@ -65,6 +66,26 @@ struct AuditService: Coffer_V1_AuditService.SimpleServiceProtocol {
             response.header = gate.responseHeader()
             return response
         }
+    }
+
+    func setAuditReader(request: Coffer_V1_SetAuditReaderRequest, context: ServerContext) async throws -> Coffer_V1_AuditReadersResponse {
+        try await gate.run(request.header, context) { caller in
+            AuditContext.current?.target = request.name
+            let user = try caller.requireUser()
+            try await gate.state.setAuditReader(named: request.name, granted: request.granted, by: user)
+            return try readers(user)
+        }
+    }
+
+    func listAuditReaders(request: Coffer_V1_ListAuditReadersRequest, context: ServerContext) async throws -> Coffer_V1_AuditReadersResponse {
+        try await gate.run(request.header, context) { caller in try readers(try caller.requireUser()) }
+    }
+
+    private func readers(_ user: User) throws -> Coffer_V1_AuditReadersResponse {
+        var response = Coffer_V1_AuditReadersResponse()
+        response.readers = try gate.state.auditReaders(by: user)
+        response.header = gate.responseHeader()
+        return response
     }
 
     /// The CA's certificates for every member's identity key, this node's included.

@@ -52,7 +52,7 @@ public struct AuditParticipant: CommitParticipant {
         case .addNode(let name): name
         case .joinNode(let name, let node): name + " " + node
         case .setBinaryAllowed(let sha256, _): sha256
-        case .registerApprovalKey(let id): commit.userName(id) ?? String(id.rawValue)
+        case .registerApprovalKey(let id), .setAuditReader(let id, _): commit.userName(id) ?? String(id.rawValue)
         case .setQuorum(let service, let approvals): "\(service) \(approvals)"
         case .setKeyQuorum(_, let approvals): "key-usage \(approvals)"
         case .useKey(_, let operation): operation.name

@@ -69,6 +69,8 @@ public enum Command: Sendable, Equatable {
     case exportKey(ObjectHandle, wrappingKey: ObjectHandle)
     /// A key unwrapped in under `unwrappingKey` (C_UnwrapKey), approved before `unwrapKey` commits it.
     case importKey(unwrappingKey: ObjectHandle)
+    /// An admin's or crypto-user's right to read the audit log granted, or taken back.
+    case setAuditReader(UserID, granted: Bool)
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -114,6 +116,7 @@ public enum Command: Sendable, Equatable {
         case .createBackup: "create-backup"
         case .exportKey: "export-key"
         case .importKey: "import-key"
+        case .setAuditReader: "set-audit-reader"
         }
     }
 }
@@ -128,7 +131,7 @@ extension Command {
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
         case registerApprovalKey, setQuorum, requestQuorum, approveQuorum, setKeyQuorum, useKey
-        case createBackup, exportKey, importKey
+        case createBackup, exportKey, importKey, setAuditReader
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -274,6 +277,10 @@ extension Command {
         case .importKey(let unwrappingKey):
             w.u8(Tag.importKey.rawValue)
             w.u64(unwrappingKey)
+        case .setAuditReader(let id, let granted):
+            w.u8(Tag.setAuditReader.rawValue)
+            w.u64(id.rawValue)
+            w.u8(granted ? 1 : 0)
         }
         return w.bytes
     }
@@ -346,6 +353,7 @@ extension Command {
         case .createBackup: self = .createBackup
         case .exportKey: self = .exportKey(try r.u64(), wrappingKey: try r.u64())
         case .importKey: self = .importKey(unwrappingKey: try r.u64())
+        case .setAuditReader: self = .setAuditReader(try Self.userID(&r), granted: try Self.flag(&r))
         }
         try r.finish()
     }

@@ -284,6 +284,7 @@ extension StateMachine {
             guard let approvals = Int(try take("approvals")) else { throw .quorum("approvals= is a number") }
             command = .setKeyQuorum(object, approvals: approvals)
         case "create-backup": command = .createBackup
+        case "set-audit-reader": command = .setAuditReader(try userID(), granted: try flag("granted"))
         case "export-key":
             let object = try handle()
             guard let wrapping = UInt64(try take("wrapping")) else { throw .quorum("wrapping= is a handle") }
@@ -300,7 +301,7 @@ extension StateMachine {
             command = .useKey(object, operation)
         default:
             throw .quorum(
-                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, create-backup, export-key, import-key, set-key-quorum, use-key")
+                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, create-backup, export-key, import-key, set-audit-reader, set-key-quorum, use-key")
         }
         if let extra = arguments.keys.sorted().first { throw .quorum("\(verb) takes no \(extra)=") }
         return command

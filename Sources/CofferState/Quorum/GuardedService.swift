@@ -26,7 +26,7 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
     /// guards its uses (`use-key`, committed before the crypto call runs) and changes to itself.
     public static func of(_ command: Command, actor: UserID?) -> GuardedService? {
         switch command {
-        case .createUser, .deleteUser, .unlockUser: .userManagement
+        case .createUser, .deleteUser, .unlockUser, .setAuditReader: .userManagement
         case .changePassword(let id): id == actor ? nil : .userManagement
         case .destroyObject, .share, .exportKey, .importKey: .keyManagement
         case .restoreObject, .createBackup: .backup

@@ -17,10 +17,63 @@ struct AuditCommand: AsyncParsableCommand {
             Every operation a node serves is an entry: management commands (written in the same \
             transaction as their change), crypto calls, logins and every refused call, with the user, the \
             object, the mechanism, the result and its CKR code, and the client certificate. Entries form an \
-            RFC 9162 Merkle tree whose checkpoints the nodes sign. Reading needs an auditor's login; \
-            `verify` needs nothing but the cluster's CA certificate. See docs/audit.md.
+            RFC 9162 Merkle tree whose checkpoints the nodes sign. Reading needs an auditor's login, or \
+            an admin's or crypto-user's whom an admin granted it (`coffer audit grant`); `verify` needs \
+            nothing but the cluster's CA certificate. See docs/audit.md.
             """,
-        subcommands: [Tail.self, Export.self, Verify.self, Prove.self, Checkpoint.self, Archive.self])
+        subcommands: [
+            Tail.self, Export.self, Verify.self, Prove.self, Checkpoint.self, Archive.self, Grant.self, Revoke.self, Readers.self,
+        ])
+
+    /// `coffer audit grant`.
+    struct Grant: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let an admin or crypto-user read the audit log (admins).",
+            discussion: """
+                Auditors read the log by their role; anyone else only once an admin grants it. The grant \
+                lets the user tail, export and prove, not archive. It is an entry in the log itself, and a \
+                user-management quorum guards it (`set-audit-reader name=N granted=true`).
+                """)
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The admin or crypto-user.") var user: String
+
+        func run() async throws {
+            let readers = try await Connection.with(options) { try await $0.setAuditReader(user, granted: true) }
+            try Output.emit(options, json: ["readers": readers], human: "\(user) may read the audit log; granted: \(readers.joined(separator: ", "))")
+        }
+    }
+
+    /// `coffer audit revoke`.
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Take back a user's grant to read the audit log (admins).",
+            discussion: "Guarded by a user-management quorum as the grant is (`set-audit-reader name=N granted=false`).")
+
+        @OptionGroup var options: CommonOptions
+        @Option(help: "The admin or crypto-user.") var user: String
+
+        func run() async throws {
+            let readers = try await Connection.with(options) { try await $0.setAuditReader(user, granted: false) }
+            try Output.emit(
+                options, json: ["readers": readers],
+                human: "\(user) may no longer read the audit log; granted: \(readers.isEmpty ? "nobody" : readers.joined(separator: ", "))")
+        }
+    }
+
+    /// `coffer audit readers`.
+    struct Readers: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List the users granted the right to read the audit log (admins and auditors).")
+
+        @OptionGroup var options: CommonOptions
+
+        func run() async throws {
+            let readers = try await Connection.with(options) { try await $0.auditReaders() }
+            try Output.emit(
+                options, json: ["readers": readers], human: readers.isEmpty ? "nobody besides the auditors" : readers.joined(separator: "\n"))
+        }
+    }
 
     /// A stretch of the log read through the API, checked against nothing yet.
     struct Read {

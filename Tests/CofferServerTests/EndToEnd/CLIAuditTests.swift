@@ -181,6 +181,39 @@ import Testing
         #expect(entriesNow.contains { $0.operation == "archive-audit" && $0.user == "auditor" && $0.ckr == 0 })
     }
 
+    /// Admins and crypto-users read the log only once an admin grants it: the grant lets them tail,
+    /// not archive, and ends when it is taken back. Grants are entries themselves.
+    @Test func aGrantLetsACryptoUserReadTheLogUntilItIsTakenBack() throws {
+        let node = try DevNode()
+        defer { node.remove() }
+        let (admin, alice, password) = try CLIWalkthroughTests.adminAndAlice(on: node)
+        try admin.ok(["user", "create", "--name", "alice", "--role", "crypto-user", "--password-file", password])
+        try admin.ok(["user", "create", "--name", "aud", "--role", "auditor", "--password-file", password])
+        try alice.ok(["login", "--user", "alice", "--password-file", password])
+        let refused = try alice.fails(["audit", "tail"])
+        #expect(refused.stderr.contains("unless an admin grants it"), "\(refused.stderr)")
+        let byAlice = try alice.fails(["audit", "grant", "--user", "alice"])
+        #expect(byAlice.stderr.contains("CKR_USER_TYPE_INVALID") || byAlice.stderr.contains("grant reading"), "\(byAlice.stderr)")
+        let auditorGrant = try admin.fails(["audit", "grant", "--user", "aud"])
+        #expect(auditorGrant.stderr.contains("reads the log by role"), "\(auditorGrant.stderr)")
+
+        let granted = try admin.ok(["--json", "audit", "grant", "--user", "alice"]).json?["readers"] as? [String]
+        #expect(granted == ["alice"])
+        let grant: (AuditEntry) -> Bool = { $0.operation == "set-audit-reader" && $0.target == "alice" && $0.user == "admin" && $0.ckr == 0 }
+        let read = try CLIAuditTests.entries(alice) { entries in entries.contains(where: grant) }
+        #expect(read.contains(where: grant), "\(read.filter { $0.operation == "set-audit-reader" })")
+        let archive = try alice.fails(["audit", "archive", "--before", "1000000", "--out", node.folder + "/archive.jsonl"])
+        #expect(archive.stderr.contains("archive the audit log"), "\(archive.stderr)")
+
+        let auditor = node.cli(config: "aud")
+        try auditor.ok(["login", "--user", "aud", "--password-file", password])
+        #expect(try auditor.ok(["--json", "audit", "readers"]).json?["readers"] as? [String] == ["alice"])
+        try admin.ok(["audit", "revoke", "--user", "alice"])
+        #expect(try auditor.ok(["--json", "audit", "readers"]).json?["readers"] as? [String] == [])
+        let revoked = try alice.fails(["audit", "tail"])
+        #expect(revoked.stderr.contains("unless an admin grants it"), "\(revoked.stderr)")
+    }
+
     @Test func anEntryEditedInTheStoreIsCaughtAndAKilledNodeKeepsItsLastCommandsEntry() throws {
         let node = try DevNode()
         defer { node.remove() }

@@ -41,7 +41,8 @@ import Testing
         .approveQuorum(token: "5d1c", approver: UserID(rawValue: 10)),
         .putSystemRecord(name: "ca"), .setKeyQuorum(42, approvals: 2), .setKeyQuorum(42, approvals: 0),
         .useKey(42, .sign), .useKey(42, .decrypt), .useKey(43, .sign), .createBackup, .exportKey(42, wrappingKey: 43),
-        .exportKey(43, wrappingKey: 42), .importKey(unwrappingKey: 42),
+        .exportKey(43, wrappingKey: 42), .importKey(unwrappingKey: 42), .setAuditReader(UserID(rawValue: 9), granted: true),
+        .setAuditReader(UserID(rawValue: 9), granted: false),
     ]
 
     @Test(arguments: all)
