@@ -2,7 +2,8 @@
 // to pkcs11-tool (a PKCS#11 call cannot carry a token: CKR_FUNCTION_REJECTED, 0x200) and to the CLI without a token, and signs once
 // through the CLI with a token its two users approved; a third crypto-user's approval does not
 // count, a token for another operation or a used one is refused, and lowering the quorum needs the
-// key's own quorum. Other keys are untouched throughout.
+// key's own quorum. Other keys are untouched throughout. One of the key's users (dave) keeps his
+// approval key on a PKCS#11 token (SoftHSM2) and approves with it there.
 
 import CofferTestSupport
 import Foundation
@@ -19,16 +20,32 @@ import Testing
         for name in ["dave", "erin"] {
             try admin.ok(["user", "create", "--name", name, "--role", "crypto-user", "--password-file", password])
         }
+        // dave keeps his approval key on a PKCS#11 token (SoftHSM2): it signs there, never leaves it.
+        let softHSM = try SoftHSMToken(label: "dave-approvals")
+        defer { softHSM.cleanUp() }
+        let madeOnToken = try Tool.run(
+            "pkcs11-tool",
+            ["--module", SoftHSMToken.module, "--login", "--pin", SoftHSMToken.pin, "--keypairgen", "--key-type", "EC:prime256v1",
+             "--label", "approval", "--id", "0a"],
+            folder: softHSM.folder, environment: softHSM.environment)
+        #expect(madeOnToken.status == 0, "\(madeOnToken.stdout)\(madeOnToken.stderr)")
+        let onToken = ["--pkcs11-module", SoftHSMToken.module, "--key-label", "approval", "--token-label", "dave-approvals"]
+        let tokenEnvironment = softHSM.environment.merging(["COFFER_APPROVAL_PIN": SoftHSMToken.pin]) { $1 }
         var clis: [String: CofferCLI] = [:]
         for name in ["alice", "dave", "erin"] {
             let cli = node.cli(config: name)
             try cli.ok(["login", "--user", name, "--password-file", password])
-            try cli.ok(["user", "register-approval-key", "--generate", "--out", folder + "/\(name)-approval.pem"])
+            if name == "dave" {
+                try cli.ok(["user", "register-approval-key"] + onToken, environment: tokenEnvironment)
+            } else {
+                try cli.ok(["user", "register-approval-key", "--generate", "--out", folder + "/\(name)-approval.pem"])
+            }
             clis[name] = cli
         }
         let alice = try #require(clis["alice"])
         func approve(_ name: String, _ token: String) throws -> CofferCLI.Result {
-            try #require(clis[name]).run(["quorum", "approve", token, "--key", folder + "/\(name)-approval.pem"])
+            if name == "dave" { return try #require(clis[name]).run(["quorum", "approve", token] + onToken, environment: tokenEnvironment) }
+            return try #require(clis[name]).run(["quorum", "approve", token, "--key", folder + "/\(name)-approval.pem"])
         }
         func token(_ operation: String) throws -> String {
             let made = try alice.ok(["--json", "quorum", "request", "--service", "key-usage", "--operation", operation])
@@ -70,6 +87,10 @@ import Testing
         #expect(short.stderr.contains("1 valid approval of the 2"), "\(short.stderr)")
         let decrypting = try token("use-key handle=\(handle) operation=decrypt")
         for name in ["alice", "dave"] { #expect(try approve(name, decrypting).status == 0) }
+        // The token's PIN is checked by the token: a wrong one approves nothing.
+        let wrongPIN = try #require(clis["dave"]).run(
+            ["quorum", "approve", use] + onToken, environment: softHSM.environment.merging(["COFFER_APPROVAL_PIN": "0000"]) { $1 })
+        #expect(wrongPIN.status != 0 && wrongPIN.stderr.contains("C_Login"), "\(wrongPIN.stderr)")
         let other = try alice.fails(sign + ["--quorum-token", decrypting])
         #expect(other.stderr.contains("approves another operation"), "\(other.stderr)")
         #expect(try approve("dave", use).status == 0)

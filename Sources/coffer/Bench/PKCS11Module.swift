@@ -140,6 +140,23 @@ final class PKCS11Module: @unchecked Sendable {
         return Int(count)
     }
 
+    /// The value of attribute `type` of `object` (C_GetAttributeValue: the length, then the bytes).
+    func attribute(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HANDLE, _ type: CK_ATTRIBUTE_TYPE) throws(PKCS11Error) -> [UInt8] {
+        let get = try entry(list.C_GetAttributeValue, "C_GetAttributeValue")
+        var probe = CK_ATTRIBUTE(type: type, pValue: nil, ulValueLen: 0)
+        try PKCS11Error.check("C_GetAttributeValue", get(session, object, &probe, 1))
+        guard probe.ulValueLen != CK_ULONG.max, probe.ulValueLen <= 1 << 16 else {
+            throw PKCS11Error("C_GetAttributeValue", CK_RV(CKR_ATTRIBUTE_TYPE_INVALID))
+        }
+        var value = [UInt8](repeating: 0, count: Int(probe.ulValueLen))
+        let code = value.withUnsafeMutableBytes { bytes in
+            var filled = CK_ATTRIBUTE(type: type, pValue: bytes.baseAddress, ulValueLen: CK_ULONG(bytes.count))
+            return get(session, object, &filled, 1)
+        }
+        try PKCS11Error.check("C_GetAttributeValue", code)
+        return value
+    }
+
     /// C_GenerateKey.
     @inline(__always)
     func generateKey(

@@ -139,21 +139,27 @@ struct QuorumCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve a token with your approval key.",
             discussion: """
-                Shows what the token approves, signs its text with the private key in --key (it never leaves \
-                this machine) and hands the signature to the cluster, which checks it against your registered \
-                approval key. Each approver approves a token once.
+                Shows what the token approves, signs its text with your approval key and hands the signature \
+                to the cluster, which checks it against your registered approval key. The key is a PEM file \
+                (--key) or a P-256 key pair on a PKCS#11 token (--pkcs11-module with --key-label; the PIN from \
+                --pin-file or $COFFER_APPROVAL_PIN); either way it never leaves this machine. Each approver \
+                approves a token once.
                 """)
 
         @OptionGroup var options: CommonOptions
         @Argument(help: "The token id.") var token: String
-        @Option(help: "Your approval key's private key (PEM).") var key: String
+        @OptionGroup var approvalKey: ApprovalKeyOptions
+
+        func validate() throws {
+            guard approvalKey.key != nil || approvalKey.onToken else {
+                throw ValidationError("give --key FILE, or --pkcs11-module with --key-label")
+            }
+        }
 
         func run() async throws {
-            let privateKey = try UserCommand.RegisterApprovalKey.privateKey(key)
             let approved = try await Connection.with(options) { client in
                 let current = try await client.quorumToken(token)
-                let signature = try privateKey.signature(for: Data(current.signedText.utf8)).derRepresentation
-                return try await client.approveQuorum(token, signature: Array(signature))
+                return try await client.approveQuorum(token, signature: try approvalKey.sign(current.signedText))
             }
             try Output.emit(options, json: QuorumCommand.json(approved), human: "approved\n" + QuorumCommand.human(approved))
         }
@@ -182,17 +188,23 @@ extension UserCommand {
             discussion: """
                 With --generate, makes a P-256 key, writes its private key to --out (mode 0600; keep it on \
                 your own machine) and registers its public key. With --key, registers the public key of a \
-                P-256 key you have (a private or public key in PEM, from openssl for example). A new \
-                registration replaces the old key, and approvals made with the old one stop counting.
+                P-256 key you have (a private or public key in PEM, from openssl for example). With \
+                --pkcs11-module and --key-label, registers the public key of a P-256 key pair on a PKCS#11 \
+                token (a smart card, a YubiKey, SoftHSM2), whose private key never leaves it; approve with the \
+                same options. A new registration replaces the old key, and approvals made with the old one \
+                stop counting.
                 """)
 
         @OptionGroup var options: CommonOptions
         @Flag(help: "Make a new key.") var generate = false
         @Option(help: "Where --generate writes the private key.") var out: String?
-        @Option(help: "An existing P-256 key (PEM).") var key: String?
+        @OptionGroup var approvalKey: ApprovalKeyOptions
 
         func validate() throws {
-            guard generate != (key != nil) else { throw ValidationError("give --generate --out FILE, or --key FILE") }
+            let existing = approvalKey.key != nil || approvalKey.onToken
+            guard generate != existing else {
+                throw ValidationError("give --generate --out FILE, --key FILE, or --pkcs11-module with --key-label")
+            }
             if generate, out == nil { throw ValidationError("--generate needs --out FILE") }
         }
 
@@ -210,17 +222,8 @@ extension UserCommand {
                 let made = P256.Signing.PrivateKey()
                 try SecretFile.write(Data(made.pemRepresentation.utf8), to: out)
                 publicKey = made.publicKey
-            } else if let key {
-                let text = String(decoding: try SecretFile.read(key), as: UTF8.self)
-                if let parsed = try? P256.Signing.PrivateKey(pemRepresentation: text) {
-                    publicKey = parsed.publicKey
-                } else if let parsed = try? P256.Signing.PublicKey(pemRepresentation: text) {
-                    publicKey = parsed
-                } else {
-                    throw CLIError("\(key) is not a P-256 key in PEM")
-                }
             } else {
-                throw ValidationError("give --generate --out FILE, or --key FILE")
+                publicKey = try approvalKey.publicKey()
             }
             try await Connection.with(options) { try await $0.registerApprovalKey(Array(publicKey.derRepresentation)) }
             let fingerprint = SHA256.hash(data: publicKey.derRepresentation).map { String(format: "%02x", $0) }.joined()
