@@ -20,15 +20,25 @@ struct ObjectIndex {
     private(set) var revokedCertificates: Set<[UInt8]> = []
     /// The system records' name prefix of a revoked certificate (hex SHA-256 after it).
     static let revokedPrefix = "revoked/"
+    /// The keys with a key-usage quorum record: every crypto call's key is looked up here, so
+    /// without building a record name.
+    private(set) var quorumKeys: Set<ObjectHandle> = []
 
     mutating func put(systemRecord name: String, value: SecretBytes, modRevision: Int64) {
         systemRecords[name] = (value, modRevision)
         if let fingerprint = Self.revokedFingerprint(name) { revokedCertificates.insert(fingerprint) }
+        if let handle = Self.quorumKey(name) { quorumKeys.insert(handle) }
     }
 
     mutating func remove(systemRecord name: String) {
         systemRecords[name] = nil
         if let fingerprint = Self.revokedFingerprint(name) { revokedCertificates.remove(fingerprint) }
+        if let handle = Self.quorumKey(name) { quorumKeys.remove(handle) }
+    }
+
+    private static func quorumKey(_ name: String) -> ObjectHandle? {
+        guard name.hasPrefix(StateMachine.keyQuorumPrefix) else { return nil }
+        return ObjectHandle(name.dropFirst(StateMachine.keyQuorumPrefix.count), radix: 16)
     }
 
     private static func revokedFingerprint(_ name: String) -> [UInt8]? {

@@ -312,7 +312,9 @@ extension StateMachine {
     /// The approvals each use of `handle` needs; nil when it has no key-usage quorum. On the hot path
     /// of every crypto call: one lookup.
     func keyQuorumNow(_ handle: ObjectHandle) -> Int? {
-        guard !SessionObjectTable.isSessionObject(handle), let record = systemRecordNow(Self.keyQuorumRecord(handle)) else { return nil }
+        guard !SessionObjectTable.isSessionObject(handle) else { return nil }
+        let record = state.withLock { s in s.index.quorumKeys.contains(handle) ? s.index.systemRecords[Self.keyQuorumRecord(handle)] : nil }
+        guard let record else { return nil }
         // A record that does not decode guards the key with the most approvals rather than none.
         return Self.decodeRecord(KeyQuorum.self, record.value)?.approvals ?? Self.maxQuorum
     }
