@@ -55,7 +55,24 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     /// The canonical line (no newline): the members in sorted key order, written by hand so that
     /// recording stays cheap on the crypto path.
     public var line: [UInt8] {
-        var w = CanonicalJSON()
+        var line: [UInt8] = []
+        line.reserveCapacity(320)
+        append(to: &line)
+        return line
+    }
+
+    /// At least the length of `line`, from the fields' lengths without encoding them: the strings
+    /// that come from callers (user, operation, label, target) as if every byte were escaped.
+    public var lineLengthBound: Int {
+        let escapable = user.utf8.count + operation.utf8.count + (label?.utf8.count ?? 0) + (target?.utf8.count ?? 0)
+        return 200 + time.utf8.count + node.utf8.count + (certificate?.utf8.count ?? 0) + 6 * escapable
+    }
+
+    /// Appends `line` to `buffer`, with no array of its own.
+    public func append(to buffer: inout [UInt8]) {
+        var w = CanonicalJSON(bytes: [])
+        swap(&w.bytes, &buffer)
+        defer { swap(&w.bytes, &buffer) }
         w.open()
         if let certificate { w.member("certificate", string: certificate) }
         w.member("ckr", number: ckr)
@@ -70,7 +87,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         w.member("time", string: time)
         w.member("user", string: user)
         w.close()
-        return w.bytes
     }
 
     /// Reads a line; only a line in canonical form is an entry (anything else was not written by a node).
@@ -146,7 +162,7 @@ struct CanonicalJSON {
     var bytes: [UInt8] = []
     private var first = true
 
-    init() { bytes.reserveCapacity(320) }
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
     mutating func open() { bytes.append(UInt8(ascii: "{")) }
     mutating func close() { bytes.append(UInt8(ascii: "}")) }

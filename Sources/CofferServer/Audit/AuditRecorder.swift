@@ -41,8 +41,9 @@ struct RecordedCall: Sendable {
 final class AuditRecorder: Sendable {
     static let interval: Duration = .milliseconds(100)
     static let entriesPerBlock = 2000
-    /// And at most this many bytes per record, well inside etcd's 1.5 MiB request.
-    static let bytesPerBlock = 512 * 1024
+    /// And at most this many bytes per record (by `AuditEntry.lineLengthBound`, which is at least
+    /// the bytes written), inside etcd's 1.5 MiB request.
+    static let bytesPerBlock = 1024 * 1024
     /// Past this many unwritten entries (the store unreachable for a long time) the oldest are
     /// dropped and counted, rather than the node running out of memory.
     static let maxBuffered = 1_000_000
@@ -106,11 +107,14 @@ final class AuditRecorder: Sendable {
         var start = 0
         var hexOf: [[UInt8]: String] = [:]
         var labels: [UInt64: String?] = [:]
+        // Calls of the same millisecond share one time string.
+        var lastTime: (milliseconds: Int64, text: String) = (-1, "")
         while start < calls.count {
-            var lines: [[UInt8]] = []
+            var entries: [AuditEntry] = []
+            entries.reserveCapacity(min(calls.count - start, Self.entriesPerBlock))
             var bytes = 0
             var end = start
-            while end < calls.count, lines.count < Self.entriesPerBlock, bytes < Self.bytesPerBlock {
+            while end < calls.count, entries.count < Self.entriesPerBlock, bytes < Self.bytesPerBlock {
                 let call = calls[end]
                 let certificate = call.certificate.map { fingerprint in
                     if let hex = hexOf[fingerprint] { return hex }
@@ -124,18 +128,19 @@ final class AuditRecorder: Sendable {
                     labels[handle] = found
                     return found
                 }
-                let line = AuditEntry(
-                    time: AuditEntry.timestamp(milliseconds: call.milliseconds), node: node,
-                    user: call.user, operation: call.operation, handle: call.handle, label: label, target: call.target,
-                    mechanism: call.mechanism, ckr: call.ckr, certificate: certificate
-                ).line
-                bytes += line.count + 1
-                lines.append(line)
+                if call.milliseconds != lastTime.milliseconds {
+                    lastTime = (call.milliseconds, AuditEntry.timestamp(milliseconds: call.milliseconds))
+                }
+                let entry = AuditEntry(
+                    time: lastTime.text, node: node, user: call.user, operation: call.operation, handle: call.handle, label: label,
+                    target: call.target, mechanism: call.mechanism, ckr: call.ckr, certificate: certificate)
+                bytes += entry.lineLengthBound
+                entries.append(entry)
                 end += 1
             }
             do {
-                if try await sequencer?.appendDirect(lines) != true {
-                    try await state.appendAuditPending(lines, node: node, firstTime: calls[start].milliseconds)
+                if try await sequencer?.appendDirect(entries) != true {
+                    try await state.appendAuditPending(entries.map(\.line), node: node, firstTime: calls[start].milliseconds)
                 }
             } catch {
                 logger.warning("audit entries not written yet; trying again", metadata: ["entries": "\(calls.count - start)", "error": "\(error)"])

@@ -41,9 +41,9 @@ struct AuditSequencer: Sendable {
 
     /// Numbers a recorder's lines straight into the log; false when the node is sealed or lost the
     /// head to another append (the lines are then written as pending).
-    func appendDirect(_ lines: [[UInt8]]) async throws -> Bool {
+    func appendDirect(_ entries: [AuditEntry]) async throws -> Bool {
         guard state.status == .unsealed else { return false }
-        return try await state.appendAuditDirect(lines, origin: origin(), sign: sign)
+        return try await state.appendAuditDirect(entries: entries, origin: origin(), sign: sign)
     }
 
     private func sign(_ checkpoint: Checkpoint) throws -> String {

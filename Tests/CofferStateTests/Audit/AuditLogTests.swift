@@ -115,4 +115,38 @@ import Testing
             #expect(try AuditEntry(line: numbered.line) == numbered)
         }
     }
+
+    /// A recorder's entries, encoded with their numbers straight into the block, read back as the
+    /// same entries as lines numbered afterwards: the two direct paths write the same log.
+    @Test func entriesNumberedStraightInMatchLinesNumberedAfterwards() async throws {
+        let key = Curve25519.Signing.PrivateKey()
+        let verifier = try NoteVerifier(name: "coffer-node-a", publicKey: key.publicKey)
+        var entries: [AuditEntry] = []
+        for n in 0..<5 {
+            let time = AuditEntry.timestamp(milliseconds: 1_765_000_000_000 + Int64(n))
+            let label: String? = n == 2 ? "l\u{1}" : nil
+            let ckr: UInt64 = n == 3 ? 0x60 : 0
+            entries.append(
+                AuditEntry(
+                    time: time, node: "node-a", user: "u\"\(n)\n", operation: "sign", handle: UInt64(n), label: label,
+                    mechanism: 0x1041, ckr: ckr, certificate: String(repeating: "ab", count: 32)))
+        }
+        var read: [[AuditEntry]] = []
+        for useEntries in [true, false] {
+            let f = try await StateFixture.make(store: MemoryStateStore())
+            let sign = Self.signer("coffer-node-a", key)
+            let lines: [[UInt8]] = entries.map { $0.line }
+            let appended =
+                useEntries
+                ? try await f.machine.appendAuditDirect(entries: entries, origin: Self.origin, sign: sign)
+                : try await f.machine.appendAuditDirect(lines, origin: Self.origin, sign: sign)
+            #expect(appended)
+            read.append(try await Self.readAll(f.machine, verifiers: [verifier]).filter { $0.node == "node-a" })
+        }
+        #expect(read[0] == read[1] && read[0].count == 5)
+        #expect(read[0].map { $0.user } == entries.map { $0.user })
+        #expect(Set(read[0].compactMap(\.seq)).count == 5)
+        // The bound a recorder splits blocks by is never below the encoded length.
+        for entry in entries { #expect(entry.lineLengthBound >= entry.line.count + 24) }
+    }
 }
