@@ -144,20 +144,58 @@ struct QuorumCommand: AsyncParsableCommand {
                 (--key) or a P-256 key pair on a PKCS#11 token (--pkcs11-module with --key-label; the PIN from \
                 --pin-file or $COFFER_APPROVAL_PIN); either way it never leaves this machine. Each approver \
                 approves a token once.
+
+                On a machine with no connection to the cluster: write the token's text with `coffer quorum \
+                status TOKEN --text-out FILE` where there is one, sign it offline with `coffer quorum approve \
+                --text FILE --signature-out SIG` and your key (nothing is sent), then hand in the signature \
+                with `coffer quorum approve TOKEN --signature SIG`.
                 """)
 
         @OptionGroup var options: CommonOptions
-        @Argument(help: "The token id.") var token: String
+        @Argument(help: "The token id (not with --text).") var token: String?
         @OptionGroup var approvalKey: ApprovalKeyOptions
+        @Option(help: "Sign this token text offline (from `coffer quorum status --text-out`); needs --signature-out.")
+        var text: String?
+        @Option(help: "With --text: where to write the signature (base64).") var signatureOut: String?
+        @Option(help: "Hand in a signature made offline (base64, from --signature-out) instead of signing here.")
+        var signature: String?
 
         func validate() throws {
-            guard approvalKey.key != nil || approvalKey.onToken else {
-                throw ValidationError("give --key FILE, or --pkcs11-module with --key-label")
+            let hasKey = approvalKey.key != nil || approvalKey.onToken
+            if text != nil {
+                guard token == nil, signature == nil else { throw ValidationError("--text signs offline: no token id, no --signature") }
+                guard signatureOut != nil, hasKey else { throw ValidationError("--text needs --signature-out and your key") }
+            } else if signature != nil {
+                guard token != nil, !hasKey else { throw ValidationError("--signature needs the token id and no key") }
+            } else {
+                guard token != nil, hasKey, signatureOut == nil else {
+                    throw ValidationError("give the token id and --key FILE (or --pkcs11-module with --key-label)")
+                }
             }
         }
 
         func run() async throws {
+            if let text, let signatureOut {
+                let signed = String(decoding: try SecretFile.read(text), as: UTF8.self)
+                // A token's text starts with its format line (QuorumToken.format in CofferState).
+                guard signed.hasPrefix("coffer-quorum-token/1\n") else {
+                    throw CLIError("\(text) is not a quorum token's text (coffer quorum status TOKEN --text-out FILE)")
+                }
+                let made = try approvalKey.sign(signed)
+                try SecretFile.write(Data(Data(made).base64EncodedString().utf8), to: signatureOut)
+                try Output.emit(
+                    options, json: ["signed": signed, "signature": signatureOut],
+                    human: "signed, offline, for handing in with coffer quorum approve TOKEN --signature \(signatureOut):\n" + signed)
+                return
+            }
+            guard let token else { throw ValidationError("give the token id") }
+            let handedIn: [UInt8]? = try signature.map { path in
+                let text = String(decoding: try SecretFile.read(path), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let bytes = Data(base64Encoded: text), bytes.count <= 128 else { throw CLIError("\(path) holds no signature (base64)") }
+                return Array(bytes)
+            }
             let approved = try await Connection.with(options) { client in
+                if let handedIn { return try await client.approveQuorum(token, signature: handedIn) }
                 let current = try await client.quorumToken(token)
                 return try await client.approveQuorum(token, signature: try approvalKey.sign(current.signedText))
             }
@@ -171,9 +209,12 @@ struct QuorumCommand: AsyncParsableCommand {
 
         @OptionGroup var options: CommonOptions
         @Argument(help: "The token id.") var token: String
+        @Option(help: "Also write the text an approver signs to this file, to sign it offline (coffer quorum approve --text).")
+        var textOut: String?
 
         func run() async throws {
             let current = try await Connection.with(options) { try await $0.quorumToken(token) }
+            if let textOut { try SecretFile.write(Data(current.signedText.utf8), to: textOut) }
             try Output.emit(options, json: QuorumCommand.json(current), human: QuorumCommand.human(current))
         }
     }

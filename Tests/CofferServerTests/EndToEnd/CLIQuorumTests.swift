@@ -62,7 +62,16 @@ import Testing
         let short = try admin.fails(
             ["user", "create", "--name", "bob", "--role", "crypto-user", "--password-file", password, "--quorum-token", bob])
         #expect(short.stderr.contains("1 valid approval of the 2"), "\(short.stderr)")
-        try abe.ok(["quorum", "approve", bob, "--key", abeKey])
+        // abe approves offline: the token's text is written where there is a connection, signed by a
+        // CLI with no profile at all (so it cannot reach the cluster), and the signature handed in.
+        let text = node.folder + "/bob-token.txt", signed = node.folder + "/bob-token.sig"
+        try admin.ok(["quorum", "status", bob, "--text-out", text])
+        let offline = CofferCLI(configDirectory: node.folder + "/offline-config", profile: node.folder + "/no-such-profile.json")
+        let madeOffline = try offline.ok(["quorum", "approve", "--text", text, "--signature-out", signed, "--key", abeKey])
+        #expect(madeOffline.stdout.contains("create-user name=bob role=crypto-user"), "\(madeOffline.stdout)")
+        let notAText = try offline.fails(["quorum", "approve", "--text", abeKey, "--signature-out", signed + "2", "--key", abeKey])
+        #expect(notAText.stderr.contains("not a quorum token's text"), "\(notAText.stderr)")
+        try abe.ok(["quorum", "approve", bob, "--signature", signed])
         let status = try admin.ok(["--json", "quorum", "status", bob]).json
         #expect((status?["valid_approvers"] as? [String])?.sorted() == ["abe", "ann"] && status?["needed"] as? Int == 2)
         let other = try admin.fails(
