@@ -463,7 +463,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
                 case .verify: .verify
                 case .digest: nil
                 }
-            let prepared = try await approvedUse(use.map { _ in request.key } ?? 0, use ?? .verify, caller.user) {
+            let prepared = try await gate.approved(use.map { .useKey(request.key, $0) }, caller.user) {
                 try prepare(kind, mechanism, key: request.key, caller)
             }
             var operation = ActiveOperation(mechanism: mechanism, parameters: parameters, key: prepared.key, userID: prepared.userID)

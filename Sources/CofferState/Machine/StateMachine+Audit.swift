@@ -71,50 +71,21 @@ extension StateMachine {
     /// Returns how many entries it added (0 with nothing pending, or after losing the race to
     /// another node's append, which the next call follows).
     public func sequenceAudit(origin: String, sign: (Checkpoint) throws -> String) async throws -> Int {
-        try await appendAudit(direct: .none, takingPending: true, origin: origin, sign: sign) ?? 0
+        try await appendAudit(direct: [], takingPending: true, origin: origin, sign: sign) ?? 0
     }
 
-    /// Numbers entry lines a node recorded straight into the log, without a pending record, when
-    /// the node wins the head; false when another append won it (nothing was written: write the
-    /// lines as pending then). Each entry is written once instead of twice on the crypto path.
-    public func appendAuditDirect(_ lines: [[UInt8]], origin: String, sign: (Checkpoint) throws -> String) async throws -> Bool {
-        guard !lines.isEmpty else { return true }
-        return try await appendAudit(direct: .lines(lines), takingPending: false, origin: origin, sign: sign) != nil
-    }
-
-    /// `appendAuditDirect` for entries not encoded yet: each is encoded once, with its number,
-    /// straight into the block (a recorder's path: no line of its own, no second pass to number it).
+    /// Numbers entries a node recorded straight into the log, without a pending record, when the
+    /// node wins the head; false when another append won it (nothing was written: write them as
+    /// pending then). Each entry is encoded once, with its number, straight into the block.
     public func appendAuditDirect(entries: [AuditEntry], origin: String, sign: (Checkpoint) throws -> String) async throws -> Bool {
         guard !entries.isEmpty else { return true }
-        return try await appendAudit(direct: .entries(entries), takingPending: false, origin: origin, sign: sign) != nil
+        return try await appendAudit(direct: entries, takingPending: false, origin: origin, sign: sign) != nil
     }
 
-    /// What an append numbers first: canonical lines without numbers, or entries.
-    private enum DirectAudit {
-        case lines([[UInt8]])
-        case entries([AuditEntry])
-
-        static let none = DirectAudit.lines([])
-
-        var isEmpty: Bool {
-            switch self {
-            case .lines(let lines): lines.isEmpty
-            case .entries(let entries): entries.isEmpty
-            }
-        }
-
-        var byteCount: Int {
-            switch self {
-            case .lines(let lines): lines.reduce(0) { $0 + $1.count + 12 }
-            case .entries(let entries): entries.reduce(0) { $0 + $1.lineLengthBound }
-            }
-        }
-    }
-
-    /// One append: `direct` lines, then pending records when `takingPending`, numbered as one block
+    /// One append: `direct` entries, then pending records when `takingPending`, numbered as one block
     /// under one checkpoint. Returns the entries added, or nil when the head's compare failed.
     private func appendAudit(
-        direct: DirectAudit, takingPending: Bool, origin: String, sign: (Checkpoint) throws -> String
+        direct: [AuditEntry], takingPending: Bool, origin: String, sign: (Checkpoint) throws -> String
     ) async throws -> Int? {
         let headRecord = try await store.get(RecordKey.auditHead, at: nil)
         let head = try headRecord.map { try JSONDecoder().decode(AuditHead.self, from: Data($0.value)) } ?? AuditHead(MerkleFrontier())
@@ -125,22 +96,13 @@ extension StateMachine {
         guard !pending.isEmpty || !direct.isEmpty else { return 0 }
         let first = tree.size
         var block: [UInt8] = []
-        block.reserveCapacity(direct.byteCount)
-        switch direct {
-        case .lines(let lines):
-            for line in lines {
-                let range = Self.appendNumbered(line[...], seq: tree.size, to: &block)
-                tree.append(leafHash: MerkleTree.leafHash(block[range]))
-                block.append(UInt8(ascii: "\n"))
-            }
-        case .entries(let entries):
-            for var entry in entries {
-                entry.seq = tree.size
-                let start = block.count
-                entry.append(to: &block)
-                tree.append(leafHash: MerkleTree.leafHash(block[start...]))
-                block.append(UInt8(ascii: "\n"))
-            }
+        block.reserveCapacity(direct.reduce(0) { $0 + $1.lineLengthBound })
+        for var entry in direct {
+            entry.seq = tree.size
+            let start = block.count
+            entry.append(to: &block)
+            tree.append(leafHash: MerkleTree.leafHash(block[start...]))
+            block.append(UInt8(ascii: "\n"))
         }
         var taken: [KeyValue] = []
         for record in pending {

@@ -74,12 +74,14 @@ import Testing
             for n in 0..<written {
                 let (machine, node, key) = n.isMultiple(of: 2) ? (f.machine, "node-a", keyA) : (peer, "node-b", keyB)
                 group.addTask {
-                    let line = AuditEntry(time: AuditEntry.timestamp(Date()), node: "n", user: "u\(n)", operation: "sign", ckr: 0).line
+                    let entry = AuditEntry(time: AuditEntry.timestamp(Date()), node: "n", user: "u\(n)", operation: "sign", ckr: 0)
                     let direct = (n / 2).isMultiple(of: 2)
-                    if direct, try await machine.appendAuditDirect([line, line], origin: Self.origin, sign: Self.signer("coffer-" + node, key)) {
+                    if direct,
+                        try await machine.appendAuditDirect(entries: [entry, entry], origin: Self.origin, sign: Self.signer("coffer-" + node, key))
+                    {
                         return
                     }
-                    try await machine.appendAuditPending([line, line], node: node, firstTime: 1)
+                    try await machine.appendAuditPending([entry.line, entry.line], node: node, firstTime: 1)
                 }
             }
             for n in 0..<6 {
@@ -117,7 +119,7 @@ import Testing
     }
 
     /// A recorder's entries, encoded with their numbers straight into the block, read back as the
-    /// same entries as lines numbered afterwards: the two direct paths write the same log.
+    /// same entries as the same lines written pending and numbered by the sequencer.
     @Test func entriesNumberedStraightInMatchLinesNumberedAfterwards() async throws {
         let key = Curve25519.Signing.PrivateKey()
         let verifier = try NoteVerifier(name: "coffer-node-a", publicKey: key.publicKey)
@@ -132,15 +134,16 @@ import Testing
                     mechanism: 0x1041, ckr: ckr, certificate: String(repeating: "ab", count: 32)))
         }
         var read: [[AuditEntry]] = []
-        for useEntries in [true, false] {
+        for direct in [true, false] {
             let f = try await StateFixture.make(store: MemoryStateStore())
             let sign = Self.signer("coffer-node-a", key)
-            let lines: [[UInt8]] = entries.map { $0.line }
-            let appended =
-                useEntries
-                ? try await f.machine.appendAuditDirect(entries: entries, origin: Self.origin, sign: sign)
-                : try await f.machine.appendAuditDirect(lines, origin: Self.origin, sign: sign)
-            #expect(appended)
+            if direct {
+                #expect(try await f.machine.appendAuditDirect(entries: entries, origin: Self.origin, sign: sign))
+            } else {
+                let lines: [[UInt8]] = entries.map { $0.line }
+                try await f.machine.appendAuditPending(lines, node: "node-a", firstTime: 1)
+                while try await f.machine.sequenceAudit(origin: Self.origin, sign: sign) > 0 {}
+            }
             read.append(try await Self.readAll(f.machine, verifiers: [verifier]).filter { $0.node == "node-a" })
         }
         #expect(read[0] == read[1] && read[0].count == 5)
