@@ -131,5 +131,7 @@ print("|---|---:|---:|---|---|")
 for mode, label in (("off", "off (`auditCryptoCalls: false`)"), ("on", "on (the default)")):
     row = rows[mode]
     print(f"| {label} | {row['ops']:,.0f} | {row['p50']:,.0f} / {row['p99']:,.0f} | {', '.join(f'{o:,.0f}' for o in row['all'])} | {', '.join(f'{g:,}' for g in row['grown'])} |")
-print(f"\nOn ÷ off: {rows['on']['ops'] / rows['off']['ops']:.1%}. Successful calls per recorded round: {', '.join(str(c) for c in rows['on']['calls'])}.")
+pairs = [on / off for on, off in zip(rows['on']['all'], rows['off']['all'])]
+print(f"\nOn ÷ off: {rows['on']['ops'] / rows['off']['ops']:.1%} (medians); round by round {', '.join(f'{p:.1%}' for p in pairs)}, median {statistics.median(pairs):.1%}.")
+print(f"Successful calls per recorded round: {', '.join(str(c) for c in rows['on']['calls'])}.")
 EOF

@@ -46,9 +46,11 @@ public enum AuditExport {
     }
 
     /// Checks an export against the cluster CA and, optionally, checkpoints (signed notes) kept from
-    /// before. Throws naming the first line that fails.
+    /// before. Throws naming the first line that fails. `each` sees every entry as it is read, with
+    /// its line; none of them is verified until the whole export is (this returns).
     public static func verify(
-        _ data: [UInt8], ca: Certificate, kept: [String] = [], now: Date = Date()
+        _ data: [UInt8], ca: Certificate, kept: [String] = [], now: Date = Date(),
+        each: (AuditEntry, ArraySlice<UInt8>) -> Void = { _, _ in }
     ) async throws(AuditError) -> Report {
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
@@ -108,6 +110,7 @@ public enum AuditExport {
                     "\(place): entry \(entry.seq.map(String.init) ?? "without a number") where entry \(frontier.size) was due (an entry removed or moved)")
             }
             frontier.append(leafHash: MerkleTree.leafHash(bytes))
+            each(entry, bytes)
             if let root = keptRoots[frontier.size] {
                 guard root == frontier.root else {
                     throw AuditError("\(place): the entries up to \(frontier.size) do not match the kept checkpoint for that size")

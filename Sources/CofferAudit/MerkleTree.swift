@@ -15,10 +15,14 @@ public enum MerkleTree {
     /// The root of the empty tree: SHA-256 of nothing.
     public static let emptyRoot: Hash = Array(SHA256.hash(data: [UInt8]()))
 
+    /// RFC 9162's domain separation: a leaf's bytes are hashed after 0x00, a node's two children after 0x01.
+    private static let leafPrefix: [UInt8] = [0x00]
+    private static let nodePrefix: [UInt8] = [0x01]
+
     /// The hash of one entry's bytes as a leaf.
     public static func leafHash(_ entry: some Sequence<UInt8>) -> Hash {
         var hash = SHA256()
-        hash.update(data: [0x00])
+        hash.update(data: leafPrefix)
         // Without a copy when the bytes are contiguous (an array or a slice of one).
         let hashed: Void? = entry.withContiguousStorageIfAvailable { hash.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         if hashed == nil { hash.update(data: Array(entry)) }
@@ -28,7 +32,7 @@ public enum MerkleTree {
     /// The hash of an interior node.
     public static func nodeHash(_ left: Hash, _ right: Hash) -> Hash {
         var hash = SHA256()
-        hash.update(data: [0x01])
+        hash.update(data: nodePrefix)
         hash.update(data: left)
         hash.update(data: right)
         return Array(hash.finalize())

@@ -84,28 +84,43 @@ final class AuditRecorder: Sendable {
 
     /// Writes the buffer every `interval` until cancelled, then once more; with a `sequencer`, each
     /// block is numbered straight into the log when the node wins the head, and pending otherwise.
-    func run(cryptoCalls: Bool, sequencer: AuditSequencer? = nil) async {
+    /// With `background`, a write runs there, at the lowest priority, unless the writes are behind;
+    /// the timer stays on the shared executor, so a busy node still starts each write on time.
+    func run(cryptoCalls: Bool, sequencer: AuditSequencer? = nil, background: BackgroundExecutor? = nil) async {
         buffer.withLock {
             $0.running = true
             $0.cryptoCalls = cryptoCalls
         }
         while !Task.isCancelled {
             try? await Task.sleep(for: Self.interval)
-            await flush(sequencer: sequencer)
+            if let background, !behind {
+                await withTaskExecutorPreference(background) { await flush(sequencer: sequencer) }
+            } else {
+                await flush(sequencer: sequencer)
+            }
         }
         await flush(sequencer: sequencer)
     }
 
+    /// Past this many unwritten entries the writes are behind the calls (a node serving calls on
+    /// every core leaves the background thread too little time): they then run at the usual priority.
+    static let behindEntries = 5 * entriesPerBlock
+
+    /// Whether more entries wait than a write keeps up with.
+    var behind: Bool { buffer.withLock { $0.calls.count > Self.behindEntries } }
+
     /// Writes what is buffered, a block of at most `entriesPerBlock` entries per record. What fails
     /// to be written goes back to the front of the buffer for the next try.
     func flush(sequencer: AuditSequencer? = nil) async {
-        let calls = buffer.withLock { b -> [RecordedCall] in
-            defer { b.calls.removeAll(keepingCapacity: true) }
-            return b.calls
-        }
+        // Taken by swapping in an empty array: no allocation while the lock is held, so that a
+        // write on the low-priority thread never keeps a served call waiting for the lock.
+        var calls: [RecordedCall] = []
+        buffer.withLock { swap(&calls, &$0.calls) }
         guard !calls.isEmpty else { return }
         var start = 0
-        var hexOf: [[UInt8]: String] = [:]
+        // The few client certificates of a block, in hex: looked up by comparing arrays, which is
+        // the identity of their storage for the calls of one connection (no hashing per entry).
+        var hexOf: [(fingerprint: [UInt8], hex: String)] = []
         var labels: [UInt64: String?] = [:]
         // Calls of the same millisecond share one time string.
         var lastTime: (milliseconds: Int64, text: String) = (-1, "")
@@ -117,9 +132,9 @@ final class AuditRecorder: Sendable {
             while end < calls.count, entries.count < Self.entriesPerBlock, bytes < Self.bytesPerBlock {
                 let call = calls[end]
                 let certificate = call.certificate.map { fingerprint in
-                    if let hex = hexOf[fingerprint] { return hex }
+                    if let known = hexOf.first(where: { $0.fingerprint == fingerprint }) { return known.hex }
                     let hex = ClusterMember.hex(fingerprint)
-                    hexOf[fingerprint] = hex
+                    if hexOf.count < 64 { hexOf.append((fingerprint, hex)) }
                     return hex
                 }
                 let label = call.handle.flatMap { handle in

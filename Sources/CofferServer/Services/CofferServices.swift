@@ -97,10 +97,13 @@ public final class CofferServices: Sendable {
                 state: state, node: node.nodeID, identity: identity,
                 origin: { [state, node] in AuditService.origin(state, fallback: node.clusterName) }, logger: logger)
         }
+        // The recorder's blocks are made on a thread of their own at the lowest priority.
+        let background = BackgroundExecutor()
         await withDiscardingTaskGroup { group in
-            group.addTask { await self.audit.run(cryptoCalls: cryptoCalls, sequencer: sequencer) }
+            group.addTask { await self.audit.run(cryptoCalls: cryptoCalls, sequencer: sequencer, background: background) }
             if let sequencer { group.addTask { await sequencer.run() } }
         }
+        await background.shutdown()
     }
 
     /// Frees what a closed connection held: its sessions (and their session objects) and the logins bound

@@ -154,25 +154,7 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "How many of the newest entries to look at.") var count: UInt64 = 20
         @Option(help: "Look at the entries from this number on instead.") var from: UInt64?
         @Flag(help: "Keep showing new entries until interrupted.") var follow = false
-        @Option(help: "Only entries of this user (or, for logins, this tried name).") var user: String?
-        @Option(help: "Only this operation, such as sign, login, create-user.") var operation: String?
-        @Option(help: "Only entries about this object: a handle or a label.") var object: String?
-        @Option(help: "Only ok or failed entries.") var result: String?
-
-        func validate() throws {
-            if let result, ![AuditEntry.ok, AuditEntry.failed].contains(result) { throw ValidationError("--result is ok or failed") }
-        }
-
-        func matches(_ entry: AuditEntry) -> Bool {
-            if let user, entry.user != user { return false }
-            if let operation, entry.operation != operation { return false }
-            if let result, entry.result != result { return false }
-            if let object {
-                let handle = UInt64(object).map { entry.handle == $0 } ?? false
-                guard handle || entry.label == object else { return false }
-            }
-            return true
-        }
+        @OptionGroup var filter: AuditFilter
 
         func run() async throws {
             try await Connection.with(options) { client in
@@ -187,7 +169,7 @@ struct AuditCommand: AsyncParsableCommand {
                     let read = try await AuditCommand.read(client, from: next, to: nil)
                     for line in read.blocks.flatMap(\.entries) {
                         let entry = try AuditEntry(line: Array(line))
-                        guard let seq = entry.seq, seq >= next, matches(entry) else { continue }
+                        guard let seq = entry.seq, seq >= next, filter.matches(entry) else { continue }
                         // Written at once rather than buffered, so that --follow shows each entry as it comes.
                         let text = options.json ? String(decoding: line, as: UTF8.self) : AuditCommand.human(entry)
                         FileHandle.standardOutput.write(Data((text + "\n").utf8))
@@ -244,7 +226,9 @@ struct AuditCommand: AsyncParsableCommand {
                 and the file ends with a checkpoint. Checkpoints kept from before (--checkpoint, from `coffer \
                 audit checkpoint`) must match the entries, and one for more entries than the export holds \
                 means entries were cut off. For a proof (`coffer audit prove`): its inclusion and \
-                consistency proofs and its checkpoint's signature. Exits 1 naming the first failing place.
+                consistency proofs and its checkpoint's signature. Exits 1 naming the first failing place. \
+                With --user, --operation, --object or --result, a valid export's entries that match every \
+                filter given are shown too (as their canonical lines under "entries" with --json).
                 """)
 
         @OptionGroup var options: CommonOptions
@@ -252,11 +236,13 @@ struct AuditCommand: AsyncParsableCommand {
         @Option(help: "The cluster's CA certificate (PEM).") var ca: String
         @Option(name: .customLong("checkpoint"), help: "A signed checkpoint kept from before (repeatable).")
         var checkpoints: [String] = []
+        @OptionGroup(title: "Showing entries of a valid export") var filter: AuditFilter
 
         func run() async throws {
             let data = try SecretFile.read(file)
             let ca = try AuditCommand.readCA(ca)
             if let proof = try? JSONDecoder().decode(AuditProof.self, from: data), proof.format == AuditProof.currentFormat {
+                guard !filter.isGiven else { throw CLIError("--user, --operation, --object and --result show an export's entries; \(file) is a proof") }
                 let (entry, checkpoint): (AuditEntry, CofferAudit.Checkpoint)
                 do { (entry, checkpoint) = try await proof.verify(ca: ca) } catch {
                     throw CLIError("the proof is not valid: \(error)")
@@ -268,20 +254,31 @@ struct AuditCommand: AsyncParsableCommand {
                 return
             }
             let report: AuditExport.Report
+            // With a filter, the entries that match, shown once the whole export verified.
+            var matching: [(entry: AuditEntry, line: ArraySlice<UInt8>)] = []
             do {
-                report = try await AuditExport.verify(Array(data), ca: ca, kept: try AuditCommand.readCheckpoints(checkpoints))
+                report = try await AuditExport.verify(Array(data), ca: ca, kept: try AuditCommand.readCheckpoints(checkpoints)) {
+                    if filter.isGiven, filter.matches($0) { matching.append(($0, $1)) }
+                }
             } catch {
                 throw CLIError("the export is not valid: \(error)")
             }
+            var json: [String: Any] = [
+                "valid": true, "origin": report.origin, "from": report.from, "to": report.to, "checkpoints": report.checkpoints,
+                "signers": report.signers, "kept_matched": report.keptMatched,
+            ]
+            if filter.isGiven {
+                json["entries"] = matching.compactMap { try? JSONSerialization.jsonObject(with: Data($0.line)) }
+            }
             try Output.emit(
-                options,
-                json: [
-                    "valid": true, "origin": report.origin, "from": report.from, "to": report.to, "checkpoints": report.checkpoints,
-                    "signers": report.signers, "kept_matched": report.keptMatched,
-                ],
+                options, json: json,
                 human: "valid: entries \(report.from) to \(report.to - 1), \(report.checkpoints) checkpoints signed by "
                     + report.signers.joined(separator: ", ")
-                    + (report.keptMatched.isEmpty ? "" : "; kept checkpoints matched at \(report.keptMatched.map(String.init).joined(separator: ", "))"))
+                    + (report.keptMatched.isEmpty ? "" : "; kept checkpoints matched at \(report.keptMatched.map(String.init).joined(separator: ", "))")
+                    + (filter.isGiven
+                        ? "\n\(matching.count) matching \(matching.count == 1 ? "entry" : "entries")"
+                            + matching.map { "\n" + AuditCommand.human($0.entry) }.joined()
+                        : ""))
         }
     }
 
@@ -417,5 +414,31 @@ struct AuditCommand: AsyncParsableCommand {
                 options, json: ["file": out, "size": size, "signed_by": opened.signedBy],
                 human: "checkpoint for \(size) entries, signed by \(opened.signedBy.joined(separator: ", ")), written to \(out)")
         }
+    }
+}
+
+/// The filters of `coffer audit tail` and `coffer audit verify`: an entry matches when it matches every one given.
+struct AuditFilter: ParsableArguments {
+    @Option(help: "Only entries of this user (or, for logins, this tried name).") var user: String?
+    @Option(help: "Only this operation, such as sign, login, create-user.") var operation: String?
+    @Option(help: "Only entries about this object: a handle or a label.") var object: String?
+    @Option(help: "Only ok or failed entries.") var result: String?
+
+    func validate() throws {
+        if let result, ![AuditEntry.ok, AuditEntry.failed].contains(result) { throw ValidationError("--result is ok or failed") }
+    }
+
+    /// Whether any filter was given.
+    var isGiven: Bool { user != nil || operation != nil || object != nil || result != nil }
+
+    func matches(_ entry: AuditEntry) -> Bool {
+        if let user, entry.user != user { return false }
+        if let operation, entry.operation != operation { return false }
+        if let result, entry.result != result { return false }
+        if let object {
+            let handle = UInt64(object).map { entry.handle == $0 } ?? false
+            guard handle || entry.label == object else { return false }
+        }
+        return true
     }
 }

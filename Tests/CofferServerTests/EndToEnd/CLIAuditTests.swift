@@ -118,6 +118,13 @@ import Testing
         let untouched = try verify(exported, ["kept-early.txt", "kept-late.txt"])
         #expect(untouched.status == 0, "\(untouched.stderr)")
         #expect((untouched.json?["kept_matched"] as? [Int])?.count == 2, "\(untouched.stdout)")
+        #expect(untouched.json?["entries"] == nil, "no filter, no entries shown")
+        // Filters show a verified export's matching entries.
+        let signs = try auditor.ok(["--json", "audit", "verify", exported, "--ca", ca, "--user", "alice", "--operation", "sign", "--result", "ok"])
+        let signed = try #require(signs.json?["entries"] as? [[String: Any]], "\(signs.stdout)")
+        #expect(signed.count == 13 && signed.allSatisfy { $0["user"] as? String == "alice" && $0["operation"] as? String == "sign" })
+        let refusals = try auditor.ok(["audit", "verify", exported, "--ca", ca, "--object", "s1", "--result", "failed"]).stdout
+        #expect(refusals.contains("2 matching entries") && refusals.contains("wrap-key") && refusals.contains("get-attributes"), "\(refusals)")
         for secret in ["not the password", try String(contentsOfFile: password, encoding: .utf8).trimmingCharacters(in: .newlines)] {
             #expect(!(try String(contentsOfFile: exported, encoding: .utf8)).contains(secret))
             #expect(!logText.contains(secret))
@@ -163,6 +170,8 @@ import Testing
         // A proof of one entry, extending the early checkpoint, checks offline.
         try auditor.ok(["audit", "prove", "3", "--checkpoint", folder + "/kept-early.txt", "--out", folder + "/proof.json"])
         #expect(try auditor.run(["audit", "verify", folder + "/proof.json", "--ca", ca]).status == 0)
+        let filteredProof = try auditor.fails(["audit", "verify", folder + "/proof.json", "--ca", ca, "--user", "alice"])
+        #expect(filteredProof.stderr.contains("is a proof"), "\(filteredProof.stderr)")
 
         // Archived: the oldest blocks leave the store for a file that verifies alone; the log then
         // starts where they ended, and an export of it verifies as before.
