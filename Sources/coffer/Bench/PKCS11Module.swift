@@ -102,11 +102,14 @@ final class PKCS11Module: @unchecked Sendable {
     }
 
     /// C_Login as the normal user; a login already in place (another session's) is fine.
+    /// C_Login as the user. `pin` is read in place, not copied: its owner zeroises it afterwards
+    /// (a copy made here and zeroised would leave the owner's bytes as they were).
     func login(_ session: CK_SESSION_HANDLE, pin: [UInt8]) throws(PKCS11Error) {
-        var pin = pin
-        defer { for index in pin.indices { pin[index] = 0 } }
         let login = try entry(list.C_Login, "C_Login")
-        let code = pin.withUnsafeMutableBufferPointer { login(session, CK_USER_TYPE(CKU_USER), $0.baseAddress, CK_ULONG($0.count)) }
+        // C_Login's pPin is not const in the header; PKCS#11 does not let a module write to it.
+        let code = pin.withUnsafeBufferPointer {
+            login(session, CK_USER_TYPE(CKU_USER), UnsafeMutablePointer(mutating: $0.baseAddress), CK_ULONG($0.count))
+        }
         if code == CK_RV(CKR_USER_ALREADY_LOGGED_IN) { return }
         try PKCS11Error.check("C_Login", code)
     }

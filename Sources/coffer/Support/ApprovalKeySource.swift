@@ -29,14 +29,28 @@ struct ApprovalKeyOptions: ParsableArguments {
         }
     }
 
-    /// The token's PIN, from --pin-file or $COFFER_APPROVAL_PIN; nil when neither is given.
-    func pin() throws -> [UInt8]? {
+    /// Runs `body` with the token's PIN, from --pin-file (without its line end) or
+    /// $COFFER_APPROVAL_PIN (nil when neither is given), and zeroises the PIN's bytes afterwards,
+    /// and the file's as soon as they are copied.
+    func withPIN<T>(_ body: ([UInt8]?) throws -> T) throws -> T {
+        var pin: [UInt8]?
         if let pinFile {
-            var bytes = Array(try SecretFile.read(pinFile))
-            while let last = bytes.last, last == UInt8(ascii: "\n") || last == UInt8(ascii: "\r") { bytes.removeLast() }
-            return bytes
+            var data = try SecretFile.read(pinFile)
+            defer { data.withUnsafeMutableBytes { Self.zeroise($0) } }
+            var end = data.count
+            while end > 0, data[end - 1] == UInt8(ascii: "\n") || data[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+            pin = Array(data.prefix(end))
+        } else {
+            pin = ProcessInfo.processInfo.environment["COFFER_APPROVAL_PIN"].map { Array($0.utf8) }
         }
-        return ProcessInfo.processInfo.environment["COFFER_APPROVAL_PIN"].map { Array($0.utf8) }
+        // Zeroised in place: nothing else holds the array once `body` returned.
+        defer { pin?.withUnsafeMutableBytes { Self.zeroise($0) } }
+        return try body(pin)
+    }
+
+    private static func zeroise(_ bytes: UnsafeMutableRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        explicit_bzero(base, bytes.count)
     }
 
     /// An ECDSA P-256 signature (DER) over SHA-256 of `text`.
@@ -45,24 +59,26 @@ struct ApprovalKeyOptions: ParsableArguments {
             guard let key else { throw ValidationError("give --key FILE, or --pkcs11-module with --key-label") }
             return Array(try UserCommand.RegisterApprovalKey.privateKey(key).signature(for: Data(text.utf8)).derRepresentation)
         }
-        guard let pin = try pin() else { throw CLIError("the token's PIN: give --pin-file FILE or set COFFER_APPROVAL_PIN") }
-        return try TokenApprovalKey(module: pkcs11Module, tokenLabel: tokenLabel).with(pin: pin) { token, session in
-            let key = try token.one(session, objectClass: CK_OBJECT_CLASS(CKO_PRIVATE_KEY), label: keyLabel)
-            var digest = Array(SHA256.hash(data: Data(text.utf8)))
-            var raw = [UInt8](repeating: 0, count: 132)
-            var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_ECDSA), pParameter: nil, ulParameterLen: 0)
-            let length = try digest.withUnsafeMutableBufferPointer { data in
-                try raw.withUnsafeMutableBufferPointer { output in
-                    try token.module.sign(
-                        session, &mechanism, key: key, data: data.baseAddress!, length: data.count, output: output.baseAddress!,
-                        capacity: output.count)
+        return try withPIN { pin in
+            guard let pin else { throw CLIError("the token's PIN: give --pin-file FILE or set COFFER_APPROVAL_PIN") }
+            return try TokenApprovalKey(module: pkcs11Module, tokenLabel: tokenLabel).with(pin: pin) { token, session in
+                let key = try token.one(session, objectClass: CK_OBJECT_CLASS(CKO_PRIVATE_KEY), label: keyLabel)
+                var digest = Array(SHA256.hash(data: Data(text.utf8)))
+                var raw = [UInt8](repeating: 0, count: 132)
+                var mechanism = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(CKM_ECDSA), pParameter: nil, ulParameterLen: 0)
+                let length = try digest.withUnsafeMutableBufferPointer { data in
+                    try raw.withUnsafeMutableBufferPointer { output in
+                        try token.module.sign(
+                            session, &mechanism, key: key, data: data.baseAddress!, length: data.count, output: output.baseAddress!,
+                            capacity: output.count)
+                    }
                 }
+                // PKCS#11 gives r || s; the cluster checks the DER form.
+                guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: raw.prefix(length)) else {
+                    throw CLIError("the key \"\(keyLabel)\" on the token made no P-256 signature (\(length) bytes); approval keys are P-256")
+                }
+                return Array(signature.derRepresentation)
             }
-            // PKCS#11 gives r || s; the cluster checks the DER form.
-            guard let signature = try? P256.Signing.ECDSASignature(rawRepresentation: raw.prefix(length)) else {
-                throw CLIError("the key \"\(keyLabel)\" on the token made no P-256 signature (\(length) bytes); approval keys are P-256")
-            }
-            return Array(signature.derRepresentation)
         }
     }
 
@@ -76,15 +92,17 @@ struct ApprovalKeyOptions: ParsableArguments {
             if let parsed = try? P256.Signing.PublicKey(pemRepresentation: text) { return parsed }
             throw CLIError("\(key) is not a P-256 key in PEM")
         }
-        return try TokenApprovalKey(module: pkcs11Module, tokenLabel: tokenLabel).with(pin: try pin()) { token, session in
-            let object = try token.one(session, objectClass: CK_OBJECT_CLASS(CKO_PUBLIC_KEY), label: keyLabel)
-            // CKA_EC_POINT is the uncompressed point in a DER OCTET STRING (65 bytes: 04 41 04 x y).
-            let point = try token.module.attribute(session, object, CK_ATTRIBUTE_TYPE(CKA_EC_POINT))
-            let raw = point.count == 67 && point[0] == 0x04 && point[1] == 0x41 ? Array(point.dropFirst(2)) : point
-            guard let key = try? P256.Signing.PublicKey(x963Representation: raw) else {
-                throw CLIError("the public key \"\(keyLabel)\" on the token is not a P-256 key")
+        return try withPIN { pin in
+            try TokenApprovalKey(module: pkcs11Module, tokenLabel: tokenLabel).with(pin: pin) { token, session in
+                let object = try token.one(session, objectClass: CK_OBJECT_CLASS(CKO_PUBLIC_KEY), label: keyLabel)
+                // CKA_EC_POINT is the uncompressed point in a DER OCTET STRING (65 bytes: 04 41 04 x y).
+                let point = try token.module.attribute(session, object, CK_ATTRIBUTE_TYPE(CKA_EC_POINT))
+                let raw = point.count == 67 && point[0] == 0x04 && point[1] == 0x41 ? Array(point.dropFirst(2)) : point
+                guard let key = try? P256.Signing.PublicKey(x963Representation: raw) else {
+                    throw CLIError("the public key \"\(keyLabel)\" on the token is not a P-256 key")
+                }
+                return key
             }
-            return key
         }
     }
 }
