@@ -70,6 +70,13 @@ public struct AuditEntry: Codable, Sendable, Equatable {
 
     /// Appends `line` to `buffer`, with no array of its own.
     public func append(to buffer: inout [UInt8]) {
+        appendHead(to: &buffer)
+        appendTail(to: &buffer)
+    }
+
+    /// The line's start, up to the member before "seq": what the calls of one connection to one key
+    /// have in common (`LineEncoder` encodes it once for a run of them).
+    func appendHead(to buffer: inout [UInt8]) {
         var w = CanonicalJSON(bytes: [])
         swap(&w.bytes, &buffer)
         defer { swap(&w.bytes, &buffer) }
@@ -82,11 +89,44 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         w.member("node", string: node)
         w.member("operation", string: operation)
         w.member("result", string: result)
+    }
+
+    /// The rest of the line, after `appendHead`'s part.
+    func appendTail(to buffer: inout [UInt8]) {
+        var w = CanonicalJSON(bytes: [], continuing: true)
+        swap(&w.bytes, &buffer)
+        defer { swap(&w.bytes, &buffer) }
         if let seq { w.member("seq", number: seq) }
         if let target { w.member("target", string: target) }
         w.member("time", string: time)
         w.member("user", string: user)
         w.close()
+    }
+
+    /// Whether `other`'s line starts as this one's does (`appendHead`).
+    func sharesHead(with other: AuditEntry) -> Bool {
+        certificate == other.certificate && ckr == other.ckr && handle == other.handle && label == other.label
+            && mechanism == other.mechanism && node == other.node && operation == other.operation
+    }
+
+    /// Writes the lines of many entries, encoding the start they share with the entry before only
+    /// once: a block of crypto calls is mostly runs of one connection's calls to one key.
+    public struct LineEncoder {
+        private var previous: AuditEntry?
+        private var head: [UInt8] = []
+
+        public init() {}
+
+        /// Appends `entry`'s line (no newline) to `buffer`, the same bytes as `entry.line`.
+        public mutating func append(_ entry: AuditEntry, to buffer: inout [UInt8]) {
+            if previous.map({ !$0.sharesHead(with: entry) }) ?? true {
+                head.removeAll(keepingCapacity: true)
+                entry.appendHead(to: &head)
+                previous = entry
+            }
+            buffer += head
+            entry.appendTail(to: &buffer)
+        }
     }
 
     /// Reads a line; only a line in canonical form is an entry (anything else was not written by a node).
@@ -162,17 +202,21 @@ struct CanonicalJSON {
     var bytes: [UInt8] = []
     private var first = true
 
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    /// A writer of an object's members; `continuing`: after members another writer wrote.
+    init(bytes: [UInt8], continuing: Bool = false) {
+        self.bytes = bytes
+        first = !continuing
+    }
 
     mutating func open() { bytes.append(UInt8(ascii: "{")) }
     mutating func close() { bytes.append(UInt8(ascii: "}")) }
 
-    mutating func member(_ key: String, string value: String) {
+    mutating func member(_ key: StaticString, string value: String) {
         name(key)
         string(value)
     }
 
-    mutating func member(_ key: String, number value: UInt64) {
+    mutating func member(_ key: StaticString, number value: UInt64) {
         name(key)
         guard value > 0 else { return bytes.append(UInt8(ascii: "0")) }
         let start = bytes.count
@@ -184,10 +228,13 @@ struct CanonicalJSON {
         bytes[start...].reverse()
     }
 
-    private mutating func name(_ key: String) {
+    /// A member's name: one of AuditEntry's own, which need no escape.
+    private mutating func name(_ key: StaticString) {
         if !first { bytes.append(UInt8(ascii: ",")) }
         first = false
-        string(key)
+        bytes.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { bytes.append(contentsOf: $0) }
+        bytes.append(UInt8(ascii: "\""))
         bytes.append(UInt8(ascii: ":"))
     }
 

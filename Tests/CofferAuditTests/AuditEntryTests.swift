@@ -20,6 +20,30 @@ import Testing
         #expect(throws: AuditError.self) { try AuditEntry(line: Array("not json".utf8)) }
     }
 
+    /// The encoder of a block reuses the start of the line before; the bytes must be every entry's own line.
+    @Test func aBlocksLinesAreEachEntrysOwnLine() {
+        var entries: [AuditEntry] = []
+        for seq in UInt64(0)..<60 {
+            // Runs of a few entries that share their start, then one member or another changes.
+            let run = seq / 3
+            entries.append(
+                AuditEntry(
+                    seq: seq, time: AuditEntry.timestamp(milliseconds: 1_796_601_600_000 + Int64(seq)), node: run % 7 == 0 ? "node-2" : "node-1",
+                    user: seq % 2 == 0 ? "alice" : "b\"ob", operation: run % 5 == 0 ? "verify" : "sign", handle: run % 4 == 0 ? nil : 12 + run % 2,
+                    label: run % 3 == 0 ? "k\n1" : nil, target: seq % 11 == 0 ? "carol" : nil, mechanism: run % 6 == 0 ? nil : 0x1041,
+                    ckr: run % 8 == 0 ? 0x82 : 0, certificate: run % 9 == 0 ? nil : String(repeating: run % 2 == 0 ? "ab" : "cd", count: 32)))
+        }
+        var block: [UInt8] = []
+        var encoder = AuditEntry.LineEncoder()
+        for entry in entries {
+            encoder.append(entry, to: &block)
+            block.append(UInt8(ascii: "\n"))
+        }
+        let lines = block.split(separator: UInt8(ascii: "\n")).map(Array.init)
+        #expect(lines.count == entries.count)
+        for (line, entry) in zip(lines, entries) { #expect(line == entry.line, "entry \(entry.seq ?? 0)") }
+    }
+
     @Test func timestampsAreUTCWithMilliseconds() {
         #expect(AuditEntry.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01T00:00:00.000Z")
         #expect(AuditEntry.timestamp(Date(timeIntervalSince1970: 951_782_400.999)) == "2000-02-29T00:00:00.999Z")

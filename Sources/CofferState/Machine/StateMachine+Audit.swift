@@ -97,10 +97,11 @@ extension StateMachine {
         let first = tree.size
         var block: [UInt8] = []
         block.reserveCapacity(direct.reduce(0) { $0 + $1.lineLengthBound })
+        var encoder = AuditEntry.LineEncoder()
         for var entry in direct {
             entry.seq = tree.size
             let start = block.count
-            entry.append(to: &block)
+            encoder.append(entry, to: &block)
             tree.append(leafHash: MerkleTree.leafHash(block[start...]))
             block.append(UInt8(ascii: "\n"))
         }
