@@ -5,17 +5,25 @@
 # runs and the order alternates every round (off/on, then on/off). Prints a Markdown table of the
 # medians, and the audit log's growth during the recorded runs (entries per successful call).
 #
-#   scripts/bench-audit.sh [--rounds N] [--duration SECONDS] [--threads T]
+#   scripts/bench-audit.sh [--rounds N] [--duration SECONDS] [--threads T] [--pin]
+#
+# --pin runs the node on the last CPU and the client on the others (taskset), so that the client
+# does not compete with the node's threads: closer to clients on other hosts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3 duration=5 threads=4
+rounds=3 duration=5 threads=4 node_cpus=() client_cpus=()
 while (($#)); do
     case $1 in
         --rounds) rounds=$2; shift 2 ;;
         --duration) duration=$2; shift 2 ;;
         --threads) threads=$2; shift 2 ;;
-        *) echo "usage: $0 [--rounds N] [--duration SECONDS] [--threads T]" >&2; exit 2 ;;
+        --pin)
+            last=$(($(nproc) - 1))
+            ((last > 0)) || { echo "--pin needs at least two CPUs" >&2; exit 2; }
+            node_cpus=(taskset -c "$last") client_cpus=(taskset -c "0-$((last - 1))")
+            shift ;;
+        *) echo "usage: $0 [--rounds N] [--duration SECONDS] [--threads T] [--pin]" >&2; exit 2 ;;
     esac
 done
 say() { echo "bench-audit: $*" >&2; }
@@ -47,7 +55,7 @@ export COFFER_PROFILE="$work/coffer/client/profile.json" COFFER_PKCS11_CONF="$wo
 
 # start MODE: a release dev node over the same folder, with auditing of crypto calls on or off.
 start_node() {
-    "$bin/cofferd" --dev --data-dir "$work/coffer" --listen "127.0.0.1:$port" --config "$work/$1.json" >>"$work/cofferd.log" 2>&1 &
+    "${node_cpus[@]}" "$bin/cofferd" --dev --data-dir "$work/coffer" --listen "127.0.0.1:$port" --config "$work/$1.json" >>"$work/cofferd.log" 2>&1 &
     cofferd_pid=$!
     for _ in $(seq 300); do
         COFFER_CONFIG_DIR="$work/probe" "$coffer" cluster status --json 2>/dev/null | grep -q '"unsealed"' && return
@@ -88,7 +96,7 @@ for round in $(seq "$rounds"); do
         start_node "$mode"
         before=$(log_size)
         say "round $round/$rounds: audit $mode, $threads threads, ${duration} s"
-        COFFER_BENCH_PIN=$pin "$coffer" bench --module "$bin/libcoffer-pkcs11.so" --operation p256-sign \
+        COFFER_BENCH_PIN=$pin "${client_cpus[@]}" "$coffer" bench --module "$bin/libcoffer-pkcs11.so" --operation p256-sign \
             --threads "$threads" --duration "$duration" --json >"$raw/round$round-$mode.json"
         # Past the recorder's 100 ms and the sequencer's next append.
         sleep 1
@@ -98,9 +106,9 @@ for round in $(seq "$rounds"); do
     done
 done
 
-python3 - "$raw" "$rounds" "$threads" "$duration" <<'EOF'
+python3 - "$raw" "$rounds" "$threads" "$duration" "${node_cpus[*]:+, node on CPU ${node_cpus[2]}, client on CPUs ${client_cpus[2]}}" <<'EOF'
 import json, statistics, sys
-raw, rounds, threads, duration = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+raw, rounds, threads, duration, pinned = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 def figures(mode):
     out = []
     for r in range(1, rounds + 1):
@@ -125,7 +133,7 @@ for mode in ("off", "on"):
     p99 = [find(r, "p99_us", "p99") for r, _ in runs]
     grown = [g for _, g in runs]
     rows[mode] = dict(ops=statistics.median(ops), all=ops, p50=statistics.median(p50), p99=statistics.median(p99), calls=calls, grown=grown)
-print(f"P-256 signing (CKM_ECDSA_SHA256), {threads} threads, {rounds} rounds of {duration} s, medians:\n")
+print(f"P-256 signing (CKM_ECDSA_SHA256), {threads} threads, {rounds} rounds of {duration} s{pinned}, medians:\n")
 print("| crypto calls in the audit log | ops/s | p50 / p99 µs | every round's ops/s | log entries added per round |")
 print("|---|---:|---:|---|---|")
 for mode, label in (("off", "off (`auditCryptoCalls: false`)"), ("on", "on (the default)")):
