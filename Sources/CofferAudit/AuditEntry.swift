@@ -57,7 +57,8 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var line: [UInt8] {
         var line: [UInt8] = []
         line.reserveCapacity(320)
-        append(to: &line)
+        appendHead(to: &line)
+        appendTail(to: &line)
         return line
     }
 
@@ -66,12 +67,6 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var lineLengthBound: Int {
         let escapable = user.utf8.count + operation.utf8.count + (label?.utf8.count ?? 0) + (target?.utf8.count ?? 0)
         return 200 + time.utf8.count + node.utf8.count + (certificate?.utf8.count ?? 0) + 6 * escapable
-    }
-
-    /// Appends `line` to `buffer`, with no array of its own.
-    public func append(to buffer: inout [UInt8]) {
-        appendHead(to: &buffer)
-        appendTail(to: &buffer)
     }
 
     /// The line's start, up to the member before "seq": what the calls of one connection to one key
