@@ -41,11 +41,20 @@ extension StateMachine {
         if let barrier { sealer = barrier } else { sealer = try requireBarrier() }
         var pauses = repeatable ? Self.unknownOutcomePauses[...] : []
         var attempt = 0
+        var sentWithUnknownOutcome = false
         while attempt < max(1, attempts) {
             attempt += 1
             var (writePlan, result) = try plan()
-            // Nothing to write: the command has taken effect already (a repeated request).
-            if writePlan.preconditions.isEmpty, writePlan.writes.isEmpty { return result }
+            // Nothing to write: the command has taken effect already (this call's own earlier try, a
+            // repeated request, or someone else's). A command that needs approvals still goes to the
+            // participants unless its own earlier try landed: changing nothing is no way round its
+            // quorum, so a missing, used, expired or foreign token is refused as for a change, and a
+            // valid one is spent with the command's audit entry.
+            if writePlan.preconditions.isEmpty, writePlan.writes.isEmpty,
+                sentWithUnknownOutcome || !needsApprovals(command, by: actor)
+            {
+                return result
+            }
             let pending = PendingCommit(
                 command: command, actor: actor, attempt: attempt, actorName: actor.flatMap { try? user($0).name },
                 userName: { [weak self] id in try? self?.user(id).name },
@@ -54,6 +63,7 @@ extension StateMachine {
                 label: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object.label } },
                 object: { [weak self] handle in self?.state.withLock { $0.index.objects[handle]?.object } })
             for participant in participants { try participant.prepare(pending, plan: &writePlan) }
+            if writePlan.preconditions.isEmpty, writePlan.writes.isEmpty { return result }
             let (compares, operations) = try Self.storeOperations(of: writePlan, barrier: sealer)
             let outcome: TransactionResult
             do {
@@ -65,6 +75,7 @@ extension StateMachine {
                 // Plan again (not a lost race): if the lost try landed, the new one's compares fail on
                 // its handles, and the next plan, once the index has the winner, finds them made.
                 try? await Task.sleep(for: pause)
+                sentWithUnknownOutcome = true
                 attempt -= 1
                 continue
             }
@@ -78,6 +89,12 @@ extension StateMachine {
             if attempt < attempts, awaitIndex { try await waitForIndex(outcome.revision) }
         }
         throw .conflict
+    }
+
+    /// Whether `command`, asked for by `actor`, is one its service's quorum (or its key's key-usage
+    /// quorum) guards now.
+    func needsApprovals(_ command: Command, by actor: UserID?) -> Bool {
+        GuardedService.of(command, actor: actor) != nil && approvalsNeeded(for: command) > 0
     }
 
     /// The most records of `operationsPerRecord` store operations each that one commit may hold,

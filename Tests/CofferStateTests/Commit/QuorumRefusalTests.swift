@@ -96,4 +96,42 @@ import Testing
             return reason.contains("was used already")
         }
     }
+
+    /// A guarded command that would change nothing (the binary is allowed already) is no way round
+    /// its quorum: refused without a token and with a used one; with its approvals it runs and spends
+    /// the token.
+    @Test func aCommandThatChangesNothingStillNeedsItsApprovals() async throws {
+        let (store, folder) = try StateFixture.makeStore(.memory)
+        let f = try await StateFixture.make(store: store, folder: folder, participants: [QuorumParticipant()])
+        defer { f.cleanUp() }
+        let ann = try await f.machine.createUser(name: "ann", role: .admin, password: StateFixture.password("ann"), by: f.admin)
+        var keys: [UserID: P256.Signing.PrivateKey] = [:]
+        for user in [f.admin, ann] {
+            let key = P256.Signing.PrivateKey()
+            keys[user.id] = key
+            try await f.machine.registerApprovalKey(Array(key.publicKey.derRepresentation), by: user)
+        }
+        let digest = String(repeating: "cd", count: 32)
+        let allowed = try await f.machine.setBinaryAllowed(digest, allowed: true, by: f.admin)
+        try await f.machine.setQuorum(.cluster, approvals: 2, by: f.admin)
+        func allow(_ token: QuorumToken?) async throws -> [String] {
+            try await QuorumContext.$token.withValue(token?.id) { try await f.machine.setBinaryAllowed(digest, allowed: true, by: f.admin) }
+        }
+        func refused(_ token: QuorumToken?, saying text: String, sourceLocation: SourceLocation = #_sourceLocation) async {
+            await #expect(sourceLocation: sourceLocation) { try await allow(token) } throws: {
+                guard case StateError.quorum(let reason) = $0 else { return false }
+                return reason.contains(text)
+            }
+        }
+        await refused(nil, saying: "needs 2 approvals")
+        let token = try await f.machine.requestQuorum(
+            service: .cluster, operation: "set-binary-allowed sha256=\(digest) allowed=true", cluster: "test", by: f.admin)
+        for user in [f.admin, ann] {
+            let signature = try keys[user.id]!.signature(for: Data(token.signedText.utf8)).derRepresentation.base64EncodedString()
+            _ = try await f.machine.approveQuorum(token.id, signature: signature, by: user)
+        }
+        #expect(try await allow(token) == allowed)
+        #expect(try f.machine.quorumToken(token.id).usedAt != nil)
+        await refused(token, saying: "was used already")
+    }
 }
