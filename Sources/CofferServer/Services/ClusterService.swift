@@ -98,8 +98,14 @@ struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
             let name = request.commonName
             guard (1...64).contains(name.utf8.count), name.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 0x20 && $0 != "," && $0 != "=" && $0 != "+" })
             else { throw ServiceFailure.argumentsBad("a certificate name is 1 to 64 printable ASCII characters without , = or +") }
+            // A cluster quorum guards issuing: the request's token for exactly this certificate is
+            // consumed first (a spent token stays spent if issuing then fails).
+            let command = Command.issueCertificate(commonName: name, profile: profile.rawValue)
+            let issued = try await gate.approved(command, user) {
+                try gate.state.requireMayIssueCertificate(commonName: name, profile: profile.rawValue, by: user)
+                return try ClusterCA.load(from: gate.state).issueClientBundle(commonName: name, profile: profile)
+            }
             let ca = try ClusterCA.load(from: gate.state)
-            let issued = try ca.issueClientBundle(commonName: name, profile: profile)
             var response = Coffer_V1_IssueClientCertificateResponse()
             response.certificatePem = issued.certificatePEM
             response.privateKeyPem = issued.privateKeyPEM

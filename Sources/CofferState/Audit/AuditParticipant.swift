@@ -50,6 +50,7 @@ public struct AuditParticipant: CommitParticipant {
             commit.userName(id) ?? String(id.rawValue)
         case .admitNode(let node), .removeNode(let node): node
         case .addNode(let name): name
+        case .issueCertificate(let commonName, let profile): profile + " " + commonName
         case .joinNode(let name, let node): name + " " + node
         case .setBinaryAllowed(let sha256, _): sha256
         case .registerApprovalKey(let id), .setAuditReader(let id, _): commit.userName(id) ?? String(id.rawValue)

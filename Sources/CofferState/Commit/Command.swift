@@ -71,6 +71,10 @@ public enum Command: Sendable, Equatable {
     case importKey(unwrappingKey: ObjectHandle)
     /// An admin's or crypto-user's right to read the audit log granted, or taken back.
     case setAuditReader(UserID, granted: Bool)
+    /// A client certificate issued (`coffer cluster issue-certificate`) for `commonName` with the
+    /// certificate profile `profile` (admin-workstation or application): commits nothing itself;
+    /// named so that a cluster quorum can approve it, as `createBackup`.
+    case issueCertificate(commonName: String, profile: String)
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -117,6 +121,7 @@ public enum Command: Sendable, Equatable {
         case .exportKey: "export-key"
         case .importKey: "import-key"
         case .setAuditReader: "set-audit-reader"
+        case .issueCertificate: "issue-certificate"
         }
     }
 }
@@ -131,7 +136,7 @@ extension Command {
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
         case registerApprovalKey, setQuorum, requestQuorum, approveQuorum, setKeyQuorum, useKey
-        case createBackup, exportKey, importKey, setAuditReader
+        case createBackup, exportKey, importKey, setAuditReader, issueCertificate
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -281,6 +286,10 @@ extension Command {
             w.u8(Tag.setAuditReader.rawValue)
             w.u64(id.rawValue)
             w.u8(granted ? 1 : 0)
+        case .issueCertificate(let commonName, let profile):
+            w.u8(Tag.issueCertificate.rawValue)
+            w.lengthPrefixed(Array(commonName.utf8))
+            w.lengthPrefixed(Array(profile.utf8))
         }
         return w.bytes
     }
@@ -354,6 +363,7 @@ extension Command {
         case .exportKey: self = .exportKey(try r.u64(), wrappingKey: try r.u64())
         case .importKey: self = .importKey(unwrappingKey: try r.u64())
         case .setAuditReader: self = .setAuditReader(try Self.userID(&r), granted: try Self.flag(&r))
+        case .issueCertificate: self = .issueCertificate(commonName: try Self.string(&r), profile: try Self.string(&r))
         }
         try r.finish()
     }

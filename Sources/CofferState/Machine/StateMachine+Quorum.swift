@@ -279,6 +279,13 @@ extension StateMachine {
         case "remove-node": command = .removeNode(nodeID: try take("node"))
         case "set-binary-allowed": command = .setBinaryAllowed(sha256: try take("sha256"), allowed: try flag("allowed"))
         case "add-node": command = .addNode(name: try take("name"))
+        case "issue-certificate":
+            let name = try take("name")
+            let profile = try take("profile")
+            guard Self.certificateProfiles.contains(profile) else {
+                throw .quorum("profile=\(profile) is not \(Self.certificateProfiles.joined(separator: " or "))")
+            }
+            command = .issueCertificate(commonName: name, profile: profile)
         case "set-key-quorum":
             let object = try handle()
             guard let approvals = Int(try take("approvals")) else { throw .quorum("approvals= is a number") }
@@ -301,7 +308,7 @@ extension StateMachine {
             command = .useKey(object, operation)
         default:
             throw .quorum(
-                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, create-backup, export-key, import-key, set-audit-reader, set-key-quorum, use-key")
+                "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, issue-certificate, create-backup, export-key, import-key, set-audit-reader, set-key-quorum, use-key")
         }
         if let extra = arguments.keys.sorted().first { throw .quorum("\(verb) takes no \(extra)=") }
         return command
@@ -358,10 +365,23 @@ extension StateMachine {
                 "key \(handle) needs \(approvals) for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (a PKCS#11 call cannot carry one)")
         case .exportKey(let handle, let wrappingKey): (service, text) = ("key-management", "export-key handle=\(handle) wrapping=\(wrappingKey)")
         case .importKey(let unwrappingKey): (service, text) = ("key-management", "import-key unwrapping=\(unwrappingKey)")
+        case .issueCertificate(let commonName, let profile):
+            (service, text) = ("cluster", "issue-certificate name=\(commonName) profile=\(profile)")
         default: (service, text) = (GuardedService.of(command, actor: nil)?.rawValue ?? "", command.name)
         }
         throw .quorum(
             "\(command.name) needs \(approvals) (\(service)): coffer quorum request --service \(service) --operation '\(text)', then run it again with --quorum-token (a PKCS#11 call cannot carry one)")
+    }
+
+    /// The client certificate profiles a token for `issue-certificate` may name (the node's
+    /// `ClientCertificateProfile`).
+    static let certificateProfiles = ["admin-workstation", "application"]
+
+    /// Refuses issuing a client certificate for `commonName` with `profile` unless `actor` is an
+    /// admin and, under a cluster quorum, the call consumed a token for exactly that certificate.
+    public func requireMayIssueCertificate(commonName: String, profile: String, by actor: User) throws(StateError) {
+        guard actor.role == .admin else { throw .model(.roleNotPermitted(actor.role, "issue client certificates")) }
+        try requireApproved(.issueCertificate(commonName: commonName, profile: profile))
     }
 
     /// Refuses a use of `handle` for `operation` without its approvals, when the key has a key-usage quorum.

@@ -31,7 +31,7 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
         case .destroyObject, .share, .exportKey, .importKey: .keyManagement
         case .restoreObject, .createBackup: .backup
         case .setQuorum: .quorum
-        case .removeNode, .setBinaryAllowed, .addNode: .cluster
+        case .removeNode, .setBinaryAllowed, .addNode, .issueCertificate: .cluster
         case .setKeyQuorum, .useKey: .keyUsage
         default: nil
         }

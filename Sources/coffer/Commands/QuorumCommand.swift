@@ -115,7 +115,9 @@ struct QuorumCommand: AsyncParsableCommand {
                 role=R, delete-user name=N, unlock-user name=N, change-password name=N, destroy-object \
                 handle=H, share handle=H user=N shared=true|false, restore-object handle=H, set-quorum \
                 service=S approvals=M, remove-node node=ID, set-binary-allowed sha256=HEX allowed=true|false, \
-                add-node name=N; for key-usage, use-key handle=H operation=sign|decrypt|encrypt|verify|wrap|\
+                add-node name=N, issue-certificate name=N profile=admin-workstation|application, create-backup, \
+                export-key handle=H wrapping=W, import-key unwrapping=W, set-audit-reader name=N \
+                granted=true|false; for key-usage, use-key handle=H operation=sign|decrypt|encrypt|verify|wrap|\
                 unwrap|derive|decapsulate (one use) and set-key-quorum handle=H approvals=M. The token \
                 approves that and nothing else; give its id to the approvers.
                 """)

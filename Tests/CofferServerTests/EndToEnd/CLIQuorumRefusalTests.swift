@@ -2,7 +2,8 @@
 // with a quorum of 2, each service's guarded operation is refused, and changes nothing, without a
 // token, with M-1 approvals (after the same approver tried to approve twice), with approvals for
 // another operation of the service, with an expired token and with its token once used; with two
-// approvals it runs once. user-management's own walk is in CLIQuorumTests.
+// approvals it runs once. Cluster is walked twice: allowing a binary and issuing a client
+// certificate. user-management's own walk is in CLIQuorumTests.
 
 import CofferTestSupport
 import Foundation
@@ -118,6 +119,7 @@ import Testing
         try "one approved signature".write(toFile: message, atomically: true, encoding: .utf8)
         let wrapped = folder + "/out.wrapped", signature = folder + "/message.sig", backup = folder + "/approved.coffer"
         let digest = String(repeating: "cd", count: 32)
+        let issued = folder + "/billing"
         let guarded = [
             Guarded(
                 service: "key-management", operation: "export-key handle=\(out) wrapping=\(kek)",
@@ -138,6 +140,11 @@ import Testing
                 other: "set-binary-allowed sha256=\(digest) allowed=false", requester: admin,
                 command: ["cluster", "allow-binary", "--sha256", digest], approvers: [ann, abe],
                 observe: { try admin.ok(["cluster", "nodes"]).stdout.contains(digest) ? "allowed" : "not allowed" }),
+            Guarded(
+                service: "cluster", operation: "issue-certificate name=billing profile=application",
+                other: "issue-certificate name=billing profile=admin-workstation", requester: admin,
+                command: ["cluster", "issue-certificate", "--certificate-profile", "application", "--name", "billing", "--out", issued],
+                approvers: [ann, abe], observe: fileExists(issued + "/client.pem"), reset: removing(issued)),
             Guarded(
                 service: "quorum", operation: "set-quorum service=user-management approvals=1",
                 other: "set-quorum service=user-management approvals=2", requester: admin,

@@ -43,6 +43,8 @@ import Testing
         .useKey(42, .sign), .useKey(42, .decrypt), .useKey(43, .sign), .createBackup, .exportKey(42, wrappingKey: 43),
         .exportKey(43, wrappingKey: 42), .importKey(unwrappingKey: 42), .setAuditReader(UserID(rawValue: 9), granted: true),
         .setAuditReader(UserID(rawValue: 9), granted: false),
+        .issueCertificate(commonName: "billing", profile: "application"),
+        .issueCertificate(commonName: "billing", profile: "admin-workstation"),
     ]
 
     @Test(arguments: all)
