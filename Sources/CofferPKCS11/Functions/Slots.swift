@@ -72,12 +72,12 @@ private func serialNumber(of cluster: String) -> String {
     return String(hash, radix: 16)
 }
 
-/// The node's mechanisms, fetched once per C_Initialize.
+/// The node's mechanisms, fetched once per C_Initialize, and the library's own key attestation.
 private func mechanisms() throws(CKRError) -> [Coffer_V1_MechanismInfo] {
     if let cached = try Library.shared.read({ $0.mechanisms }) { return cached }
     let fetched = try Library.shared.call { (client: CofferClient) async throws(CofferClientError) in
         try await client.listMechanisms()
-    }
+    } + [KeyAttestation.info]
     try Library.shared.change { $0.mechanisms = fetched }
     return fetched
 }

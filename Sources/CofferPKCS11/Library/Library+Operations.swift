@@ -20,6 +20,9 @@ extension Library {
         _ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE,
         mechanism: UnsafeMutablePointer<CK_MECHANISM>?, key: CK_OBJECT_HANDLE
     ) throws(CKRError) {
+        if kind == .sign, let given = mechanism?.pointee, UInt64(given.mechanism) == KeyAttestation.mechanism {
+            return try KeyAttestation.start(self, session: handle, mechanism: given, key: key)
+        }
         // Claimed here first, so that two threads sharing the session cannot both start one.
         let (decoded, checked) = try change { (state: inout State) throws(CKRError) in
             guard var session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
@@ -269,8 +272,11 @@ extension Library {
             result = pending.output
         } else {
             do {
-                let data = Data(input)
-                result = Array(try finish(kind, operation, input: data, session: handle))
+                if kind == .sign, operation.mechanism.type == KeyAttestation.mechanism {
+                    result = try KeyAttestation.make(self, operation, nonce: input, session: handle)
+                } else {
+                    result = Array(try finish(kind, operation, input: Data(input), session: handle))
+                }
             } catch {
                 end(kind, session: handle)
                 throw error
