@@ -2,7 +2,8 @@
 // to pkcs11-tool (a PKCS#11 call cannot carry a token: CKR_FUNCTION_REJECTED, 0x200) and to the CLI without a token, and signs once
 // through the CLI with a token its two users approved; a third crypto-user's approval does not
 // count, a token for another operation or a used one is refused, and lowering the quorum needs the
-// key's own quorum. Other keys are untouched throughout. One of the key's users (dave) keeps his
+// key's own quorum. Other keys are untouched throughout. A C program presents a token through
+// PKCS#11 (C_Login with CKU_COFFER_APPROVAL) and signs once with it. One of the key's users (dave) keeps his
 // approval key on a PKCS#11 token (SoftHSM2) and approves with it there.
 
 import CofferTestSupport
@@ -101,6 +102,15 @@ import Testing
         #expect(reused.stderr.contains("was used already"), "\(reused.stderr)")
         let shown = try alice.ok(["--json", "quorum", "show"]).json?["key_quorums"] as? [[String: Any]] ?? []
         #expect(shown.count == 1 && shown.first?["handle"] as? Int == handle && shown.first?["uses"] as? Int == 1, "\(shown)")
+
+        // Through PKCS#11: a token presented with C_Login (the vendor user type CKU_COFFER_APPROVAL)
+        // approves the session's next C_SignInit, once (C/approveduse.c).
+        let p11Use = try token("use-key handle=\(handle) operation=sign")
+        for name in ["alice", "dave"] { #expect(try approve(name, p11Use).status == 0) }
+        try CProgram.runChecks("approveduse", on: fixture, [p11Use])
+        #expect((try alice.ok(["--json", "quorum", "status", p11Use]).json?["used_at"] as? String ?? "") != "")
+        let counted = try alice.ok(["--json", "quorum", "show"]).json?["key_quorums"] as? [[String: Any]] ?? []
+        #expect(counted.first?["uses"] as? Int == 2, "\(counted)")
 
         // Lowering the quorum needs the key's own quorum; then PKCS#11 signs with the key again.
         let lower = ["quorum", "set", "--service", "key-usage", "--key", "guarded", "--m", "0"]

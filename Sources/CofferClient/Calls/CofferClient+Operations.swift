@@ -105,12 +105,14 @@ extension CofferClient {
 
     /// Starts a multi-part operation on `session` (`key` is ignored for digests).
     public func operationInit(
-        _ kind: Coffer_V1_OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64 = 0, session: UInt64
+        _ kind: Coffer_V1_OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64 = 0, session: UInt64,
+        quorumToken token: String = ""
     ) async throws(CofferClientError) {
         var request = Coffer_V1_OperationInitRequest()
         request.kind = kind
         request.mechanism = mechanism
         request.key = key
+        request.header.quorumToken = token
         let _: Coffer_V1_OperationInitResponse = try await call(
             Coffer_V1_TokenService.Method.OperationInit.descriptor, request, session: session)
     }

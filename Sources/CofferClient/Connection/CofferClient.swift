@@ -150,7 +150,8 @@ public final class CofferClient: Sendable {
         request.header.session = session
         request.header.minRevision = highestRevision
         if let requestID { request.header.requestID = requestID.bytes }
-        request.header.quorumToken = quorumToken
+        // A call that names its own token (a PKCS#11 session's) keeps it.
+        if request.header.quorumToken.isEmpty { request.header.quorumToken = quorumToken }
         let retry = RetryPolicy.mayRetry(method, session: session, requestID: requestID != nil)
         return try await send(method, request, retry: retry) { request, token in
             request.header.loginToken = token

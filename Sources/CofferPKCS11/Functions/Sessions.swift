@@ -128,10 +128,11 @@ public func cLogin(
 ) -> CK_RV {
     returnCode { () throws(CKRError) in
         _ = try Library.shared.session(session)
-        guard userType == CK_USER_TYPE(CKU_USER) || userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) else {
+        guard userType == CK_USER_TYPE(CKU_USER) || userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) || userType == approvalUserType else {
             throw CKRError(CK_RV(CKR_USER_TYPE_INVALID))
         }
         guard let pin else { throw CKRError(CK_RV(CKR_ARGUMENTS_BAD)) }
+        if userType == approvalUserType { return try presentApproval(session, token: pin, pinLength) }
         var bytes = try inputBytes(pin, pinLength, limit: Limits.pin, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
         defer { zeroise(&bytes) }
         if userType == CK_USER_TYPE(CKU_CONTEXT_SPECIFIC) { return try contextLogin(session, pin: bytes) }
@@ -161,6 +162,24 @@ public func cLogin(
             Library.shared.logInOnStandbys(client, credential)
         }
     }
+}
+
+/// CKU_COFFER_APPROVAL: CKU_VENDOR_DEFINED (0x80000000) | 0x434F5154 ("COQT").
+let approvalUserType = CK_USER_TYPE(0x8000_0000 | 0x434F_5154)
+
+/// C_Login with CKU_COFFER_APPROVAL (docs/quorum.md, "PKCS#11"): the "PIN" is a quorum token's id,
+/// which the session's next C_*Init sends to the node with its OperationInit; the node consumes it
+/// there when the key's use needs approvals. A token is not a secret, and the login changes nothing
+/// else: the application must be logged in (CKR_USER_NOT_LOGGED_IN), and an id that is not 1 to 64
+/// letters and digits is CKR_PIN_INVALID.
+private func presentApproval(_ handle: CK_SESSION_HANDLE, token pointer: UnsafeMutablePointer<CK_UTF8CHAR>, _ length: CK_ULONG) throws(CKRError) {
+    guard try Library.shared.read({ $0.loggedIn }) else { throw CKRError(CK_RV(CKR_USER_NOT_LOGGED_IN)) }
+    let bytes = try inputBytes(pointer, length, limit: 64, tooLong: CK_RV(CKR_PIN_LEN_RANGE))
+    guard !bytes.isEmpty else { throw CKRError(CK_RV(CKR_PIN_LEN_RANGE)) }
+    guard bytes.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }),
+        let token = String(validating: bytes, as: UTF8.self)
+    else { throw CKRError(CK_RV(CKR_PIN_INVALID)) }
+    try Library.shared.withSession(handle) { $0.approval = token }
 }
 
 /// C_Login with CKU_CONTEXT_SPECIFIC (PKCS#11 3.0 section 4.9, CKA_ALWAYS_AUTHENTICATE): the

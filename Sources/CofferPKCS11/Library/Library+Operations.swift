@@ -24,22 +24,28 @@ extension Library {
             return try KeyAttestation.start(self, session: handle, mechanism: given, key: key)
         }
         // Claimed here first, so that two threads sharing the session cannot both start one.
-        let (decoded, checked) = try change { (state: inout State) throws(CKRError) in
+        let (decoded, checked, approval) = try change { (state: inout State) throws(CKRError) in
             guard var session = state.sessions[handle] else { throw CKRError(CK_RV(CKR_SESSION_HANDLE_INVALID)) }
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
+            // A presented quorum token is this Init's, used or not.
+            let approval = session.approval
+            session.approval = nil
+            state.sessions[handle] = session
             let decoded = try MechanismParameters.decode(mechanism, signing: kind == .sign)
             guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
-            let checked = state.checkedUses.contains(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
+            // With a token the node must see the Init (it consumes the token there).
+            let checked = approval == nil && state.checkedUses.contains(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
             var operation = Session.Operation(mechanism: decoded, key: UInt64(key))
             operation.startedOnNode = !checked
             session.operations[kind] = operation
             state.sessions[handle] = session
-            return (decoded, checked)
+            return (decoded, checked, approval)
         }
         if checked { return }
         do {
-            let remote = try onSession(handle, .safe) { (binding: Binding) throws(CKRError) in
-                try startOnNode(kind, mechanism: decoded, key: UInt64(key), session: binding.remote)
+            // A token is spent by the node's Init: never sent twice.
+            let remote = try onSession(handle, approval == nil ? .safe : .once) { (binding: Binding) throws(CKRError) in
+                try startOnNode(kind, mechanism: decoded, key: UInt64(key), session: binding.remote, quorumToken: approval ?? "")
                 return binding.remote
             }
             try withSession(handle) { $0.operations[kind]?.nodeSession = remote }
@@ -47,6 +53,8 @@ extension Library {
             end(kind, session: handle)
             throw error
         }
+        // A use that needed a token is not one a later Init may start locally.
+        if approval != nil { return }
         _ = try? change { (state: inout State) in
             if state.checkedUses.count >= Self.checkedUseLimit { state.checkedUses.removeAll() }
             state.checkedUses.insert(CheckedUse(kind: kind, key: UInt64(key), mechanism: decoded.type))
@@ -55,12 +63,13 @@ extension Library {
 
     /// OperationInit on the node for the session `remote`.
     func startOnNode(
-        _ kind: Session.OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64, session remote: UInt64
+        _ kind: Session.OperationKind, mechanism: Coffer_V1_Mechanism, key: UInt64, session remote: UInt64,
+        quorumToken: String = ""
     ) throws(CKRError) {
         let wireKind = kind.wire
         let start = { () throws(CKRError) in
             try self.call { (client: CofferClient) async throws(CofferClientError) in
-                try await client.operationInit(wireKind, mechanism: mechanism, key: key, session: remote)
+                try await client.operationInit(wireKind, mechanism: mechanism, key: key, session: remote, quorumToken: quorumToken)
             }
         }
         do {

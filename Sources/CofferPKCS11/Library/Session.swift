@@ -59,6 +59,9 @@ struct Session: Sendable {
     var generation: Int
     var find: FindCursor?
     var operations: [OperationKind: Operation] = [:]
+    /// A quorum token the application presented for the session's next C_*Init (C_Login with
+    /// CKU_COFFER_APPROVAL, docs/quorum.md): taken by that Init, whatever it starts.
+    var approval: String?
     /// The wrapped bytes C_WrapKey reported the length of, kept for the retry.
     var wrapped: (request: WrapRequest, bytes: [UInt8])?
 }
