@@ -107,7 +107,7 @@ import Testing
         // approves the session's next C_SignInit, once (C/approveduse.c).
         let p11Use = try token("use-key handle=\(handle) operation=sign")
         for name in ["alice", "dave"] { #expect(try approve(name, p11Use).status == 0) }
-        try CProgram.runChecks("approveduse", on: fixture, [p11Use])
+        try CProgram.runChecks("approveduse", on: fixture, ["use", p11Use])
         #expect((try alice.ok(["--json", "quorum", "status", p11Use]).json?["used_at"] as? String ?? "") != "")
         let counted = try alice.ok(["--json", "quorum", "show"]).json?["key_quorums"] as? [[String: Any]] ?? []
         #expect(counted.first?["uses"] as? Int == 2, "\(counted)")
@@ -121,5 +121,15 @@ import Testing
         for name in ["alice", "dave"] { #expect(try approve(name, lowering).status == 0) }
         try alice.ok(lower + ["--quorum-token", lowering])
         try fixture.pkcs11ToolOK(pkcs11Sign + ["07"])
+
+        // key-management through PKCS#11: C_DestroyObject needs its approval, presented with C_Login.
+        let doomed = try #require(try alice.ok(["--json", "key", "generate-symmetric", "--label", "doomed"]).json?["handle"] as? Int)
+        try admin.ok(["quorum", "set", "--service", "key-management", "--m", "1"])
+        let destroying = try #require(
+            try alice.ok(["--json", "quorum", "request", "--service", "key-management", "--operation", "destroy-object handle=\(doomed)"])
+                .json?["id"] as? String)
+        #expect(try approve("dave", destroying).status == 0)
+        try CProgram.runChecks("approveduse", on: fixture, ["destroy", destroying])
+        #expect(try !alice.ok(["key", "list"]).stdout.contains("doomed"))
     }
 }

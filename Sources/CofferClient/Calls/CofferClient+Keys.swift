@@ -50,11 +50,13 @@ extension CofferClient {
         return (response.publicHandle, response.privateHandle)
     }
 
-    /// Wraps `key` under `wrappingKey`; returns the wrapped bytes.
+    /// Wraps `key` under `wrappingKey`; returns the wrapped bytes. `quorumToken`, when given, is
+    /// sent instead of the client's (a PKCS#11 session's token).
     public func wrapKey(
-        mechanism: Coffer_V1_Mechanism, wrappingKey: UInt64, key: UInt64, session: UInt64 = 0
+        mechanism: Coffer_V1_Mechanism, wrappingKey: UInt64, key: UInt64, session: UInt64 = 0, quorumToken token: String = ""
     ) async throws(CofferClientError) -> Data {
         var request = Coffer_V1_WrapKeyRequest()
+        request.header.quorumToken = token
         request.mechanism = mechanism
         request.wrappingKey = wrappingKey
         request.key = key
@@ -64,12 +66,13 @@ extension CofferClient {
     }
 
     /// Unwraps `wrappedKey` into a new object described by `template`; returns its handle. Repeating
-    /// the call with the same `request` makes no second key (see `RequestID`).
+    /// the call with the same `request` makes no second key (see `RequestID`). `quorumToken` as for `wrapKey`.
     public func unwrapKey(
         mechanism: Coffer_V1_Mechanism, unwrappingKey: UInt64, wrappedKey: Data, template: [Coffer_V1_Attribute],
-        session: UInt64 = 0, request id: RequestID = RequestID()
+        session: UInt64 = 0, request id: RequestID = RequestID(), quorumToken token: String = ""
     ) async throws(CofferClientError) -> UInt64 {
         var request = Coffer_V1_UnwrapKeyRequest()
+        request.header.quorumToken = token
         request.mechanism = mechanism
         request.unwrappingKey = unwrappingKey
         request.wrappedKey = wrappedKey

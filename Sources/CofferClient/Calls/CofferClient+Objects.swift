@@ -63,8 +63,12 @@ extension CofferClient {
 
     /// Destroys an object. Repeating the call with the same `request` after its node died destroys
     /// nothing twice: the node answers a repeat of a destroy that landed as that destroy (see `RequestID`).
-    public func destroyObject(_ handle: UInt64, session: UInt64 = 0, request id: RequestID = RequestID()) async throws(CofferClientError) {
+    /// `quorumToken`, when given, is sent instead of the client's (a PKCS#11 session's token).
+    public func destroyObject(
+        _ handle: UInt64, session: UInt64 = 0, request id: RequestID = RequestID(), quorumToken token: String = ""
+    ) async throws(CofferClientError) {
         var request = Coffer_V1_DestroyObjectRequest()
+        request.header.quorumToken = token
         request.handle = handle
         let _: Coffer_V1_DestroyObjectResponse = try await call(
             Coffer_V1_TokenService.Method.DestroyObject.descriptor, request, session: session, requestID: id)

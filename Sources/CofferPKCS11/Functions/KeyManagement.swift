@@ -68,9 +68,13 @@ public func cWrapKey(
         if let kept = try Library.shared.withSession(session, { $0.wrapped }), kept.request == request {
             result = kept.bytes
         } else {
+            // A presented token is spent by the node: never sent twice.
+            let approval = try Library.shared.takeApproval(session)
             result = Array(
-                try Library.shared.callOnSession(session, .safe) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-                    try await client.wrapKey(mechanism: decoded, wrappingKey: request.wrappingKey, key: request.key, session: remote)
+                try Library.shared.callOnSession(session, approval.isEmpty ? .safe : .once) {
+                    (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
+                    try await client.wrapKey(
+                        mechanism: decoded, wrappingKey: request.wrappingKey, key: request.key, session: remote, quorumToken: approval)
                 })
         }
         let outcome: OutputBuffer.Outcome
@@ -102,10 +106,12 @@ public func cUnwrapKey(
         let bytes = Data(try inputBytes(wrapped, wrappedLength, tooLong: CK_RV(CKR_WRAPPED_KEY_LEN_RANGE)))
         let attributes = try Template.attributes(template, count)
         let request = RequestID()
+        let approval = try Library.shared.takeApproval(session)
         key.pointee = CK_OBJECT_HANDLE(
             try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
                 try await client.unwrapKey(
-                    mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote, request: request)
+                    mechanism: decoded, unwrappingKey: UInt64(unwrappingKey), wrappedKey: bytes, template: attributes, session: remote,
+                    request: request, quorumToken: approval)
             })
     }
 }

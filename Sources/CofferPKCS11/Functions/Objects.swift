@@ -50,8 +50,9 @@ public func cDestroyObject(_ session: CK_SESSION_HANDLE, _ object: CK_OBJECT_HAN
         Library.shared.invalidateAttributes(UInt64(object))
         defer { Library.shared.invalidateAttributes(UInt64(object)) }
         let request = RequestID()
+        let approval = try Library.shared.takeApproval(session)
         try Library.shared.callOnSession(session, .repeatable) { (client: CofferClient, remote: UInt64) async throws(CofferClientError) in
-            try await client.destroyObject(UInt64(object), session: remote, request: request)
+            try await client.destroyObject(UInt64(object), session: remote, request: request, quorumToken: approval)
         }
         Library.shared.forgetCheckedUses()
     }

@@ -318,6 +318,15 @@ extension Library {
         }
     }
 
+    /// The quorum token the application presented for the session's next call that takes one
+    /// (C_Login with CKU_COFFER_APPROVAL), taken now: "" for none.
+    func takeApproval(_ handle: CK_SESSION_HANDLE) throws(CKRError) -> String {
+        try withSession(handle) { (session: inout Session) in
+            defer { session.approval = nil }
+            return session.approval ?? ""
+        }
+    }
+
     /// Ends an operation (the session may be gone by now).
     func end(_ kind: Session.OperationKind, session handle: CK_SESSION_HANDLE) {
         _ = try? withSession(handle) { $0.operations[kind] = nil }

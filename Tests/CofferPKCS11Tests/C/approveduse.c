@@ -4,7 +4,9 @@
  * CKR_FUNCTION_REJECTED; with one it signs once, and the next Init needs a new token (a used one is
  * refused). A token id that is not letters and digits is CKR_PIN_INVALID, an empty one
  * CKR_PIN_LEN_RANGE, a NULL one CKR_ARGUMENTS_BAD, and a token is refused before C_Login.
- * Usage: approveduse <library.so> <user:password> <token id>
+ * With "destroy", the secret key labelled "doomed" (under a key-management quorum) is refused to
+ * C_DestroyObject without a token and destroyed with one.
+ * Usage: approveduse <library.so> <user:password> use|destroy <token id>
  * Prints one line per failed check and exits 1 if any failed. */
 #include <dlfcn.h>
 #include <stdio.h>
@@ -14,25 +16,20 @@
 /* CKU_VENDOR_DEFINED (PKCS#11 3.0; not in the 2.40 header) | "COQT" */
 #define CKU_COFFER_APPROVAL (0x80000000UL | 0x434F5154UL)
 
-int main(int argc, char **argv) {
-    if (argc < 4) { fprintf(stderr, "usage: %s library user:password token\n", argv[0]); return 2; }
-    CK_FUNCTION_LIST_PTR f = load_module(argv[1]);
-    if (!f) return 1;
-    const char *token = argv[3];
-    CK_SESSION_HANDLE s = 0;
-    EXPECT(f->C_Initialize(NULL), CKR_OK);
-    EXPECT(f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
-    /* A token before the application logged in. */
-    EXPECT(f->C_Login(s, CKU_COFFER_APPROVAL, (CK_UTF8CHAR_PTR)token, strlen(token)), CKR_USER_NOT_LOGGED_IN);
-    EXPECT(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)argv[2], strlen(argv[2])), CKR_OK);
-
-    CK_OBJECT_CLASS private_class = CKO_PRIVATE_KEY;
-    CK_ATTRIBUTE template[] = {{CKA_CLASS, &private_class, sizeof private_class}, {CKA_LABEL, "guarded", 7}};
+/* The one object of `class` labelled `label`, or 0. */
+static CK_OBJECT_HANDLE find(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, CK_OBJECT_CLASS class, const char *label, CK_ULONG *found) {
+    CK_ATTRIBUTE template[] = {{CKA_CLASS, &class, sizeof class}, {CKA_LABEL, (void *)label, strlen(label)}};
     CK_OBJECT_HANDLE key = 0;
-    CK_ULONG found = 0;
+    *found = 0;
     EXPECT(f->C_FindObjectsInit(s, template, 2), CKR_OK);
-    EXPECT(f->C_FindObjects(s, &key, 1, &found), CKR_OK);
+    EXPECT(f->C_FindObjects(s, &key, 1, found), CKR_OK);
     EXPECT(f->C_FindObjectsFinal(s), CKR_OK);
+    return key;
+}
+
+static void use(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *token) {
+    CK_ULONG found = 0;
+    CK_OBJECT_HANDLE key = find(f, s, CKO_PRIVATE_KEY, "guarded", &found);
     CHECK(found == 1);
 
     CK_MECHANISM ecdsa = {CKM_ECDSA, NULL, 0};
@@ -55,7 +52,33 @@ int main(int argc, char **argv) {
     EXPECT(f->C_SignInit(s, &ecdsa, key), CKR_FUNCTION_REJECTED);
     EXPECT(f->C_Login(s, CKU_COFFER_APPROVAL, (CK_UTF8CHAR_PTR)token, strlen(token)), CKR_OK);
     EXPECT(f->C_SignInit(s, &ecdsa, key), CKR_FUNCTION_REJECTED);
+}
 
+static void destroy(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE s, const char *token) {
+    CK_ULONG found = 0;
+    CK_OBJECT_HANDLE key = find(f, s, CKO_SECRET_KEY, "doomed", &found);
+    CHECK(found == 1);
+    EXPECT(f->C_DestroyObject(s, key), CKR_FUNCTION_REJECTED);
+    find(f, s, CKO_SECRET_KEY, "doomed", &found);
+    CHECK(found == 1);
+    EXPECT(f->C_Login(s, CKU_COFFER_APPROVAL, (CK_UTF8CHAR_PTR)token, strlen(token)), CKR_OK);
+    EXPECT(f->C_DestroyObject(s, key), CKR_OK);
+    find(f, s, CKO_SECRET_KEY, "doomed", &found);
+    CHECK(found == 0);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) { fprintf(stderr, "usage: %s library user:password use|destroy token\n", argv[0]); return 2; }
+    CK_FUNCTION_LIST_PTR f = load_module(argv[1]);
+    if (!f) return 1;
+    const char *token = argv[4];
+    CK_SESSION_HANDLE s = 0;
+    EXPECT(f->C_Initialize(NULL), CKR_OK);
+    EXPECT(f->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &s), CKR_OK);
+    /* A token before the application logged in. */
+    EXPECT(f->C_Login(s, CKU_COFFER_APPROVAL, (CK_UTF8CHAR_PTR)token, strlen(token)), CKR_USER_NOT_LOGGED_IN);
+    EXPECT(f->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR)argv[2], strlen(argv[2])), CKR_OK);
+    if (strcmp(argv[3], "destroy") == 0) destroy(f, s, token); else use(f, s, token);
     EXPECT(f->C_Finalize(NULL), CKR_OK);
     printf("%d checks, %d failed\n", checks, failures);
     return failures ? 1 : 0;
