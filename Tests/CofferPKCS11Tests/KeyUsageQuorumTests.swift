@@ -1,5 +1,5 @@
 // Issue 14's key-usage quorum through real processes: a key whose owner set a quorum of 2 is refused
-// to pkcs11-tool (a PKCS#11 call cannot carry a token: CKR_FUNCTION_REJECTED, 0x200) and to the CLI without a token, and signs once
+// to pkcs11-tool (which presents no token: CKR_FUNCTION_REJECTED, 0x200) and to the CLI without a token, and signs once
 // through the CLI with a token its two users approved; a third crypto-user's approval does not
 // count, a token for another operation or a used one is refused, and lowering the quorum needs the
 // key's own quorum. Other keys are untouched throughout. A C program presents a token through

@@ -168,8 +168,8 @@ public func cLogin(
 let approvalUserType = CK_USER_TYPE(0x8000_0000 | 0x434F_5154)
 
 /// C_Login with CKU_COFFER_APPROVAL (docs/quorum.md, "PKCS#11"): the "PIN" is a quorum token's id,
-/// which the session's next C_*Init sends to the node with its OperationInit; the node consumes it
-/// there when the key's use needs approvals. A token is not a secret, and the login changes nothing
+/// which the session's next C_*Init (with its OperationInit), C_WrapKey, C_UnwrapKey or
+/// C_DestroyObject sends to the node; the node consumes it there when that call needs approvals. A token is not a secret, and the login changes nothing
 /// else: the application must be logged in (CKR_USER_NOT_LOGGED_IN), and an id that is not 1 to 64
 /// letters and digits is CKR_PIN_INVALID.
 private func presentApproval(_ handle: CK_SESSION_HANDLE, token pointer: UnsafeMutablePointer<CK_UTF8CHAR>, _ length: CK_ULONG) throws(CKRError) {

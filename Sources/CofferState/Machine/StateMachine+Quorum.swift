@@ -362,7 +362,7 @@ extension StateMachine {
         switch command {
         case .useKey(let handle, let operation):
             throw .quorum(
-                "key \(handle) needs \(approvals) for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (a PKCS#11 call cannot carry one)")
+                "key \(handle) needs \(approvals) for each use (key-usage): coffer quorum request --service key-usage --operation 'use-key handle=\(handle) operation=\(operation.name)', then run the call with --quorum-token (through PKCS#11: C_Login with CKU_COFFER_APPROVAL before the call)")
         case .exportKey(let handle, let wrappingKey): (service, text) = ("key-management", "export-key handle=\(handle) wrapping=\(wrappingKey)")
         case .importKey(let unwrappingKey): (service, text) = ("key-management", "import-key unwrapping=\(unwrappingKey)")
         case .issueCertificate(let commonName, let profile):
@@ -370,7 +370,7 @@ extension StateMachine {
         default: (service, text) = (GuardedService.of(command, actor: nil)?.rawValue ?? "", command.name)
         }
         throw .quorum(
-            "\(command.name) needs \(approvals) (\(service)): coffer quorum request --service \(service) --operation '\(text)', then run it again with --quorum-token (a PKCS#11 call cannot carry one)")
+            "\(command.name) needs \(approvals) (\(service)): coffer quorum request --service \(service) --operation '\(text)', then run it again with --quorum-token (through PKCS#11: C_Login with CKU_COFFER_APPROVAL before the call)")
     }
 
     /// The client certificate profiles a token for `issue-certificate` may name (the node's

@@ -75,8 +75,8 @@ struct QuorumCommand: AsyncParsableCommand {
 
                 key-usage is set per key, by the key's owner: --service key-usage --key KEY --m M makes each \
                 use of that private or secret key need M approvals from its owner and the users it is shared \
-                with (`use-key handle=H operation=sign`, one token per use, through the coffer CLI: a PKCS#11 \
-                call cannot carry a token and is refused). Once set, changing it needs the key's own quorum \
+                with (`use-key handle=H operation=sign`, one token per use, with --quorum-token or, through \
+                PKCS#11, C_Login with the vendor user type CKU_COFFER_APPROVAL before the call). Once set, changing it needs the key's own quorum \
                 (`set-key-quorum handle=H approvals=M`). Such a key cannot be copied or wrapped out.
                 """)
 
