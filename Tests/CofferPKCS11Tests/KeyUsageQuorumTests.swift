@@ -103,6 +103,18 @@ import Testing
         let shown = try alice.ok(["--json", "quorum", "show"]).json?["key_quorums"] as? [[String: Any]] ?? []
         #expect(shown.count == 1 && shown.first?["handle"] as? Int == handle && shown.first?["uses"] as? Int == 1, "\(shown)")
 
+        // A token naming the data (its SHA-256) approves signing that data only.
+        let summed = try Tool.run("sha256sum", [message], folder: folder)
+        let messageSHA256 = try #require(summed.stdout.split(separator: " ").first.map(String.init))
+        let named = try token("use-key handle=\(handle) operation=sign sha256=\(messageSHA256)")
+        for name in ["alice", "dave"] { #expect(try approve(name, named).status == 0) }
+        let otherFile = folder + "/other.txt"
+        try "not what was approved".write(toFile: otherFile, atomically: true, encoding: .utf8)
+        let otherData = try alice.fails(["crypto", "sign", "--key", "guarded", "--in", otherFile, "--out", folder + "/other.sig", "--quorum-token", named])
+        #expect(otherData.stderr.contains("on other data"), "\(otherData.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder + "/other.sig"))
+        try alice.ok(sign + ["--quorum-token", named])
+
         // Through PKCS#11: a token presented with C_Login (the vendor user type CKU_COFFER_APPROVAL)
         // approves the session's next C_SignInit, once (C/approveduse.c).
         let p11Use = try token("use-key handle=\(handle) operation=sign")
@@ -110,7 +122,7 @@ import Testing
         try CProgram.runChecks("approveduse", on: fixture, ["use", p11Use])
         #expect((try alice.ok(["--json", "quorum", "status", p11Use]).json?["used_at"] as? String ?? "") != "")
         let counted = try alice.ok(["--json", "quorum", "show"]).json?["key_quorums"] as? [[String: Any]] ?? []
-        #expect(counted.first?["uses"] as? Int == 2, "\(counted)")
+        #expect(counted.first?["uses"] as? Int == 3, "\(counted)")
 
         // Lowering the quorum needs the key's own quorum; then PKCS#11 signs with the key again.
         let lower = ["quorum", "set", "--service", "key-usage", "--key", "guarded", "--m", "0"]

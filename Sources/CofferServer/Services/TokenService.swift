@@ -6,6 +6,7 @@ import CofferCrypto
 import CofferModel
 import CofferProtocol
 import CofferState
+import struct Crypto.SHA256
 import Foundation
 import GRPCCore
 
@@ -386,7 +387,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_SignResponse()
             response.signature = Data(
-                try await approvedUse(request.key, .sign, caller.user) {
+                try await approvedUse(request.key, .sign, caller.user, data: request.data) {
                     try single(.sign, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller)
                 })
             response.header = gate.responseHeader()
@@ -416,7 +417,7 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
         try await gate.run(request.header, context) { caller in
             var response = Coffer_V1_CipherResponse()
             response.data = Data(
-                try await approvedUse(request.key, kind == .encrypt ? .encrypt : .decrypt, caller.user) {
+                try await approvedUse(request.key, kind == .encrypt ? .encrypt : .decrypt, caller.user, data: request.data) {
                     try single(kind, request.mechanism, request.hasMechanism, key: request.key, data: request.data, caller)
                 })
             response.header = gate.responseHeader()
@@ -567,8 +568,15 @@ struct TokenService: Coffer_V1_TokenService.SimpleServiceProtocol {
 
     /// Runs `body` as the one use of `handle` for `operation` that the request's key-usage token
     /// approves (`RequestGate.approved`); a digest (no key) runs as it is.
-    func approvedUse<T>(_ handle: UInt64, _ operation: KeyOperation, _ user: User?, _ body: () async throws -> T) async throws -> T {
-        try await gate.approved(handle == 0 ? nil : .useKey(handle, operation), user, body)
+    /// A single-part call passes its `data`: with a token, its SHA-256 is what a token naming data
+    /// must name (`use-key ... sha256=HEX`).
+    func approvedUse<T>(
+        _ handle: UInt64, _ operation: KeyOperation, _ user: User?, data: Data? = nil, _ body: () async throws -> T
+    ) async throws -> T {
+        guard let data, QuorumContext.token != nil else { return try await gate.approved(handle == 0 ? nil : .useKey(handle, operation), user, body) }
+        return try await QuorumContext.$dataSHA256.withValue(Array(SHA256.hash(data: data))) {
+            try await gate.approved(handle == 0 ? nil : .useKey(handle, operation), user, body)
+        }
     }
 
     /// One single-part operation: decode, take the key, run the mechanism.

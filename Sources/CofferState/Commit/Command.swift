@@ -75,6 +75,10 @@ public enum Command: Sendable, Equatable {
     /// certificate profile `profile` (admin-workstation or application): commits nothing itself;
     /// named so that a cluster quorum can approve it, as `createBackup`.
     case issueCertificate(commonName: String, profile: String)
+    /// One use of a key under a key-usage quorum on data whose SHA-256 is `sha256`: a token's
+    /// operation only (`use-key ... sha256=HEX`), which approves the `useKey` of a single-part call
+    /// with exactly that data (QuorumParticipant); never committed itself.
+    case useKeyOnData(ObjectHandle, KeyOperation, sha256: [UInt8])
 
     /// Whether the command is what its call did, so that its audit entry stands for the call's
     /// outcome: not so for a login's failure count, a side effect of a login that is logged itself.
@@ -122,6 +126,7 @@ public enum Command: Sendable, Equatable {
         case .importKey: "import-key"
         case .setAuditReader: "set-audit-reader"
         case .issueCertificate: "issue-certificate"
+        case .useKeyOnData: "use-key"
         }
     }
 }
@@ -136,7 +141,7 @@ extension Command {
         case generateKeyPair, createObject, copyObject, unwrapKey, deriveKey, setAttributes, share, destroyObject
         case putSystemRecord, restoreObject, encapsulateKey, decapsulateKey, admitNode, removeNode, setBinaryAllowed, addNode, joinNode
         case registerApprovalKey, setQuorum, requestQuorum, approveQuorum, setKeyQuorum, useKey
-        case createBackup, exportKey, importKey, setAuditReader, issueCertificate
+        case createBackup, exportKey, importKey, setAuditReader, issueCertificate, useKeyOnData
     }
 
     /// The canonical encoding: a version byte, a tag, then the arguments in a fixed order (integers
@@ -290,6 +295,11 @@ extension Command {
             w.u8(Tag.issueCertificate.rawValue)
             w.lengthPrefixed(Array(commonName.utf8))
             w.lengthPrefixed(Array(profile.utf8))
+        case .useKeyOnData(let handle, let operation, let sha256):
+            w.u8(Tag.useKeyOnData.rawValue)
+            w.u64(handle)
+            w.u8(UInt8(KeyOperation.allCases.firstIndex(of: operation) ?? 0))
+            w.lengthPrefixed(sha256)
         }
         return w.bytes
     }
@@ -354,11 +364,17 @@ extension Command {
         case .requestQuorum: self = .requestQuorum(token: try Self.string(&r))
         case .approveQuorum: self = .approveQuorum(token: try Self.string(&r), approver: try Self.userID(&r))
         case .setKeyQuorum: self = .setKeyQuorum(try r.u64(), approvals: Int(try r.u32()))
-        case .useKey:
+        case .useKey, .useKeyOnData:
             let handle = try r.u64()
             let index = Int(try r.u8())
             guard index < KeyOperation.allCases.count else { throw .recordCorrupt("unknown key operation") }
-            self = .useKey(handle, KeyOperation.allCases[index])
+            if tag == .useKey {
+                self = .useKey(handle, KeyOperation.allCases[index])
+            } else {
+                let sha256 = try r.lengthPrefixed()
+                guard sha256.count == 32 else { throw .recordCorrupt("a data digest is 32 bytes") }
+                self = .useKeyOnData(handle, KeyOperation.allCases[index], sha256: sha256)
+            }
         case .createBackup: self = .createBackup
         case .exportKey: self = .exportKey(try r.u64(), wrappingKey: try r.u64())
         case .importKey: self = .importKey(unwrappingKey: try r.u64())

@@ -305,7 +305,12 @@ extension StateMachine {
             guard let operation = KeyOperation.allCases.first(where: { $0.name == name }) else {
                 throw .quorum("operation=\(name) is not one of \(KeyOperation.allCases.map(\.name).joined(separator: ", "))")
             }
-            command = .useKey(object, operation)
+            if let hex = arguments.removeValue(forKey: "sha256") {
+                guard let digest = Self.digestBytes(hex) else { throw .quorum("sha256= is a SHA-256 in 64 hex digits (sha256sum prints one)") }
+                command = .useKeyOnData(object, operation, sha256: digest)
+            } else {
+                command = .useKey(object, operation)
+            }
         default:
             throw .quorum(
                 "\(verb) is not an operation a quorum guards: create-user, delete-user, unlock-user, change-password, destroy-object, share, restore-object, set-quorum, remove-node, set-binary-allowed, add-node, issue-certificate, create-backup, export-key, import-key, set-audit-reader, set-key-quorum, use-key")
@@ -371,6 +376,18 @@ extension StateMachine {
         }
         throw .quorum(
             "\(command.name) needs \(approvals) (\(service)): coffer quorum request --service \(service) --operation '\(text)', then run it again with --quorum-token (through PKCS#11: C_Login with CKU_COFFER_APPROVAL before the call)")
+    }
+
+    /// The 32 bytes of a SHA-256 in 64 hex digits (either case).
+    static func digestBytes(_ hex: String) -> [UInt8]? {
+        let digits = Array(hex.utf8)
+        guard digits.count == 64 else { return nil }
+        var bytes: [UInt8] = []
+        for index in stride(from: 0, to: 64, by: 2) {
+            guard let byte = UInt8(String(decoding: digits[index..<index + 2], as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+        }
+        return bytes
     }
 
     /// The client certificate profiles a token for `issue-certificate` may name (the node's

@@ -32,7 +32,7 @@ public enum GuardedService: String, Sendable, CaseIterable, Codable {
         case .restoreObject, .createBackup: .backup
         case .setQuorum: .quorum
         case .removeNode, .setBinaryAllowed, .addNode, .issueCertificate: .cluster
-        case .setKeyQuorum, .useKey: .keyUsage
+        case .setKeyQuorum, .useKey, .useKeyOnData: .keyUsage
         default: nil
         }
     }
@@ -42,7 +42,7 @@ extension Command {
     /// The key whose own key-usage quorum guards the command.
     public var guardedKey: ObjectHandle? {
         switch self {
-        case .setKeyQuorum(let handle, _), .useKey(let handle, _): handle
+        case .setKeyQuorum(let handle, _), .useKey(let handle, _), .useKeyOnData(let handle, _, _): handle
         default: nil
         }
     }

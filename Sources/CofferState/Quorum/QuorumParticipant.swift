@@ -43,7 +43,9 @@ public struct QuorumParticipant: CommitParticipant {
         }
         guard token.usedAt == nil else { throw .quorum("quorum token \(id) was used already") }
         guard token.expiresAt > Date() else { throw .quorum("quorum token \(id) expired at \(StateMachine.quorumTime(token.expiresAt))") }
-        guard token.service == service, token.command == Data(commit.command.encoded).base64EncodedString() else {
+        var approvesThis = token.service == service && token.command == Data(commit.command.encoded).base64EncodedString()
+        if !approvesThis, token.service == service { approvesThis = try Self.approvesData(token, commit.command, id) }
+        guard approvesThis else {
             throw .quorum("quorum token \(id) approves another operation (\(token.service.rawValue): \(token.operation))")
         }
         let key = commit.command.guardedKey.flatMap(commit.object)
@@ -57,6 +59,27 @@ public struct QuorumParticipant: CommitParticipant {
         token.usedAt = Date()
         plan.preconditions.append(.unchanged(RecordKey.system(name), modRevision: record.modRevision))
         plan.writes.append(.put(key: RecordKey.system(name), value: try StateMachine.encodeRecord(token)))
+    }
+
+    /// Whether `token` names one use of `command`'s key on data (`use-key ... sha256=HEX`) and the
+    /// call's data is that data; refuses with the reason when it names this use on other data, or
+    /// the call has no data of its own to show (a multi-part operation's start, a wrap).
+    private static func approvesData(_ token: QuorumToken, _ command: Command, _ id: String) throws(StateError) -> Bool {
+        guard case .useKey(let handle, let operation) = command,
+            let encoded = Data(base64Encoded: token.command), case .useKeyOnData(handle, operation, let named)? = try? Command(encoded: Array(encoded))
+        else { return false }
+        guard let given = QuorumContext.dataSHA256 else {
+            throw .quorum(
+                "quorum token \(id) approves \(operation.name) with key \(handle) on named data only: a single-part call with that data (coffer crypto with --quorum-token); a multi-part operation or a PKCS#11 call cannot show its data when the token is used")
+        }
+        guard given == named else {
+            throw .quorum("quorum token \(id) approves \(operation.name) with key \(handle) on other data (sha256=\(hex(named)); this call's is \(hex(given)))")
+        }
+        return true
+    }
+
+    private static func hex(_ bytes: [UInt8]) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
     }
 
     private static func names(_ precondition: WritePlan.Precondition, _ key: [UInt8]) -> Bool {

@@ -91,6 +91,9 @@ public enum QuorumContext {
     /// The operation the call's token approved, once consumed (`StateMachine.consumeApproval`): a
     /// key's use, a key's export or import, a backup.
     @TaskLocal public static var approvedCommand: Command?
+    /// The SHA-256 of a single-part call's data, set when the call carries a token, so that a
+    /// key-usage token naming data (`use-key ... sha256=HEX`) approves it only for that data.
+    @TaskLocal public static var dataSHA256: [UInt8]?
 }
 
 /// A key's key-usage quorum: the approvals each use of the key needs, and how many approved uses it

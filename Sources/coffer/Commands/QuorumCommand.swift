@@ -118,7 +118,8 @@ struct QuorumCommand: AsyncParsableCommand {
                 add-node name=N, issue-certificate name=N profile=admin-workstation|application, create-backup, \
                 export-key handle=H wrapping=W, import-key unwrapping=W, set-audit-reader name=N \
                 granted=true|false; for key-usage, use-key handle=H operation=sign|decrypt|encrypt|verify|wrap|\
-                unwrap|derive|decapsulate (one use) and set-key-quorum handle=H approvals=M. The token \
+                unwrap|derive|decapsulate (one use; with sha256=HEX, one use on exactly the data whose SHA-256 \
+                that is, in a single-part coffer crypto call) and set-key-quorum handle=H approvals=M. The token \
                 approves that and nothing else; give its id to the approvers.
                 """)
 

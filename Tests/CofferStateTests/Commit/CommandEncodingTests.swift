@@ -45,6 +45,7 @@ import Testing
         .setAuditReader(UserID(rawValue: 9), granted: false),
         .issueCertificate(commonName: "billing", profile: "application"),
         .issueCertificate(commonName: "billing", profile: "admin-workstation"),
+        .useKeyOnData(42, .sign, sha256: Array(repeating: 7, count: 32)), .useKeyOnData(42, .sign, sha256: Array(repeating: 8, count: 32)),
     ]
 
     @Test(arguments: all)

@@ -93,6 +93,29 @@ import Testing
             throws: { Self.isQuorumRefusal($0, "was used already") }
         #expect(try f.machine.keyQuorums(visibleTo: alice).map(\.quorum.uses) == [1])
 
+        // A token naming the data approves the use on that data only: refused for other data and
+        // for a call that shows none (a multi-part start), each leaving it unspent.
+        let data = Array("the approved document".utf8)
+        let digest = Array(SHA256.hash(data: data))
+        let hex = digest.map { String(format: "%02x", $0) }.joined()
+        let named = try await f.machine.requestQuorum(
+            service: .keyUsage, operation: "use-key handle=\(handle) operation=encrypt sha256=\(hex)", cluster: "test", by: alice)
+        try await Self.approve(f, named, keys["alice"]!, by: alice)
+        try await Self.approve(f, named, keys["bob"]!, by: bob)
+        func useNamed(_ shown: [UInt8]?) async throws {
+            try await QuorumContext.$token.withValue(named.id) {
+                try await QuorumContext.$dataSHA256.withValue(shown) { try await f.machine.consumeApproval(for: use, by: alice) }
+            }
+        }
+        await #expect { try await useNamed(Array(SHA256.hash(data: Array("another document".utf8)))) } throws: {
+            Self.isQuorumRefusal($0, "on other data")
+        }
+        await #expect { try await useNamed(nil) } throws: { Self.isQuorumRefusal($0, "on named data only") }
+        #expect(try f.machine.quorumToken(named.id).usedAt == nil)
+        try await useNamed(digest)
+        #expect(try f.machine.quorumToken(named.id).usedAt != nil)
+        await #expect(throws: StateError.self) { try await f.machine.command(forOperation: "use-key handle=\(handle) operation=encrypt sha256=abc") }
+
         // Once bob loses the key, his approval stops counting; lowering the quorum then falls short.
         let lowering = try await f.machine.requestQuorum(
             service: .keyUsage, operation: "set-key-quorum handle=\(handle) approvals=0", cluster: "test", by: alice)
