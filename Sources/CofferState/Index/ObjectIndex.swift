@@ -43,14 +43,7 @@ struct ObjectIndex {
 
     private static func revokedFingerprint(_ name: String) -> [UInt8]? {
         guard name.hasPrefix(revokedPrefix) else { return nil }
-        let hex = Array(name.utf8.dropFirst(revokedPrefix.utf8.count))
-        guard hex.count == 64 else { return nil }
-        var bytes: [UInt8] = []
-        for start in stride(from: 0, to: 64, by: 2) {
-            guard let byte = UInt8(String(decoding: hex[start..<start + 2], as: UTF8.self), radix: 16) else { return nil }
-            bytes.append(byte)
-        }
-        return bytes
+        return StateMachine.digestBytes(String(name.dropFirst(revokedPrefix.count)))
     }
     /// The store revision the index reflects.
     var revision: Int64 = 0
