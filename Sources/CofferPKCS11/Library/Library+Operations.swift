@@ -29,8 +29,10 @@ extension Library {
             guard session.operations[kind] == nil else { throw CKRError(CK_RV(CKR_OPERATION_ACTIVE)) }
             // A presented quorum token is this Init's, used or not.
             let approval = session.approval
-            session.approval = nil
-            state.sessions[handle] = session
+            if approval != nil {
+                session.approval = nil
+                state.sessions[handle] = session
+            }
             let decoded = try MechanismParameters.decode(mechanism, signing: kind == .sign)
             guard kind == .digest || key != 0 else { throw CKRError(CK_RV(CKR_KEY_HANDLE_INVALID)) }
             // With a token the node must see the Init (it consumes the token there).

@@ -240,13 +240,6 @@ public struct ClusterCA: Sendable {
     }
 }
 
-/// What a client certificate is for (issue 14): admins log in only over an admin workstation's;
-/// applications (the PKCS#11 library) get application certificates, over which no admin logs in.
-public enum ClientCertificateProfile: String, Sendable, CaseIterable {
-    case adminWorkstation = "admin-workstation"
-    case application
-}
-
 /// A CA operation that failed.
 public enum ClusterCAError: Error, Equatable, CustomStringConvertible {
     /// The sealed CA record does not decode.

@@ -101,11 +101,11 @@ struct ClusterService: Coffer_V1_ClusterService.SimpleServiceProtocol {
             // A cluster quorum guards issuing: the request's token for exactly this certificate is
             // consumed first (a spent token stays spent if issuing then fails).
             let command = Command.issueCertificate(commonName: name, profile: profile.rawValue)
-            let issued = try await gate.approved(command, user) {
-                try gate.state.requireMayIssueCertificate(commonName: name, profile: profile.rawValue, by: user)
-                return try ClusterCA.load(from: gate.state).issueClientBundle(commonName: name, profile: profile)
+            let (ca, issued) = try await gate.approved(command, user) {
+                try gate.state.requireApprovedCertificate(commonName: name, profile: profile)
+                let ca = try ClusterCA.load(from: gate.state)
+                return (ca, try ca.issueClientBundle(commonName: name, profile: profile))
             }
-            let ca = try ClusterCA.load(from: gate.state)
             var response = Coffer_V1_IssueClientCertificateResponse()
             response.certificatePem = issued.certificatePEM
             response.privateKeyPem = issued.privateKeyPEM

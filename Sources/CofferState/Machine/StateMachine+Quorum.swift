@@ -282,8 +282,8 @@ extension StateMachine {
         case "issue-certificate":
             let name = try take("name")
             let profile = try take("profile")
-            guard Self.certificateProfiles.contains(profile) else {
-                throw .quorum("profile=\(profile) is not \(Self.certificateProfiles.joined(separator: " or "))")
+            guard ClientCertificateProfile(rawValue: profile) != nil else {
+                throw .quorum("profile=\(profile) is not \(ClientCertificateProfile.allCases.map(\.rawValue).joined(separator: " or "))")
             }
             command = .issueCertificate(commonName: name, profile: profile)
         case "set-key-quorum":
@@ -390,15 +390,10 @@ extension StateMachine {
         return bytes
     }
 
-    /// The client certificate profiles a token for `issue-certificate` may name (the node's
-    /// `ClientCertificateProfile`).
-    static let certificateProfiles = ["admin-workstation", "application"]
-
-    /// Refuses issuing a client certificate for `commonName` with `profile` unless `actor` is an
-    /// admin and, under a cluster quorum, the call consumed a token for exactly that certificate.
-    public func requireMayIssueCertificate(commonName: String, profile: String, by actor: User) throws(StateError) {
-        guard actor.role == .admin else { throw .model(.roleNotPermitted(actor.role, "issue client certificates")) }
-        try requireApproved(.issueCertificate(commonName: commonName, profile: profile))
+    /// Refuses issuing a client certificate for `commonName` with `profile` when a cluster quorum
+    /// guards it and the call has not consumed a token for exactly that certificate.
+    public func requireApprovedCertificate(commonName: String, profile: ClientCertificateProfile) throws(StateError) {
+        try requireApproved(.issueCertificate(commonName: commonName, profile: profile.rawValue))
     }
 
     /// Refuses a use of `handle` for `operation` without its approvals, when the key has a key-usage quorum.
